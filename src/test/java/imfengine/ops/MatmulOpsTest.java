@@ -1,0 +1,56 @@
+package imfengine.ops;
+
+import imfengine.testing.OpCheck;
+import org.junit.jupiter.api.Test;
+
+/** Plain, transposed, batched and Linear-layer products. */
+class MatmulOpsTest {
+
+    @Test void allTransposeCombinations() {
+        int m = 5, n = 7, k = 17;
+        for (boolean ta : new boolean[]{false, true})
+            for (boolean tb : new boolean[]{false, true})
+                OpCheck.op("matmul ta=" + ta + " tb=" + tb)
+                        .input(ta ? k : m, ta ? m : k).input(tb ? n : k, tb ? k : n)
+                        .engine(in -> Matmul.matmul(in[0], ta, in[1], tb))
+                        .reference(in -> ref(1, m, n, k, in[0], ta, in[1], tb)).check();
+    }
+
+    @Test void batchedLikeAttentionHeads() {
+        int batch = 3, m = 6, n = 6, k = 5;
+        OpCheck.op("batched q·kᵀ").input(batch, m, k).input(batch, n, k)
+                .engine(in -> Matmul.matmul(in[0], false, in[1], true))
+                .reference(in -> ref(batch, m, n, k, in[0], false, in[1], true)).check();
+        OpCheck.op("batched aᵀ·b").input(batch, k, m).input(batch, k, n)
+                .engine(in -> Matmul.matmul(in[0], true, in[1], false))
+                .reference(in -> ref(batch, m, n, k, in[0], true, in[1], false)).check();
+    }
+
+    @Test void linearFlattensLeadingAxes() {
+        int b = 2, l = 3, din = 19, dout = 6;
+        OpCheck.op("linear").input(b, l, din).input(dout, din).input(dout)
+                .engine(in -> Matmul.linear(in[0], in[1], in[2]))
+                .reference(in -> {
+                    double[] y = ref(1, b * l, dout, din, in[0], false, in[1], true);
+                    for (int i = 0; i < y.length; i++) y[i] += in[2][i % dout];
+                    return y;
+                }).check();
+    }
+
+    /** Naive float64 {@code op(A)·op(B)} per batch. */
+    static double[] ref(int batch, int m, int n, int k, double[] a, boolean ta, double[] b, boolean tb) {
+        double[] c = new double[batch * m * n];
+        for (int bi = 0; bi < batch; bi++)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int p = 0; p < k; p++) {
+                        double av = ta ? a[bi * m * k + p * m + i] : a[bi * m * k + i * k + p];
+                        double bv = tb ? b[bi * n * k + j * k + p] : b[bi * n * k + p * n + j];
+                        s += av * bv;
+                    }
+                    c[bi * m * n + i * n + j] = s;
+                }
+        return c;
+    }
+}
