@@ -125,4 +125,14 @@ public interface Backend {
      * {@code f_k = exp(−ln(maxPeriod)·k/(dim/2))}; with {@code derivative}, their derivative in {@code s}.
      */
     void timestepFeatures(Tensor s, float maxPeriod, boolean derivative, Tensor out);
+
+    // ---- optimizer ---------------------------------------------------------------------------
+    /**
+     * AdamW in place: {@code m = β1·m + (1−β1)·g}, {@code v = β2·v + (1−β2)·g²},
+     * {@code p −= lr·(m̂/(√v̂ + eps) + wd·p)} with bias-corrected {@code m̂, v̂}.
+     */
+    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step);
+
+    /** {@code ema = decay·ema + (1 − decay)·param}, in place. */
+    void emaUpdate(Tensor ema, Tensor param, float decay);
 }

@@ -1,5 +1,6 @@
 package imfengine.backend.cpu;
 
+import imfengine.backend.AdamWStep;
 import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
@@ -29,6 +30,7 @@ public final class CpuBackend implements Backend {
     private final CpuSoftmax softmax;
     private final CpuAttention attention;
     private final CpuTimestep timestep;
+    private final CpuOptimizer optimizer;
 
     public CpuBackend(int threads, boolean simd) {
         if (simd && !VectorSupport.present())
@@ -45,6 +47,7 @@ public final class CpuBackend implements Backend {
         this.softmax = new CpuSoftmax(pool, simd);
         this.attention = new CpuAttention(pool, simd);
         this.timestep = new CpuTimestep(pool);
+        this.optimizer = new CpuOptimizer(pool);
     }
 
     /** All cores, SIMD when the Vector API module is present (and not disabled by {@code -Dimf.scalar=true}). */
@@ -217,6 +220,17 @@ public final class CpuBackend implements Backend {
 
     @Override public void timestepFeatures(Tensor s, float maxPeriod, boolean derivative, Tensor out) {
         timestep.features(data(s), s.shape().intSize(), out.shape().last(), maxPeriod, derivative, data(out));
+    }
+
+    // ---- optimizer ---------------------------------------------------------------------------
+    @Override public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
+        requireSameSize("adamw", param, grad);
+        optimizer.adamw(data(param), data(grad), data(m), data(v), step, param.shape().intSize());
+    }
+
+    @Override public void emaUpdate(Tensor ema, Tensor param, float decay) {
+        requireSameSize("ema", ema, param);
+        optimizer.ema(data(ema), data(param), decay, ema.shape().intSize());
     }
 
     // ---- helpers -----------------------------------------------------------------------------

@@ -1,0 +1,24 @@
+package imfengine.nn;
+
+import imfengine.autodiff.Var;
+import imfengine.backend.Backend;
+import imfengine.ops.Matmul;
+import imfengine.tensor.Shape;
+
+/** {@code y = x·Wᵀ + b} with {@code W [out, in]} (PyTorch layout). */
+public final class Linear extends Module {
+    private final Parameter weight;
+    private final Parameter bias;
+
+    public Linear(String prefix, Backend be, int in, int out, boolean bias, Init weightInit) {
+        super(prefix, be);
+        this.weight = parameter("weight", Shape.of(out, in), weightInit);
+        this.bias = bias ? parameter("bias", Shape.of(out), Init.zeros()) : null;
+    }
+
+    public Var forward(Var x) {
+        return Matmul.linear(x, weight.var(), bias == null ? null : bias.var());
+    }
+
+    public Parameter weight() { return weight; }
+}

@@ -1,0 +1,35 @@
+package imfengine.nn;
+
+import imfengine.autodiff.Var;
+import imfengine.backend.Backend;
+import imfengine.ops.Matmul;
+import imfengine.ops.Patchify;
+import imfengine.ops.Shapes;
+import imfengine.random.RandomStream;
+import imfengine.tensor.Shape;
+
+/**
+ * A {@code p×p} stride-{@code p} convolution, i.e. a Linear on patches. The weight is stored as
+ * PyTorch's conv weight {@code [D, C, p, p]} and viewed as {@code [D, p·p·C]} to match the patch
+ * layout {@code (p q c)}.
+ */
+public final class PatchEmbedder extends Module {
+    private final int patch, channels, dim;
+    private final Parameter weight, bias;
+
+    public PatchEmbedder(String prefix, Backend be, int patch, int channels, int dim, RandomStream rng) {
+        super(prefix, be);
+        this.patch = patch;
+        this.channels = channels;
+        this.dim = dim;
+        this.weight = parameter("proj.weight", Shape.of(dim, channels, patch, patch), Init.xavierUniform(rng));
+        this.bias = parameter("proj.bias", Shape.of(dim), Init.zeros());
+    }
+
+    /** {@code x [B, H, W, C]} → {@code [B, (H/p)(W/p), D]}. */
+    public Var forward(Var x) {
+        Var patches = Patchify.patchify(x, patch);
+        Var w = Shapes.reshape(Shapes.permute(weight.var(), 0, 2, 3, 1), dim, patch * patch * channels);
+        return Matmul.linear(patches, w, bias.var());
+    }
+}

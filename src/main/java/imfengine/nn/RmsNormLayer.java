@@ -1,0 +1,19 @@
+package imfengine.nn;
+
+import imfengine.autodiff.Var;
+import imfengine.backend.Backend;
+import imfengine.ops.RmsNorm;
+import imfengine.tensor.Shape;
+
+/** RMSNorm over the last axis with a learned weight (init 1), eps 1e-6. */
+public final class RmsNormLayer extends Module {
+    public static final float EPS = 1e-6f;
+    private final Parameter weight;
+
+    public RmsNormLayer(String prefix, Backend be, int dim) {
+        super(prefix, be);
+        this.weight = parameter("weight", Shape.of(dim), Init.ones());
+    }
+
+    public Var forward(Var x) { return RmsNorm.apply(x, weight.var(), EPS); }
+}
