@@ -29,9 +29,9 @@ final class U8Images implements Dataset {
 
     @Override
     public void copyImage(int i, float[] out, int offset) {
+        if (i < 0 || i >= count) throw new IndexOutOfBoundsException("image " + i + " outside [0, " + count + ")");
         int size = imageSize();
         int src = i * size;
-        if (i < 0 || i >= count) throw new IndexOutOfBoundsException("image " + i + " outside [0, " + count + ")");
         for (int k = 0; k < size; k++) out[offset + k] = (pixels[src + k] & 0xFF) * (1f / 127.5f) - 1f;
     }
 

@@ -1,6 +1,7 @@
 package imfengine.io;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Tiles a batch of images into one picture: cells in row-major order, {@code cols} per row,
@@ -49,7 +50,7 @@ public final class ImageGrid {
         int width = cols * cw + (cols + 1) * border;
         int height = rows * ch + (rows + 1) * border;
         byte[] px = new byte[width * height * c];
-        java.util.Arrays.fill(px, (byte) BORDER_VALUE);
+        Arrays.fill(px, (byte) BORDER_VALUE);
         for (int k = 0; k < n; k++) {
             int x0 = border + (k % cols) * (cw + border);
             int y0 = border + (k / cols) * (ch + border);

@@ -184,7 +184,8 @@ public final class Safetensors {
                 throw new FileFormatException(file, where + "bad shape " + dims);
             }
             shape[i] = (int) (long) d;
-            numel = Math.multiplyExact(numel, d);
+            numel *= d;
+            if (numel > Integer.MAX_VALUE) throw new FileFormatException(file, where + "shape " + dims + " too large for one Java array");
         }
         if (!(m.get("data_offsets") instanceof List<?> offs) || offs.size() != 2
                 || !(offs.get(0) instanceof Long begin) || !(offs.get(1) instanceof Long end) || begin < 0 || end < begin) {
@@ -194,7 +195,6 @@ public final class Safetensors {
             throw new FileFormatException(file, where + "data_offsets span " + (end - begin) + " bytes but shape "
                     + dims + " of " + dtype + " needs " + numel * width);
         }
-        if (numel > Integer.MAX_VALUE - 8) throw new FileFormatException(file, where + "too large for one Java array");
         return new Entry(name, dtype, shape, begin, end);
     }
 
