@@ -14,7 +14,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes a file so that readers see either the old file or the complete new one, never a part:
  * the bytes go to a temporary file in the same directory, which is forced to disk
- * ({@link FileChannel#force}) and then renamed over the target with {@code ATOMIC_MOVE}.
+ * ({@link FileChannel#force}) and then renamed over the target with {@code ATOMIC_MOVE}; the directory
+ * is then forced too, so the rename survives a crash.
  * If the body throws, the temporary file is deleted and the target is left as it was.
  */
 public final class AtomicWrite {
@@ -32,8 +33,9 @@ public final class AtomicWrite {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            // Not Files.createTempFile: that makes the file mode 600, and the renamed file would keep it.
+            tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 body.writeTo(out);
                 out.flush();
@@ -41,6 +43,7 @@ public final class AtomicWrite {
             }
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
+            syncDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         } finally {
@@ -51,6 +54,15 @@ public final class AtomicWrite {
                     // best effort: the failure that brought us here is the one to report
                 }
             }
+        }
+    }
+
+    /** Makes the rename itself durable where the platform allows opening a directory (Linux, macOS). */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // Windows cannot open directories; the file itself is already on disk
         }
     }
 }
