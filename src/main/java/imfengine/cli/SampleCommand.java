@@ -1,0 +1,152 @@
+package imfengine.cli;
+
+import imfengine.backend.cpu.CpuBackend;
+import imfengine.backend.cpu.VectorSupport;
+import imfengine.imf.Checkpoint;
+import imfengine.imf.Sampler;
+import imfengine.io.FileFormatException;
+import imfengine.io.ImageGrid;
+import imfengine.io.Npy;
+import imfengine.io.NpyArray;
+import imfengine.io.SafetensorsFile;
+import imfengine.nn.ImfDiT;
+import imfengine.nn.ModelConfig;
+import imfengine.tensor.Tensor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code sample}: images from a checkpoint's EMA weights. */
+final class SampleCommand implements Command {
+    @Override public String name() { return "sample"; }
+
+    @Override public String summary() { return "generate images from a checkpoint (1-NFE by default)"; }
+
+    @Override public String help() {
+        return """
+                usage: imf-engine sample --checkpoint FILE [options]
+
+                Generates images with the checkpoint's EMA weights and writes a PNG grid (one row per
+                class), plus OUT.npy (N×H×W×C float32 in [0,1]) and OUT.labels.npy (int32).
+
+                  --checkpoint FILE  a checkpoint written by train (required)
+                  --classes LIST     comma-separated class ids (default: all classes, at most 10)
+                  --per-class N      images per class (default 10)
+                  --omega X          guidance scale ω >= 1 (default 2.0)
+                  --interval A,B     guidance interval [t_min, t_max] within [0,1] (default 0,1)
+                  --steps N          network evaluations (default 1: one-step sampling)
+                  --seed N           noise seed (default 0)
+                  --raw              sample with the raw weights instead of the EMA
+                  --out FILE         output PNG (default samples.png)
+                  --threads N        CPU worker threads (default: all cores)
+                """;
+    }
+
+    @Override public int run(List<String> argv) throws Exception {
+        Args a = Args.parse("sample", argv, Set.of("checkpoint", "classes", "per-class", "omega", "interval", "steps", "seed", "out", "threads"),
+                Set.of("raw"));
+        if (!a.has("checkpoint")) throw new UsageException("sample: --checkpoint FILE is required");
+        Path file = Path.of(a.string("checkpoint", ""));
+        if (!Files.isRegularFile(file)) throw new UsageException("sample: checkpoint not found: " + file);
+        float omega = (float) a.number("omega", 2.0);
+        checkOmega("sample", omega);
+        float[] interval = parseInterval("sample", a.string("interval", "0,1"));
+        int steps = a.integer("steps", 1);
+        if (steps < 1) throw new UsageException("sample: --steps must be >= 1, got " + steps);
+        int perClass = a.integer("per-class", 10);
+        if (perClass < 1) throw new UsageException("sample: --per-class must be >= 1, got " + perClass);
+        Path out = Path.of(a.string("out", "samples.png"));
+        int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
+        if (threads < 1) throw new UsageException("sample: --threads must be >= 1, got " + threads);
+        CpuBackend be = new CpuBackend(threads, VectorSupport.enabledByDefault());
+        SafetensorsFile ckpt;
+        ModelConfig mc;
+        try {
+            ckpt = Checkpoint.open(file);
+            mc = Checkpoint.config(ckpt);
+        } catch (FileFormatException | IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        int[] classes = parseClasses(a.string("classes", ""), mc.classes());
+        ImfDiT net = new ImfDiT(mc, be, 0, false);
+        try {
+            Checkpoint.load(ckpt, a.flag("raw") ? "" : Checkpoint.EMA, net.parameters(), Checkpoint.values(net.parameters()));
+        } catch (FileFormatException e) {
+            throw new UsageException(e.getMessage());
+        }
+        int[] labels = new int[classes.length * perClass];
+        for (int i = 0; i < labels.length; i++) labels[i] = classes[i / perClass];
+        float[] images = Sampler.sample(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, a.longValue("seed", 0));
+        writeOutputs(images, labels, mc, perClass, out);
+        System.out.println("wrote " + out + ", " + npyPath(out, ".npy") + ", " + npyPath(out, ".labels.npy")
+                + " (" + labels.length + " images, " + steps + " step" + (steps > 1 ? "s" : "") + ", omega " + omega + ")");
+        return 0;
+    }
+
+    /** A 10-per-class grid from {@code weights} (e.g. EMA) written to {@code png}, with its .npy files. */
+    static void writeClassGrid(ImfDiT trained, Map<String, Tensor> weights, Sampler.Guidance g, int steps, int perClass, long seed, Path png) {
+        ModelConfig mc = trained.config();
+        ImfDiT net = new ImfDiT(mc, trained.backend(), 0, false);
+        net.loadFrom(weights);
+        int k = Math.min(mc.classes(), 10);
+        int[] labels = new int[k * perClass];
+        for (int i = 0; i < labels.length; i++) labels[i] = i / perClass;
+        writeOutputs(Sampler.sample(net, labels, g, steps, seed), labels, mc, perClass, png);
+    }
+
+    private static void writeOutputs(float[] images, int[] labels, ModelConfig mc, int perClass, Path png) {
+        int s = mc.imageSize(), c = mc.channels(), n = labels.length;
+        if (c == 1 || c == 3) {
+            ImageGrid.tile(images, n, s, s, c, ImageGrid.Range.SYMMETRIC, perClass, 2, 2).writePng(png);
+        }
+        float[] unit = new float[images.length];
+        for (int i = 0; i < unit.length; i++) unit[i] = Math.max(0f, Math.min(1f, (images[i] + 1f) / 2f));
+        Npy.write(npyPath(png, ".npy"), NpyArray.ofF32(new int[]{n, s, s, c}, unit));
+        Npy.write(npyPath(png, ".labels.npy"), NpyArray.ofI32(new int[]{n}, labels));
+    }
+
+    static Path npyPath(Path png, String suffix) {
+        String name = png.getFileName().toString();
+        String stem = name.endsWith(".png") ? name.substring(0, name.length() - 4) : name;
+        return png.resolveSibling(stem + suffix);
+    }
+
+    static int[] parseClasses(String s, int classes) {
+        if (s.isEmpty()) {
+            int[] all = new int[Math.min(classes, 10)];
+            for (int i = 0; i < all.length; i++) all[i] = i;
+            return all;
+        }
+        String[] parts = s.split(",");
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException("--classes must be comma-separated integers, got '" + s + "'");
+            }
+            if (out[i] < 0 || out[i] >= classes) throw new UsageException("--classes: class " + out[i] + " outside 0.." + (classes - 1));
+        }
+        return out;
+    }
+
+    static float[] parseInterval(String cmd, String s) {
+        String[] p = s.split(",");
+        try {
+            if (p.length == 2) {
+                float lo = Float.parseFloat(p[0].trim()), hi = Float.parseFloat(p[1].trim());
+                if (lo >= 0 && hi <= 1 && lo <= hi) return new float[]{lo, hi};
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UsageException(cmd + ": --interval must be A,B with 0 <= A <= B <= 1, got '" + s + "'");
+    }
+
+    static void checkOmega(String cmd, float omega) {
+        if (!(omega >= 1)) throw new UsageException(cmd + ": --omega must be >= 1, got " + omega);
+    }
+}
