@@ -1,7 +1,22 @@
 package imfengine.backend.cpu;
 
-/** RMSNorm over rows kernels (to be implemented). */
+/**
+ * RMSNorm over the last axis of a {@code [rows, n]} matrix, one row per task:
+ * <pre>
+ *   rstd = 1/√(mean(x²) + eps)                      saved per row for the backward pass
+ *   y    = x·rstd·w
+ *   ty   = w·rstd·(tx − x·rstd²·mean(x·tx))          (dual: y and ty in one pass over the row)
+ *   dx   = rstd·(w·dy − x·rstd²·mean(w·dy·x))        (overwrites)
+ *   dw  += Σ_rows dy·x·rstd                          (accumulates, when dw is not null)
+ * </pre>
+ * The {@code dw} sum is split into a number of row chunks that depends only on the shape (not on
+ * the thread count); each chunk sums into its own partial, and the partials are added in chunk
+ * order, so the result is bitwise reproducible.
+ */
 final class CpuRmsNorm {
+    private static final int GRAIN = 1 << 14;
+    /** Upper bound on the {@code dw} partials (memory: {@code MAX_PARTIALS·n} floats). */
+    private static final int MAX_PARTIALS = 32;
     private final WorkerPool pool;
     private final boolean simd;
 
@@ -10,15 +25,84 @@ final class CpuRmsNorm {
         this.simd = simd;
     }
 
+    /** {@code y, rstd} Modified; {@code x, w} not modified. */
     void forward(float[] x, float[] w, float eps, float[] y, float[] rstd, int rows, int n) {
-        throw new UnsupportedOperationException("CpuRmsNorm not implemented yet");
+        pool.parallelFor(rows, grain(n), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                if (simd) RmsNormSimd.forwardRow(x, w, eps, y, rstd, r, n);
+                else forwardRow(x, w, eps, y, rstd, r, n);
+            }
+        });
     }
 
+    /** {@code y, ty, rstd} Modified. */
     void dual(float[] x, float[] tx, float[] w, float eps, float[] y, float[] ty, float[] rstd, int rows, int n) {
-        throw new UnsupportedOperationException("CpuRmsNorm not implemented yet");
+        pool.parallelFor(rows, grain(n), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                if (simd) RmsNormSimd.dualRow(x, tx, w, eps, y, ty, rstd, r, n);
+                else dualRow(x, tx, w, eps, y, ty, rstd, r, n);
+            }
+        });
     }
 
+    /** {@code dx} Modified (overwritten); {@code dw} Modified (accumulated) when not null. */
     void backward(float[] x, float[] w, float[] rstd, float[] dy, float[] dx, float[] dw, int rows, int n) {
-        throw new UnsupportedOperationException("CpuRmsNorm not implemented yet");
+        if (rows <= 0) return;
+        int chunks = Math.max(1, Math.min(Math.min(MAX_PARTIALS, rows), (int) ((long) rows * n / GRAIN)));
+        float[][] partial = dw == null ? null : new float[chunks][n];
+        pool.parallelFor(chunks, 1, (cFrom, cTo) -> {
+            for (int c = cFrom; c < cTo; c++) {
+                int lo = (int) ((long) rows * c / chunks), hi = (int) ((long) rows * (c + 1) / chunks);
+                float[] acc = partial == null ? null : partial[c];
+                for (int r = lo; r < hi; r++) {
+                    if (simd) RmsNormSimd.backwardRow(x, w, rstd, dy, dx, acc, r, n);
+                    else backwardRow(x, w, rstd, dy, dx, acc, r, n);
+                }
+            }
+        });
+        if (dw == null) return;
+        for (float[] p : partial) for (int j = 0; j < n; j++) dw[j] += p[j];
+    }
+
+    private static int grain(int n) { return Math.max(1, GRAIN / Math.max(1, n)); }
+
+    // ---- scalar reference rows ---------------------------------------------------------------
+    static void forwardRow(float[] x, float[] w, float eps, float[] y, float[] rstd, int r, int n) {
+        int o = r * n;
+        float ss = 0f;
+        for (int j = 0; j < n; j++) ss += x[o + j] * x[o + j];
+        float rs = rstd(ss, n, eps);
+        rstd[r] = rs;
+        for (int j = 0; j < n; j++) y[o + j] = x[o + j] * rs * w[j];
+    }
+
+    static void dualRow(float[] x, float[] tx, float[] w, float eps, float[] y, float[] ty, float[] rstd, int r, int n) {
+        int o = r * n;
+        float ss = 0f, xt = 0f;
+        for (int j = 0; j < n; j++) {
+            ss += x[o + j] * x[o + j];
+            xt += x[o + j] * tx[o + j];
+        }
+        float rs = rstd(ss, n, eps);
+        rstd[r] = rs;
+        float k = rs * rs * (xt / n); // rstd²·mean(x·tx)
+        for (int j = 0; j < n; j++) {
+            float xj = x[o + j], wr = w[j] * rs;
+            y[o + j] = xj * wr;
+            ty[o + j] = wr * (tx[o + j] - xj * k);
+        }
+    }
+
+    static void backwardRow(float[] x, float[] w, float[] rstd, float[] dy, float[] dx, float[] dwAcc, int r, int n) {
+        int o = r * n;
+        float rs = rstd[r], wdx = 0f;
+        for (int j = 0; j < n; j++) wdx += w[j] * dy[o + j] * x[o + j];
+        float k = rs * rs * (wdx / n); // rstd²·mean(w·dy·x)
+        for (int j = 0; j < n; j++) dx[o + j] = rs * (w[j] * dy[o + j] - x[o + j] * k);
+        if (dwAcc != null) for (int j = 0; j < n; j++) dwAcc[j] += dy[o + j] * x[o + j] * rs;
+    }
+
+    static float rstd(float sumSquares, int n, float eps) {
+        return (float) (1.0 / Math.sqrt((double) sumSquares / n + eps));
     }
 }

@@ -1,0 +1,79 @@
+package imfengine.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vector API rows for {@link CpuRmsNorm}: the same math, lane-wise sums, scalar tails. */
+final class RmsNormSimd {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private RmsNormSimd() {}
+
+    static void forwardRow(float[] x, float[] w, float eps, float[] y, float[] rstd, int r, int n) {
+        int o = r * n, end = S.loopBound(n), j = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (; j < end; j += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, o + j);
+            acc = xv.fma(xv, acc);
+        }
+        float ss = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) ss += x[o + j] * x[o + j];
+        float rs = CpuRmsNorm.rstd(ss, n, eps);
+        rstd[r] = rs;
+        for (j = 0; j < end; j += S.length())
+            FloatVector.fromArray(S, x, o + j).mul(rs).mul(FloatVector.fromArray(S, w, j)).intoArray(y, o + j);
+        for (; j < n; j++) y[o + j] = x[o + j] * rs * w[j];
+    }
+
+    static void dualRow(float[] x, float[] tx, float[] w, float eps, float[] y, float[] ty, float[] rstd, int r, int n) {
+        int o = r * n, end = S.loopBound(n), j = 0;
+        FloatVector accSs = FloatVector.zero(S), accXt = FloatVector.zero(S);
+        for (; j < end; j += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, o + j);
+            accSs = xv.fma(xv, accSs);
+            accXt = xv.fma(FloatVector.fromArray(S, tx, o + j), accXt);
+        }
+        float ss = accSs.reduceLanes(VectorOperators.ADD), xt = accXt.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            ss += x[o + j] * x[o + j];
+            xt += x[o + j] * tx[o + j];
+        }
+        float rs = CpuRmsNorm.rstd(ss, n, eps);
+        rstd[r] = rs;
+        float k = rs * rs * (xt / n);
+        for (j = 0; j < end; j += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, o + j);
+            FloatVector wr = FloatVector.fromArray(S, w, j).mul(rs);
+            xv.mul(wr).intoArray(y, o + j);
+            FloatVector.fromArray(S, tx, o + j).sub(xv.mul(k)).mul(wr).intoArray(ty, o + j);
+        }
+        for (; j < n; j++) {
+            float xj = x[o + j], wr = w[j] * rs;
+            y[o + j] = xj * wr;
+            ty[o + j] = wr * (tx[o + j] - xj * k);
+        }
+    }
+
+    static void backwardRow(float[] x, float[] w, float[] rstd, float[] dy, float[] dx, float[] dwAcc, int r, int n) {
+        int o = r * n, end = S.loopBound(n), j = 0;
+        float rs = rstd[r];
+        FloatVector acc = FloatVector.zero(S);
+        for (; j < end; j += S.length())
+            acc = FloatVector.fromArray(S, w, j).mul(FloatVector.fromArray(S, dy, o + j))
+                    .fma(FloatVector.fromArray(S, x, o + j), acc);
+        float wdx = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) wdx += w[j] * dy[o + j] * x[o + j];
+        float k = rs * rs * (wdx / n);
+        for (j = 0; j < end; j += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, o + j), dyv = FloatVector.fromArray(S, dy, o + j);
+            dyv.mul(FloatVector.fromArray(S, w, j)).sub(xv.mul(k)).mul(rs).intoArray(dx, o + j);
+            if (dwAcc != null)
+                dyv.mul(xv).mul(rs).add(FloatVector.fromArray(S, dwAcc, j)).intoArray(dwAcc, j);
+        }
+        for (; j < n; j++) {
+            dx[o + j] = rs * (w[j] * dy[o + j] - x[o + j] * k);
+            if (dwAcc != null) dwAcc[j] += dy[o + j] * x[o + j] * rs;
+        }
+    }
+}

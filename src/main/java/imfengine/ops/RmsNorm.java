@@ -1,0 +1,43 @@
+package imfengine.ops;
+
+import imfengine.autodiff.Var;
+import imfengine.backend.Backend;
+import imfengine.tensor.Shape;
+import imfengine.tensor.Tensor;
+
+/**
+ * RMSNorm over the last axis, fused: {@code y = x·rstd·w}, {@code rstd = 1/√(mean(x²) + eps)}, weight
+ * {@code w [D]}. The per-row {@code rstd} saved by the forward kernel is the only state the VJP needs.
+ * <pre>
+ *   JVP  ty = w·rstd·(tx − x·rstd²·mean(x·tx)) + x·rstd·tw
+ *   VJP  dx = rstd·(w·g − x·rstd²·mean(w·g·x)),   dw = Σ_rows g·x·rstd
+ * </pre>
+ */
+public final class RmsNorm {
+    private RmsNorm() {}
+
+    public static Var apply(Var x, Var weight, float eps) {
+        Shape xs = x.shape();
+        if (xs.rank() < 1 || weight.shape().rank() != 1 || weight.shape().dim(0) != xs.last())
+            throw new IllegalArgumentException("rmsNorm: weight " + weight.shape() + " does not match the last axis of x " + xs);
+        Backend be = x.backend();
+        Tensor y = be.empty(xs), rstd = be.empty(Shape.of(xs.rows()));
+        Tensor ty = null;
+        if (x.hasTangent()) {
+            ty = be.empty(xs);
+            be.rmsNormDual(x.value(), x.tangent(), weight.value(), eps, y, ty, rstd);
+        } else {
+            be.rmsNorm(x.value(), weight.value(), eps, y, rstd);
+        }
+        if (weight.hasTangent()) { // x·rstd·tw: the same kernel with tw as the weight
+            Tensor tw = be.empty(xs), unused = be.empty(rstd.shape());
+            be.rmsNorm(x.value(), weight.tangent(), eps, tw, unused);
+            ty = ty == null ? tw : Calc.add(ty, tw);
+        }
+        return Var.result("rmsNorm", y, ty, (g, needs) -> {
+            Tensor dx = be.empty(xs), dw = needs[1] ? be.zeros(weight.shape()) : null;
+            be.rmsNormBackward(x.value(), weight.value(), rstd, g, dx, dw);
+            return new Tensor[]{needs[0] ? dx : null, dw};
+        }, x, weight);
+    }
+}

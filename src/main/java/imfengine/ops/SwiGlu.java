@@ -1,0 +1,36 @@
+package imfengine.ops;
+
+import imfengine.autodiff.Var;
+import imfengine.backend.Backend;
+import imfengine.tensor.Tensor;
+
+/**
+ * The SwiGLU gate {@code y = silu(a) ⊙ b}, fused (the MLP is {@code W2·gate(W1·x, W3·x)}).
+ * <pre>
+ *   JVP  ty = silu'(a)·ta·b + silu(a)·tb
+ *   VJP  da = g·b·silu'(a),   db = g·silu(a)
+ * </pre>
+ */
+public final class SwiGlu {
+    private SwiGlu() {}
+
+    public static Var gate(Var a, Var b) {
+        if (!a.shape().equals(b.shape()))
+            throw new IllegalArgumentException("swiglu: gate " + a.shape() + " and value " + b.shape() + " must have the same shape");
+        Backend be = a.backend();
+        Tensor y = be.empty(a.shape()), ty = null;
+        if (a.hasTangent() || b.hasTangent()) {
+            ty = be.empty(a.shape());
+            Tensor ta = a.hasTangent() ? a.tangent() : be.zeros(a.shape());
+            Tensor tb = b.hasTangent() ? b.tangent() : be.zeros(b.shape());
+            be.swigluDual(a.value(), ta, b.value(), tb, y, ty);
+        } else {
+            be.swiglu(a.value(), b.value(), y);
+        }
+        return Var.result("swiglu", y, ty, (g, needs) -> {
+            Tensor da = be.empty(a.shape()), db = be.empty(b.shape());
+            be.swigluBackward(a.value(), b.value(), g, da, db);
+            return new Tensor[]{needs[0] ? da : null, needs[1] ? db : null};
+        }, a, b);
+    }
+}

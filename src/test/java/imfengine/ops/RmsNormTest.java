@@ -1,0 +1,109 @@
+package imfengine.ops;
+
+import imfengine.autodiff.Var;
+import imfengine.backend.cpu.CpuBackend;
+import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Shape;
+import imfengine.tensor.Tensor;
+import imfengine.testing.Backends;
+import imfengine.testing.FusedCheck;
+import imfengine.testing.OpCheck;
+import imfengine.testing.Ref;
+import imfengine.testing.Tol;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Fused RMSNorm: against float64, against its unfused composition, and the dw accumulation contract. */
+class RmsNormTest {
+    private static final float EPS = 1e-6f;
+
+    @Test void matchesReferenceAndDerivatives() {
+        check(5, 37);
+        check(3, 19);
+        check(4, 96);
+        check(2, 32);
+        OpCheck.op("rmsNorm [2,3,19]").input(2, 3, 19).input(19)
+                .engine(in -> RmsNorm.apply(in[0], in[1], EPS)).reference(in -> reference(in[0], in[1], 6, 19, EPS)).check();
+    }
+
+    @Test void fusedMatchesUnfused() {
+        for (int[] s : new int[][]{{5, 37}, {3, 19}, {4, 96}})
+            FusedCheck.op("rmsNorm " + s[0] + "x" + s[1]).input(s[0], s[1]).input(s[1])
+                    .fused(in -> RmsNorm.apply(in[0], in[1], EPS)).unfused(in -> unfused(in[0], in[1], EPS)).check();
+        FusedCheck.op("rmsNorm [2,3,19]").input(2, 3, 19).input(19)
+                .fused(in -> RmsNorm.apply(in[0], in[1], EPS)).unfused(in -> unfused(in[0], in[1], EPS)).check();
+    }
+
+    /** dw accumulates ({@code +=}), and its row-chunk partials give the same bits for any thread count. */
+    @Test void weightGradientAccumulatesDeterministically() {
+        int rows = 2000, n = 37; // rows·n spans several dw partials
+        SplittableRandom r = new SplittableRandom(7);
+        float[] x = new float[rows * n], w = new float[n], dy = new float[rows * n];
+        for (int i = 0; i < x.length; i++) { x[i] = (float) OpCheck.gaussian(r); dy[i] = (float) OpCheck.gaussian(r); }
+        for (int j = 0; j < n; j++) w[j] = (float) OpCheck.gaussian(r);
+        double[] want = new double[n];
+        for (int row = 0; row < rows; row++) {
+            double ss = 0;
+            for (int j = 0; j < n; j++) ss += (double) x[row * n + j] * x[row * n + j];
+            double rs = 1 / Math.sqrt(ss / n + EPS);
+            for (int j = 0; j < n; j++) want[j] += 2 * dy[row * n + j] * x[row * n + j] * rs; // called twice below
+        }
+        for (boolean simd : new boolean[]{false, true}) {
+            float[] one = dwTwice(new CpuBackend(1, simd), x, w, dy, rows, n);
+            float[] three = dwTwice(new CpuBackend(3, simd), x, w, dy, rows, n);
+            assertArrayEquals(one, three, "dw depends on the thread count (simd=" + simd + ")");
+            double e = Ref.relErr(one, want);
+            assertTrue(e <= Tol.FORWARD * 10, "dw accumulated twice vs float64 (simd=" + simd + "): rel err " + e); // 2000-row float32 sums
+        }
+    }
+
+    @Test void badWeightNamesOpAndShapes() {
+        try (var scope = MemoryScope.open()) {
+            var be = Backends.SIMD;
+            Var x = Var.constant(be.zeros(Shape.of(3, 8))), w = Var.constant(be.zeros(Shape.of(7)));
+            var e = assertThrows(IllegalArgumentException.class, () -> RmsNorm.apply(x, w, EPS));
+            assertTrue(e.getMessage().contains("rmsNorm") && e.getMessage().contains("[7]") && e.getMessage().contains("[3, 8]"), e.getMessage());
+        }
+    }
+
+    private static float[] dwTwice(CpuBackend be, float[] x, float[] w, float[] dy, int rows, int n) {
+        try (var scope = MemoryScope.open()) {
+            Shape s = Shape.of(rows, n);
+            Tensor xt = be.fromArray(x, s), wt = be.fromArray(w, Shape.of(n)), dyt = be.fromArray(dy, s);
+            Tensor y = be.empty(s), rstd = be.empty(Shape.of(rows)), dx = be.empty(s), dw = be.zeros(Shape.of(n));
+            be.rmsNorm(xt, wt, EPS, y, rstd);
+            be.rmsNormBackward(xt, wt, rstd, dyt, dx, dw);
+            be.rmsNormBackward(xt, wt, rstd, dyt, dx, dw);
+            return be.toArray(dw);
+        }
+    }
+
+    private static void check(int rows, int n) {
+        OpCheck.op("rmsNorm " + rows + "x" + n).input(rows, n).input(n)
+                .engine(in -> RmsNorm.apply(in[0], in[1], EPS)).reference(in -> reference(in[0], in[1], rows, n, EPS)).check();
+    }
+
+    /** x ⊙ rsqrt(mean(x²) + eps) ⊙ w from the unfused ops. */
+    static Var unfused(Var x, Var w, float eps) {
+        Var ms = Reductions.meanLastAxis(Activations.square(x));
+        Var epsC = Var.constant(x.backend().fromArray(new float[]{eps}, Shape.of(1)));
+        Var rs = Activations.rsqrt(Arithmetic.add(ms, epsC));
+        return Arithmetic.mul(Arithmetic.mul(x, rs), w);
+    }
+
+    static double[] reference(double[] x, double[] w, int rows, int n, double eps) {
+        double[] y = new double[rows * n];
+        for (int r = 0; r < rows; r++) {
+            double ss = 0;
+            for (int j = 0; j < n; j++) ss += x[r * n + j] * x[r * n + j];
+            double rs = 1 / Math.sqrt(ss / n + eps);
+            for (int j = 0; j < n; j++) y[r * n + j] = x[r * n + j] * rs * w[j];
+        }
+        return y;
+    }
+}

@@ -1,0 +1,106 @@
+package imfengine.ops;
+
+import imfengine.autodiff.Var;
+import imfengine.backend.Backend;
+import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Shape;
+import imfengine.tensor.Tensor;
+import imfengine.testing.Backends;
+import imfengine.testing.FusedCheck;
+import imfengine.testing.OpCheck;
+import imfengine.testing.Ref;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Fused RoPE (adjacent pairs, base 10000, positions 0..L−1): float64, unfused composition, inverse. */
+class RopeTest {
+
+    @Test void matchesReferenceAndDerivatives() {
+        check(2, 5, 2, 6);   // the small odd case: Dh = 6 is all scalar tail
+        check(1, 7, 3, 10);
+        check(2, 4, 3, 32);  // heads·Dh = 96: full vectors
+    }
+
+    @Test void fusedMatchesUnfused() {
+        for (int[] c : new int[][]{{2, 5, 2, 6}, {2, 4, 3, 32}}) {
+            int b = c[0], l = c[1], h = c[2], dh = c[3];
+            FusedCheck.op("rope B=" + b + " L=" + l + " heads=" + h + " Dh=" + dh).input(b, l, h * dh)
+                    .fused(in -> Rope.apply(in[0], RopeTable.of(in[0].backend(), l, dh), h))
+                    .unfused(in -> unfused(in[0], RopeTable.of(in[0].backend(), l, dh), h)).check();
+        }
+    }
+
+    /** Known values: position 0 is untouched; at position 1 pair 0 turns by exactly 1 radian. */
+    @Test void knownRotationAndInverse() {
+        for (Backend be : Backends.BOTH)
+            try (var scope = MemoryScope.open()) {
+                int l = 3, dh = 4;
+                float[] x = new float[l * dh];
+                for (int p = 0; p < l; p++) { x[p * dh] = 1; x[p * dh + 2] = 1; } // (1, 0) in both pairs
+                Tensor xt = be.fromArray(x, Shape.of(1, l, dh));
+                RopeTable table = RopeTable.of(be, l, dh);
+                float[] y = be.toArray(Rope.apply(Var.constant(xt), table, 1).value());
+                assertEquals(1f, y[0], 0f);
+                assertEquals(0f, y[1], 0f);
+                assertEquals(Math.cos(1), y[dh], 1e-7);
+                assertEquals(Math.sin(1), y[dh + 1], 1e-7);
+                assertEquals(Math.cos(2 * 0.01), y[2 * dh + 2], 1e-7); // pair 1: 10000^(−2/4) = 0.01 rad per position
+                assertEquals(Math.sin(2 * 0.01), y[2 * dh + 3], 1e-7);
+                Tensor back = be.empty(xt.shape());
+                be.rope(be.fromArray(y, xt.shape()), table.cos(), table.sin(), 1, true, back);
+                assertTrue(Ref.relErr(be.toArray(back), x) <= 1e-6, "inverse rotation undoes the rotation on " + be.name());
+            }
+    }
+
+    @Test void badShapesNameOpAndShapes() {
+        try (var scope = MemoryScope.open()) {
+            var be = Backends.SIMD;
+            RopeTable table = RopeTable.of(be, 5, 6);
+            var e = assertThrows(IllegalArgumentException.class, () -> Rope.apply(Var.constant(be.zeros(Shape.of(2, 4, 12))), table, 2));
+            assertTrue(e.getMessage().contains("rope") && e.getMessage().contains("[2, 4, 12]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> RopeTable.of(be, 5, 7));
+            assertTrue(e.getMessage().contains("rope") && e.getMessage().contains("7"), e.getMessage());
+        }
+    }
+
+    private static void check(int b, int l, int h, int dh) {
+        OpCheck.op("rope B=" + b + " L=" + l + " heads=" + h + " Dh=" + dh).input(b, l, h * dh)
+                .engine(in -> Rope.apply(in[0], RopeTable.of(in[0].backend(), l, dh), h))
+                .reference(in -> reference(in[0], b, l, h, dh)).check();
+    }
+
+    /** The pairwise rotation from reshape/slice/concat and elementwise ops, cos/sin as constants [L, H, Dh/2, 1]. */
+    static Var unfused(Var x, RopeTable table, int heads) {
+        Backend be = x.backend();
+        int b = x.shape().dim(0), l = x.shape().dim(1), dh = table.headDim(), half = dh / 2;
+        float[] c = be.toArray(table.cos()), s = be.toArray(table.sin());
+        float[] cx = new float[l * heads * half], sx = new float[cx.length];
+        for (int p = 0; p < l; p++) for (int h = 0; h < heads; h++) for (int i = 0; i < half; i++) {
+            cx[(p * heads + h) * half + i] = c[p * half + i];
+            sx[(p * heads + h) * half + i] = s[p * half + i];
+        }
+        Shape cs = Shape.of(l, heads, half, 1);
+        Var cos = Var.constant(be.fromArray(cx, cs)), sin = Var.constant(be.fromArray(sx, cs));
+        Var pairs = Shapes.reshape(x, b, l, heads, half, 2);
+        Var x0 = Shapes.slice(pairs, -1, 0, 1), x1 = Shapes.slice(pairs, -1, 1, 2);
+        Var y0 = Arithmetic.sub(Arithmetic.mul(x0, cos), Arithmetic.mul(x1, sin));
+        Var y1 = Arithmetic.add(Arithmetic.mul(x0, sin), Arithmetic.mul(x1, cos));
+        return Shapes.reshape(Shapes.concat(-1, y0, y1), b, l, heads * dh);
+    }
+
+    static double[] reference(double[] x, int b, int l, int h, int dh) {
+        double[] y = new double[x.length];
+        int width = h * dh;
+        for (int n = 0; n < b; n++) for (int p = 0; p < l; p++) for (int head = 0; head < h; head++)
+            for (int i = 0; i < dh / 2; i++) {
+                double theta = p * Math.pow(10000.0, -2.0 * i / dh);
+                int k = (n * l + p) * width + head * dh + 2 * i;
+                y[k] = x[k] * Math.cos(theta) - x[k + 1] * Math.sin(theta);
+                y[k + 1] = x[k] * Math.sin(theta) + x[k + 1] * Math.cos(theta);
+            }
+        return y;
+    }
+}
