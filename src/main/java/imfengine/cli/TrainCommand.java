@@ -57,7 +57,12 @@ final class TrainCommand implements Command {
                         "v-source", "objective", "omega", "interval", "threads", "data", "labels"),
                 Set.of());
         String preset = a.string("preset", "xs");
-        imfengine.nn.ModelConfig.preset(preset.equals("") ? "?" : preset); // validates the name
+        imfengine.nn.ModelConfig model;
+        try {
+            model = imfengine.nn.ModelConfig.preset(preset);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("train: " + e.getMessage());
+        }
         long steps = a.longValue("steps", a.has("time") ? 0 : 1000);
         if (a.has("steps") && steps < 1) throw new UsageException("train: --steps must be >= 1, got " + steps);
         double time = a.has("time") ? parseDuration(a.string("time", "")) : 0;
@@ -79,7 +84,7 @@ final class TrainCommand implements Command {
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("train: --threads must be >= 1, got " + threads);
         Dataset data = DataOptions.open(a, Split.TRAIN);
-        TrainConfig cfg = new TrainConfig(preset, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
+        TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
                 a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1]);
         CpuBackend be = new CpuBackend(threads, VectorSupport.enabledByDefault());
         Trainer trainer;

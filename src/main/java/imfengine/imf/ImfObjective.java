@@ -29,8 +29,17 @@ public final class ImfObjective {
 
     public ObjectiveConfig config() { return cfg; }
 
-    /** The differentiable loss and the plain mean-squared errors to report. */
-    public record Result(Var loss, double mseCompound, double mseV) {}
+    /**
+     * The differentiable loss, the plain mean-squared errors to report, and the stop-gradient
+     * quantities of the step (for tests and reference fixtures).
+     */
+    public record Result(Var loss, double mseCompound, double mseV, Frozen frozen) {}
+
+    /**
+     * What the gradient treats as constant: the target {@code v_g}, the JVP tangent {@code v_c},
+     * {@code du}, the adaptive weights {@code 1/(L + eps)^p} of each loss, and the labels after dropout.
+     */
+    public record Frozen(float[] target, float[] tangent, float[] du, float[] weightU, float[] weightV, int[] labels) {}
 
     /** {@code x} is the batch {@code [B, H, W, C]} flattened, pixels in [−1, 1]. */
     public Result loss(ImfDiT net, float[] x, int[] labels, StepDraws d) {
@@ -93,9 +102,11 @@ public final class ImfObjective {
         Var compound = Arithmetic.add(out.u(), Var.constant(Calc.mul(out.u().tangent(), hPerExample)));
         Tensor target = be.fromArray(vg, img);
         Weighted lu = weightedSquaredError(compound, target, b, p);
-        if (!head) return new Result(Reductions.meanAll(lu.weighted), lu.mse, Double.NaN);
+        float[] du = be.toArray(out.u().tangent());
+        if (!head) return new Result(Reductions.meanAll(lu.weighted), lu.mse, Double.NaN, new Frozen(vg, vc, du, lu.inverse, null, y));
         Weighted lv = weightedSquaredError(out.v(), target, b, p);
-        return new Result(Reductions.meanAll(Arithmetic.add(lu.weighted, lv.weighted)), lu.mse, lv.mse);
+        return new Result(Reductions.meanAll(Arithmetic.add(lu.weighted, lv.weighted)), lu.mse, lv.mse,
+                new Frozen(vg, vc, du, lu.inverse, lv.inverse, y));
     }
 
     /**
@@ -121,10 +132,11 @@ public final class ImfObjective {
         Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
         Tensor uTarget = Calc.sub(be.fromArray(vTilde, img), Calc.mul(out.u().tangent(), hPerExample));
         Weighted lu = weightedSquaredError(out.u(), uTarget, b, p);
-        return new Result(Reductions.meanAll(lu.weighted), lu.mse, Double.NaN);
+        return new Result(Reductions.meanAll(lu.weighted), lu.mse, Double.NaN,
+                new Frozen(be.toArray(uTarget), vTilde, be.toArray(out.u().tangent()), lu.inverse, null, y));
     }
 
-    private record Weighted(Var weighted, double mse) {}
+    private record Weighted(Var weighted, double mse, float[] inverse) {}
 
     /** Per example {@code L = Σ(pred − target)²}, then {@code L / sg((L + eps)^p)}. */
     private Weighted weightedSquaredError(Var pred, Tensor target, int b, int p) {
@@ -138,7 +150,7 @@ public final class ImfObjective {
             inv[i] = (float) (1 / Math.pow(l[i] + cfg.normEps(), cfg.normP()));
         }
         Var weighted = Arithmetic.mul(perExample, Var.constant(perExample.backend().fromArray(inv, Shape.of(b, 1))));
-        return new Weighted(weighted, total / ((double) b * p));
+        return new Weighted(weighted, total / ((double) b * p), inv);
     }
 
     /** The instantaneous velocity used for guidance, without tape: the v-head, or the u-head at h = 0. */

@@ -25,13 +25,19 @@ public final class Sampler {
         }
     }
 
+    /** The {@code t = 1} draw {@code z ~ N(0, I)} that sampling with {@code seed} starts from. */
+    public static float[] initialNoise(Shape img, long seed) {
+        float[] z = new float[img.intSize()];
+        new RandomStream(seed, 0x5A3DL).fillNormal(z);
+        return z;
+    }
+
     /** Samples {@code labels.length} images; returns them flattened {@code [N, H, W, C]} (model scale, ~[−1, 1]). */
     public static float[] sample(ImfDiT net, int[] labels, Guidance g, int steps, long seed) {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         int n = labels.length;
         Shape img = ImfObjective.imageShape(net, n);
-        float[] z = new float[img.intSize()];
-        new RandomStream(seed, 0x5A3DL).fillNormal(z);
+        float[] z = initialNoise(img, seed);
         Backend be = net.backend();
         int p = z.length / Math.max(1, n);
         for (int i = 0; i < steps; i++) {

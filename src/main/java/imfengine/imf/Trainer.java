@@ -50,9 +50,9 @@ public final class Trainer {
         this.data = data;
         this.progress = progress;
         SafetensorsFile ckpt = resume == null ? null : Checkpoint.open(resume);
-        ModelConfig mc = ckpt == null ? ModelConfig.preset(cfg.preset()) : Checkpoint.config(ckpt);
-        if (ckpt != null && !mc.name().equals(cfg.preset()))
-            throw new IllegalArgumentException("checkpoint " + resume + " is preset " + mc.name() + ", not " + cfg.preset());
+        ModelConfig mc = ckpt == null ? cfg.model() : Checkpoint.config(ckpt);
+        if (ckpt != null && !mc.equals(cfg.model()))
+            throw new IllegalArgumentException("checkpoint " + resume + " is preset " + mc.name() + ", not " + cfg.model().name());
         checkData(mc, data);
         this.seed = ckpt == null ? cfg.seed() : Long.parseLong(ckpt.metadata().get("seed"));
         this.net = new ImfDiT(mc, be, seed, true);

@@ -65,7 +65,7 @@ public final class ImfDiT extends Module {
         if (withVHead) for (int i = 0; i < cfg.auxDepth(); i++) vHeads.add(register(block("v_heads." + i, be, blockInit)));
         this.uFinal = register(new FinalLayer(child("u_final_layer"), be, d, cfg.patchDim()));
         this.vFinal = withVHead ? register(new FinalLayer(child("v_final_layer"), be, d, cfg.patchDim())) : null;
-        this.rope = RopeTable.create(be, cfg.sequenceLength(), cfg.headDim());
+        this.rope = RopeTable.of(be, cfg.sequenceLength(), cfg.headDim());
     }
 
     private TransformerBlock block(String name, Backend be, Init.Factory init) {

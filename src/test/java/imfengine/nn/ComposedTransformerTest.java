@@ -50,7 +50,7 @@ class ComposedTransformerTest {
             for (int i = 0; i < v.length; i++) v[i] += (float) (0.3 * OpCheck.gaussian(r));
             be.copy(be.fromArray(v, p.value().shape()), p.value());
         }
-        RopeTable rope = RopeTable.create(be, L, D / HEADS);
+        RopeTable rope = RopeTable.of(be, L, D / HEADS);
         float[] x = new float[B * L * D], tx = new float[B * L * D], w = new float[B * L * D];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) OpCheck.gaussian(r);
