@@ -6,6 +6,7 @@ import imfengine.testing.OpCheck;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Softmax over the last axis: row lengths straddle the 16-lane SIMD width. */
 class SoftmaxOpTest {
@@ -29,6 +30,37 @@ class SoftmaxOpTest {
         var be = imfengine.testing.Backends.SIMD;
         float[] y = be.toArray(Softmax.lastAxis(Var.constant(be.fromArray(new float[]{0f, (float) Math.log(3)}, imfengine.tensor.Shape.of(1, 2)))).value());
         assertArrayEquals(new float[]{0.25f, 0.75f}, y, 1e-7f);
+    }
+
+    @Test void primalOnlyPath() {
+        // parameters without tangents take the plain forward kernel: y and dx = y ⊙ (w − Σ y·w) in float64
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int n : new int[]{5, 17, 40}) {
+            int rows = 3;
+            float[] x = new float[rows * n], w = new float[rows * n];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) OpCheck.gaussian(r);
+                w[i] = (float) OpCheck.gaussian(r);
+            }
+            double[] y = reference(imfengine.testing.Ref.toDouble(x), n), dx = new double[x.length];
+            for (int row = 0; row < rows; row++) {
+                double dot = 0;
+                for (int j = 0; j < n; j++) dot += y[row * n + j] * w[row * n + j];
+                for (int j = 0; j < n; j++) dx[row * n + j] = y[row * n + j] * (w[row * n + j] - dot);
+            }
+            for (var be : imfengine.testing.Backends.BOTH) {
+                try (var scope = imfengine.tensor.MemoryScope.open()) {
+                    var shape = imfengine.tensor.Shape.of(rows, n);
+                    Var in = Var.parameter(be.fromArray(x, shape));
+                    Var out = Softmax.lastAxis(in);
+                    imfengine.autodiff.Autodiff.backward(out, be.fromArray(w, shape));
+                    double ey = imfengine.testing.Ref.relErr(be.toArray(out.value()), y);
+                    double eg = imfengine.testing.Ref.relErr(be.toArray(in.grad()), dx);
+                    assertTrue(!out.hasTangent() && ey <= imfengine.testing.Tol.FORWARD && eg <= imfengine.testing.Tol.FORWARD,
+                            "softmax plain path n=" + n + " on " + be.name() + ": y err " + ey + ", dx err " + eg);
+                }
+            }
+        }
     }
 
     @Test void fusedDualMatchesExpSumDiv() {
