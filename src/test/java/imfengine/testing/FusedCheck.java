@@ -27,18 +27,28 @@ public final class FusedCheck {
     private final List<OpCheck.Gen> gens = new ArrayList<>();
     private OpCheck.EngineOp fused, unfused;
     private long seed = 346;
+    private OpCheck.Gen defaultGen = OpCheck.NORMAL;
 
     private FusedCheck(String name) { this.name = name; }
 
     public static FusedCheck op(String name) { return new FusedCheck(name); }
 
-    public FusedCheck input(int... dims) { return input(OpCheck.NORMAL, dims); }
+    public FusedCheck input(int... dims) { return input(defaultGen, dims); }
 
     public FusedCheck input(OpCheck.Gen gen, int... dims) {
         shapes.add(Shape.of(dims));
         gens.add(gen);
         return this;
     }
+
+    /** Draws every input (those added so far and later) from {@code gen}. */
+    public FusedCheck values(OpCheck.Gen gen) {
+        gens.replaceAll(g -> gen);
+        this.defaultGen = gen;
+        return this;
+    }
+
+    public FusedCheck seed(long seed) { this.seed = seed; return this; }
 
     public FusedCheck fused(OpCheck.EngineOp op) { this.fused = op; return this; }
 

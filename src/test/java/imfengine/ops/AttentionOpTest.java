@@ -1,0 +1,174 @@
+package imfengine.ops;
+
+import imfengine.autodiff.Var;
+import imfengine.testing.Backends;
+import imfengine.testing.FusedCheck;
+import imfengine.testing.OpCheck;
+import imfengine.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fused attention on {@code [B, L, H·Dh]}: against a float64 reference and finite differences, against
+ * the composition of unfused ops (permute, batched matmul, scale, softmax), and shape validation.
+ * Sizes exercise SIMD tails over keys (L not a multiple of 16) and over Dh (3, 5, 17), full vectors
+ * (Dh = 32), and several online-softmax key blocks (L = 150 > 128).
+ */
+class AttentionOpTest {
+    /** Moderate magnitudes (|x| ≤ 1.5) keep scores O(1), as after the RMSNorm that precedes attention. */
+    private static final OpCheck.Gen MODERATE = r -> (float) Math.max(-1.5, Math.min(1.5, OpCheck.gaussian(r)));
+
+    @Test void againstReferenceAndFiniteDifferences() {
+        check(2, 5, 2, 3);
+        check(2, 7, 2, 5);
+        check(1, 17, 1, 17);
+        check(2, 7, 2, 32);
+    }
+
+    @Test void fusedMatchesUnfusedComposition() {
+        fused(2, 5, 2, 3);
+        fused(2, 7, 3, 32);
+        fused(1, 20, 2, 17);
+    }
+
+    @Test void severalKeyBlocksRescaleTheOnlineSoftmax() {
+        fused(1, 150, 2, 4);
+    }
+
+    @Test void knownCaseUniformScores() {
+        // with k = 0 all scores are equal, so every output row is the mean of v's rows
+        var be = Backends.SIMD;
+        float[] v = {1, 2, 3, 4, 5, 6};
+        Var z = Var.constant(be.zeros(Shape.of(1, 3, 2)));
+        Var q = Var.constant(be.fromArray(new float[]{1, -2, 0.5f, 3, -1, 1}, Shape.of(1, 3, 2)));
+        Var o = Attention.apply(q, z, Var.constant(be.fromArray(v, Shape.of(1, 3, 2))), 1);
+        assertArrayEquals(new float[]{3, 4, 3, 4, 3, 4}, be.toArray(o.value()), 1e-6f);
+    }
+
+    @Test void primalOnlyForwardKernelAndItsLse() {
+        // without tangents the plain forward kernel runs, and its lse feeds the backward
+        primalPath(2, 9, 2, 5);
+        primalPath(1, 7, 1, 32);
+        primalPath(1, 150, 2, 4);
+    }
+
+    @Test void primalOnlyAndDualForwardAgree() {
+        // the plain forward kernel and the dual kernel give the same o (and the dual's tangent is used)
+        var be = Backends.SIMD;
+        int b = 2, l = 9, h = 2, dh = 5;
+        float[][] x = new float[3][b * l * h * dh];
+        SplittableRandom r = new SplittableRandom(7);
+        for (float[] a : x) for (int i = 0; i < a.length; i++) a[i] = MODERATE.next(r);
+        Shape s = Shape.of(b, l, h * dh);
+        Var[] c = new Var[3], d = new Var[3];
+        for (int i = 0; i < 3; i++) {
+            c[i] = Var.constant(be.fromArray(x[i], s));
+            d[i] = i == 1 ? Var.dual(be.fromArray(x[i], s), be.fromArray(x[(i + 1) % 3], s)) : c[i];
+        }
+        float[] plain = be.toArray(Attention.apply(c[0], c[1], c[2], h).value());
+        Var dual = Attention.apply(d[0], d[1], d[2], h);
+        assertTrue(dual.hasTangent());
+        assertTrue(imfengine.testing.Ref.relErr(be.toArray(dual.value()), plain) <= imfengine.testing.Tol.FUSED);
+    }
+
+    @Test void rejectsBadShapes() {
+        var be = Backends.SIMD;
+        Var a = Var.constant(be.zeros(Shape.of(2, 5, 12))), b = Var.constant(be.zeros(Shape.of(2, 6, 12)));
+        var e = assertThrows(IllegalArgumentException.class, () -> Attention.apply(a, b, a, 2));
+        assertTrue(e.getMessage().contains("attention: q [2, 5, 12] and k [2, 6, 12] differ"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.apply(a, a, b, 2));
+        assertTrue(e.getMessage().contains("and v [2, 6, 12] differ"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.apply(a, a, a, 5));
+        assertTrue(e.getMessage().contains("not divisible by 5 heads"), e.getMessage());
+        Var flat = Var.constant(be.zeros(Shape.of(10, 12)));
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.apply(flat, flat, flat, 2));
+        assertTrue(e.getMessage().contains("attention: q [10, 12] must have rank 3"), e.getMessage());
+    }
+
+    /** Parameters without tangents: o against the float64 reference, gradients against the dual path's. */
+    private static void primalPath(int b, int l, int h, int dh) {
+        Shape s = Shape.of(b, l, h * dh);
+        SplittableRandom r = new SplittableRandom(11);
+        double[][] x = new double[3][s.intSize()];
+        float[][] xf = new float[3][s.intSize()];
+        float[] w = new float[s.intSize()];
+        for (int i = 0; i < 3; i++) for (int j = 0; j < w.length; j++) x[i][j] = xf[i][j] = MODERATE.next(r);
+        for (int j = 0; j < w.length; j++) w[j] = (float) OpCheck.gaussian(r);
+        double[] ref = reference(x[0], x[1], x[2], b, l, h, dh);
+        for (var be : Backends.BOTH) {
+            try (var scope = imfengine.tensor.MemoryScope.open()) {
+                Var[] plain = new Var[3], dual = new Var[3];
+                for (int i = 0; i < 3; i++) {
+                    plain[i] = Var.parameter(be.fromArray(xf[i], s));
+                    dual[i] = Var.dualParameter(be.fromArray(xf[i], s), be.zeros(s));
+                }
+                Var o = Attention.apply(plain[0], plain[1], plain[2], h), od = Attention.apply(dual[0], dual[1], dual[2], h);
+                String at = "attention primal path L=" + l + " Dh=" + dh + " on " + be.name();
+                double e = imfengine.testing.Ref.relErr(be.toArray(o.value()), ref);
+                assertTrue(!o.hasTangent() && e <= imfengine.testing.Tol.FORWARD, at + ": forward rel err " + e);
+                imfengine.autodiff.Autodiff.backward(o, be.fromArray(w, s));
+                imfengine.autodiff.Autodiff.backward(od, be.fromArray(w, s));
+                for (int i = 0; i < 3; i++) {
+                    e = imfengine.testing.Ref.relErr(be.toArray(plain[i].grad()), be.toArray(dual[i].grad()));
+                    assertTrue(e <= imfengine.testing.Tol.FUSED, at + ": gradient " + i + " vs dual path, rel err " + e);
+                }
+            }
+        }
+    }
+
+    private static void check(int b, int l, int h, int dh) {
+        OpCheck.op("attention B=" + b + " L=" + l + " H=" + h + " Dh=" + dh)
+                .input(MODERATE, b, l, h * dh).input(MODERATE, b, l, h * dh).input(MODERATE, b, l, h * dh)
+                .engine(in -> Attention.apply(in[0], in[1], in[2], h))
+                .reference(in -> reference(in[0], in[1], in[2], b, l, h, dh)).check();
+    }
+
+    private static void fused(int b, int l, int h, int dh) {
+        FusedCheck.op("attention B=" + b + " L=" + l + " H=" + h + " Dh=" + dh).values(MODERATE)
+                .input(b, l, h * dh).input(b, l, h * dh).input(b, l, h * dh)
+                .fused(in -> Attention.apply(in[0], in[1], in[2], h))
+                .unfused(in -> unfused(in[0], in[1], in[2], h)).check();
+    }
+
+    /** The same attention from unfused ops: to [B, H, L, Dh], q·kᵀ, scale, softmax, ·v, back to [B, L, H·Dh]. */
+    static Var unfused(Var q, Var k, Var v, int heads) {
+        int b = q.shape().dim(0), l = q.shape().dim(1), width = q.shape().dim(2), dh = width / heads;
+        Var scores = Arithmetic.scale(Matmul.matmul(toHeads(q, heads), false, toHeads(k, heads), true), (float) (1 / Math.sqrt(dh)));
+        Var o = Matmul.matmul(Softmax.lastAxis(scores), toHeads(v, heads));
+        return Shapes.reshape(Shapes.permute(o, 0, 2, 1, 3), b, l, width);
+    }
+
+    private static Var toHeads(Var x, int heads) {
+        int b = x.shape().dim(0), l = x.shape().dim(1), dh = x.shape().dim(2) / heads;
+        return Shapes.permute(Shapes.reshape(x, b, l, heads, dh), 0, 2, 1, 3);
+    }
+
+    /** Naive float64 attention on flat {@code [B, L, H·Dh]} arrays. */
+    static double[] reference(double[] q, double[] k, double[] v, int b, int l, int h, int dh) {
+        int w = h * dh;
+        double scale = 1 / Math.sqrt(dh);
+        double[] o = new double[q.length], p = new double[l];
+        for (int bi = 0; bi < b; bi++)
+            for (int hi = 0; hi < h; hi++) {
+                int base = bi * l * w + hi * dh;
+                for (int i = 0; i < l; i++) {
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int j = 0; j < l; j++) {
+                        double s = 0;
+                        for (int d = 0; d < dh; d++) s += q[base + i * w + d] * k[base + j * w + d];
+                        p[j] = s * scale;
+                        max = Math.max(max, p[j]);
+                    }
+                    for (int j = 0; j < l; j++) sum += p[j] = Math.exp(p[j] - max);
+                    for (int j = 0; j < l; j++)
+                        for (int d = 0; d < dh; d++) o[base + i * w + d] += p[j] / sum * v[base + j * w + d];
+                }
+            }
+        return o;
+    }
+}
