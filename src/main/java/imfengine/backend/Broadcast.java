@@ -18,10 +18,10 @@ public record Broadcast(long outer, long n, long inner) {
         for (int i = 0; i < rb; i++) {
             int ax = ra - rb + i;
             int db = b.dim(i);
-            if (db == 1 && a.dim(ax) != 1) continue;
+            if (db == 1) continue; // broadcast (or a size-1 axis, which does not matter)
             if (db != a.dim(ax)) throw mismatch(op, a, b);
             if (first < 0) first = ax;
-            else if (last != ax - 1) throw mismatch(op, a, b);
+            else for (int gap = last + 1; gap < ax; gap++) if (a.dim(gap) != 1) throw mismatch(op, a, b);
             last = ax;
         }
         if (first < 0) return new Broadcast(a.size(), 1, 1);
