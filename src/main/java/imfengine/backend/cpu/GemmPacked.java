@@ -29,6 +29,8 @@ final class GemmPacked {
     static final int MC = Integer.getInteger("imf.gemm.mc", 128);
     /** Columns of B per packed block: KC×NC floats (1 MiB) in L2/L3. */
     static final int NC = Integer.getInteger("imf.gemm.nc", 1024);
+    /** Blocks at most this wide read A in place instead of packing it. */
+    static final int DIRECT_A_MAX_N = Integer.getInteger("imf.gemm.direct", 8 * NR);
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
@@ -81,7 +83,7 @@ final class GemmPacked {
     /** {@code C[i0:i1, j0:j1]} of batch item {@code bi}. */
     private static void block(GemmSpec s, float[] a, float[] b, float[] c, int bi,
                               int i0, int i1, int j0, int j1, Buffers buf) {
-        int k = s.k(), ldc = s.ldc();
+        int k = s.k(), ldc = s.ldc(), lda = s.lda();
         int oa = (int) (s.offA() + bi * s.strideA()), ob = (int) (s.offB() + bi * s.strideB());
         int oc = (int) (s.offC() + bi * s.strideC());
         float alpha = s.alpha();
@@ -102,17 +104,28 @@ final class GemmPacked {
                 packB(s, b, ob, pc, kc, jc, nc, bp);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(s, a, oa, ic, mc, pc, kc, ap);
+                    // Few column panels reuse an A block too little to repay packing it: read full
+                    // MR-row panels of A in place and pack only a ragged last panel.
+                    boolean direct = nc <= DIRECT_A_MAX_N;
+                    packA(s, a, oa, ic, direct ? mc / MR * MR : 0, mc, pc, kc, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr), bo = jr * kc;
                         for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir), ao = ir * kc;
+                            int mr = Math.min(MR, mc - ir);
+                            float[] src = ap;
+                            int ao = ir * kc, ars = 1, aps = MR;
+                            if (direct && mr == MR) {
+                                src = a;
+                                ao = oa + (s.transA() ? pc * lda + ic + ir : (ic + ir) * lda + pc);
+                                ars = s.transA() ? 1 : lda;
+                                aps = s.transA() ? lda : 1;
+                            }
                             int co = oc + (ic + ir) * ldc + jc + jr;
                             if (mr == MR && nr == NR) {
-                                GemmSimd.kernel8x2(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
+                                GemmSimd.kernel8x2(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta);
                             } else {
-                                if (nr <= L) GemmSimd.kernel8x1(kc, ap, ao, bp, bo, tile, 0, NR, 1f, 0f);
-                                else GemmSimd.kernel8x2(kc, ap, ao, bp, bo, tile, 0, NR, 1f, 0f);
+                                if (nr <= L) GemmSimd.kernel8x1(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f);
+                                else GemmSimd.kernel8x2(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f);
                                 mergeTile(tile, c, co, ldc, mr, nr, alpha, beta);
                             }
                         }
@@ -123,12 +136,13 @@ final class GemmPacked {
     }
 
     /**
-     * Packs {@code op(A)[ic:ic+mc, pc:pc+kc]} as MR-row panels: panel {@code q} starts at
-     * {@code q·MR·kc} and holds {@code A(ic+q·MR+r, pc+p)} at {@code p·MR + r}; rows past mc are 0.
+     * Packs rows {@code [ir0, mc)} of {@code op(A)[ic:ic+mc, pc:pc+kc]} ({@code ir0} a multiple of MR)
+     * as MR-row panels: panel {@code q} starts at {@code q·MR·kc} and holds {@code A(ic+q·MR+r, pc+p)}
+     * at {@code p·MR + r}; rows past mc are 0.
      */
-    private static void packA(GemmSpec s, float[] a, int oa, int ic, int mc, int pc, int kc, float[] ap) {
+    private static void packA(GemmSpec s, float[] a, int oa, int ic, int ir0, int mc, int pc, int kc, float[] ap) {
         int lda = s.lda();
-        for (int ir = 0; ir < mc; ir += MR) {
+        for (int ir = ir0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir), base = ir * kc;
             if (s.transA()) {                       // A stored k×m: a panel row is contiguous
                 for (int p = 0; p < kc; p++) {
