@@ -24,13 +24,13 @@ import imfengine.backend.GemmSpec;
 final class GemmPacked {
     static final int MR = GemmSimd.MR, NR = GemmSimd.NR, L = GemmSimd.L;
     /** Depth of a packed block: a KC×NR B panel (32 KiB at 256×32 floats) fits the L1 of this CPU. */
-    static final int KC = Integer.getInteger("imf.gemm.kc", 256);
+    static final int KC = 256;
     /** Rows of A per packed block: MC×KC floats (128 KiB) fit in the 1 MiB L2 next to B. */
-    static final int MC = Integer.getInteger("imf.gemm.mc", 128);
+    static final int MC = 128;
     /** Columns of B per packed block: KC×NC floats (1 MiB) in L2/L3. */
-    static final int NC = Integer.getInteger("imf.gemm.nc", 1024);
+    static final int NC = 1024;
     /** Blocks at most this wide read A in place instead of packing it. */
-    static final int DIRECT_A_MAX_N = Integer.getInteger("imf.gemm.direct", 8 * NR);
+    static final int DIRECT_A_MAX_N = 8 * NR;
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
