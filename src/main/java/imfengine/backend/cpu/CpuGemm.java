@@ -2,7 +2,12 @@ package imfengine.backend.cpu;
 
 import imfengine.backend.GemmSpec;
 
-/** Matrix products. Placeholder: a plain triple loop until the blocked, packed kernel lands. */
+/**
+ * Matrix products {@code C = alpha·op(A)·op(B) + beta·C} (see {@link GemmSpec}). With SIMD on,
+ * {@link GemmPacked} runs the blocked, packed Vector API kernel; otherwise the scalar loop here
+ * runs, which is also the reference the fast path is tested against. Both leave C unread when
+ * {@code beta == 0}, and neither reads A or B when {@code alpha == 0} or {@code k == 0}.
+ */
 final class CpuGemm {
     private final WorkerPool pool;
     private final boolean simd;
@@ -12,20 +17,34 @@ final class CpuGemm {
         this.simd = simd;
     }
 
+    /** {@code c} Modified; {@code a}, {@code b} Not modified. */
     void gemm(GemmSpec s, float[] a, float[] b, float[] c) {
-        for (int bi = 0; bi < s.batch(); bi++) {
-            long oa = s.offA() + bi * s.strideA(), ob = s.offB() + bi * s.strideB(), oc = s.offC() + bi * s.strideC();
-            for (int i = 0; i < s.m(); i++) {
-                for (int j = 0; j < s.n(); j++) {
-                    float acc = 0f;
-                    for (int p = 0; p < s.k(); p++) {
-                        float av = s.transA() ? a[(int) (oa + (long) p * s.lda() + i)] : a[(int) (oa + (long) i * s.lda() + p)];
-                        float bv = s.transB() ? b[(int) (ob + (long) j * s.ldb() + p)] : b[(int) (ob + (long) p * s.ldb() + j)];
+        if (s.batch() <= 0 || s.m() <= 0 || s.n() <= 0) return;
+        if (simd) GemmPacked.gemm(pool, s, a, b, c);
+        else {
+            long work = (long) s.n() * Math.max(1, s.k());
+            pool.parallelFor(s.batch() * s.m(), (int) Math.max(1, (1 << 16) / work), (from, to) -> scalarRows(s, a, b, c, from, to));
+        }
+    }
+
+    /** Rows {@code [from, to)} of the stacked batch: one dot product per element, in float. */
+    static void scalarRows(GemmSpec s, float[] a, float[] b, float[] c, int from, int to) {
+        int m = s.m(), n = s.n(), k = s.k(), lda = s.lda(), ldb = s.ldb(), ldc = s.ldc();
+        boolean skipAB = k == 0 || s.alpha() == 0f;
+        for (int row = from; row < to; row++) {
+            int bi = row / m, i = row % m;
+            int oa = (int) (s.offA() + bi * s.strideA()), ob = (int) (s.offB() + bi * s.strideB());
+            int ci = (int) (s.offC() + bi * s.strideC()) + i * ldc;
+            for (int j = 0; j < n; j++) {
+                float acc = 0f;
+                if (!skipAB) {
+                    for (int p = 0; p < k; p++) {
+                        float av = s.transA() ? a[oa + p * lda + i] : a[oa + i * lda + p];
+                        float bv = s.transB() ? b[ob + j * ldb + p] : b[ob + p * ldb + j];
                         acc += av * bv;
                     }
-                    int ci = (int) (oc + (long) i * s.ldc() + j);
-                    c[ci] = s.alpha() * acc + (s.beta() == 0f ? 0f : s.beta() * c[ci]);
                 }
+                c[ci + j] = s.alpha() * acc + (s.beta() == 0f ? 0f : s.beta() * c[ci + j]);
             }
         }
     }

@@ -1,0 +1,211 @@
+package imfengine.backend.cpu;
+
+import imfengine.backend.GemmSpec;
+
+/**
+ * The fast GEMM: GotoBLAS/BLIS blocking around the {@link GemmSimd} micro-kernels.
+ *
+ * <pre>
+ * for jc in n step NC                       B block  KC×NC  (packed, stays in L2/L3)
+ *   for pc in k step KC                     pack B(pc:pc+KC, jc:jc+NC) into NR-wide panels
+ *     for ic in m step MC                   pack A(ic:ic+MC, pc:pc+KC) into MR-tall panels (L2)
+ *       for jr in NC step NR                one B panel KC×NR (L1) is reused by ...
+ *         for ir in MC step MR              ... every A panel: micro-kernel on an MR×NR tile of C
+ * </pre>
+ *
+ * Transposed operands only change how panels are packed. Edge panels are zero-padded to MR / NR;
+ * their tiles go through a small tile buffer and are merged into C with scalar code, so any m, n,
+ * k works. The first KC step applies {@code beta} (never reading C when it is 0), later ones add.
+ * Pack buffers are per thread and grow on demand, so steady-state calls allocate nothing.
+ *
+ * <p>Work is split over threads by whole matrices when the batch is large, else by MR-row (or
+ * NR-column) chunks of C; each thread then runs this serial blocked loop on its part.
+ */
+final class GemmPacked {
+    static final int MR = GemmSimd.MR, NR = GemmSimd.NR, L = GemmSimd.L;
+    /** Depth of a packed block: a KC×NR B panel (32 KiB at 256×32 floats) fits the L1 of this CPU. */
+    static final int KC = 256;
+    /** Rows of A per packed block: MC×KC floats (128 KiB) fit in the 1 MiB L2 next to B. */
+    static final int MC = 128;
+    /** Columns of B per packed block: KC×NC floats (1 MiB) in L2/L3. */
+    static final int NC = 1024;
+    /** Blocks at most this wide read A in place instead of packing it. */
+    static final int DIRECT_A_MAX_N = 8 * NR;
+    /** Below this many multiply-adds per call the work runs on the calling thread. */
+    private static final long SERIAL_MACS = 1L << 15;
+
+    /** Per-thread pack buffers and the edge-tile buffer. */
+    private static final class Buffers {
+        float[] a = new float[0], b = new float[0];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    private GemmPacked() {}
+
+    static void gemm(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c) {
+        int m = s.m(), n = s.n(), threads = pool.threads();
+        long macs = (long) m * n * s.k();
+        if (s.batch() == 1 || macs * s.batch() < SERIAL_MACS) {
+            for (int bi = 0; bi < s.batch(); bi++) splitOne(pool, s, a, b, c, bi, macs * s.batch() < SERIAL_MACS);
+            return;
+        }
+        // Many matrices: whole matrices per thread when that gives every thread enough of them.
+        if (s.batch() >= 2 * threads || macs < (1L << 20)) {
+            pool.parallelFor(s.batch(), 1, (from, to) -> {
+                Buffers buf = BUFFERS.get();
+                for (int bi = from; bi < to; bi++) block(s, a, b, c, bi, 0, m, 0, n, buf);
+            });
+        } else {
+            for (int bi = 0; bi < s.batch(); bi++) splitOne(pool, s, a, b, c, bi, false);
+        }
+    }
+
+    /**
+     * One matrix of the batch, split over threads along m (in MR rows) or n (in NR columns). The
+     * longer side is split: each thread packs all of the other operand, so that duplicate is smaller.
+     */
+    private static void splitOne(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi, boolean serial) {
+        int m = s.m(), n = s.n(), t = pool.threads();
+        int mUnits = (m + MR - 1) / MR, nUnits = (n + NR - 1) / NR;
+        if (serial || t == 1 || (mUnits < t && nUnits < t)) {
+            block(s, a, b, c, bi, 0, m, 0, n, BUFFERS.get());
+        } else if (mUnits >= t && (m >= n || nUnits < t)) {
+            pool.parallelFor(mUnits, 1, (from, to) ->
+                    block(s, a, b, c, bi, from * MR, Math.min(m, to * MR), 0, n, BUFFERS.get()));
+        } else {
+            pool.parallelFor(nUnits, 1, (from, to) ->
+                    block(s, a, b, c, bi, 0, m, from * NR, Math.min(n, to * NR), BUFFERS.get()));
+        }
+    }
+
+    /** {@code C[i0:i1, j0:j1]} of batch item {@code bi}. */
+    private static void block(GemmSpec s, float[] a, float[] b, float[] c, int bi,
+                              int i0, int i1, int j0, int j1, Buffers buf) {
+        int k = s.k(), ldc = s.ldc(), lda = s.lda();
+        int oa = (int) (s.offA() + bi * s.strideA()), ob = (int) (s.offB() + bi * s.strideB());
+        int oc = (int) (s.offC() + bi * s.strideC());
+        float alpha = s.alpha();
+        if (k == 0 || alpha == 0f) {
+            scaleC(c, oc, ldc, i0, i1, j0, j1, s.beta());
+            return;
+        }
+        int kcMax = Math.min(KC, k);
+        int needA = Math.min(MC, roundUp(i1 - i0, MR)) * kcMax, needB = Math.min(NC, roundUp(j1 - j0, NR)) * kcMax;
+        if (buf.a.length < needA) buf.a = new float[needA];
+        if (buf.b.length < needB) buf.b = new float[needB];
+        float[] ap = buf.a, bp = buf.b, tile = buf.tile;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float beta = pc == 0 ? s.beta() : 1f;
+                packB(s, b, ob, pc, kc, jc, nc, bp);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    // Few column panels reuse an A block too little to repay packing it: read full
+                    // MR-row panels of A in place and pack only a ragged last panel.
+                    boolean direct = nc <= DIRECT_A_MAX_N;
+                    packA(s, a, oa, ic, direct ? mc / MR * MR : 0, mc, pc, kc, ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr), bo = jr * kc;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            float[] src = ap;
+                            int ao = ir * kc, ars = 1, aps = MR;
+                            if (direct && mr == MR) {
+                                src = a;
+                                ao = oa + (s.transA() ? pc * lda + ic + ir : (ic + ir) * lda + pc);
+                                ars = s.transA() ? 1 : lda;
+                                aps = s.transA() ? lda : 1;
+                            }
+                            int co = oc + (ic + ir) * ldc + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                GemmSimd.kernel8x2(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta);
+                            } else {
+                                if (nr <= L) GemmSimd.kernel8x1(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f);
+                                else GemmSimd.kernel8x2(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f);
+                                mergeTile(tile, c, co, ldc, mr, nr, alpha, beta);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs rows {@code [ir0, mc)} of {@code op(A)[ic:ic+mc, pc:pc+kc]} ({@code ir0} a multiple of MR)
+     * as MR-row panels: panel {@code q} starts at {@code q·MR·kc} and holds {@code A(ic+q·MR+r, pc+p)}
+     * at {@code p·MR + r}; rows past mc are 0.
+     */
+    private static void packA(GemmSpec s, float[] a, int oa, int ic, int ir0, int mc, int pc, int kc, float[] ap) {
+        int lda = s.lda();
+        for (int ir = ir0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir), base = ir * kc;
+            if (s.transA()) {                       // A stored k×m: a panel row is contiguous
+                for (int p = 0; p < kc; p++) {
+                    int src = oa + (pc + p) * lda + ic + ir, dst = base + p * MR;
+                    for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r];
+                    for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
+                }
+            } else {                                // A stored m×k: walk each row along k
+                for (int r = 0; r < MR; r++) {
+                    if (r < mr) {
+                        int src = oa + (ic + ir + r) * lda + pc;
+                        for (int p = 0; p < kc; p++) ap[base + p * MR + r] = a[src + p];
+                    } else {
+                        for (int p = 0; p < kc; p++) ap[base + p * MR + r] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs {@code op(B)[pc:pc+kc, jc:jc+nc]} as NR-column panels: panel {@code q} starts at
+     * {@code q·NR·kc} and holds {@code B(pc+p, jc+q·NR+j)} at {@code p·NR + j}; columns past nc are 0.
+     */
+    private static void packB(GemmSpec s, float[] b, int ob, int pc, int kc, int jc, int nc, float[] bp) {
+        int ldb = s.ldb();
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr), base = jr * kc;
+            if (!s.transB()) {                      // B stored k×n: a panel row is contiguous
+                for (int p = 0; p < kc; p++) {
+                    int src = ob + (pc + p) * ldb + jc + jr, dst = base + p * NR;
+                    System.arraycopy(b, src, bp, dst, nr);
+                    for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                }
+            } else {                                // B stored n×k: walk each column along k
+                for (int j = 0; j < NR; j++) {
+                    if (j < nr) {
+                        int src = ob + (jc + jr + j) * ldb + pc;
+                        for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
+                    } else {
+                        for (int p = 0; p < kc; p++) bp[base + p * NR + j] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code C[0:mr, 0:nr] = alpha·tile + beta·C} (C not read when beta is 0). */
+    private static void mergeTile(float[] tile, float[] c, int co, int ldc, int mr, int nr, float alpha, float beta) {
+        for (int r = 0; r < mr; r++) {
+            int row = co + r * ldc, t = r * NR;
+            if (beta == 0f) for (int j = 0; j < nr; j++) c[row + j] = alpha * tile[t + j];
+            else for (int j = 0; j < nr; j++) c[row + j] = alpha * tile[t + j] + beta * c[row + j];
+        }
+    }
+
+    /** {@code C = beta·C} on a block, for k == 0 or alpha == 0 (A and B are not read). */
+    static void scaleC(float[] c, int oc, int ldc, int i0, int i1, int j0, int j1, float beta) {
+        for (int i = i0; i < i1; i++) {
+            int row = oc + i * ldc;
+            for (int j = j0; j < j1; j++) c[row + j] = beta == 0f ? 0f : beta * c[row + j];
+        }
+    }
+
+    private static int roundUp(int x, int q) { return (x + q - 1) / q * q; }
+}

@@ -1,0 +1,198 @@
+package imfengine.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import imfengine.backend.GemmSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both GEMM paths (SIMD packed kernel and scalar reference) against a float64 naive product.
+ *
+ * <p>Tolerance, per element: {@code |c − ref| ≤ ATOL + RTOL·sqrt(k + 1)·mag}, where
+ * {@code mag = |alpha|·Σ_p |op(A)_ip·op(B)_pj| + |beta·c_ij|} is the magnitude of the terms summed.
+ * Using the term magnitude instead of {@code |ref|} keeps the bound meaningful when random signs
+ * cancel; {@code sqrt(k)} is the usual growth of float rounding error over a k-term sum.
+ */
+class CpuGemmTest {
+    private static final double ATOL = 1e-6;
+    private static final double RTOL = 2e-5;
+
+    private static final WorkerPool POOL1 = new WorkerPool(1), POOL2 = new WorkerPool(2), POOL3 = new WorkerPool(3);
+
+    /** The paths under test: scalar always, SIMD when the Vector API module is present; on 1, 2 and 3 threads. */
+    private record Path(String name, CpuGemm gemm) {}
+
+    private static List<Path> paths() {
+        List<Path> out = new ArrayList<>();
+        for (WorkerPool p : new WorkerPool[] {POOL1, POOL2, POOL3}) {
+            out.add(new Path("scalar/" + p.threads() + "t", new CpuGemm(p, false)));
+            if (VectorSupport.present()) out.add(new Path("simd/" + p.threads() + "t", new CpuGemm(p, true)));
+        }
+        return out;
+    }
+
+    private static List<Path> simdPaths() {
+        Assumptions.assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
+        return paths().stream().filter(p -> p.name().startsWith("simd")).toList();
+    }
+
+    @Test void knownTwoByTwo() {
+        float[] a = {1, 2, 3, 4}, b = {5, 6, 7, 8}, expected = {19, 22, 43, 50};
+        for (Path path : paths()) {
+            CpuGemm g = path.gemm();
+            float[] c = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+            g.gemm(GemmSpec.of(2, 2, 2, false, false, 1f, 0f), a, b, c);
+            assertArrayEquals(expected, c, 0f);
+        }
+    }
+
+    @Test void randomOddSizesAllTransposes() {
+        Random r = new Random(345);
+        for (int t = 0; t < 40; t++) {
+            int m = 1 + r.nextInt(70), n = 1 + r.nextInt(70), k = 1 + r.nextInt(70);
+            for (int tr = 0; tr < 4; tr++) {
+                float alpha = t % 3 == 0 ? 1f : r.nextFloat() * 2 - 1, beta = t % 4 == 0 ? 0f : r.nextFloat() * 2 - 1;
+                check(GemmSpec.of(m, n, k, (tr & 1) != 0, (tr & 2) != 0, alpha, beta), r, paths());
+            }
+        }
+    }
+
+    @Test void edgeSizes() {
+        Random r = new Random(7);
+        int[] sizes = {1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65};
+        for (int m : sizes) for (int n : sizes) {
+            int k = sizes[(m + n) % sizes.length];
+            check(GemmSpec.of(m, n, k, (m & 1) != 0, (n & 1) != 0, 1f, 0f), r, simdPaths());
+        }
+    }
+
+    /** Crosses the KC, MC and NC block edges of the packed kernel. */
+    @Test void blockBoundaries() {
+        Random r = new Random(11);
+        check(GemmSpec.of(300, 70, 600, false, false, 1f, 0f), r, simdPaths());
+        check(GemmSpec.of(9, 1100, 300, false, true, 1f, 0.5f), r, simdPaths());
+        check(GemmSpec.of(257, 33, 513, true, false, 0.7f, 1f), r, simdPaths());
+        check(GemmSpec.of(130, 130, 257, true, true, 1f, 0f), r, paths());
+    }
+
+    /** The iMF xs shapes, exact where cheap, otherwise with the 8832 token dimension scaled to 552. */
+    @Test void imfShapes() {
+        Random r = new Random(3);
+        List<Path> p = paths();
+        check(GemmSpec.of(8832, 96, 96, false, false, 1f, 0f), r, p);      // x·W (exact)
+        check(GemmSpec.of(552, 256, 96, false, false, 1f, 0f), r, p);      // x·W up-projection
+        check(GemmSpec.of(552, 96, 256, false, false, 1f, 0f), r, p);      // x·W down-projection
+        check(GemmSpec.of(96, 96, 1104, true, false, 1f, 1f), r, p);       // weight gradient, accumulated
+        check(GemmSpec.of(96, 256, 1104, true, false, 1f, 0f), r, p);
+        check(GemmSpec.of(256, 96, 1104, true, false, 1f, 0f), r, p);
+        check(GemmSpec.of(552, 96, 256, false, true, 1f, 0f), r, p);       // input gradient dX = dY·Wᵀ
+        check(GemmSpec.of(552, 256, 96, false, true, 1f, 0f), r, p);
+        check(GemmSpec.batched(384, 69, 69, 32, false, true, 0.17677669f, 0f), r, p); // Q·Kᵀ (exact)
+        check(GemmSpec.batched(384, 69, 32, 69, false, false, 1f, 0f), r, p);       // P·V (exact)
+        check(GemmSpec.batched(3, 69, 32, 69, true, false, 1f, 0f), r, p);          // Pᵀ·dO
+    }
+
+    /** Batches with offsets, strides and leading dimensions larger than the matrices; the gaps must stay untouched. */
+    @Test void stridedBatchesWithPadding() {
+        Random r = new Random(5);
+        for (int t = 0; t < 12; t++) {
+            int m = 1 + r.nextInt(40), n = 1 + r.nextInt(40), k = 1 + r.nextInt(40);
+            boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+            int lda = (ta ? m : k) + r.nextInt(5), ldb = (tb ? k : n) + r.nextInt(5), ldc = n + r.nextInt(5);
+            int rowsA = ta ? k : m, rowsB = tb ? n : k;
+            long offA = r.nextInt(9), offB = r.nextInt(9), offC = r.nextInt(9);
+            long strideA = (long) rowsA * lda + r.nextInt(7), strideB = (long) rowsB * ldb + r.nextInt(7);
+            long strideC = (long) m * ldc + r.nextInt(7);
+            int batch = 1 + r.nextInt(6);
+            float beta = t % 3 == 0 ? 0f : 0.5f;
+            check(new GemmSpec(batch, m, n, k, ta, tb, lda, ldb, ldc, offA, offB, offC, strideA, strideB, strideC, 1.5f, beta), r, paths());
+        }
+    }
+
+    /** beta = 0 must overwrite NaN garbage in C; alpha = 0 or k = 0 must not read A or B. */
+    @Test void betaZeroIgnoresNaNAndAlphaZeroIgnoresInputs() {
+        Random r = new Random(9);
+        check(GemmSpec.of(37, 45, 19, false, false, 1f, 0f), r, paths()); // C is NaN-filled for beta = 0 in check()
+        for (Path path : paths()) {
+            CpuGemm g = path.gemm();
+            float[] a = new float[6 * 5], b = new float[5 * 7], c = new float[6 * 7];
+            java.util.Arrays.fill(a, Float.NaN);
+            java.util.Arrays.fill(b, Float.NaN);
+            java.util.Arrays.fill(c, 2f);
+            g.gemm(GemmSpec.of(6, 7, 5, false, false, 0f, 0.5f), a, b, c);
+            for (float v : c) assertEquals(1f, v, 0f);
+            java.util.Arrays.fill(c, Float.NaN);
+            g.gemm(GemmSpec.of(6, 7, 0, false, false, 1f, 0f), a, b, c);
+            for (float v : c) assertEquals(0f, v, 0f);
+        }
+    }
+
+    /** Runs {@code s} on every path from the same random inputs and compares with the float64 reference. */
+    private static void check(GemmSpec s, Random r, List<Path> paths) {
+        int aLen = extent(s.batch(), s.offA(), s.strideA(), s.transA() ? s.k() : s.m(), s.lda());
+        int bLen = extent(s.batch(), s.offB(), s.strideB(), s.transB() ? s.n() : s.k(), s.ldb());
+        int cLen = extent(s.batch(), s.offC(), s.strideC(), s.m(), s.ldc());
+        float[] a = random(r, aLen), b = random(r, bLen), c0 = random(r, cLen);
+        boolean[] inC = new boolean[cLen];
+        for (int bi = 0; bi < s.batch(); bi++)
+            for (int i = 0; i < s.m(); i++)
+                for (int j = 0; j < s.n(); j++) {
+                    int ci = (int) (s.offC() + bi * s.strideC()) + i * s.ldc() + j;
+                    inC[ci] = true;
+                    if (s.beta() == 0f) c0[ci] = Float.NaN;
+                }
+        double[] ref = new double[cLen], mag = new double[cLen];
+        reference(s, a, b, c0, ref, mag);
+        for (Path path : paths) {
+            float[] c = c0.clone();
+            path.gemm().gemm(s, a, b, c);
+            double sk = Math.sqrt(s.k() + 1.0);
+            for (int i = 0; i < cLen; i++) {
+                if (!inC[i]) {
+                    if (Float.floatToRawIntBits(c[i]) != Float.floatToRawIntBits(c0[i]))
+                        fail(path.name() + " " + s + ": element " + i + " outside C was modified");
+                    continue;
+                }
+                double tol = ATOL + RTOL * sk * mag[i];
+                if (!(Math.abs(c[i] - ref[i]) <= tol))
+                    fail(path.name() + " " + s + ": c[" + i + "] = " + c[i] + ", reference " + ref[i] + ", tolerance " + tol);
+            }
+        }
+    }
+
+    private static void reference(GemmSpec s, float[] a, float[] b, float[] c0, double[] ref, double[] mag) {
+        for (int bi = 0; bi < s.batch(); bi++) {
+            long oa = s.offA() + bi * s.strideA(), ob = s.offB() + bi * s.strideB(), oc = s.offC() + bi * s.strideC();
+            for (int i = 0; i < s.m(); i++)
+                for (int j = 0; j < s.n(); j++) {
+                    double acc = 0, abs = 0;
+                    for (int p = 0; p < s.k(); p++) {
+                        double av = s.transA() ? a[(int) (oa + (long) p * s.lda() + i)] : a[(int) (oa + (long) i * s.lda() + p)];
+                        double bv = s.transB() ? b[(int) (ob + (long) j * s.ldb() + p)] : b[(int) (ob + (long) p * s.ldb() + j)];
+                        acc += av * bv;
+                        abs += Math.abs(av * bv);
+                    }
+                    int ci = (int) (oc + (long) i * s.ldc() + j);
+                    double cOld = s.beta() == 0f ? 0 : (double) s.beta() * c0[ci];
+                    ref[ci] = s.alpha() * acc + cOld;
+                    mag[ci] = Math.abs(s.alpha()) * abs + Math.abs(cOld);
+                }
+        }
+    }
+
+    private static int extent(int batch, long off, long stride, int rows, int ld) {
+        return (int) (off + (batch - 1) * stride + (long) rows * ld);
+    }
+
+    private static float[] random(Random r, int len) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = r.nextFloat() * 2 - 1;
+        return x;
+    }
+}
