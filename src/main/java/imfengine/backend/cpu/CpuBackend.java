@@ -20,6 +20,7 @@ public final class CpuBackend implements Backend {
     private final boolean simd;
     private final WorkerPool pool;
     private final ArrayPool arrays = new ArrayPool();
+    private final java.util.concurrent.atomic.LongAdder flops = new java.util.concurrent.atomic.LongAdder();
     private final CpuElementwise elementwise;
     private final CpuReductions reductions;
     private final CpuGemm gemm;
@@ -56,6 +57,9 @@ public final class CpuBackend implements Backend {
     }
 
     public boolean simd() { return simd; }
+
+    /** Floating-point operations issued by the GEMM and attention kernels so far (for {@code bench}). */
+    public long matrixFlops() { return flops.sum(); }
 
     public int threads() { return pool.threads(); }
 
@@ -136,6 +140,7 @@ public final class CpuBackend implements Backend {
     // ---- matrix products ---------------------------------------------------------------------
     @Override public void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor c) {
         gemm.gemm(spec, data(a), data(b), data(c));
+        flops.add((long) spec.flops());
     }
 
     // ---- movement ----------------------------------------------------------------------------
@@ -206,16 +211,19 @@ public final class CpuBackend implements Backend {
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
         attention.forward(s, data(q), data(k), data(v), data(o), data(lse));
+        flops.add(attentionFlops(s, 1));
     }
 
     @Override public void attentionDual(AttentionSpec s, Tensor q, Tensor tq, Tensor k, Tensor tk, Tensor v, Tensor tv,
                                         Tensor o, Tensor to, Tensor lse) {
         attention.dual(s, data(q), data(tq), data(k), data(tk), data(v), data(tv), data(o), data(to), data(lse));
+        flops.add(attentionFlops(s, 3));
     }
 
     @Override public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse,
                                             Tensor dO, Tensor dq, Tensor dk, Tensor dv) {
         attention.backward(s, data(q), data(k), data(v), data(o), data(lse), data(dO), data(dq), data(dk), data(dv));
+        flops.add(attentionFlops(s, 2.5));
     }
 
     @Override public void timestepFeatures(Tensor s, float maxPeriod, boolean derivative, Tensor out) {
@@ -231,6 +239,15 @@ public final class CpuBackend implements Backend {
     @Override public void emaUpdate(Tensor ema, Tensor param, float decay) {
         requireSameSize("ema", ema, param);
         optimizer.ema(data(ema), data(param), decay, ema.shape().intSize());
+    }
+
+    /**
+     * Matrix work of attention as multiples of the forward's {@code q·kᵀ} and {@code P·v} (4·B·H·L²·Dh):
+     * the dual adds the tangent scores and the tangent values (×3), the backward recomputes scores
+     * and forms dV, dP, dQ, dK (×2.5).
+     */
+    private static long attentionFlops(AttentionSpec s, double multiple) {
+        return (long) (multiple * 4.0 * s.batch() * s.heads() * (double) s.length() * s.length() * s.headDim());
     }
 
     // ---- helpers -----------------------------------------------------------------------------
