@@ -15,15 +15,18 @@ import jdk.incubator.vector.VectorSpecies;
  * per-thread scratch row, and the accumulators are rescaled between blocks.
  * <p>
  * Each phase (scores, exponentials, accumulation) is its own small method that takes arrays and
- * scalars only: one large method body exhausts C2's inlining budget and the vectors get boxed
- * (measured: the dual went from ~22 ms to ~170 ms on the xs shape). Inner loops handle two vectors
- * per pass with independent accumulators, because a single FMA chain is latency bound.
+ * scalars only: with the phases written inline in one large method body the dual ran ~8x slower
+ * (measured ~170 ms vs ~22 ms on the xs shape; most likely C2 stops inlining the Vector API calls and
+ * boxes the vectors). Inner loops handle two vectors per pass with independent accumulators, because
+ * a single FMA chain is latency bound.
  */
 final class AttentionSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
     /** Keys per online-softmax block (a multiple of every vector length). */
     static final int KEY_BLOCK = 128;
+    /** Query rows whose {@code P}, {@code dS} rows the backward keeps to update {@code dk, dv} in one sweep. */
+    private static final int QUERY_BLOCK = 4;
 
     private AttentionSimd() {}
 
@@ -86,22 +89,26 @@ final class AttentionSimd {
                          float[] dq, float[] dk, float[] dv, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         float scale = s.scale();
-        // kT, vT: transposed inputs; dkT, dvT: transposed gradient accumulators; pRow, dsRow: one query's P and dS
+        // kT, vT: transposed inputs; dkT, dvT: transposed gradient accumulators; pRows, dsRows: P and dS of a query block
         float[] kT = new float[dh * lp], vT = new float[dh * lp], dkT = new float[dh * lp], dvT = new float[dh * lp];
-        float[] pRow = new float[lp], dsRow = new float[lp];
+        float[] pRows = new float[QUERY_BLOCK * lp], dsRows = new float[QUERY_BLOCK * lp];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
             transpose(k, base, w, len, dh, kT, lp);
             transpose(v, base, w, len, dh, vT, lp);
             java.util.Arrays.fill(dkT, 0f);
             java.util.Arrays.fill(dvT, 0f);
-            for (int i = 0; i < len; i++) {
-                int qi = base + i * w;
-                float di = 0f;
-                for (int d = 0; d < dh; d++) di += dO[qi + d] * o[qi + d];
-                probabilities(q, dO, qi, kT, vT, lp, len, dh, scale, lse[bh * len + i], di, pRow, dsRow);
-                weightedRowSum(k, base, w, dsRow, len, scale, dq, qi, dh);
-                accumulateTransposed(q, dO, qi, dsRow, pRow, lp, dh, dkT, dvT);
+            for (int i0 = 0; i0 < len; i0 += QUERY_BLOCK) {
+                int qn = Math.min(QUERY_BLOCK, len - i0);
+                for (int r = 0; r < qn; r++) {
+                    int qi = base + (i0 + r) * w;
+                    float di = 0f;
+                    for (int d = 0; d < dh; d++) di += dO[qi + d] * o[qi + d];
+                    probabilities(q, dO, qi, kT, vT, lp, len, dh, scale, lse[bh * len + i0 + r], di, pRows, dsRows, r * lp);
+                    weightedRowSum(k, base, w, dsRows, r * lp, len, scale, dq, qi, dh);
+                }
+                if (qn == QUERY_BLOCK) accumulateTransposed4(q, dO, base + i0 * w, w, dsRows, pRows, lp, dh, dkT, dvT);
+                else for (int r = 0; r < qn; r++) accumulateTransposed(q, dO, base + (i0 + r) * w, dsRows, pRows, r * lp, lp, dh, dkT, dvT);
             }
             for (int j = 0; j < len; j++) {
                 int kj = base + j * w;
@@ -234,6 +241,26 @@ final class AttentionSimd {
             }
             return;
         }
+        for (; d + VL < dEnd; d += 2 * VL) {
+            // two Dh vectors per pass sharing the broadcasts; six chains: p·v, pds·v, p·tv for each
+            FloatVector a0 = FloatVector.fromArray(S, acc, d).mul(corr), a1 = FloatVector.fromArray(S, acc, d + VL).mul(corr);
+            FloatVector t0 = FloatVector.fromArray(S, accT, d).mul(corr), t1 = FloatVector.fromArray(S, accT, d + VL).mul(corr);
+            FloatVector u0 = zero, u1 = zero;
+            for (int j = 0, vj = vb + d; j < jn; j++, vj += w) {
+                FloatVector p = bc(pRow[j]), pds = bc(pdsRow[j]);
+                FloatVector v0 = FloatVector.fromArray(S, v, vj), v1 = FloatVector.fromArray(S, v, vj + VL);
+                a0 = v0.fma(p, a0);
+                a1 = v1.fma(p, a1);
+                t0 = v0.fma(pds, t0);
+                t1 = v1.fma(pds, t1);
+                u0 = FloatVector.fromArray(S, tv, vj).fma(p, u0);
+                u1 = FloatVector.fromArray(S, tv, vj + VL).fma(p, u1);
+            }
+            a0.intoArray(acc, d);
+            a1.intoArray(acc, d + VL);
+            t0.add(u0).intoArray(accT, d);
+            t1.add(u1).intoArray(accT, d + VL);
+        }
         for (; d < dEnd; d += VL) {
             // three chains per Dh vector: p·v, pds·v, p·tv
             FloatVector a = FloatVector.fromArray(S, acc, d).mul(corr);
@@ -259,7 +286,7 @@ final class AttentionSimd {
     }
 
     /** {@code out[oi + d] = scale · Σ_j c_j x_j[d]} (the backward's {@code dq_i}); rows of x start at {@code xb + j·w}. */
-    private static void weightedRowSum(float[] x, int xb, int w, float[] cRow, int jn, float scale, float[] out, int oi, int dh) {
+    private static void weightedRowSum(float[] x, int xb, int w, float[] cRow, int c0, int jn, float scale, float[] out, int oi, int dh) {
         int d = 0, dEnd = S.loopBound(dh);
         FloatVector zero = FloatVector.zero(S);
         for (; d < dEnd; d += 2 * VL) {
@@ -267,19 +294,19 @@ final class AttentionSimd {
             FloatVector a0 = zero, a1 = zero;
             if (two) {
                 for (int j = 0, xj = xb + d; j < jn; j++, xj += w) {
-                    FloatVector c = bc(cRow[j]);
+                    FloatVector c = bc(cRow[c0 + j]);
                     a0 = FloatVector.fromArray(S, x, xj).fma(c, a0);
                     a1 = FloatVector.fromArray(S, x, xj + VL).fma(c, a1);
                 }
                 a1.mul(scale).intoArray(out, oi + d + VL);
             } else {
-                for (int j = 0, xj = xb + d; j < jn; j++, xj += w) a0 = FloatVector.fromArray(S, x, xj).fma(bc(cRow[j]), a0);
+                for (int j = 0, xj = xb + d; j < jn; j++, xj += w) a0 = FloatVector.fromArray(S, x, xj).fma(bc(cRow[c0 + j]), a0);
             }
             a0.mul(scale).intoArray(out, oi + d);
         }
         for (d = dEnd; d < dh; d++) {
             float a = 0f;
-            for (int j = 0, xj = xb + d; j < jn; j++, xj += w) a += cRow[j] * x[xj];
+            for (int j = 0, xj = xb + d; j < jn; j++, xj += w) a += cRow[c0 + j] * x[xj];
             out[oi + d] = scale * a;
         }
     }
@@ -305,7 +332,7 @@ final class AttentionSimd {
      * {@code dS_j = P_j (dO_i·v_j − D_i)} into {@code dsRow}, both zero on the padding.
      */
     private static void probabilities(float[] q, float[] dO, int qi, float[] kT, float[] vT, int lp, int len, int dh,
-                                      float scale, float lse, float di, float[] pRow, float[] dsRow) {
+                                      float scale, float lse, float di, float[] pRow, float[] dsRow, int r0) {
         FloatVector zero = FloatVector.zero(S);
         for (int jj = 0; jj < len; jj += 2 * VL) {
             boolean two = jj + VL < len;
@@ -325,27 +352,52 @@ final class AttentionSimd {
                     g0 = FloatVector.fromArray(S, vT, kd).fma(bc(dO[qi + d]), g0);
                 }
             }
-            probabilities(s0, g0, scale, lse, di, jj, len, pRow, dsRow);
-            if (two) probabilities(s1, g1, scale, lse, di, jj + VL, len, pRow, dsRow);
+            probabilities(s0, g0, scale, lse, di, jj, len, pRow, dsRow, r0);
+            if (two) probabilities(s1, g1, scale, lse, di, jj + VL, len, pRow, dsRow, r0);
         }
     }
 
     private static void probabilities(FloatVector sv, FloatVector dpv, float scale, float lse, float di, int jj, int len,
-                                      float[] pRow, float[] dsRow) {
+                                      float[] pRow, float[] dsRow, int r0) {
         FloatVector p = sv.mul(scale).sub(lse).lanewise(VectorOperators.EXP);
         if (jj + VL > len) p = FloatVector.zero(S).blend(p, S.indexInRange(jj, len));
-        p.intoArray(pRow, jj);
-        dpv.sub(di).mul(p).intoArray(dsRow, jj);
+        p.intoArray(pRow, r0 + jj);
+        dpv.sub(di).mul(p).intoArray(dsRow, r0 + jj);
     }
 
-    /** {@code dkT[d, j] += dS_j q_i[d]} (scale applied later) and {@code dvT[d, j] += P_j dO_i[d]}, over the padded row. */
-    private static void accumulateTransposed(float[] q, float[] dO, int qi, float[] dsRow, float[] pRow, int lp, int dh,
+    /** {@code dkT[d, j] += dS_j q_i[d]} (scale applied later) and {@code dvT[d, j] += P_j dO_i[d]}, over the padded row at {@code r0}. */
+    private static void accumulateTransposed(float[] q, float[] dO, int qi, float[] dsRow, float[] pRow, int r0, int lp, int dh,
                                              float[] dkT, float[] dvT) {
         for (int d = 0; d < dh; d++) {
             FloatVector qd = bc(q[qi + d]), gd = bc(dO[qi + d]);
             for (int jj = 0, off = d * lp; jj < lp; jj += VL, off += VL) {
-                FloatVector.fromArray(S, dsRow, jj).fma(qd, FloatVector.fromArray(S, dkT, off)).intoArray(dkT, off);
-                FloatVector.fromArray(S, pRow, jj).fma(gd, FloatVector.fromArray(S, dvT, off)).intoArray(dvT, off);
+                FloatVector.fromArray(S, dsRow, r0 + jj).fma(qd, FloatVector.fromArray(S, dkT, off)).intoArray(dkT, off);
+                FloatVector.fromArray(S, pRow, r0 + jj).fma(gd, FloatVector.fromArray(S, dvT, off)).intoArray(dvT, off);
+            }
+        }
+    }
+
+    /** The same for four query rows at once (rows at {@code qi0 + r·w}): one load and store of {@code dkT, dvT} per four FMAs. */
+    private static void accumulateTransposed4(float[] q, float[] dO, int qi0, int w, float[] dsRows, float[] pRows, int lp, int dh,
+                                              float[] dkT, float[] dvT) {
+        int r1 = lp, r2 = 2 * lp, r3 = 3 * lp;
+        for (int d = 0; d < dh; d++) {
+            int qi = qi0 + d;
+            FloatVector q0 = bc(q[qi]), q1 = bc(q[qi + w]), q2 = bc(q[qi + 2 * w]), q3 = bc(q[qi + 3 * w]);
+            FloatVector g0 = bc(dO[qi]), g1 = bc(dO[qi + w]), g2 = bc(dO[qi + 2 * w]), g3 = bc(dO[qi + 3 * w]);
+            for (int jj = 0, off = d * lp; jj < lp; jj += VL, off += VL) {
+                FloatVector a = FloatVector.fromArray(S, dkT, off);
+                a = FloatVector.fromArray(S, dsRows, jj).fma(q0, a);
+                a = FloatVector.fromArray(S, dsRows, r1 + jj).fma(q1, a);
+                a = FloatVector.fromArray(S, dsRows, r2 + jj).fma(q2, a);
+                a = FloatVector.fromArray(S, dsRows, r3 + jj).fma(q3, a);
+                a.intoArray(dkT, off);
+                FloatVector b = FloatVector.fromArray(S, dvT, off);
+                b = FloatVector.fromArray(S, pRows, jj).fma(g0, b);
+                b = FloatVector.fromArray(S, pRows, r1 + jj).fma(g1, b);
+                b = FloatVector.fromArray(S, pRows, r2 + jj).fma(g2, b);
+                b = FloatVector.fromArray(S, pRows, r3 + jj).fma(g3, b);
+                b.intoArray(dvT, off);
             }
         }
     }
