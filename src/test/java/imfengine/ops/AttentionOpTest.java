@@ -132,20 +132,7 @@ class AttentionOpTest {
         FusedCheck.op("attention B=" + b + " L=" + l + " H=" + h + " Dh=" + dh).values(MODERATE)
                 .input(b, l, h * dh).input(b, l, h * dh).input(b, l, h * dh)
                 .fused(in -> Attention.apply(in[0], in[1], in[2], h))
-                .unfused(in -> unfused(in[0], in[1], in[2], h)).check();
-    }
-
-    /** The same attention from unfused ops: to [B, H, L, Dh], q·kᵀ, scale, softmax, ·v, back to [B, L, H·Dh]. */
-    static Var unfused(Var q, Var k, Var v, int heads) {
-        int b = q.shape().dim(0), l = q.shape().dim(1), width = q.shape().dim(2), dh = width / heads;
-        Var scores = Arithmetic.scale(Matmul.matmul(toHeads(q, heads), false, toHeads(k, heads), true), (float) (1 / Math.sqrt(dh)));
-        Var o = Matmul.matmul(Softmax.lastAxis(scores), toHeads(v, heads));
-        return Shapes.reshape(Shapes.permute(o, 0, 2, 1, 3), b, l, width);
-    }
-
-    private static Var toHeads(Var x, int heads) {
-        int b = x.shape().dim(0), l = x.shape().dim(1), dh = x.shape().dim(2) / heads;
-        return Shapes.permute(Shapes.reshape(x, b, l, heads, dh), 0, 2, 1, 3);
+                .unfused(in -> Unfused.attention(in[0], in[1], in[2], h)).check();
     }
 
     /** Naive float64 attention on flat {@code [B, L, H·Dh]} arrays. */

@@ -34,9 +34,9 @@ class RmsNormTest {
     @Test void fusedMatchesUnfused() {
         for (int[] s : new int[][]{{5, 37}, {3, 19}, {4, 96}})
             FusedCheck.op("rmsNorm " + s[0] + "x" + s[1]).input(s[0], s[1]).input(s[1])
-                    .fused(in -> RmsNorm.apply(in[0], in[1], EPS)).unfused(in -> unfused(in[0], in[1], EPS)).check();
+                    .fused(in -> RmsNorm.apply(in[0], in[1], EPS)).unfused(in -> Unfused.rmsNorm(in[0], in[1], EPS)).check();
         FusedCheck.op("rmsNorm [2,3,19]").input(2, 3, 19).input(19)
-                .fused(in -> RmsNorm.apply(in[0], in[1], EPS)).unfused(in -> unfused(in[0], in[1], EPS)).check();
+                .fused(in -> RmsNorm.apply(in[0], in[1], EPS)).unfused(in -> Unfused.rmsNorm(in[0], in[1], EPS)).check();
     }
 
     /** dw accumulates ({@code +=}), and its row-chunk partials give the same bits for any thread count. */
@@ -86,14 +86,6 @@ class RmsNormTest {
     private static void check(int rows, int n) {
         OpCheck.op("rmsNorm " + rows + "x" + n).input(rows, n).input(n)
                 .engine(in -> RmsNorm.apply(in[0], in[1], EPS)).reference(in -> reference(in[0], in[1], rows, n, EPS)).check();
-    }
-
-    /** x ⊙ rsqrt(mean(x²) + eps) ⊙ w from the unfused ops. */
-    static Var unfused(Var x, Var w, float eps) {
-        Var ms = Reductions.meanLastAxis(Activations.square(x));
-        Var epsC = Var.constant(x.backend().fromArray(new float[]{eps}, Shape.of(1)));
-        Var rs = Activations.rsqrt(Arithmetic.add(ms, epsC));
-        return Arithmetic.mul(Arithmetic.mul(x, rs), w);
     }
 
     static double[] reference(double[] x, double[] w, int rows, int n, double eps) {

@@ -29,7 +29,7 @@ class RopeTest {
             int b = c[0], l = c[1], h = c[2], dh = c[3];
             FusedCheck.op("rope B=" + b + " L=" + l + " heads=" + h + " Dh=" + dh).input(b, l, h * dh)
                     .fused(in -> Rope.apply(in[0], RopeTable.of(in[0].backend(), l, dh), h))
-                    .unfused(in -> unfused(in[0], RopeTable.of(in[0].backend(), l, dh), h)).check();
+                    .unfused(in -> Unfused.rope(in[0], RopeTable.of(in[0].backend(), l, dh), h)).check();
         }
     }
 
@@ -70,25 +70,6 @@ class RopeTest {
         OpCheck.op("rope B=" + b + " L=" + l + " heads=" + h + " Dh=" + dh).input(b, l, h * dh)
                 .engine(in -> Rope.apply(in[0], RopeTable.of(in[0].backend(), l, dh), h))
                 .reference(in -> reference(in[0], b, l, h, dh)).check();
-    }
-
-    /** The pairwise rotation from reshape/slice/concat and elementwise ops, cos/sin as constants [L, H, Dh/2, 1]. */
-    static Var unfused(Var x, RopeTable table, int heads) {
-        Backend be = x.backend();
-        int b = x.shape().dim(0), l = x.shape().dim(1), dh = table.headDim(), half = dh / 2;
-        float[] c = be.toArray(table.cos()), s = be.toArray(table.sin());
-        float[] cx = new float[l * heads * half], sx = new float[cx.length];
-        for (int p = 0; p < l; p++) for (int h = 0; h < heads; h++) for (int i = 0; i < half; i++) {
-            cx[(p * heads + h) * half + i] = c[p * half + i];
-            sx[(p * heads + h) * half + i] = s[p * half + i];
-        }
-        Shape cs = Shape.of(l, heads, half, 1);
-        Var cos = Var.constant(be.fromArray(cx, cs)), sin = Var.constant(be.fromArray(sx, cs));
-        Var pairs = Shapes.reshape(x, b, l, heads, half, 2);
-        Var x0 = Shapes.slice(pairs, -1, 0, 1), x1 = Shapes.slice(pairs, -1, 1, 2);
-        Var y0 = Arithmetic.sub(Arithmetic.mul(x0, cos), Arithmetic.mul(x1, sin));
-        Var y1 = Arithmetic.add(Arithmetic.mul(x0, sin), Arithmetic.mul(x1, cos));
-        return Shapes.reshape(Shapes.concat(-1, y0, y1), b, l, heads * dh);
     }
 
     static double[] reference(double[] x, int b, int l, int h, int dh) {
