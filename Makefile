@@ -30,14 +30,13 @@ help:
 build:
 	$(MVN) package -DskipTests
 
-$(JAR):
-	$(MVN) package -DskipTests
-
 test:
 	$(MVN) test
 
-run: data $(JAR)
-	$(JAVA) $(JVM_FLAGS) -jar $(JAR) $(if $(ARGS),$(ARGS),info)
+# The embedded default: the xs model on MNIST on the CPU for a 12-minute budget, then a 10×10 grid.
+RUN_ARGS ?= train --preset xs --time 12m --out runs/xs
+run: data build
+	$(JAVA) $(JVM_FLAGS) -Xmx2g -jar $(JAR) $(if $(ARGS),$(ARGS),$(RUN_ARGS))
 
 run-command:
 	@echo "$(JAVA) $(JVM_FLAGS) -jar $(JAR) --help"
