@@ -7,7 +7,6 @@ import imfengine.data.Split;
 import imfengine.eval.DigitClassifier;
 import imfengine.imf.Checkpoint;
 import imfengine.imf.Sampler;
-import imfengine.io.FileFormatException;
 import imfengine.io.SafetensorsFile;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
@@ -58,14 +57,8 @@ final class EvalCommand implements Command {
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("eval: --threads must be >= 1, got " + threads);
         CpuBackend be = new CpuBackend(threads, VectorSupport.enabledByDefault());
-        SafetensorsFile ckpt;
-        ModelConfig mc;
-        try {
-            ckpt = Checkpoint.open(file);
-            mc = Checkpoint.config(ckpt);
-        } catch (FileFormatException | IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
+        SafetensorsFile ckpt = SampleCommand.openCheckpoint(file);
+        ModelConfig mc = SampleCommand.configOf(ckpt);
         Dataset train = DataOptions.open(a, Split.TRAIN), test = DataOptions.open(a, Split.TEST);
         if (train.imageSize() != mc.imageSize() * mc.imageSize() * mc.channels())
             throw new UsageException("eval: the dataset's images do not match the checkpoint's preset " + mc.name());

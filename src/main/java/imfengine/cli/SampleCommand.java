@@ -62,14 +62,8 @@ final class SampleCommand implements Command {
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("sample: --threads must be >= 1, got " + threads);
         CpuBackend be = new CpuBackend(threads, VectorSupport.enabledByDefault());
-        SafetensorsFile ckpt;
-        ModelConfig mc;
-        try {
-            ckpt = Checkpoint.open(file);
-            mc = Checkpoint.config(ckpt);
-        } catch (FileFormatException | IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
+        SafetensorsFile ckpt = openCheckpoint(file);
+        ModelConfig mc = configOf(ckpt);
         int[] classes = parseClasses(a.string("classes", ""), mc.classes());
         ImfDiT net = new ImfDiT(mc, be, 0, false);
         try {
@@ -112,6 +106,23 @@ final class SampleCommand implements Command {
         String name = png.getFileName().toString();
         String stem = name.endsWith(".png") ? name.substring(0, name.length() - 4) : name;
         return png.resolveSibling(stem + suffix);
+    }
+
+    /** Opens a checkpoint, turning a missing, corrupt or foreign file into a one-line usage error. */
+    static SafetensorsFile openCheckpoint(Path file) {
+        try {
+            return Checkpoint.open(file);
+        } catch (FileFormatException | IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    static ModelConfig configOf(SafetensorsFile ckpt) {
+        try {
+            return Checkpoint.config(ckpt);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(ckpt.path() + ": " + e.getMessage());
+        }
     }
 
     static int[] parseClasses(String s, int classes) {

@@ -90,12 +90,9 @@ public final class ImfObjective {
         // §2.7: one dual forward, tangents (v_c, 1) on (z, h)
         Backend be = net.backend();
         Shape img = imageShape(net, b);
-        float[] h = new float[b];
-        for (int i = 0; i < b; i++) h[i] = d.t()[i] - d.r()[i];
-        Var zVar = Var.dual(be.fromArray(z, img), be.fromArray(vc, img));
-        Var hVar = Var.dual(be.fromArray(h, Shape.of(b)), be.fromArray(filled(b, 1f), Shape.of(b)));
+        float[] h = gaps(d);
         boolean head = cfg.vSource() == ObjectiveConfig.VSource.HEAD;
-        ImfDiT.Output out = net.forward(zVar, hVar, new ImfDiT.Conditions(d.omega(), d.tMin(), d.tMax(), y),
+        ImfDiT.Output out = dualForward(net, z, vc, h, new ImfDiT.Conditions(d.omega(), d.tMin(), d.tMax(), y),
                 head ? ImfDiT.Heads.BOTH : ImfDiT.Heads.U);
         // §2.8: V = u + (t − r)·sg(du); the tangent enters as a constant
         Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
@@ -124,16 +121,31 @@ public final class ImfObjective {
         int[] y = dropClasses(labels, vTilde, vt, d.dropCount(), k, p);
         Backend be = net.backend();
         Shape img = imageShape(net, b);
-        float[] h = new float[b];
-        for (int i = 0; i < b; i++) h[i] = d.t()[i] - d.r()[i];
-        Var zVar = Var.dual(be.fromArray(z, img), be.fromArray(vTilde, img));
-        Var hVar = Var.dual(be.fromArray(h, Shape.of(b)), be.fromArray(filled(b, 1f), Shape.of(b)));
-        ImfDiT.Output out = net.forward(zVar, hVar, new ImfDiT.Conditions(filled(b, 1f), filled(b, 0f), filled(b, 1f), y), ImfDiT.Heads.U);
+        float[] h = gaps(d);
+        ImfDiT.Output out = dualForward(net, z, vTilde, h, new ImfDiT.Conditions(filled(b, 1f), filled(b, 0f), filled(b, 1f), y),
+                ImfDiT.Heads.U);
         Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
         Tensor uTarget = Calc.sub(be.fromArray(vTilde, img), Calc.mul(out.u().tangent(), hPerExample));
         Weighted lu = weightedSquaredError(out.u(), uTarget, b, p);
         return new Result(Reductions.meanAll(lu.weighted), lu.mse, Double.NaN,
                 new Frozen(be.toArray(uTarget), vTilde, be.toArray(out.u().tangent()), lu.inverse, null, y));
+    }
+
+    /** {@code h = t − r} per example. */
+    private static float[] gaps(StepDraws d) {
+        float[] h = new float[d.t().length];
+        for (int i = 0; i < h.length; i++) h[i] = d.t()[i] - d.r()[i];
+        return h;
+    }
+
+    /** The network on {@code (z, h)} with tangents {@code (tangent, 1)}, recording the primal on the tape. */
+    private static ImfDiT.Output dualForward(ImfDiT net, float[] z, float[] tangent, float[] h, ImfDiT.Conditions c, ImfDiT.Heads heads) {
+        Backend be = net.backend();
+        int b = h.length;
+        Shape img = imageShape(net, b);
+        Var zVar = Var.dual(be.fromArray(z, img), be.fromArray(tangent, img));
+        Var hVar = Var.dual(be.fromArray(h, Shape.of(b)), be.fromArray(filled(b, 1f), Shape.of(b)));
+        return net.forward(zVar, hVar, c, heads);
     }
 
     private record Weighted(Var weighted, double mse, float[] inverse) {}
