@@ -42,7 +42,8 @@ extern "C" __global__ void philox_uniform_fwd_f32(float* out, long long count, u
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (long long)blockDim.x * gridDim.x) {
         unsigned w[4];
         block_at(first + i / 4, s0, s1, k0, k1, w);
-        out[i] = lo + (hi - lo) * ((float)(w[i % 4] >> 8) * 0x1.0p-24f);
+        // explicit rounding: no fused multiply-add, so the float result equals Java's lo + (hi − lo)·u
+        out[i] = __fadd_rn(lo, __fmul_rn(hi - lo, __fmul_rn((float)(w[i % 4] >> 8), 0x1.0p-24f)));
     }
 }
 

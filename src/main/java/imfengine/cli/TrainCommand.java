@@ -82,10 +82,10 @@ final class TrainCommand implements Command {
         if (resume != null && !java.nio.file.Files.isRegularFile(resume)) throw new UsageException("train: checkpoint not found: " + resume);
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("train: --threads must be >= 1, got " + threads);
+        Backend be = Devices.open("train", a.string("device", "cpu"), threads);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
                 a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1]);
-        Backend be = Devices.open("train", a.string("device", "cpu"), threads);
         Trainer trainer;
         try {
             trainer = new Trainer(cfg, data, be, resume, System.err);
