@@ -52,14 +52,18 @@ bench:
 
 # PTX for compute_80 (one file per native-kernels/<family>.cu; JIT-compiles forward on sm_90). Each PTX is
 # also assembled once with ptxas for sm_80 so that a kernel that does not assemble fails here, not on the GPU.
-# nvcc 13 writes PTX ISA `.version 9.0`: the GPU driver must support CUDA 13 (R580+).
+# nvcc 13 writes PTX ISA `.version 9.0` (a CUDA 13 driver, R580+); each file is also assembled relabelled as ISA 7.8,
+# which the loader falls back to on older drivers (our kernels use no newer PTX feature).
 ptx:
 	@if command -v nvcc >/dev/null 2>&1; then \
 	  mkdir -p src/main/resources/ptx; \
 	  for f in native-kernels/*.cu; do [ -e "$$f" ] || continue; \
 	    n=$$(basename $$f .cu); echo "nvcc $$f"; \
 	    nvcc -ptx -arch=compute_80 $$f -o src/main/resources/ptx/$$n.ptx || exit 1; \
-	    ptxas -arch=sm_80 src/main/resources/ptx/$$n.ptx -o /dev/null || exit 1; done; \
+	    ptxas -arch=sm_80 src/main/resources/ptx/$$n.ptx -o /dev/null || exit 1; \
+	    sed 's/^\.version 9\.[0-9]*$$/.version 7.8/' src/main/resources/ptx/$$n.ptx > $${TMPDIR:-/tmp}/imf-$$n-isa78.ptx && \
+	    ptxas -arch=sm_80 $${TMPDIR:-/tmp}/imf-$$n-isa78.ptx -o /dev/null || { echo "$$n.ptx does not assemble as PTX ISA 7.8 (the loader's fallback for pre-CUDA-13 drivers)"; exit 1; }; \
+	    rm -f $${TMPDIR:-/tmp}/imf-$$n-isa78.ptx; done; \
 	else echo "make ptx: nvcc not found, skipping PTX compilation (the committed src/main/resources/ptx/ is used)"; fi
 
 # A self-contained GPU check (well under 60 MiB): see tools/gpu-bundle.sh and tools/gpu-check.sh.

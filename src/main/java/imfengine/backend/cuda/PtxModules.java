@@ -54,15 +54,47 @@ final class PtxModules {
 
     private CUmodule load(String resource) {
         context.bind();
-        CUmodule m = new CUmodule();
+        byte[] ptx = ptxBytes(resource);
         try {
-            cuModuleLoadData(m, ptxBytes(resource));
-        } catch (CudaException e) {
-            throw e;
+            return loadData(ptx);
         } catch (RuntimeException e) {
-            throw new CudaException("cuModuleLoadData(" + resource + ") failed: " + e.getMessage()
-                    + " (the PTX is ISA 9.0 from nvcc 13: the driver must support CUDA 13)", e);
+            if (!String.valueOf(e.getMessage()).contains("CUDA_ERROR_UNSUPPORTED_PTX_VERSION"))
+                throw new CudaException("cuModuleLoadData(" + resource + ") failed: " + e.getMessage(), e);
+            // nvcc 13 writes PTX ISA 9.0, which needs a CUDA 13 driver; our kernels use no ISA feature newer
+            // than 7.8 (`make ptx` assembles every file as 7.8 too), so older drivers get the same text relabelled.
+            warnOnce();
+            try {
+                return loadData(withVersion(ptx, FALLBACK_ISA));
+            } catch (RuntimeException again) {
+                throw new CudaException("cuModuleLoadData(" + resource + ") failed with PTX ISA " + FALLBACK_ISA
+                        + " as well: " + again.getMessage(), again);
+            }
         }
+    }
+
+    /** The PTX ISA the kernels are known to assemble as (checked by {@code make ptx}). */
+    static final String FALLBACK_ISA = "7.8";
+    private static boolean warned;
+
+    private static synchronized void warnOnce() {
+        if (warned) return;
+        warned = true;
+        System.err.println("cuda: the driver predates CUDA 13 (PTX ISA 9.0); loading the kernels as PTX ISA " + FALLBACK_ISA);
+    }
+
+    private static CUmodule loadData(byte[] ptx) {
+        CUmodule m = new CUmodule();
+        cuModuleLoadData(m, ptx);
         return m;
+    }
+
+    /** {@code ptx} (0-terminated) with its {@code .version} line replaced by {@code .version <isa>}. */
+    static byte[] withVersion(byte[] ptx, String isa) {
+        String text = new String(ptx, 0, ptx.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+        String out = text.replaceFirst("(?m)^\\.version \\d+\\.\\d+$", ".version " + isa);
+        if (out.equals(text) && !text.contains("\n.version " + isa + "\n"))
+            throw new CudaException("PTX has no .version line to relabel");
+        byte[] b = out.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return Arrays.copyOf(b, b.length + 1);
     }
 }

@@ -46,6 +46,16 @@ class PtxEntriesTest {
             assertTrue(k.symbol().matches("[a-z0-9_]+_(fwd|jvp|vjp)_(f32|u32)"), k.symbol());
     }
 
+    @Test void olderDriversGetTheSameKernelsRelabelledAsIsa78() {
+        for (Kernel k : Kernel.values()) {
+            byte[] ptx = PtxModules.ptxBytes(k.resource()), old = PtxModules.withVersion(ptx, PtxModules.FALLBACK_ISA);
+            assertEquals(0, old[old.length - 1]);
+            String a = new String(ptx, 0, ptx.length - 1, StandardCharsets.UTF_8), b = new String(old, 0, old.length - 1, StandardCharsets.UTF_8);
+            assertTrue(b.contains("\n.version 7.8\n"), k.resource());
+            assertEquals(a.replaceFirst("(?m)^\\.version .*$", ""), b.replaceFirst("(?m)^\\.version .*$", ""), "only the .version line changes");
+        }
+    }
+
     @Test void aMissingResourceIsAClearError() {
         CudaException e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class, () -> PtxModules.ptxBytes("/ptx/nope.ptx"));
         assertTrue(e.getMessage().contains("make ptx"), e.getMessage());
