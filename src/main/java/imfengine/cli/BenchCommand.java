@@ -1,7 +1,6 @@
 package imfengine.cli;
 
-import imfengine.backend.cpu.CpuBackend;
-import imfengine.backend.cpu.VectorSupport;
+import imfengine.backend.Backend;
 import imfengine.imf.ImfObjective;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.Sampler;
@@ -45,8 +44,7 @@ final class BenchCommand implements Command {
                   --what W           step, sample or both (default both)
                   --peak-gflops X    fp32 peak of this machine for the % column
                   --threads N        CPU worker threads (default: all cores)
-                  --device D         cpu (default); cuda is not in this build
-                """;
+                """ + Devices.help(17);
     }
 
     @Override public int run(List<String> argv) {
@@ -57,9 +55,6 @@ final class BenchCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException("bench: " + e.getMessage());
         }
-        String device = a.string("device", "cpu");
-        if (!device.equals("cpu") && !device.equals("auto"))
-            throw new UsageException("bench: --device " + device + " is not available in this build (cpu only)");
         int batch = a.integer("batch", mc.name().equals("xs") ? 128 : 64);
         int repeats = a.integer("repeats", 10), warmup = a.integer("warmup", 3);
         if (batch < 1 || repeats < 1 || warmup < 0) throw new UsageException("bench: --batch and --repeats must be >= 1, --warmup >= 0");
@@ -67,7 +62,8 @@ final class BenchCommand implements Command {
         if (!Set.of("step", "sample", "both").contains(what)) throw new UsageException("bench: --what must be step, sample or both");
         double peak = a.number("peak-gflops", Double.NaN);
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
-        CpuBackend be = new CpuBackend(threads, VectorSupport.enabledByDefault());
+        if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
+        Backend be = Devices.open("bench", a.string("device", "cpu"), threads);
         ImfDiT net = new ImfDiT(mc, be, 1, true);
         int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
         SplittableRandom r = new SplittableRandom(3);
@@ -102,19 +98,21 @@ final class BenchCommand implements Command {
 
     private record Timing(double[] ms, double flopsPerRun) {}
 
-    private static Timing measure(int warmup, int repeats, CpuBackend be, Runnable run) {
+    private static Timing measure(int warmup, int repeats, Backend be, Runnable run) {
         for (int i = 0; i < warmup; i++) run.run();
+        Devices.synchronize(be);
         double[] ms = new double[repeats];
-        long f0 = be.matrixFlops();
+        long f0 = Devices.matrixFlops(be);
         for (int i = 0; i < repeats; i++) {
             long t0 = System.nanoTime();
             run.run();
+            Devices.synchronize(be);
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return new Timing(ms, (double) (be.matrixFlops() - f0) / repeats);
+        return new Timing(ms, (double) (Devices.matrixFlops(be) - f0) / repeats);
     }
 
-    private static void report(String what, int batch, double peak, CpuBackend be, Timing t) {
+    private static void report(String what, int batch, double peak, Backend be, Timing t) {
         double[] s = t.ms().clone();
         Arrays.sort(s);
         double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

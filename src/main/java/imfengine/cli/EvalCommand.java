@@ -1,7 +1,6 @@
 package imfengine.cli;
 
-import imfengine.backend.cpu.CpuBackend;
-import imfengine.backend.cpu.VectorSupport;
+import imfengine.backend.Backend;
 import imfengine.data.Dataset;
 import imfengine.data.Split;
 import imfengine.eval.DigitClassifier;
@@ -40,11 +39,11 @@ final class EvalCommand implements Command {
                   --epochs N         classifier training epochs (default 5)
                   --seed N           seed of classifier and noise (default 0)
                   --threads N        CPU worker threads (default: all cores)
-                """ + DataOptions.HELP;
+                """ + Devices.help(19) + DataOptions.HELP;
     }
 
     @Override public int run(List<String> argv) throws Exception {
-        Args a = Args.parse("eval", argv, Set.of("checkpoint", "per-class", "omega", "interval", "steps", "epochs", "seed", "threads", "data", "labels"), Set.of());
+        Args a = Args.parse("eval", argv, Set.of("checkpoint", "per-class", "omega", "interval", "steps", "epochs", "seed", "threads", "data", "labels", "device"), Set.of());
         if (!a.has("checkpoint")) throw new UsageException("eval: --checkpoint FILE is required");
         Path file = Path.of(a.string("checkpoint", ""));
         if (!Files.isRegularFile(file)) throw new UsageException("eval: checkpoint not found: " + file);
@@ -56,7 +55,7 @@ final class EvalCommand implements Command {
         long seed = a.longValue("seed", 0);
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("eval: --threads must be >= 1, got " + threads);
-        CpuBackend be = new CpuBackend(threads, VectorSupport.enabledByDefault());
+        Backend be = Devices.open("eval", a.string("device", "cpu"), threads);
         SafetensorsFile ckpt = SampleCommand.openCheckpoint(file);
         ModelConfig mc = SampleCommand.configOf(ckpt);
         Dataset train = DataOptions.open(a, Split.TRAIN), test = DataOptions.open(a, Split.TEST);

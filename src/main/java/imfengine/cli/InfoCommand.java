@@ -1,40 +1,54 @@
 package imfengine.cli;
 
+import imfengine.backend.Backend;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cpu.VectorSupport;
+import imfengine.backend.cuda.Cuda;
+import imfengine.backend.cuda.CudaBackend;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /** {@code info}: what this machine gives the engine. */
 final class InfoCommand implements Command {
     @Override public String name() { return "info"; }
 
-    @Override public String summary() { return "show the device, threads, SIMD width and JVM"; }
+    @Override public String summary() { return "show the device, threads, SIMD width, CUDA and JVM"; }
 
     @Override public String help() {
         return """
-                usage: imf-engine info [--threads N]
+                usage: imf-engine info [--threads N] [--device D]
 
                 Prints the compute device the engine would use, its threads, whether the Vector API
-                (SIMD) kernels are active and with which width, and the Java runtime.
+                (SIMD) kernels are active and with which width, the Java runtime, and, when a CUDA
+                GPU is present, its name, driver and cuBLAS versions and memory.
 
                   --threads N   CPU worker threads (default: all cores)
-                """;
+                """ + Devices.help(12);
     }
 
     @Override public int run(List<String> argv) {
-        Args a = Args.parse("info", argv, Set.of("threads"), Set.of());
+        Args a = Args.parse("info", argv, Set.of("threads", "device"), Set.of());
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("info: --threads must be >= 1, got " + threads);
-        CpuBackend cpu = new CpuBackend(threads, VectorSupport.enabledByDefault());
-        System.out.println("device:   cpu");
-        System.out.println("backend:  " + cpu.name());
+        Backend be = Devices.open("info", a.string("device", "cpu"), threads);
+        CpuBackend cpu = be instanceof CpuBackend c ? c : Devices.cpu(threads);
+        System.out.println("device:   " + (be instanceof CudaBackend ? "cuda" : "cpu"));
+        System.out.println("backend:  " + be.name());
         System.out.println("cores:    " + Runtime.getRuntime().availableProcessors());
         System.out.println("simd:     " + (cpu.simd() ? SimdInfo.describe() : "off (" + (VectorSupport.present() ? "-Dimf.scalar=true" : "jdk.incubator.vector not loaded") + ")"));
         System.out.println("java:     " + System.getProperty("java.vm.name") + " " + Runtime.version());
         System.out.println("memory:   max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
-        System.out.println("cuda:     not available in this build");
+        if (be instanceof CudaBackend g) {
+            var ctx = g.context();
+            long[] mem = ctx.memory();
+            System.out.printf(Locale.ROOT, "cuda:     %s (compute %s), driver CUDA %s, cuBLAS %s (%s)%n", ctx.deviceName(),
+                    ctx.computeCapability(), ctx.driverVersion(), g.cublas().version(), g.cublas().library());
+            System.out.printf(Locale.ROOT, "gpu mem:  %.1f GiB free of %.1f GiB%n", mem[0] / 1073741824.0, mem[1] / 1073741824.0);
+        } else {
+            System.out.println("cuda:     " + (Cuda.isAvailable() ? "available (use --device cuda for details)" : "unavailable (" + Devices.oneLine(Cuda.unavailableReason()) + ")"));
+        }
         return 0;
     }
 }

@@ -1,7 +1,6 @@
 package imfengine.cli;
 
-import imfengine.backend.cpu.CpuBackend;
-import imfengine.backend.cpu.VectorSupport;
+import imfengine.backend.Backend;
 import imfengine.imf.Checkpoint;
 import imfengine.imf.Sampler;
 import imfengine.io.FileFormatException;
@@ -42,11 +41,11 @@ final class SampleCommand implements Command {
                   --raw              sample with the raw weights instead of the EMA
                   --out FILE         output PNG (default samples.png)
                   --threads N        CPU worker threads (default: all cores)
-                """;
+                """ + Devices.help(19);
     }
 
     @Override public int run(List<String> argv) throws Exception {
-        Args a = Args.parse("sample", argv, Set.of("checkpoint", "classes", "per-class", "omega", "interval", "steps", "seed", "out", "threads"),
+        Args a = Args.parse("sample", argv, Set.of("checkpoint", "classes", "per-class", "omega", "interval", "steps", "seed", "out", "threads", "device"),
                 Set.of("raw"));
         if (!a.has("checkpoint")) throw new UsageException("sample: --checkpoint FILE is required");
         Path file = Path.of(a.string("checkpoint", ""));
@@ -61,7 +60,7 @@ final class SampleCommand implements Command {
         Path out = Path.of(a.string("out", "samples.png"));
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("sample: --threads must be >= 1, got " + threads);
-        CpuBackend be = new CpuBackend(threads, VectorSupport.enabledByDefault());
+        Backend be = Devices.open("sample", a.string("device", "cpu"), threads);
         SafetensorsFile ckpt = openCheckpoint(file);
         ModelConfig mc = configOf(ckpt);
         int[] classes = parseClasses(a.string("classes", ""), mc.classes());

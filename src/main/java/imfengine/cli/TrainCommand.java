@@ -1,7 +1,6 @@
 package imfengine.cli;
 
-import imfengine.backend.cpu.CpuBackend;
-import imfengine.backend.cpu.VectorSupport;
+import imfengine.backend.Backend;
 import imfengine.data.Dataset;
 import imfengine.data.Split;
 import imfengine.imf.ObjectiveConfig;
@@ -25,7 +24,7 @@ final class TrainCommand implements Command {
         return """
                 usage: imf-engine train [options]
 
-                Trains an imfDiT on MNIST (default) or your latents, on the CPU. Writes to --out:
+                Trains an imfDiT on MNIST (default) or your latents, on the CPU or a CUDA GPU. Writes to --out:
                 checkpoint.safetensors (every --checkpoint-every steps and at the end, atomically),
                 metrics.jsonl (one line per step), and samples.png (1-NFE, EMA weights, 10 per class).
 
@@ -48,13 +47,13 @@ final class TrainCommand implements Command {
                   --omega X            ω of the final sample grid (default 2.0)
                   --interval A,B       guidance interval of the final sample grid (default 0,1)
                   --threads N          CPU worker threads (default: all cores)
-                """ + DataOptions.HELP;
+                """ + Devices.help(21) + DataOptions.HELP;
     }
 
     @Override public int run(List<String> argv) throws Exception {
         Args a = Args.parse("train", argv,
                 Set.of("preset", "steps", "time", "batch", "lr", "warmup", "ema", "seed", "checkpoint-every", "resume", "out",
-                        "v-source", "objective", "omega", "interval", "threads", "data", "labels"),
+                        "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device"),
                 Set.of());
         String preset = a.string("preset", "xs");
         imfengine.nn.ModelConfig model;
@@ -83,10 +82,10 @@ final class TrainCommand implements Command {
         if (resume != null && !java.nio.file.Files.isRegularFile(resume)) throw new UsageException("train: checkpoint not found: " + resume);
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("train: --threads must be >= 1, got " + threads);
+        Backend be = Devices.open("train", a.string("device", "cpu"), threads);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
                 a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1]);
-        CpuBackend be = new CpuBackend(threads, VectorSupport.enabledByDefault());
         Trainer trainer;
         try {
             trainer = new Trainer(cfg, data, be, resume, System.err);

@@ -1,0 +1,63 @@
+// reduction.cu: sums over the last axis, over everything, and the adjoint of a broadcast.
+//
+// Math and launch geometry:
+//   sum_rows_fwd      out[r] = Σ_j x[r, j]                x [rows, n]; one block of 256 per row (grid = rows)
+//   sum_all_fwd       out[0] = (float) Σ_i x[i]           double accumulation; ONE block of 1024 threads
+//   reduce_cols_vjp   out[j] = Σ_o g[o, j]                g [outer, n] (broadcast inner = 1); block (32, 8),
+//                                                         grid ceil(n/32): x = column, y strides rows
+//   reduce_broadcast_vjp out[j] = Σ_o Σ_t g[(o·n + j)·inner + t]   inner > 1; one block of 256 per j (grid = n)
+// All outputs are overwritten (=). Results are deterministic (fixed reduction order per launch shape).
+#include "common.cuh"
+
+extern "C" __global__ void sum_rows_fwd_f32(const float* x, float* out, int rows, int n) {
+    __shared__ float scratch[32];
+    int r = blockIdx.x;
+    const float* row = x + (long long)r * n;
+    float s = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) s += row[j];
+    s = block_sum(s, scratch);
+    if (threadIdx.x == 0) out[r] = s;
+}
+
+extern "C" __global__ void sum_all_fwd_f32(const float* x, float* out, long long n) {
+    __shared__ double scratch[32];
+    double s = 0.0;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) s += x[i];
+    s = warp_sum_d(s);
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (lane == 0) scratch[warp] = s;
+    __syncthreads();
+    if (warp == 0) {
+        s = lane < (int)(blockDim.x >> 5) ? scratch[lane] : 0.0;
+        s = warp_sum_d(s);
+        if (lane == 0) out[0] = (float)s;
+    }
+}
+
+extern "C" __global__ void reduce_cols_vjp_f32(const float* g, float* out, int outer, int n) {
+    __shared__ float part[8][33];
+    int j = blockIdx.x * 32 + threadIdx.x;
+    float s = 0.f;
+    if (j < n)
+        for (int o = threadIdx.y; o < outer; o += blockDim.y) s += g[(long long)o * n + j];
+    part[threadIdx.y][threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y == 0 && j < n) {
+        float t = 0.f;
+        for (int y = 0; y < (int)blockDim.y; y++) t += part[y][threadIdx.x];
+        out[j] = t;
+    }
+}
+
+extern "C" __global__ void reduce_broadcast_vjp_f32(const float* g, float* out, long long outer, long long n, long long inner) {
+    __shared__ float scratch[32];
+    long long j = blockIdx.x;
+    long long count = outer * inner;
+    float s = 0.f;
+    for (long long e = threadIdx.x; e < count; e += blockDim.x) {
+        long long o = e / inner, t = e % inner;
+        s += g[(o * n + j) * inner + t];
+    }
+    s = block_sum(s, scratch);
+    if (threadIdx.x == 0) out[j] = s;
+}

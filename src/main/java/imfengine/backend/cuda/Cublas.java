@@ -1,0 +1,158 @@
+package imfengine.backend.cuda;
+
+import imfengine.backend.GemmSpec;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * cuBLAS through {@code java.lang.foreign}: JCublas 12.0.0's natives require {@code libcublas.so.12}
+ * by symbol version and cannot load where only CUDA 13 is installed, while a plain symbol lookup works
+ * with either. {@code libcublas.so.13} is tried first, then {@code .so.12}.
+ * <p>
+ * Our matrices are row-major and cuBLAS's column-major, and a row-major {@code C = op(A)·op(B)} is the
+ * column-major {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}: so each call passes B before A with {@code m, n} swapped
+ * and the transpose flags unchanged. Scalars {@code alpha, beta} are read from host memory (the
+ * default pointer mode). TF32 tensor-core math ({@code CUBLAS_TF32_TENSOR_OP_MATH}) is an option,
+ * off by default.
+ */
+public final class Cublas implements AutoCloseable {
+    /** Library names tried in order. */
+    public static final List<String> LIBRARIES = List.of("libcublas.so.13", "libcublas.so.12");
+
+    private static final int CUBLAS_OP_N = 0, CUBLAS_OP_T = 1;
+    private static final int CUBLAS_DEFAULT_MATH = 0, CUBLAS_TF32_TENSOR_OP_MATH = 3;
+
+    private final String library;
+    private final MethodHandle create, destroy, setStream, setMathMode, getVersion, sgemm, sgemmStridedBatched;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment scalars = arena.allocate(ValueLayout.JAVA_FLOAT, 2);
+    private MemorySegment handle = MemorySegment.NULL;
+
+    private Cublas(String library, SymbolLookup lookup) {
+        this.library = library;
+        Linker linker = Linker.nativeLinker();
+        create = bind(linker, lookup, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        destroy = bind(linker, lookup, "cublasDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        setStream = bind(linker, lookup, "cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        setMathMode = bind(linker, lookup, "cublasSetMathMode", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        getVersion = bind(linker, lookup, "cublasGetVersion_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        sgemm = bind(linker, lookup, "cublasSgemm_v2", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        sgemmStridedBatched = bind(linker, lookup, "cublasSgemmStridedBatched", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG,
+                ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
+    }
+
+    /** Opens the first of {@link #LIBRARIES} that loads. */
+    public static Cublas open() { return open(LIBRARIES); }
+
+    /**
+     * Opens the first library of {@code candidates} that loads and resolves every symbol used here;
+     * throws a {@link CudaException} naming each library tried and why it failed.
+     */
+    public static Cublas open(List<String> candidates) {
+        List<String> why = new ArrayList<>();
+        for (String lib : candidates) {
+            SymbolLookup lookup;
+            try {
+                lookup = SymbolLookup.libraryLookup(lib, Arena.global());
+            } catch (IllegalArgumentException e) {
+                why.add(lib + ": not found");
+                continue;
+            }
+            try {
+                return new Cublas(lib, lookup);
+            } catch (CudaException e) {
+                why.add(lib + ": " + e.getMessage());
+            }
+        }
+        throw new CudaException("cuBLAS is not available (" + String.join("; ", why) + ")");
+    }
+
+    private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name, FunctionDescriptor fd) {
+        MemorySegment sym = lookup.find(name).orElseThrow(() -> new CudaException("symbol " + name + " missing"));
+        return linker.downcallHandle(sym, fd);
+    }
+
+    public String library() { return library; }
+
+    /** Creates the handle on the current context and attaches it to {@code stream} (0 = default stream). */
+    public void init(long stream, boolean tf32) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ADDRESS);
+            check("cublasCreate_v2", (int) create.invokeExact(out));
+            handle = out.get(ADDRESS, 0);
+            check("cublasSetStream_v2", (int) setStream.invokeExact(handle, MemorySegment.ofAddress(stream)));
+            check("cublasSetMathMode", (int) setMathMode.invokeExact(handle, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+        } catch (Throwable t) {
+            throw rethrow("cuBLAS init", t);
+        }
+    }
+
+    /** The cuBLAS version, e.g. {@code 13.0.2}. */
+    public String version() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            check("cublasGetVersion_v2", (int) getVersion.invokeExact(handle, v));
+            int x = v.get(JAVA_INT, 0);
+            return x / 10000 + "." + x % 10000 / 100 + "." + x % 100;
+        } catch (Throwable t) {
+            throw rethrow("cublasGetVersion_v2", t);
+        }
+    }
+
+    /** {@code C = alpha·op(A)·op(B) + beta·C}, row-major, at device addresses {@code a, b, c} (offsets already added). */
+    public synchronized void gemm(GemmSpec s, long a, long b, long c) {
+        int opA = s.transA() ? CUBLAS_OP_T : CUBLAS_OP_N, opB = s.transB() ? CUBLAS_OP_T : CUBLAS_OP_N;
+        scalars.set(ValueLayout.JAVA_FLOAT, 0, s.alpha());
+        scalars.set(ValueLayout.JAVA_FLOAT, 4, s.beta());
+        MemorySegment alpha = scalars, beta = scalars.asSlice(4);
+        try {
+            if (s.batch() == 1) {
+                check("cublasSgemm_v2", (int) sgemm.invokeExact(handle, opB, opA, s.n(), s.m(), s.k(), alpha,
+                        MemorySegment.ofAddress(b), s.ldb(), MemorySegment.ofAddress(a), s.lda(), beta,
+                        MemorySegment.ofAddress(c), s.ldc()));
+            } else {
+                check("cublasSgemmStridedBatched", (int) sgemmStridedBatched.invokeExact(handle, opB, opA, s.n(), s.m(), s.k(),
+                        alpha, MemorySegment.ofAddress(b), s.ldb(), s.strideB(), MemorySegment.ofAddress(a), s.lda(), s.strideA(),
+                        beta, MemorySegment.ofAddress(c), s.ldc(), s.strideC(), s.batch()));
+            }
+        } catch (Throwable t) {
+            throw rethrow("cuBLAS SGEMM " + s, t);
+        }
+    }
+
+    @Override public void close() {
+        try {
+            if (!handle.equals(MemorySegment.NULL)) check("cublasDestroy_v2", (int) destroy.invokeExact(handle));
+        } catch (Throwable t) {
+            throw rethrow("cublasDestroy_v2", t);
+        } finally {
+            handle = MemorySegment.NULL;
+            arena.close();
+        }
+    }
+
+    private static void check(String call, int status) {
+        if (status != 0) throw new CudaException(call + " failed with cublasStatus_t " + status);
+    }
+
+    private static RuntimeException rethrow(String what, Throwable t) {
+        if (t instanceof CudaException e) return e;
+        return new CudaException(what + ": " + t, t);
+    }
+}

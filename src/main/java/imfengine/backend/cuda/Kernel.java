@@ -1,0 +1,71 @@
+package imfengine.backend.cuda;
+
+/**
+ * Every kernel the backend launches: its family (the PTX resource {@code /ptx/<family>.ptx}, built
+ * from {@code native-kernels/<family>.cu}) and its {@code extern "C"} symbol. A test checks that
+ * each PTX file declares exactly the entries listed here.
+ */
+public enum Kernel {
+    UNARY_FWD("elementwise", "unary_fwd_f32"),
+    UNARY_VJP("elementwise", "unary_vjp_f32"),
+    BINARY_FWD("elementwise", "binary_fwd_f32"),
+    AXPBY_FWD("elementwise", "axpby_fwd_f32"),
+    WHERE_FWD("elementwise", "where_fwd_f32"),
+
+    SUM_ROWS_FWD("reduction", "sum_rows_fwd_f32"),
+    SUM_ALL_FWD("reduction", "sum_all_fwd_f32"),
+    REDUCE_COLS_VJP("reduction", "reduce_cols_vjp_f32"),
+    REDUCE_BROADCAST_VJP("reduction", "reduce_broadcast_vjp_f32"),
+
+    PERMUTE_FWD("movement", "permute_fwd_f32"),
+    COPY_RUNS_FWD("movement", "copy_runs_fwd_f32"),
+    GATHER_ROWS_FWD("movement", "gather_rows_fwd_f32"),
+    SCATTER_ADD_ROWS_VJP("movement", "scatter_add_rows_vjp_f32"),
+
+    RMSNORM_FWD("rmsnorm", "rmsnorm_fwd_f32"),
+    RMSNORM_JVP("rmsnorm", "rmsnorm_jvp_f32"),
+    RMSNORM_VJP("rmsnorm", "rmsnorm_vjp_f32"),
+    RMSNORM_DW_VJP("rmsnorm", "rmsnorm_dw_vjp_f32"),
+
+    ROPE_FWD("rope", "rope_fwd_f32"),
+    ROPE_JVP("rope", "rope_jvp_f32"),
+
+    SWIGLU_FWD("swiglu", "swiglu_fwd_f32"),
+    SWIGLU_JVP("swiglu", "swiglu_jvp_f32"),
+    SWIGLU_VJP("swiglu", "swiglu_vjp_f32"),
+
+    SOFTMAX_FWD("softmax", "softmax_fwd_f32"),
+    SOFTMAX_JVP("softmax", "softmax_jvp_f32"),
+    SOFTMAX_VJP("softmax", "softmax_vjp_f32"),
+
+    ATTENTION_FWD("attention", "attention_fwd_f32"),
+    ATTENTION_JVP("attention", "attention_jvp_f32"),
+    ATTENTION_DQ_VJP("attention", "attention_dq_vjp_f32"),
+    ATTENTION_DKDV_VJP("attention", "attention_dkdv_vjp_f32"),
+
+    TIMESTEP_FWD("timestep", "timestep_fwd_f32"),
+    TIMESTEP_JVP("timestep", "timestep_jvp_f32"),
+
+    ADAMW_FWD("optimizer", "adamw_fwd_f32"),
+    EMA_FWD("optimizer", "ema_fwd_f32"),
+
+    PHILOX_WORDS_FWD("philox", "philox_words_fwd_u32"),
+    PHILOX_UNIFORM_FWD("philox", "philox_uniform_fwd_f32"),
+    PHILOX_NORMAL_FWD("philox", "philox_normal_fwd_f32");
+
+    private final String family, symbol;
+
+    Kernel(String family, String symbol) {
+        this.family = family;
+        this.symbol = symbol;
+    }
+
+    /** The PTX resource name without extension, i.e. the {@code .cu} file's base name. */
+    public String family() { return family; }
+
+    /** The {@code extern "C"} entry name in the PTX. */
+    public String symbol() { return symbol; }
+
+    /** The classpath resource holding this kernel's module. */
+    public String resource() { return "/ptx/" + family + ".ptx"; }
+}

@@ -1,0 +1,387 @@
+package imfengine.backend.cuda;
+
+import imfengine.backend.AdamWStep;
+import imfengine.backend.AttentionSpec;
+import imfengine.backend.Backend;
+import imfengine.backend.BinaryOp;
+import imfengine.backend.Broadcast;
+import imfengine.backend.GemmSpec;
+import imfengine.backend.UnaryOp;
+import imfengine.random.Philox;
+import imfengine.random.RandomStream;
+import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Shape;
+import imfengine.tensor.Tensor;
+import imfengine.testing.Backends;
+import imfengine.testing.OpCheck;
+import imfengine.testing.Ref;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Every CUDA kernel against the CPU reference (the scalar path) on random inputs with odd sizes that
+ * leave partial tiles, warps and blocks: primal, tangent (dual kernels) and backward. Errors are
+ * norm-wise relative, {@code ‖gpu − cpu‖₂ / ‖cpu‖₂}, with the named tolerances of {@link CudaTol}.
+ */
+@Tag("gpu")
+class CudaParityTest {
+    /** Named tolerances of the CUDA-vs-CPU comparisons (norm-wise relative). */
+    static final class CudaTol {
+        /** Elementwise math: different exp/rsqrt implementations, no sums. */
+        static final double ELEMENTWISE = 1e-6;
+        /** Sums over rows or the whole tensor in another order (tree vs sequential). */
+        static final double REDUCTION = 1e-5;
+        /** cuBLAS FP32 SGEMM against the scalar loop (no TF32). */
+        static final double GEMM = 1e-5;
+        /** Online softmax over tiles of 32 keys against the per-key rescaling of the CPU. */
+        static final double ATTENTION = 2e-5;
+        /** Float64 transcendental functions on both sides. */
+        static final double TIMESTEP = 1e-6;
+
+        private CudaTol() {}
+    }
+
+    static final class Holder {
+        static final CudaBackend GPU = CudaBackend.create(false);
+    }
+
+    private final Backend cpu = Backends.SCALAR;
+    private CudaBackend gpu;
+    private final SplittableRandom rnd = new SplittableRandom(20261126);
+
+    @BeforeEach void needsGpu() {
+        assumeTrue(Cuda.isAvailable(), "no CUDA device");
+        gpu = Holder.GPU;
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+    private float[] normal(long n) {
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) v[i] = (float) OpCheck.gaussian(rnd);
+        return v;
+    }
+
+    private float[] positive(long n) {
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (0.5 + 1.5 * rnd.nextDouble());
+        return v;
+    }
+
+    private float[] awayFromZero(long n) {
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) v[i] = (float) ((rnd.nextBoolean() ? 1 : -1) * (0.5 + rnd.nextDouble()));
+        return v;
+    }
+
+    /** The same values on both backends: {@code [cpu, gpu]}. */
+    private Tensor[] both(float[] v, int... dims) {
+        Shape s = Shape.of(dims);
+        return new Tensor[]{cpu.fromArray(v, s), gpu.fromArray(v, s)};
+    }
+
+    private Tensor[] both(Shape s, float[] v) { return new Tensor[]{cpu.fromArray(v, s), gpu.fromArray(v, s)}; }
+
+    private void close(String what, Tensor[] t, double tol) {
+        float[] c = cpu.toArray(t[0]), g = gpu.toArray(t[1]);
+        assertEquals(c.length, g.length, what);
+        double err = Ref.relErr(g, c);
+        assertTrue(err <= tol, what + ": relative error " + err + " > " + tol);
+    }
+
+    // ---- memory ------------------------------------------------------------------------------
+    @Test void memoryRoundTripFillCopyAndScopes() {
+        float[] v = normal(1001);
+        Tensor[] a = both(v, 7, 11, 13);
+        assertArrayEquals(v, gpu.toArray(a[1]));
+        Tensor z = gpu.zeros(Shape.of(999));
+        for (float f : gpu.toArray(z)) assertEquals(0f, f);
+        gpu.fill(z, 2.5f);
+        for (float f : gpu.toArray(z)) assertEquals(2.5f, f);
+        Tensor c = gpu.empty(Shape.of(1001));
+        gpu.copy(a[1], c);
+        assertArrayEquals(v, gpu.toArray(c));
+        long live = gpu.allocator().liveBytes();
+        try (MemoryScope s = MemoryScope.open()) {
+            gpu.empty(Shape.of(1 << 20));
+            assertTrue(gpu.allocator().liveBytes() > live);
+        }
+        assertTrue(gpu.allocator().liveBytes() <= live, "a closed scope returns its device memory to the cache");
+        assertTrue(gpu.allocator().cachedBytes() >= 4L << 20);
+    }
+
+    // ---- elementwise -------------------------------------------------------------------------
+    @Test void unaryAndDerivatives() {
+        for (UnaryOp op : UnaryOp.values()) {
+            float[] xv = op == UnaryOp.RSQRT ? positive(4099) : normal(4099);
+            Tensor[] x = both(xv, 4099), y = both(new float[4099], 4099), g = both(normal(4099), 4099), d = both(new float[4099], 4099);
+            cpu.unary(op, x[0], y[0]);
+            gpu.unary(op, x[1], y[1]);
+            close(op + " forward", y, CudaTol.ELEMENTWISE);
+            cpu.unaryDerivative(op, x[0], y[0], g[0], d[0]);
+            gpu.unaryDerivative(op, x[1], y[1], g[1], d[1]);
+            close(op + " derivative", d, CudaTol.ELEMENTWISE);
+        }
+    }
+
+    @Test void binaryBroadcasts() {
+        int[][][] cases = {{{5, 7, 9}, {5, 7, 9}}, {{5, 7, 9}, {9}}, {{5, 7, 9}, {5, 1, 1}}, {{5, 7, 9}, {1}}, {{5, 7, 9}, {7, 1}}};
+        for (BinaryOp op : BinaryOp.values())
+            for (int[][] c : cases) {
+                Shape sa = Shape.of(c[0]), sb = Shape.of(c[1]);
+                Broadcast bc = Broadcast.of(op.name(), sa, sb);
+                Tensor[] a = both(sa, normal(sa.size())), b = both(sb, op == BinaryOp.DIV ? awayFromZero(sb.size()) : normal(sb.size()));
+                Tensor[] out = both(sa, new float[(int) sa.size()]);
+                cpu.binary(op, a[0], b[0], bc, out[0]);
+                gpu.binary(op, a[1], b[1], bc, out[1]);
+                close(op + " " + sb + " over " + sa, out, CudaTol.ELEMENTWISE);
+            }
+    }
+
+    @Test void axpbyAndWhere() {
+        Tensor[] x = both(normal(3001), 3001), y = both(normal(3001), 3001), out = both(new float[3001], 3001);
+        cpu.axpby(0.7f, x[0], -1.3f, y[0], out[0]);
+        gpu.axpby(0.7f, x[1], -1.3f, y[1], out[1]);
+        close("axpby", out, CudaTol.ELEMENTWISE);
+        cpu.axpby(2f, x[0], 0f, null, out[0]);
+        gpu.axpby(2f, x[1], 0f, null, out[1]);
+        close("axpby without y", out, CudaTol.ELEMENTWISE);
+        float[] mv = new float[7];
+        for (int i = 0; i < 7; i++) mv[i] = i % 3 == 0 ? 1f : 0f;
+        Shape sa = Shape.of(7, 3, 143);
+        Tensor[] mask = both(mv, 7, 1, 1), a = both(sa, normal(3003)), b = both(sa, normal(3003)), w = both(sa, new float[3003]);
+        Broadcast bc = Broadcast.of("where", sa, Shape.of(7, 1, 1));
+        cpu.where(mask[0], bc, a[0], b[0], w[0]);
+        gpu.where(mask[1], bc, a[1], b[1], w[1]);
+        close("where", w, 0);
+    }
+
+    // ---- reductions --------------------------------------------------------------------------
+    @Test void reductions() {
+        Tensor[] x = both(normal(13 * 37), 13, 37), rows = both(new float[13], 13);
+        cpu.sumLastAxis(x[0], rows[0]);
+        gpu.sumLastAxis(x[1], rows[1]);
+        close("sumLastAxis", rows, CudaTol.REDUCTION);
+        Tensor[] big = both(normal(100_003), 100_003), all = both(new float[1], 1);
+        cpu.sumAll(big[0], all[0]);
+        gpu.sumAll(big[1], all[1]);
+        close("sumAll", all, CudaTol.REDUCTION);
+        Shape sa = Shape.of(19, 45);
+        Tensor[] g = both(sa, normal(sa.size())), col = both(new float[45], 45);
+        cpu.reduceBroadcast(g[0], Broadcast.of("r", sa, Shape.of(45)), col[0]);
+        gpu.reduceBroadcast(g[1], Broadcast.of("r", sa, Shape.of(45)), col[1]);
+        close("reduceBroadcast (columns)", col, CudaTol.REDUCTION);
+        Shape s3 = Shape.of(6, 5, 33);
+        Tensor[] g3 = both(s3, normal(s3.size())), per = both(new float[5], 5);
+        cpu.reduceBroadcast(g3[0], Broadcast.of("r", s3, Shape.of(5, 1)), per[0]);
+        gpu.reduceBroadcast(g3[1], Broadcast.of("r", s3, Shape.of(5, 1)), per[1]);
+        close("reduceBroadcast (inner runs)", per, CudaTol.REDUCTION);
+    }
+
+    // ---- GEMM --------------------------------------------------------------------------------
+    @Test void gemmAllTransposesBatchedWithOffsets() {
+        int m = 33, n = 17, k = 29;
+        for (boolean ta : new boolean[]{false, true})
+            for (boolean tb : new boolean[]{false, true})
+                for (int batch : new int[]{1, 3}) {
+                    GemmSpec s = GemmSpec.batched(batch, m, n, k, ta, tb, 0.75f, batch == 1 ? 0f : 0.5f);
+                    Tensor[] a = both(normal((long) batch * m * k), batch * m * k), b = both(normal((long) batch * k * n), batch * k * n);
+                    Tensor[] c = both(normal((long) batch * m * n), batch * m * n);
+                    cpu.gemm(s, a[0], b[0], c[0]);
+                    gpu.gemm(s, a[1], b[1], c[1]);
+                    close("gemm transA=" + ta + " transB=" + tb + " batch=" + batch, c, CudaTol.GEMM);
+                }
+        // a sub-matrix product with leading dimensions and offsets (as attention-free views use)
+        GemmSpec s = new GemmSpec(2, 5, 6, 7, false, true, 11, 9, 8, 3, 2, 1, 70, 60, 50, 1f, 0f);
+        Tensor[] a = both(normal(160), 160), b = both(normal(140), 140), c = both(normal(120), 120);
+        cpu.gemm(s, a[0], b[0], c[0]);
+        gpu.gemm(s, a[1], b[1], c[1]);
+        close("gemm with lda/ldb/ldc and offsets", c, CudaTol.GEMM);
+    }
+
+    // ---- movement ----------------------------------------------------------------------------
+    @Test void permuteCopyRunsGatherScatter() {
+        int[] dims = {2, 3, 5, 2, 4, 3};
+        int[] perm = {0, 1, 3, 2, 4, 5};
+        Shape s = Shape.of(dims);
+        Tensor[] x = both(s, normal(s.size())), out = both(s, new float[(int) s.size()]);
+        cpu.permute(x[0], perm, out[0]);
+        gpu.permute(x[1], perm, out[1]);
+        close("permute rank 6", out, 0);
+        Tensor[] x3 = both(normal(7 * 9 * 11), 7, 9, 11), o3 = both(new float[693], 11, 7, 9);
+        cpu.permute(x3[0], new int[]{2, 0, 1}, o3[0]);
+        gpu.permute(x3[1], new int[]{2, 0, 1}, o3[1]);
+        close("permute rank 3", o3, 0);
+        for (boolean acc : new boolean[]{false, true}) {
+            Tensor[] src = both(normal(500), 500), dst = both(normal(600), 600);
+            cpu.copyRuns(src[0], 3, 41, dst[0], 5, 47, 11, 29, acc);
+            gpu.copyRuns(src[1], 3, 41, dst[1], 5, 47, 11, 29, acc);
+            close("copyRuns accumulate=" + acc, dst, CudaTol.ELEMENTWISE);
+        }
+        int[] idx = {4, 0, 4, 9, 2, 2, 2, 7};
+        Tensor[] table = both(normal(10 * 13), 10, 13), rows = both(new float[8 * 13], 8, 13);
+        cpu.gatherRows(table[0], idx, rows[0]);
+        gpu.gatherRows(table[1], idx, rows[1]);
+        close("gatherRows", rows, 0);
+        Tensor[] g = both(normal(8 * 13), 8, 13), tg = both(normal(130), 10, 13);
+        cpu.scatterAddRows(g[0], idx, tg[0]);
+        gpu.scatterAddRows(g[1], idx, tg[1]);
+        close("scatterAddRows (repeated indices)", tg, CudaTol.REDUCTION);
+    }
+
+    // ---- fused kernels -----------------------------------------------------------------------
+    @Test void rmsNormPrimalTangentBackward() {
+        int rows = 21, n = 77;
+        Tensor[] x = both(normal(rows * n), rows, n), tx = both(normal(rows * n), rows, n), w = both(normal(n), n);
+        Tensor[] y = both(new float[rows * n], rows, n), ty = both(new float[rows * n], rows, n), rstd = both(new float[rows], rows);
+        cpu.rmsNorm(x[0], w[0], 1e-6f, y[0], rstd[0]);
+        gpu.rmsNorm(x[1], w[1], 1e-6f, y[1], rstd[1]);
+        close("rmsNorm y", y, CudaTol.REDUCTION);
+        close("rmsNorm rstd", rstd, CudaTol.REDUCTION);
+        cpu.rmsNormDual(x[0], tx[0], w[0], 1e-6f, y[0], ty[0], rstd[0]);
+        gpu.rmsNormDual(x[1], tx[1], w[1], 1e-6f, y[1], ty[1], rstd[1]);
+        close("rmsNormDual y", y, CudaTol.REDUCTION);
+        close("rmsNormDual ty", ty, CudaTol.REDUCTION);
+        Tensor[] dy = both(normal(rows * n), rows, n), dx = both(new float[rows * n], rows, n), dw = both(normal(n), n);
+        cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], dw[0]);
+        gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], dw[1]);
+        close("rmsNormBackward dx", dx, CudaTol.REDUCTION);
+        close("rmsNormBackward dw (accumulated)", dw, CudaTol.REDUCTION);
+        cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], null);
+        gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], null);
+        close("rmsNormBackward dx without dw", dx, CudaTol.REDUCTION);
+    }
+
+    @Test void ropeForwardInverseDual() {
+        int b = 3, len = 7, heads = 3, dh = 10, w = heads * dh;
+        Tensor[] x = both(normal(b * len * w), b, len, w), tx = both(normal(b * len * w), b, len, w);
+        Tensor[] cos = both(normal(len * dh / 2), len, dh / 2), sin = both(normal(len * dh / 2), len, dh / 2);
+        Tensor[] y = both(new float[b * len * w], b, len, w), ty = both(new float[b * len * w], b, len, w);
+        for (boolean inverse : new boolean[]{false, true}) {
+            cpu.rope(x[0], cos[0], sin[0], heads, inverse, y[0]);
+            gpu.rope(x[1], cos[1], sin[1], heads, inverse, y[1]);
+            close("rope inverse=" + inverse, y, CudaTol.ELEMENTWISE);
+        }
+        cpu.ropeDual(x[0], tx[0], cos[0], sin[0], heads, y[0], ty[0]);
+        gpu.ropeDual(x[1], tx[1], cos[1], sin[1], heads, y[1], ty[1]);
+        close("ropeDual y", y, CudaTol.ELEMENTWISE);
+        close("ropeDual ty", ty, CudaTol.ELEMENTWISE);
+        cpu.rope(x[0], cos[0], sin[0], heads, false, x[0]);
+        gpu.rope(x[1], cos[1], sin[1], heads, false, x[1]);
+        close("rope in place", x, CudaTol.ELEMENTWISE);
+    }
+
+    @Test void swigluAndSoftmax() {
+        int n = 5003;
+        Tensor[] a = both(normal(n), n), ta = both(normal(n), n), b = both(normal(n), n), tb = both(normal(n), n);
+        Tensor[] y = both(new float[n], n), ty = both(new float[n], n), da = both(new float[n], n), db = both(new float[n], n);
+        cpu.swiglu(a[0], b[0], y[0]);
+        gpu.swiglu(a[1], b[1], y[1]);
+        close("swiglu", y, CudaTol.ELEMENTWISE);
+        cpu.swigluDual(a[0], ta[0], b[0], tb[0], y[0], ty[0]);
+        gpu.swigluDual(a[1], ta[1], b[1], tb[1], y[1], ty[1]);
+        close("swigluDual y", y, CudaTol.ELEMENTWISE);
+        close("swigluDual ty", ty, CudaTol.ELEMENTWISE);
+        cpu.swigluBackward(a[0], b[0], ty[0], da[0], db[0]);
+        gpu.swigluBackward(a[1], b[1], ty[1], da[1], db[1]);
+        close("swigluBackward da", da, CudaTol.ELEMENTWISE);
+        close("swigluBackward db", db, CudaTol.ELEMENTWISE);
+
+        int rows = 17, m = 301;
+        Tensor[] x = both(normal(rows * m), rows, m), tx = both(normal(rows * m), rows, m);
+        Tensor[] p = both(new float[rows * m], rows, m), tp = both(new float[rows * m], rows, m), dx = both(new float[rows * m], rows, m);
+        cpu.softmax(x[0], p[0]);
+        gpu.softmax(x[1], p[1]);
+        close("softmax", p, CudaTol.REDUCTION);
+        cpu.softmaxDual(x[0], tx[0], p[0], tp[0]);
+        gpu.softmaxDual(x[1], tx[1], p[1], tp[1]);
+        close("softmaxDual y", p, CudaTol.REDUCTION);
+        close("softmaxDual ty", tp, CudaTol.REDUCTION);
+        cpu.softmaxBackward(p[0], tx[0], dx[0]);
+        gpu.softmaxBackward(p[1], tx[1], dx[1]);
+        close("softmaxBackward", dx, CudaTol.REDUCTION);
+    }
+
+    @Test void attentionPrimalTangentBackward() {
+        int[][] shapes = {{2, 37, 3, 8}, {1, 70, 2, 64}, {2, 33, 1, 40}, {1, 45, 2, 128}, {3, 1, 2, 16}};
+        for (int[] sh : shapes) {
+            AttentionSpec s = new AttentionSpec(sh[0], sh[1], sh[2], sh[3], (float) (1 / Math.sqrt(sh[3])));
+            int n = (int) s.elements(), nl = sh[0] * sh[2] * sh[1];
+            int[] d = {sh[0], sh[1], sh[2] * sh[3]};
+            String tag = " B=" + sh[0] + " L=" + sh[1] + " H=" + sh[2] + " Dh=" + sh[3];
+            Tensor[] q = both(normal(n), d), k = both(normal(n), d), v = both(normal(n), d);
+            Tensor[] tq = both(normal(n), d), tk = both(normal(n), d), tv = both(normal(n), d);
+            Tensor[] o = both(new float[n], d), to = both(new float[n], d), lse = both(new float[nl], sh[0], sh[2], sh[1]);
+            cpu.attention(s, q[0], k[0], v[0], o[0], lse[0]);
+            gpu.attention(s, q[1], k[1], v[1], o[1], lse[1]);
+            close("attention o" + tag, o, CudaTol.ATTENTION);
+            close("attention lse" + tag, lse, CudaTol.ATTENTION);
+            cpu.attentionDual(s, q[0], tq[0], k[0], tk[0], v[0], tv[0], o[0], to[0], lse[0]);
+            gpu.attentionDual(s, q[1], tq[1], k[1], tk[1], v[1], tv[1], o[1], to[1], lse[1]);
+            close("attentionDual o" + tag, o, CudaTol.ATTENTION);
+            close("attentionDual to" + tag, to, CudaTol.ATTENTION);
+            close("attentionDual lse" + tag, lse, CudaTol.ATTENTION);
+            Tensor[] dO = both(normal(n), d), dq = both(new float[n], d), dk = both(new float[n], d), dv = both(new float[n], d);
+            cpu.attentionBackward(s, q[0], k[0], v[0], o[0], lse[0], dO[0], dq[0], dk[0], dv[0]);
+            gpu.attentionBackward(s, q[1], k[1], v[1], o[1], lse[1], dO[1], dq[1], dk[1], dv[1]);
+            close("attentionBackward dq" + tag, dq, CudaTol.ATTENTION);
+            close("attentionBackward dk" + tag, dk, CudaTol.ATTENTION);
+            close("attentionBackward dv" + tag, dv, CudaTol.ATTENTION);
+        }
+    }
+
+    @Test void timestepFeatures() {
+        float[] sv = new float[9];
+        for (int i = 0; i < sv.length; i++) sv[i] = (float) (1000 * rnd.nextDouble());
+        for (boolean deriv : new boolean[]{false, true}) {
+            Tensor[] s = both(sv, 9), out = both(new float[9 * 66], 9, 66);
+            cpu.timestepFeatures(s[0], 10000f, deriv, out[0]);
+            gpu.timestepFeatures(s[1], 10000f, deriv, out[1]);
+            close("timestepFeatures derivative=" + deriv, out, CudaTol.TIMESTEP);
+        }
+    }
+
+    // ---- optimizer ---------------------------------------------------------------------------
+    @Test void adamwAndEma() {
+        int n = 4097;
+        Tensor[] p = both(normal(n), n), g = both(normal(n), n), m = both(normal(n), n), v = both(positive(n), n);
+        AdamWStep st = new AdamWStep(1e-3f, 0.9f, 0.95f, 1e-8f, 0.01f, 7);
+        cpu.adamw(p[0], g[0], m[0], v[0], st);
+        gpu.adamw(p[1], g[1], m[1], v[1], st);
+        close("adamw param", p, CudaTol.ELEMENTWISE);
+        close("adamw m", m, CudaTol.ELEMENTWISE);
+        close("adamw v", v, CudaTol.ELEMENTWISE);
+        Tensor[] e = both(normal(n), n);
+        cpu.emaUpdate(e[0], p[0], 0.999f);
+        gpu.emaUpdate(e[1], p[1], 0.999f);
+        close("ema", e, CudaTol.ELEMENTWISE);
+    }
+
+    // ---- random numbers ----------------------------------------------------------------------
+    @Test void philoxMatchesTheHostWordForWord() {
+        long seed = 0x1234_5678_9ABCL, stream = 3 * 64 + 2;
+        int blocks = 1000;
+        long first = (1L << 32) - 500; // crosses the 32-bit counter boundary
+        int[] words = gpu.philoxWords(seed, stream, first, blocks), block = new int[4];
+        for (int n = 0; n < blocks; n++) {
+            long c = first + n;
+            Philox.block((int) c, (int) (c >>> 32), (int) stream, (int) (stream >>> 32), (int) seed, (int) (seed >>> 32), block);
+            for (int w = 0; w < 4; w++) assertEquals(block[w], words[4 * n + w], "block " + n + " word " + w);
+        }
+        float[] u = new float[1001], z = new float[1001];
+        new RandomStream(seed, stream).fillUniform(u, -2f, 3f);
+        new RandomStream(seed, stream).fillNormal(z);
+        Tensor gu = gpu.empty(Shape.of(1001)), gz = gpu.empty(Shape.of(1001));
+        gpu.philoxUniform(seed, stream, -2f, 3f, gu);
+        gpu.philoxNormal(seed, stream, gz);
+        assertArrayEquals(u, gpu.toArray(gu), "uniforms");
+        assertTrue(Ref.relErr(gpu.toArray(gz), z) <= 1e-7, "normals (float64 log/cos on both sides)");
+    }
+}
