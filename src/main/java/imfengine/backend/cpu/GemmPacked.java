@@ -15,9 +15,9 @@ import java.util.function.IntConsumer;
  *         for ir in MC step MR              ... every A panel: micro-kernel on an MR×NR tile of C
  * </pre>
  *
- * Transposed operands only change how panels are packed. Edge panels are zero-padded to MR / NR
- * and the kernel stores only the live corner of their tiles (lane masks), so any m, n, k works.
- * The first KC step applies {@code beta} (never reading C when it is 0), later ones add.
+ * Transposed operands only change how panels are packed. Edge panels are zero-padded to MR / NR;
+ * their tiles go through a small tile buffer and are merged into C with scalar code, so any m, n,
+ * k works. The first KC step applies {@code beta} (never reading C when it is 0), later ones add.
  * Pack buffers are per thread and grow on demand, so steady-state calls allocate nothing.
  *
  * <p>Work is split into chunks of whole matrices when the batch is large, else into MR-row (or
@@ -40,9 +40,10 @@ final class GemmPacked {
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
-    /** Per-thread pack buffers. */
+    /** Per-thread pack buffers and the edge-tile buffer. */
     private static final class Buffers {
         float[] a = new float[0], b = new float[0];
+        final float[] tile = new float[MR * NR];
     }
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -125,7 +126,7 @@ final class GemmPacked {
         int needA = Math.min(MC, roundUp(i1 - i0, MR)) * kcMax, needB = Math.min(NC, roundUp(j1 - j0, NR)) * kcMax;
         if (buf.a.length < needA) buf.a = new float[needA];
         if (buf.b.length < needB) buf.b = new float[needB];
-        float[] ap = buf.a, bp = buf.b;
+        float[] ap = buf.a, bp = buf.b, tile = buf.tile;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -151,8 +152,13 @@ final class GemmPacked {
                                 aps = s.transA() ? lda : 1;
                             }
                             int co = oc + (ic + ir) * ldc + jc + jr;
-                            if (nr > L) GemmSimd.kernel8x2(kc, src, ao, ars, aps, bp, bo, c, co, ldc, mr, nr, alpha, beta);
-                            else GemmSimd.kernel8x1(kc, src, ao, ars, aps, bp, bo, c, co, ldc, mr, nr, alpha, beta);
+                            if (mr == MR && nr == NR) {
+                                GemmSimd.kernel8x2(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta);
+                            } else {
+                                if (nr <= L) GemmSimd.kernel8x1(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f);
+                                else GemmSimd.kernel8x2(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f);
+                                mergeTile(tile, c, co, ldc, mr, nr, alpha, beta);
+                            }
                         }
                     }
                 }
@@ -212,6 +218,15 @@ final class GemmPacked {
                     }
                 }
             }
+        }
+    }
+
+    /** {@code C[0:mr, 0:nr] = alpha·tile + beta·C} (C not read when beta is 0). */
+    private static void mergeTile(float[] tile, float[] c, int co, int ldc, int mr, int nr, float alpha, float beta) {
+        for (int r = 0; r < mr; r++) {
+            int row = co + r * ldc, t = r * NR;
+            if (beta == 0f) for (int j = 0; j < nr; j++) c[row + j] = alpha * tile[t + j];
+            else for (int j = 0; j < nr; j++) c[row + j] = alpha * tile[t + j] + beta * c[row + j];
         }
     }
 

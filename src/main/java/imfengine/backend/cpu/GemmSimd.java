@@ -1,7 +1,6 @@
 package imfengine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,9 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * B is always a packed panel: {@code bp[bo + p·NR + j]} is {@code B(p, j)}. Each step {@code p} loads {@code NR/L} vectors of B,
  * broadcasts {@code MR} scalars of A and issues {@code MR·NR/L} FMAs. With 16-lane (AVX-512)
  * vectors the 8×32 tile keeps 16 accumulators + 2 B vectors + 1 broadcast in 19 of the 32 zmm
- * registers. Edge tiles ({@code mr < MR} rows or {@code nr < NR} columns live) compute the full
- * tile from zero-padded panels and store only the live corner with lane masks.
- * {@code beta == 0} overwrites C without reading it (C may hold NaN). The epilogue is
+ * registers. {@code beta == 0} overwrites C without reading it (C may hold NaN). The epilogue is
  * written out instead of calling a store helper: C2's node-count cutoff left half of 16 helper
  * calls un-inlined, boxing their vectors (measured ~3× slower on k = 32 tiles).
  * Loaded only when SIMD is on: this is the one GEMM class that touches {@code jdk.incubator.vector}.
@@ -31,9 +28,9 @@ final class GemmSimd {
 
     private GemmSimd() {}
 
-    /** An MR×NR tile; {@code mr < MR} or {@code nr < NR} stores only that corner (masked lanes). */
+    /** Full 8×NR tile, both vectors of each row stored. */
     static void kernel8x2(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo,
-                          float[] c, int co, int ldc, int mr, int nr, float alpha, float beta) {
+                          float[] c, int co, int ldc, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -55,91 +52,40 @@ final class GemmSimd {
             x = FloatVector.broadcast(S, a[ao + a6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
             x = FloatVector.broadcast(S, a[ao + a7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
-        FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
-        if (mr == MR && nr == 2 * L) {
-            if (beta == 0f) {
-                c00.mul(va).intoArray(c, co); c01.mul(va).intoArray(c, co + L);
-                c10.mul(va).intoArray(c, co + ldc); c11.mul(va).intoArray(c, co + ldc + L);
-                c20.mul(va).intoArray(c, co + 2 * ldc); c21.mul(va).intoArray(c, co + 2 * ldc + L);
-                c30.mul(va).intoArray(c, co + 3 * ldc); c31.mul(va).intoArray(c, co + 3 * ldc + L);
-                c40.mul(va).intoArray(c, co + 4 * ldc); c41.mul(va).intoArray(c, co + 4 * ldc + L);
-                c50.mul(va).intoArray(c, co + 5 * ldc); c51.mul(va).intoArray(c, co + 5 * ldc + L);
-                c60.mul(va).intoArray(c, co + 6 * ldc); c61.mul(va).intoArray(c, co + 6 * ldc + L);
-                c70.mul(va).intoArray(c, co + 7 * ldc); c71.mul(va).intoArray(c, co + 7 * ldc + L);
-            } else {
-                FloatVector.fromArray(S, c, co).fma(vb, c00.mul(va)).intoArray(c, co);
-                FloatVector.fromArray(S, c, co + L).fma(vb, c01.mul(va)).intoArray(c, co + L);
-                FloatVector.fromArray(S, c, co + ldc).fma(vb, c10.mul(va)).intoArray(c, co + ldc);
-                FloatVector.fromArray(S, c, co + ldc + L).fma(vb, c11.mul(va)).intoArray(c, co + ldc + L);
-                FloatVector.fromArray(S, c, co + 2 * ldc).fma(vb, c20.mul(va)).intoArray(c, co + 2 * ldc);
-                FloatVector.fromArray(S, c, co + 2 * ldc + L).fma(vb, c21.mul(va)).intoArray(c, co + 2 * ldc + L);
-                FloatVector.fromArray(S, c, co + 3 * ldc).fma(vb, c30.mul(va)).intoArray(c, co + 3 * ldc);
-                FloatVector.fromArray(S, c, co + 3 * ldc + L).fma(vb, c31.mul(va)).intoArray(c, co + 3 * ldc + L);
-                FloatVector.fromArray(S, c, co + 4 * ldc).fma(vb, c40.mul(va)).intoArray(c, co + 4 * ldc);
-                FloatVector.fromArray(S, c, co + 4 * ldc + L).fma(vb, c41.mul(va)).intoArray(c, co + 4 * ldc + L);
-                FloatVector.fromArray(S, c, co + 5 * ldc).fma(vb, c50.mul(va)).intoArray(c, co + 5 * ldc);
-                FloatVector.fromArray(S, c, co + 5 * ldc + L).fma(vb, c51.mul(va)).intoArray(c, co + 5 * ldc + L);
-                FloatVector.fromArray(S, c, co + 6 * ldc).fma(vb, c60.mul(va)).intoArray(c, co + 6 * ldc);
-                FloatVector.fromArray(S, c, co + 6 * ldc + L).fma(vb, c61.mul(va)).intoArray(c, co + 6 * ldc + L);
-                FloatVector.fromArray(S, c, co + 7 * ldc).fma(vb, c70.mul(va)).intoArray(c, co + 7 * ldc);
-                FloatVector.fromArray(S, c, co + 7 * ldc + L).fma(vb, c71.mul(va)).intoArray(c, co + 7 * ldc + L);
-            }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        if (beta == 0f) {
+            c00.mul(va).intoArray(c, co); c01.mul(va).intoArray(c, co + L);
+            c10.mul(va).intoArray(c, co + ldc); c11.mul(va).intoArray(c, co + ldc + L);
+            c20.mul(va).intoArray(c, co + 2 * ldc); c21.mul(va).intoArray(c, co + 2 * ldc + L);
+            c30.mul(va).intoArray(c, co + 3 * ldc); c31.mul(va).intoArray(c, co + 3 * ldc + L);
+            c40.mul(va).intoArray(c, co + 4 * ldc); c41.mul(va).intoArray(c, co + 4 * ldc + L);
+            c50.mul(va).intoArray(c, co + 5 * ldc); c51.mul(va).intoArray(c, co + 5 * ldc + L);
+            c60.mul(va).intoArray(c, co + 6 * ldc); c61.mul(va).intoArray(c, co + 6 * ldc + L);
+            c70.mul(va).intoArray(c, co + 7 * ldc); c71.mul(va).intoArray(c, co + 7 * ldc + L);
         } else {
-            VectorMask<Float> m0 = S.indexInRange(0, nr); VectorMask<Float> m1 = S.indexInRange(L, nr);
-            {
-                if (beta == 0f) c00.mul(va).intoArray(c, co, m0);
-                else FloatVector.fromArray(S, c, co, m0).fma(vb, c00.mul(va)).intoArray(c, co, m0);
-                if (beta == 0f) c01.mul(va).intoArray(c, co + L, m1);
-                else FloatVector.fromArray(S, c, co + L, m1).fma(vb, c01.mul(va)).intoArray(c, co + L, m1);
-            }
-            if (mr > 1) {
-                if (beta == 0f) c10.mul(va).intoArray(c, co + ldc, m0);
-                else FloatVector.fromArray(S, c, co + ldc, m0).fma(vb, c10.mul(va)).intoArray(c, co + ldc, m0);
-                if (beta == 0f) c11.mul(va).intoArray(c, co + ldc + L, m1);
-                else FloatVector.fromArray(S, c, co + ldc + L, m1).fma(vb, c11.mul(va)).intoArray(c, co + ldc + L, m1);
-            }
-            if (mr > 2) {
-                if (beta == 0f) c20.mul(va).intoArray(c, co + 2 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 2 * ldc, m0).fma(vb, c20.mul(va)).intoArray(c, co + 2 * ldc, m0);
-                if (beta == 0f) c21.mul(va).intoArray(c, co + 2 * ldc + L, m1);
-                else FloatVector.fromArray(S, c, co + 2 * ldc + L, m1).fma(vb, c21.mul(va)).intoArray(c, co + 2 * ldc + L, m1);
-            }
-            if (mr > 3) {
-                if (beta == 0f) c30.mul(va).intoArray(c, co + 3 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 3 * ldc, m0).fma(vb, c30.mul(va)).intoArray(c, co + 3 * ldc, m0);
-                if (beta == 0f) c31.mul(va).intoArray(c, co + 3 * ldc + L, m1);
-                else FloatVector.fromArray(S, c, co + 3 * ldc + L, m1).fma(vb, c31.mul(va)).intoArray(c, co + 3 * ldc + L, m1);
-            }
-            if (mr > 4) {
-                if (beta == 0f) c40.mul(va).intoArray(c, co + 4 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 4 * ldc, m0).fma(vb, c40.mul(va)).intoArray(c, co + 4 * ldc, m0);
-                if (beta == 0f) c41.mul(va).intoArray(c, co + 4 * ldc + L, m1);
-                else FloatVector.fromArray(S, c, co + 4 * ldc + L, m1).fma(vb, c41.mul(va)).intoArray(c, co + 4 * ldc + L, m1);
-            }
-            if (mr > 5) {
-                if (beta == 0f) c50.mul(va).intoArray(c, co + 5 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 5 * ldc, m0).fma(vb, c50.mul(va)).intoArray(c, co + 5 * ldc, m0);
-                if (beta == 0f) c51.mul(va).intoArray(c, co + 5 * ldc + L, m1);
-                else FloatVector.fromArray(S, c, co + 5 * ldc + L, m1).fma(vb, c51.mul(va)).intoArray(c, co + 5 * ldc + L, m1);
-            }
-            if (mr > 6) {
-                if (beta == 0f) c60.mul(va).intoArray(c, co + 6 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 6 * ldc, m0).fma(vb, c60.mul(va)).intoArray(c, co + 6 * ldc, m0);
-                if (beta == 0f) c61.mul(va).intoArray(c, co + 6 * ldc + L, m1);
-                else FloatVector.fromArray(S, c, co + 6 * ldc + L, m1).fma(vb, c61.mul(va)).intoArray(c, co + 6 * ldc + L, m1);
-            }
-            if (mr > 7) {
-                if (beta == 0f) c70.mul(va).intoArray(c, co + 7 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 7 * ldc, m0).fma(vb, c70.mul(va)).intoArray(c, co + 7 * ldc, m0);
-                if (beta == 0f) c71.mul(va).intoArray(c, co + 7 * ldc + L, m1);
-                else FloatVector.fromArray(S, c, co + 7 * ldc + L, m1).fma(vb, c71.mul(va)).intoArray(c, co + 7 * ldc + L, m1);
-            }
+            FloatVector vb = FloatVector.broadcast(S, beta);
+            FloatVector.fromArray(S, c, co).fma(vb, c00.mul(va)).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).fma(vb, c01.mul(va)).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + ldc).fma(vb, c10.mul(va)).intoArray(c, co + ldc);
+            FloatVector.fromArray(S, c, co + ldc + L).fma(vb, c11.mul(va)).intoArray(c, co + ldc + L);
+            FloatVector.fromArray(S, c, co + 2 * ldc).fma(vb, c20.mul(va)).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(S, c, co + 2 * ldc + L).fma(vb, c21.mul(va)).intoArray(c, co + 2 * ldc + L);
+            FloatVector.fromArray(S, c, co + 3 * ldc).fma(vb, c30.mul(va)).intoArray(c, co + 3 * ldc);
+            FloatVector.fromArray(S, c, co + 3 * ldc + L).fma(vb, c31.mul(va)).intoArray(c, co + 3 * ldc + L);
+            FloatVector.fromArray(S, c, co + 4 * ldc).fma(vb, c40.mul(va)).intoArray(c, co + 4 * ldc);
+            FloatVector.fromArray(S, c, co + 4 * ldc + L).fma(vb, c41.mul(va)).intoArray(c, co + 4 * ldc + L);
+            FloatVector.fromArray(S, c, co + 5 * ldc).fma(vb, c50.mul(va)).intoArray(c, co + 5 * ldc);
+            FloatVector.fromArray(S, c, co + 5 * ldc + L).fma(vb, c51.mul(va)).intoArray(c, co + 5 * ldc + L);
+            FloatVector.fromArray(S, c, co + 6 * ldc).fma(vb, c60.mul(va)).intoArray(c, co + 6 * ldc);
+            FloatVector.fromArray(S, c, co + 6 * ldc + L).fma(vb, c61.mul(va)).intoArray(c, co + 6 * ldc + L);
+            FloatVector.fromArray(S, c, co + 7 * ldc).fma(vb, c70.mul(va)).intoArray(c, co + 7 * ldc);
+            FloatVector.fromArray(S, c, co + 7 * ldc + L).fma(vb, c71.mul(va)).intoArray(c, co + 7 * ldc + L);
         }
     }
 
-    /** An MR×L tile (Bp keeps its NR stride): for a last column panel with at most L live columns. */
+    /** 8×L tile: for the last column panel when at most {@code L} of its columns are live. Bp keeps its NR stride. */
     static void kernel8x1(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo,
-                          float[] c, int co, int ldc, int mr, int nr, float alpha, float beta) {
+                          float[] c, int co, int ldc, float alpha, float beta) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S);
@@ -160,61 +106,26 @@ final class GemmSimd {
             x = FloatVector.broadcast(S, a[ao + a6]); c60 = x.fma(b0, c60);
             x = FloatVector.broadcast(S, a[ao + a7]); c70 = x.fma(b0, c70);
         }
-        FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
-        if (mr == MR && nr == 1 * L) {
-            if (beta == 0f) {
-                c00.mul(va).intoArray(c, co);
-                c10.mul(va).intoArray(c, co + ldc);
-                c20.mul(va).intoArray(c, co + 2 * ldc);
-                c30.mul(va).intoArray(c, co + 3 * ldc);
-                c40.mul(va).intoArray(c, co + 4 * ldc);
-                c50.mul(va).intoArray(c, co + 5 * ldc);
-                c60.mul(va).intoArray(c, co + 6 * ldc);
-                c70.mul(va).intoArray(c, co + 7 * ldc);
-            } else {
-                FloatVector.fromArray(S, c, co).fma(vb, c00.mul(va)).intoArray(c, co);
-                FloatVector.fromArray(S, c, co + ldc).fma(vb, c10.mul(va)).intoArray(c, co + ldc);
-                FloatVector.fromArray(S, c, co + 2 * ldc).fma(vb, c20.mul(va)).intoArray(c, co + 2 * ldc);
-                FloatVector.fromArray(S, c, co + 3 * ldc).fma(vb, c30.mul(va)).intoArray(c, co + 3 * ldc);
-                FloatVector.fromArray(S, c, co + 4 * ldc).fma(vb, c40.mul(va)).intoArray(c, co + 4 * ldc);
-                FloatVector.fromArray(S, c, co + 5 * ldc).fma(vb, c50.mul(va)).intoArray(c, co + 5 * ldc);
-                FloatVector.fromArray(S, c, co + 6 * ldc).fma(vb, c60.mul(va)).intoArray(c, co + 6 * ldc);
-                FloatVector.fromArray(S, c, co + 7 * ldc).fma(vb, c70.mul(va)).intoArray(c, co + 7 * ldc);
-            }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        if (beta == 0f) {
+            c00.mul(va).intoArray(c, co);
+            c10.mul(va).intoArray(c, co + ldc);
+            c20.mul(va).intoArray(c, co + 2 * ldc);
+            c30.mul(va).intoArray(c, co + 3 * ldc);
+            c40.mul(va).intoArray(c, co + 4 * ldc);
+            c50.mul(va).intoArray(c, co + 5 * ldc);
+            c60.mul(va).intoArray(c, co + 6 * ldc);
+            c70.mul(va).intoArray(c, co + 7 * ldc);
         } else {
-            VectorMask<Float> m0 = S.indexInRange(0, nr);
-            {
-                if (beta == 0f) c00.mul(va).intoArray(c, co, m0);
-                else FloatVector.fromArray(S, c, co, m0).fma(vb, c00.mul(va)).intoArray(c, co, m0);
-            }
-            if (mr > 1) {
-                if (beta == 0f) c10.mul(va).intoArray(c, co + ldc, m0);
-                else FloatVector.fromArray(S, c, co + ldc, m0).fma(vb, c10.mul(va)).intoArray(c, co + ldc, m0);
-            }
-            if (mr > 2) {
-                if (beta == 0f) c20.mul(va).intoArray(c, co + 2 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 2 * ldc, m0).fma(vb, c20.mul(va)).intoArray(c, co + 2 * ldc, m0);
-            }
-            if (mr > 3) {
-                if (beta == 0f) c30.mul(va).intoArray(c, co + 3 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 3 * ldc, m0).fma(vb, c30.mul(va)).intoArray(c, co + 3 * ldc, m0);
-            }
-            if (mr > 4) {
-                if (beta == 0f) c40.mul(va).intoArray(c, co + 4 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 4 * ldc, m0).fma(vb, c40.mul(va)).intoArray(c, co + 4 * ldc, m0);
-            }
-            if (mr > 5) {
-                if (beta == 0f) c50.mul(va).intoArray(c, co + 5 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 5 * ldc, m0).fma(vb, c50.mul(va)).intoArray(c, co + 5 * ldc, m0);
-            }
-            if (mr > 6) {
-                if (beta == 0f) c60.mul(va).intoArray(c, co + 6 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 6 * ldc, m0).fma(vb, c60.mul(va)).intoArray(c, co + 6 * ldc, m0);
-            }
-            if (mr > 7) {
-                if (beta == 0f) c70.mul(va).intoArray(c, co + 7 * ldc, m0);
-                else FloatVector.fromArray(S, c, co + 7 * ldc, m0).fma(vb, c70.mul(va)).intoArray(c, co + 7 * ldc, m0);
-            }
+            FloatVector vb = FloatVector.broadcast(S, beta);
+            FloatVector.fromArray(S, c, co).fma(vb, c00.mul(va)).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + ldc).fma(vb, c10.mul(va)).intoArray(c, co + ldc);
+            FloatVector.fromArray(S, c, co + 2 * ldc).fma(vb, c20.mul(va)).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(S, c, co + 3 * ldc).fma(vb, c30.mul(va)).intoArray(c, co + 3 * ldc);
+            FloatVector.fromArray(S, c, co + 4 * ldc).fma(vb, c40.mul(va)).intoArray(c, co + 4 * ldc);
+            FloatVector.fromArray(S, c, co + 5 * ldc).fma(vb, c50.mul(va)).intoArray(c, co + 5 * ldc);
+            FloatVector.fromArray(S, c, co + 6 * ldc).fma(vb, c60.mul(va)).intoArray(c, co + 6 * ldc);
+            FloatVector.fromArray(S, c, co + 7 * ldc).fma(vb, c70.mul(va)).intoArray(c, co + 7 * ldc);
         }
     }
 }
