@@ -25,11 +25,15 @@ import java.util.function.IntConsumer;
  */
 final class GemmPacked {
     static final int MR = GemmSimd.MR, NR = GemmSimd.NR, L = GemmSimd.L;
-    /** Depth of a packed block: a KC×NR B panel (32 KiB at 256×32 floats) fits the L1 of this CPU. */
+    /*
+     * Block sizes for a Zen 4 core (32 KiB L1d, 1 MiB L2, shared L3). A sweep of KC 128..512 ×
+     * MC 64..256 on one core (512³, 1024³, 256×96×8832 Aᵀ·B) was flat within ~5 % (docs/PERF.md),
+     * so these are the textbook choices: one KC×NR B panel (32 KiB) about fills L1, an MC×KC A
+     * block (128 KiB) sits in L2, a KC×NC B block (1 MiB) in L2/L3. KC = 256 also keeps the iMF
+     * k = 96 and k = 256 products in one depth block (C written once).
+     */
     static final int KC = 256;
-    /** Rows of A per packed block: MC×KC floats (128 KiB) fit in the 1 MiB L2 next to B. */
     static final int MC = 128;
-    /** Columns of B per packed block: KC×NC floats (1 MiB) in L2/L3. */
     static final int NC = 1024;
     /** Blocks at most this wide read A in place instead of packing it. */
     static final int DIRECT_A_MAX_N = 8 * NR;
