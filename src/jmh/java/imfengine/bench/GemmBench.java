@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Shapes are {@code batch x m x n x k _ op}, op = transA/transB as n/t. Mode is throughput, so
  * the primary score is calls/s and the {@code gflop} secondary score (an {@link AuxCounters}
  * operations counter advanced by {@code 2·batch·m·n·k / 1e9} per call) is GFLOP/s directly.
- * Run: {@code java -jar target/benchmarks.jar GemmBench}.
+ * Run: {@code java -jar target/benchmarks.jar GemmBench} (add {@code -p threads=1} for one core);
+ * {@code tools/jmh-gflops.py} turns a JSON result into per-shape median and range.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,6 +44,10 @@ public class GemmBench {
         "384x69x69x32_nt", "384x69x32x69_nn"                           // attention: Q·Kᵀ, P·V
     })
     public String shape;
+
+    /** Worker threads; 0 means all cores ({@link CpuBackend#create()}). */
+    @Param({"0"})
+    public int threads;
 
     private CpuBackend backend;
     private GemmSpec spec;
@@ -64,7 +69,7 @@ public class GemmBench {
         String op = shape.split("_")[1];
         int batch = Integer.parseInt(dims[0]), m = Integer.parseInt(dims[1]), n = Integer.parseInt(dims[2]), k = Integer.parseInt(dims[3]);
         spec = GemmSpec.batched(batch, m, n, k, op.charAt(0) == 't', op.charAt(1) == 't', 1f, 0f);
-        backend = CpuBackend.create();
+        backend = threads == 0 ? CpuBackend.create() : new CpuBackend(threads, true);
         Random r = new Random(42);
         a = backend.fromArray(random(r, batch * m * k), Shape.of(batch * m * k));
         b = backend.fromArray(random(r, batch * k * n), Shape.of(batch * k * n));

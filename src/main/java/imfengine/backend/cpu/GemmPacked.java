@@ -1,6 +1,8 @@
 package imfengine.backend.cpu;
 
 import imfengine.backend.GemmSpec;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * The fast GEMM: GotoBLAS/BLIS blocking around the {@link GemmSimd} micro-kernels.
@@ -18,19 +20,27 @@ import imfengine.backend.GemmSpec;
  * k works. The first KC step applies {@code beta} (never reading C when it is 0), later ones add.
  * Pack buffers are per thread and grow on demand, so steady-state calls allocate nothing.
  *
- * <p>Work is split over threads by whole matrices when the batch is large, else by MR-row (or
- * NR-column) chunks of C; each thread then runs this serial blocked loop on its part.
+ * <p>Work is split into chunks of whole matrices when the batch is large, else into MR-row (or
+ * NR-column) chunks of C; threads claim chunks dynamically and run this serial blocked loop on each.
  */
 final class GemmPacked {
     static final int MR = GemmSimd.MR, NR = GemmSimd.NR, L = GemmSimd.L;
-    /** Depth of a packed block: a KC×NR B panel (32 KiB at 256×32 floats) fits the L1 of this CPU. */
+    /*
+     * Block sizes for a Zen 4 core (32 KiB L1d, 1 MiB L2, shared L3). A sweep of KC 128..512 ×
+     * MC 64..256 on one core (512³, 1024³, 256×96×8832 Aᵀ·B) was flat within ~5 % (docs/PERF.md),
+     * so these are the textbook choices: one KC×NR B panel (32 KiB) about fills L1, an MC×KC A
+     * block (128 KiB) sits in L2, a KC×NC B block (1 MiB) in L2/L3. KC = 256 also keeps the iMF
+     * k = 96 and k = 256 products in one depth block (C written once).
+     */
     static final int KC = 256;
-    /** Rows of A per packed block: MC×KC floats (128 KiB) fit in the 1 MiB L2 next to B. */
     static final int MC = 128;
-    /** Columns of B per packed block: KC×NC floats (1 MiB) in L2/L3. */
     static final int NC = 1024;
     /** Blocks at most this wide read A in place instead of packing it. */
     static final int DIRECT_A_MAX_N = 8 * NR;
+    /** Dynamic scheduling: up to this many chunks per thread ... */
+    private static final int CHUNKS_PER_THREAD = 4;
+    /** ... each of at least this many MR-row or NR-column units. */
+    private static final int MIN_UNITS_PER_CHUNK = 8;
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
@@ -45,17 +55,19 @@ final class GemmPacked {
     private GemmPacked() {}
 
     static void gemm(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c) {
-        int m = s.m(), n = s.n(), threads = pool.threads();
+        int m = s.m(), n = s.n(), t = pool.threads();
         long macs = (long) m * n * s.k();
         if (s.batch() == 1 || macs * s.batch() < SERIAL_MACS) {
             for (int bi = 0; bi < s.batch(); bi++) splitOne(pool, s, a, b, c, bi, macs * s.batch() < SERIAL_MACS);
             return;
         }
-        // Many matrices: whole matrices per thread when that gives every thread enough of them.
-        if (s.batch() >= 2 * threads || macs < (1L << 20)) {
-            pool.parallelFor(s.batch(), 1, (from, to) -> {
+        // Many matrices: whole matrices per chunk when that gives every thread enough of them.
+        if (s.batch() >= 2 * t || macs < (1L << 20)) {
+            int batch = s.batch(), chunks = Math.min(batch, CHUNKS_PER_THREAD * t);
+            dynamic(pool, chunks, ch -> {
                 Buffers buf = BUFFERS.get();
-                for (int bi = from; bi < to; bi++) block(s, a, b, c, bi, 0, m, 0, n, buf);
+                for (int bi = part(batch, ch, chunks), end = part(batch, ch + 1, chunks); bi < end; bi++)
+                    block(s, a, b, c, bi, 0, m, 0, n, buf);
             });
         } else {
             for (int bi = 0; bi < s.batch(); bi++) splitOne(pool, s, a, b, c, bi, false);
@@ -63,8 +75,9 @@ final class GemmPacked {
     }
 
     /**
-     * One matrix of the batch, split over threads along m (in MR rows) or n (in NR columns). The
-     * longer side is split: each thread packs all of the other operand, so that duplicate is smaller.
+     * One matrix of the batch, split along m (in MR rows) or n (in NR columns). The longer side is
+     * split: each chunk packs all of the other operand, so that duplicate is smaller. Chunks hold at
+     * least {@code MIN_UNITS_PER_CHUNK} units, so repacking the shared operand stays cheap.
      */
     private static void splitOne(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi, boolean serial) {
         int m = s.m(), n = s.n(), t = pool.threads();
@@ -72,12 +85,34 @@ final class GemmPacked {
         if (serial || t == 1 || (mUnits < t && nUnits < t)) {
             block(s, a, b, c, bi, 0, m, 0, n, BUFFERS.get());
         } else if (mUnits >= t && (m >= n || nUnits < t)) {
-            pool.parallelFor(mUnits, 1, (from, to) ->
-                    block(s, a, b, c, bi, from * MR, Math.min(m, to * MR), 0, n, BUFFERS.get()));
+            int chunks = chunks(mUnits, t);
+            dynamic(pool, chunks, ch -> block(s, a, b, c, bi, part(mUnits, ch, chunks) * MR,
+                    Math.min(m, part(mUnits, ch + 1, chunks) * MR), 0, n, BUFFERS.get()));
         } else {
-            pool.parallelFor(nUnits, 1, (from, to) ->
-                    block(s, a, b, c, bi, 0, m, from * NR, Math.min(n, to * NR), BUFFERS.get()));
+            int chunks = chunks(nUnits, t);
+            dynamic(pool, chunks, ch -> block(s, a, b, c, bi, 0, m, part(nUnits, ch, chunks) * NR,
+                    Math.min(n, part(nUnits, ch + 1, chunks) * NR), BUFFERS.get()));
         }
+    }
+
+    /** Between t and {@code CHUNKS_PER_THREAD·t} chunks of at least {@code MIN_UNITS_PER_CHUNK} units (when possible). */
+    private static int chunks(int units, int t) {
+        return Math.max(t, Math.min(CHUNKS_PER_THREAD * t, units / MIN_UNITS_PER_CHUNK));
+    }
+
+    /** Start of chunk {@code ch} of {@code chunks} equal parts of {@code [0, units)}. */
+    private static int part(int units, int ch, int chunks) { return (int) ((long) units * ch / chunks); }
+
+    /**
+     * Runs {@code body} on chunks {@code [0, chunks)}: every pool thread claims the next unclaimed
+     * chunk until none is left. On a shared machine a thread that loses its core then delays the
+     * call by one chunk, not by half the work as a static split would.
+     */
+    private static void dynamic(WorkerPool pool, int chunks, IntConsumer body) {
+        AtomicInteger next = new AtomicInteger();
+        pool.parallelFor(Math.min(pool.threads(), chunks), 1, (from, to) -> {
+            for (int ch = next.getAndIncrement(); ch < chunks; ch = next.getAndIncrement()) body.accept(ch);
+        });
     }
 
     /** {@code C[i0:i1, j0:j1]} of batch item {@code bi}. */

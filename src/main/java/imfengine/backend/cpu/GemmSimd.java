@@ -15,6 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * registers. {@code beta == 0} overwrites C without reading it (C may hold NaN). The epilogue is
  * written out instead of calling a store helper: C2's node-count cutoff left half of 16 helper
  * calls un-inlined, boxing their vectors (measured ~3× slower on k = 32 tiles).
+ * Keep the kernels this small: a version with masked edge stores inlined (2.9 KB of bytecode)
+ * made C1 give up ("out of virtual registers"), and in some runs the method then stayed at a C1
+ * tier without Vector API intrinsics, at ~1 GFLOP/s. Edge tiles therefore go through a tile buffer.
  * Loaded only when SIMD is on: this is the one GEMM class that touches {@code jdk.incubator.vector}.
  */
 final class GemmSimd {
