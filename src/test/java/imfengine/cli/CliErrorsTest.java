@@ -9,7 +9,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -41,23 +40,8 @@ class CliErrorsTest {
         checkpoint = dir.resolve("run/checkpoint.safetensors");
     }
 
-    record Outcome(int code, String out, String err) {}
-
-    static Outcome cli(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out));
-        System.setErr(new PrintStream(err));
-        try {
-            return new Outcome(Cli.run(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     static void failsWithOneLine(String expected, String... args) {
-        Outcome o = cli(args);
+        CliRun o = CliRun.of(args);
         assertNotEquals(0, o.code(), String.join(" ", args));
         String[] lines = o.err().strip().split("\n");
         assertEquals(1, lines.length, "one line for " + String.join(" ", args) + ", got:\n" + o.err());
@@ -105,10 +89,10 @@ class CliErrorsTest {
 
     @Test void helpOnEveryCommand() {
         for (String c : new String[]{"train", "sample", "eval", "bench", "info"}) {
-            Outcome o = cli(c, "--help");
+            CliRun o = CliRun.of(c, "--help");
             assertEquals(0, o.code());
             assertTrue(o.out().startsWith("usage: imf-engine " + c), o.out());
         }
-        assertEquals(0, cli("--help").code());
+        assertEquals(0, CliRun.of("--help").code());
     }
 }
