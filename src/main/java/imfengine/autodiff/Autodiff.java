@@ -2,6 +2,7 @@ package imfengine.autodiff;
 
 import imfengine.backend.Broadcast;
 import imfengine.backend.BinaryOp;
+import imfengine.tensor.Storage;
 import imfengine.tensor.Tensor;
 
 import java.util.ArrayDeque;
@@ -24,13 +25,20 @@ public final class Autodiff {
         backward(loss, seed);
     }
 
-    /** Backpropagates {@code seed} (the cotangent of {@code out}) through the tape. */
+    /**
+     * Backpropagates {@code seed} (the cotangent of {@code out}) through the tape. An intermediate
+     * cotangent's memory goes back to the pool as soon as no var holds it any more, so the backward
+     * pass needs only a few layers' worth of gradients at a time. (Rules return fresh tensors or
+     * views of their {@code dOut}, never a primal value; that is what makes this safe.)
+     */
     public static void backward(Var out, Tensor seed) {
         if (!seed.shape().equals(out.shape()))
             throw new IllegalArgumentException("backward: seed shape " + seed.shape() + " differs from output " + out.shape());
         if (!out.requiresGrad()) throw new IllegalStateException("backward: output " + out.shape() + " does not depend on any parameter");
         List<Var> order = topologicalOrder(out);
-        accumulate(out, seed);
+        Holders holders = new Holders();
+        holders.hold(seed); // the caller's tensor: never released here
+        accumulate(out, seed, holders);
         for (int i = order.size() - 1; i >= 0; i--) {
             Var v = order.get(i);
             Node n = v.node;
@@ -43,9 +51,33 @@ public final class Autodiff {
                 if (!grads[j].shape().equals(n.inputs[j].shape()))
                     throw new IllegalStateException(n.op + " backward: gradient shape " + grads[j].shape()
                             + " for input of shape " + n.inputs[j].shape());
-                accumulate(n.inputs[j], grads[j]);
+                accumulate(n.inputs[j], grads[j], holders);
             }
-            if (!v.isParameter()) v.grad = null; // intermediate cotangents are not needed any more
+            if (!v.isParameter()) { // intermediate cotangents are not needed any more
+                holders.drop(v.grad);
+                v.grad = null;
+            }
+        }
+    }
+
+    /** How many vars hold each gradient storage; storage nobody holds is released. */
+    private static final class Holders {
+        private final IdentityHashMap<Storage, Integer> count = new IdentityHashMap<>();
+
+        void hold(Tensor t) { count.merge(t.storage(), 1, Integer::sum); }
+
+        void drop(Tensor t) {
+            Storage s = t.storage();
+            int left = count.merge(s, -1, Integer::sum);
+            if (left <= 0) {
+                count.remove(s);
+                s.release();
+            }
+        }
+
+        /** Releases {@code t} if no var holds it (a rule's temporary that was summed into another). */
+        void releaseIfFree(Tensor t) {
+            if (!count.containsKey(t.storage())) t.storage().release();
         }
     }
 
@@ -60,13 +92,17 @@ public final class Autodiff {
         return f.apply(in);
     }
 
-    private static void accumulate(Var v, Tensor g) {
+    private static void accumulate(Var v, Tensor g, Holders holders) {
         if (v.grad == null) {
             v.grad = g;
+            holders.hold(g);
         } else { // out of place: g may alias another var's gradient
             Tensor sum = g.backend().empty(g.shape());
             g.backend().binary(BinaryOp.ADD, v.grad, g, Broadcast.of("grad accumulate", v.grad.shape(), g.shape()), sum);
+            holders.drop(v.grad);
+            holders.releaseIfFree(g);
             v.grad = sum;
+            holders.hold(sum);
         }
     }
 

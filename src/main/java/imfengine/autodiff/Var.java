@@ -45,6 +45,7 @@ public final class Var {
     public static Var result(String op, Tensor value, Tensor tangent, Backward rule, Var... inputs) {
         boolean track = false;
         if (GradMode.enabled()) for (Var in : inputs) track |= in.requiresGrad();
+        if (tangent != null) TangentLog.record(tangent);
         return new Var(value, tangent, track ? new Node(op, inputs, rule) : null, false);
     }
 
@@ -73,6 +74,9 @@ public final class Var {
         if (tangent == null) throw new IllegalStateException("no tangent on a var of shape " + shape());
         return constant(tangent);
     }
+
+    /** The same primal on the same tape node, without the tangent (forward mode stops here, reverse mode does not). */
+    public Var withoutTangent() { return tangent == null ? this : new Var(value, null, node, parameter); }
 
     /** The same primal, cut from the tape and without tangent. */
     public Var detach() { return constant(value); }

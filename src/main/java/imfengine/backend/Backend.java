@@ -15,6 +15,16 @@ public interface Backend {
 
     String name();
 
+    // ---- accounting ----------------------------------------------------------------------------
+    /** Floating-point operations the GEMM and attention kernels have issued so far (for benchmarks). */
+    long matrixFlops();
+
+    /** The most tensor memory alive at once so far, in bytes. */
+    long peakTensorBytes();
+
+    /** Waits until all queued work is done (a no-op where kernels run synchronously). */
+    void synchronize();
+
     // ---- memory ------------------------------------------------------------------------------
     /** Uninitialised storage, registered with the current {@link imfengine.tensor.MemoryScope}. */
     Tensor empty(Shape shape);

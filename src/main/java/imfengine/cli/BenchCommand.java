@@ -93,6 +93,7 @@ final class BenchCommand implements Command {
             report("sample_1nfe", batch, peak, be, measure(warmup, repeats, be,
                     () -> Sampler.sample(sampler, labels, new Sampler.Guidance(2f, 0f, 1f), 1, 5)));
         }
+        System.out.printf(Locale.ROOT, "peak tensor memory: %.0f MiB%n", be.peakTensorBytes() / 1048576.0);
         return 0;
     }
 
@@ -100,16 +101,16 @@ final class BenchCommand implements Command {
 
     private static Timing measure(int warmup, int repeats, Backend be, Runnable run) {
         for (int i = 0; i < warmup; i++) run.run();
-        Devices.synchronize(be);
+        be.synchronize();
         double[] ms = new double[repeats];
-        long f0 = Devices.matrixFlops(be);
+        long f0 = be.matrixFlops();
         for (int i = 0; i < repeats; i++) {
             long t0 = System.nanoTime();
             run.run();
-            Devices.synchronize(be);
+            be.synchronize();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return new Timing(ms, (double) (Devices.matrixFlops(be) - f0) / repeats);
+        return new Timing(ms, (double) (be.matrixFlops() - f0) / repeats);
     }
 
     private static void report(String what, int batch, double peak, Backend be, Timing t) {

@@ -49,17 +49,5 @@ final class Devices {
 
     static CpuBackend cpu(int threads) { return new CpuBackend(threads, VectorSupport.enabledByDefault()); }
 
-    /** GEMM and attention operations issued so far, for {@code bench}. */
-    static long matrixFlops(Backend be) {
-        if (be instanceof CpuBackend c) return c.matrixFlops();
-        if (be instanceof CudaBackend g) return g.matrixFlops();
-        return 0;
-    }
-
-    /** Waits for queued device work, so that wall-clock timings are honest. */
-    static void synchronize(Backend be) {
-        if (be instanceof CudaBackend g) g.synchronize();
-    }
-
     static String oneLine(String s) { return s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip(); }
 }

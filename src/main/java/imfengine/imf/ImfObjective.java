@@ -1,6 +1,7 @@
 package imfengine.imf;
 
 import imfengine.autodiff.GradMode;
+import imfengine.autodiff.TangentLog;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.nn.ImfDiT;
@@ -92,14 +93,21 @@ public final class ImfObjective {
         Shape img = imageShape(net, b);
         float[] h = gaps(d);
         boolean head = cfg.vSource() == ObjectiveConfig.VSource.HEAD;
-        ImfDiT.Output out = dualForward(net, z, vc, h, new ImfDiT.Conditions(d.omega(), d.tMin(), d.tMax(), y),
-                head ? ImfDiT.Heads.BOTH : ImfDiT.Heads.U);
-        // §2.8: V = u + (t − r)·sg(du); the tangent enters as a constant
-        Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
-        Var compound = Arithmetic.add(out.u(), Var.constant(Calc.mul(out.u().tangent(), hPerExample)));
+        ImfDiT.Output out;
+        Var compound;
+        float[] du;
+        try (TangentLog tangents = TangentLog.open()) {
+            out = dualForward(net, z, vc, h, new ImfDiT.Conditions(d.omega(), d.tMin(), d.tMax(), y),
+                    head ? ImfDiT.Heads.BOTH : ImfDiT.Heads.U);
+            // §2.8: V = u + (t − r)·sg(du); the tangent enters as a constant
+            Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
+            compound = Arithmetic.add(out.u(), Var.constant(Calc.mul(out.u().tangent(), hPerExample)));
+            du = be.toArray(out.u().tangent());
+            tangents.releaseExcept(); // the tape needs no tangent: free them before the backward pass
+        }
+        compound = compound.withoutTangent();
         Tensor target = be.fromArray(vg, img);
         Weighted lu = weightedSquaredError(compound, target, b, p);
-        float[] du = be.toArray(out.u().tangent());
         if (!head) return new Result(Reductions.meanAll(lu.weighted), lu.mse, Double.NaN, new Frozen(vg, vc, du, lu.inverse, null, y));
         Weighted lv = weightedSquaredError(out.v(), target, b, p);
         return new Result(Reductions.meanAll(Arithmetic.add(lu.weighted, lv.weighted)), lu.mse, lv.mse,
@@ -122,13 +130,20 @@ public final class ImfObjective {
         Backend be = net.backend();
         Shape img = imageShape(net, b);
         float[] h = gaps(d);
-        ImfDiT.Output out = dualForward(net, z, vTilde, h, new ImfDiT.Conditions(filled(b, 1f), filled(b, 0f), filled(b, 1f), y),
-                ImfDiT.Heads.U);
-        Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
-        Tensor uTarget = Calc.sub(be.fromArray(vTilde, img), Calc.mul(out.u().tangent(), hPerExample));
+        ImfDiT.Output out;
+        Tensor uTarget;
+        float[] du;
+        try (TangentLog tangents = TangentLog.open()) {
+            out = dualForward(net, z, vTilde, h, new ImfDiT.Conditions(filled(b, 1f), filled(b, 0f), filled(b, 1f), y), ImfDiT.Heads.U);
+            Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
+            uTarget = Calc.sub(be.fromArray(vTilde, img), Calc.mul(out.u().tangent(), hPerExample));
+            du = be.toArray(out.u().tangent());
+            tangents.releaseExcept();
+        }
+        out = new ImfDiT.Output(out.u().withoutTangent(), null);
         Weighted lu = weightedSquaredError(out.u(), uTarget, b, p);
         return new Result(Reductions.meanAll(lu.weighted), lu.mse, Double.NaN,
-                new Frozen(be.toArray(uTarget), vTilde, be.toArray(out.u().tangent()), lu.inverse, null, y));
+                new Frozen(be.toArray(uTarget), vTilde, du, lu.inverse, null, y));
     }
 
     /** {@code h = t − r} per example. */

@@ -1,5 +1,7 @@
 package imfengine.nn;
 
+import imfengine.autodiff.GradMode;
+import imfengine.autodiff.TangentLog;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.ops.Arithmetic;
@@ -7,6 +9,7 @@ import imfengine.ops.Patchify;
 import imfengine.ops.RopeTable;
 import imfengine.ops.Shapes;
 import imfengine.random.RandomStream;
+import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
@@ -28,7 +31,10 @@ public final class ImfDiT extends Module {
         public int batch() { return labels.length; }
     }
 
-    /** {@code u} and {@code v} as {@code [B, H, W, C]}; either is null when not asked for. */
+    /**
+     * {@code u} and {@code v} as {@code [B, H, W, C]}; either is null when not asked for. With
+     * {@link Heads#BOTH} only {@code u} carries a tangent.
+     */
     public record Output(Var u, Var v) {}
 
     private final ModelConfig cfg;
@@ -81,16 +87,39 @@ public final class ImfDiT extends Module {
         checkInputs(x, h, c);
         if (heads != Heads.U && vFinal == null) throw new IllegalStateException("this model was built without its v-head");
         Var seq = sequence(x, h, c);
-        for (TransformerBlock b : shared) seq = b.forward(seq, rope);
+        for (TransformerBlock b : shared) seq = block(b, seq);
         Var u = heads == Heads.V ? null : head(seq, uHeads, uFinal);
-        Var v = heads == Heads.U ? null : head(seq, vHeads, vFinal);
+        // iMF needs the tangent of u only: with both heads, the v-head runs on the primal alone
+        Var v = heads == Heads.U ? null : head(heads == Heads.BOTH ? seq.withoutTangent() : seq, vHeads, vFinal);
         return new Output(u, v);
     }
 
     private Var head(Var seq, List<TransformerBlock> blocks, FinalLayer last) {
-        for (TransformerBlock b : blocks) seq = b.forward(seq, rope);
+        for (TransformerBlock b : blocks) seq = block(b, seq);
         Var tokens = Shapes.slice(seq, 1, cfg.prefixTokens(), cfg.sequenceLength());
         return Patchify.unpatchify(last.forward(tokens), cfg.patch(), cfg.imageSize(), cfg.imageSize(), cfg.channels());
+    }
+
+    /**
+     * One block, releasing what it no longer needs as soon as it is done: its intermediate tangents
+     * (the tape never needs one) and, without a tape, all its intermediates. This keeps a dual forward
+     * to the tape's primal values plus one block of tangents, and a tape-free forward to one block.
+     */
+    private Var block(TransformerBlock b, Var seq) {
+        try (TangentLog tangents = TangentLog.open()) {
+            if (GradMode.enabled()) {
+                Var out = b.forward(seq, rope);
+                tangents.releaseExcept(out.tangent());
+                return out;
+            }
+            try (MemoryScope scope = MemoryScope.open()) {
+                Var out = b.forward(seq, rope);
+                scope.keep(out.value());
+                if (out.hasTangent()) scope.keep(out.tangent());
+                tangents.releaseExcept(out.tangent());
+                return out;
+            }
+        }
     }
 
     private Var sequence(Var x, Var h, Conditions c) {

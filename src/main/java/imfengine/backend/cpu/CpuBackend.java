@@ -58,8 +58,14 @@ public final class CpuBackend implements Backend {
 
     public boolean simd() { return simd; }
 
+    /** Peak bytes of tensor storage alive at once since this backend was made (pool high-water mark). */
+    @Override public long peakTensorBytes() { return 4 * arrays.peakLiveFloats(); }
+
     /** Floating-point operations issued by the GEMM and attention kernels so far (for {@code bench}). */
-    public long matrixFlops() { return flops.sum(); }
+    @Override public long matrixFlops() { return flops.sum(); }
+
+    /** Kernels run synchronously on the calling threads. */
+    @Override public void synchronize() {}
 
     public int threads() { return pool.threads(); }
 

@@ -55,10 +55,12 @@ public final class CudaBackend implements Backend {
     public Cublas cublas() { return cublas; }
 
     /** Waits until all queued work is done (for timing). */
-    public void synchronize() { context.synchronize(); }
+    @Override public void synchronize() { context.synchronize(); }
 
     /** Floating-point operations issued by GEMM and attention so far, counted as the CPU backend counts them. */
-    public long matrixFlops() { return flops.sum(); }
+    @Override public long matrixFlops() { return flops.sum(); }
+
+    @Override public long peakTensorBytes() { return allocator.peakBytes(); }
 
     @Override public String name() { return "cuda(" + context.deviceName() + (tf32 ? ", tf32" : "") + ")"; }
 
