@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import statistics
 import sys
 import time
@@ -42,6 +43,10 @@ def log(msg):
 
 def emit(obj):
     print(json.dumps(obj), flush=True)
+
+
+def peak_rss_mb():
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def summary(times_s):
@@ -115,7 +120,7 @@ def bench_step(cfg, name, batch, repeats):
     times = timed(step, repeats)
     n_params = sum(p.numel() for p in model.parameters())
     rec = {"what": "train_step", "preset": name, "batch": batch, **summary(times), "params": n_params,
-           "tokens": cfg.seq_len, "last_loss": round(losses[-1], 5)}
+           "tokens": cfg.seq_len, "last_loss": round(losses[-1], 5), "peak_rss_mb": peak_rss_mb()}
     emit(rec)
     return rec
 
@@ -135,7 +140,8 @@ def bench_sample(cfg, name, batch, repeats):
 
     times = timed(sample, repeats)
     s = summary(times)
-    rec = {"what": "sample_1nfe", "preset": name, "batch": batch, **s, "samples_per_s": round(batch / (s["median_ms"] / 1e3), 1)}
+    rec = {"what": "sample_1nfe", "preset": name, "batch": batch, **s, "samples_per_s": round(batch / (s["median_ms"] / 1e3), 1),
+           "peak_rss_mb": peak_rss_mb()}
     emit(rec)
     return rec
 
