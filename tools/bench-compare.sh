@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Java engine vs PyTorch 1.13 on the same machine, alternating: for each preset, Java then PyTorch,
+# twice, each the median of 10 timed steps after warm-up; prints every median and the Java/PyTorch
+# ratio of the medians of both rounds. Needs /usr/bin/python3 with torch and OpenBLAS
+# (apt-get install python3-torch libopenblas0-openmp); the PyTorch script refuses to run on a slow BLAS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAVA=${JAVA:-java}
+JAR=target/imf-engine.jar
+PY=/usr/bin/python3
+[ -f "$JAR" ] || { echo "bench-compare: $JAR missing (make build)" >&2; exit 1; }
+"$PY" -c 'import torch' 2>/dev/null || { echo "bench-compare: $PY has no torch (apt-get install python3-torch libopenblas0-openmp)" >&2; exit 1; }
+
+java_ms() { # preset batch what -> median ms
+  local row=$([ "$3" = step ] && echo train_step || echo sample_1nfe)
+  "$JAVA" --add-modules=jdk.incubator.vector -Xmx2g -jar "$JAR" bench --preset "$1" --batch "$2" --what "$3" --repeats 10 --warmup 3 2>/dev/null \
+    | awk -v r="$row" '$1 == r { print $2 }'
+}
+torch_ms() {
+  "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what "$3" --repeats 10 2>/dev/null \
+    | "$PY" -c 'import json,sys; print([json.loads(l) for l in sys.stdin if l.strip()][-1]["median_ms"])'
+}
+
+printf '%-6s %-7s %-6s %12s %12s %12s %12s %8s\n' preset what batch java_1_ms torch_1_ms java_2_ms torch_2_ms ratio
+for spec in "xs step 128" "s step 64" "xs sample 128"; do
+  set -- $spec
+  j1=$(java_ms "$1" "$3" "$2"); t1=$(torch_ms "$1" "$3" "$2")
+  j2=$(java_ms "$1" "$3" "$2"); t2=$(torch_ms "$1" "$3" "$2")
+  ratio=$("$PY" -c "import statistics as s; print(round(s.median([$j1,$j2]) / s.median([$t1,$t2]), 3))")
+  printf '%-6s %-7s %-6s %12s %12s %12s %12s %8s\n' "$1" "$2" "$3" "$j1" "$t1" "$j2" "$t2" "$ratio"
+done
+echo "ratio = Java median / PyTorch median (lower is faster; the goal is <= 0.5 for the steps); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
