@@ -105,6 +105,7 @@ public final class Trainer {
                 last = new StepMetrics(last.step(), last.loss(), last.mseCompound(), last.mseV(), last.lr(), sec);
                 metrics.write(json(last));
                 metrics.write('\n');
+                metrics.flush(); // so a running job can be watched (tail -f)
                 if (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0 && step < target) save(cfg.outDir().resolve("checkpoint.safetensors"));
                 showProgress(last, startStep, target, t0);
             }
