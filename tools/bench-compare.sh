@@ -29,4 +29,30 @@ for spec in "xs step 128" "s step 64" "xs sample 128"; do
   ratio=$("$PY" -c "import statistics as s; print(round(s.median([$j1,$j2]) / s.median([$t1,$t2]), 3))")
   printf '%-6s %-7s %-6s %12s %12s %12s %12s %8s\n' "$1" "$2" "$3" "$j1" "$t1" "$j2" "$t2" "$ratio"
 done
+
+# GEMM: the preset's Linear-layer shapes, each side twice (alternating); GFLOP/s of the better round
+gemm_java() { "$JAVA" --add-modules=jdk.incubator.vector -jar "$JAR" bench --preset "$1" --batch "$2" --what gemm 2>/dev/null | awk '$1 == "gemm" { print $2, $5 }'; }
+gemm_torch() { "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what gemm 2>/dev/null \
+  | "$PY" -c 'import json,sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if r.get("what") == "gemm": print(r["shape"], r["gflops"])'; }
+for spec in "xs 128" "s 64"; do
+  set -- $spec
+  j1=$(gemm_java "$1" "$2"); t1=$(gemm_torch "$1" "$2"); j2=$(gemm_java "$1" "$2"); t2=$(gemm_torch "$1" "$2")
+  "$PY" - "$1" <<PYEOF
+import sys
+def parse(t):
+    out = {}
+    for line in t.strip().splitlines():
+        k, v = line.rsplit(" ", 1)
+        out.setdefault(k, []).append(float(v))
+    return out
+j, t = parse("""$j1\n$j2"""), parse("""$t1\n$t2""")
+print("%-6s %-28s %10s %10s %8s" % ("preset", "gemm", "java_GF/s", "torch_GF/s", "ratio"))
+for k in j:
+    if k in t:
+        print("%-6s %-28s %10.1f %10.1f %8.2f" % (sys.argv[1], k, max(j[k]), max(t[k]), max(j[k]) / max(t[k])))
+PYEOF
+done
 echo "ratio = Java median / PyTorch median (lower is faster; the goal is <= 0.5 for the steps); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"

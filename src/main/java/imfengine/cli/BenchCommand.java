@@ -10,6 +10,8 @@ import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
 import imfengine.optim.AdamW;
 import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Tensor;
+import imfengine.backend.GemmSpec;
 
 import java.util.Arrays;
 import java.util.List;
@@ -41,7 +43,8 @@ final class BenchCommand implements Command {
                   --batch N          examples per step (default 128 for xs, 64 otherwise)
                   --repeats N        timed runs (default 10)
                   --warmup N         untimed runs first (default 3)
-                  --what W           step, sample or both (default both)
+                  --what W           step, sample, both (default) or gemm (the preset's Linear GEMMs,
+                                     as bench/pytorch/imf_step_bench.py --what gemm times them)
                   --peak-gflops X    fp32 peak of this machine for the % column
                   --threads N        CPU worker threads (default: all cores)
                 """ + Devices.help(17);
@@ -59,7 +62,8 @@ final class BenchCommand implements Command {
         int repeats = a.integer("repeats", 10), warmup = a.integer("warmup", 3);
         if (batch < 1 || repeats < 1 || warmup < 0) throw new UsageException("bench: --batch and --repeats must be >= 1, --warmup >= 0");
         String what = a.string("what", "both");
-        if (!Set.of("step", "sample", "both").contains(what)) throw new UsageException("bench: --what must be step, sample or both");
+        if (!Set.of("step", "sample", "both", "gemm").contains(what))
+            throw new UsageException("bench: --what must be step, sample, both or gemm");
         double peak = a.number("peak-gflops", Double.NaN);
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
@@ -72,6 +76,10 @@ final class BenchCommand implements Command {
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = i % mc.classes();
         System.out.printf(Locale.ROOT, "bench: preset %s, batch %d, backend %s, %d warm-up + %d timed runs%n", mc.name(), batch, be.name(), warmup, repeats);
+        if (what.equals("gemm")) {
+            gemms(be, mc, batch, repeats, warmup);
+            return 0;
+        }
         System.out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %10s %8s%n", "what", "median_ms", "min_ms", "max_ms", "samples/s", "GFLOP/s", "%peak");
         if (!what.equals("sample")) {
             ImfObjective objective = new ImfObjective(ObjectiveConfig.paper());
@@ -95,6 +103,42 @@ final class BenchCommand implements Command {
         }
         System.out.printf(Locale.ROOT, "peak tensor memory: %.0f MiB%n", be.peakTensorBytes() / 1048576.0);
         return 0;
+    }
+
+    /**
+     * The step's Linear-layer GEMMs for this preset, as {@code bench/pytorch/imf_step_bench.py --what gemm}
+     * times them (M = B·L tokens): forward {@code [M×D]·[D×D]}, {@code [M×D]·[D×F]}, {@code [M×F]·[F×D]}
+     * and the weight gradients {@code Aᵀ·B} with {@code k = M}.
+     */
+    private static void gemms(Backend be, ModelConfig mc, int batch, int repeats, int warmup) {
+        int m = batch * mc.sequenceLength(), d = mc.hidden(), f = mc.mlpHidden();
+        int[][] shapes = {{m, d, d, 0}, {m, d, f, 0}, {m, f, d, 0}, {m, d, d, 1}, {m, f, d, 1}, {m, d, f, 1}}; // rows, k|cols of A, n, transA
+        SplittableRandom r = new SplittableRandom(4);
+        for (int[] sh : shapes) {
+            boolean transA = sh[3] == 1;
+            int mm = transA ? sh[1] : sh[0], k = transA ? sh[0] : sh[1], n = sh[2];
+            try (MemoryScope scope = MemoryScope.open()) {
+                Tensor a = random(be, r, sh[0] * sh[1]), b = random(be, r, k * n), c = be.empty(imfengine.tensor.Shape.of(mm * n));
+                GemmSpec spec = GemmSpec.of(mm, n, k, transA, false, 1f, 0f);
+                long w0 = System.nanoTime(); // warm the JIT for about a second, then ~0.1 s per timed run
+                int calls = 0;
+                while (System.nanoTime() - w0 < 1_000_000_000L) { be.gemm(spec, a, b, c); calls++; }
+                be.synchronize();
+                int inner = Math.max(1, calls / 10);
+                Timing t = measure(warmup, repeats, be, () -> { for (int i = 0; i < inner; i++) be.gemm(spec, a, b, c); });
+                double[] ms = t.ms().clone();
+                Arrays.sort(ms);
+                double median = (ms[(ms.length - 1) / 2] + ms[ms.length / 2]) / 2 / inner;
+                String label = transA ? "[" + sh[0] + "x" + sh[1] + "]^T*[" + k + "x" + n + "]" : "[" + sh[0] + "x" + sh[1] + "]*[" + k + "x" + n + "]";
+                System.out.printf(Locale.ROOT, "gemm %-24s %10.3f ms %8.1f GFLOP/s%n", label, median, spec.flops() / (median * 1e6));
+            }
+        }
+    }
+
+    private static Tensor random(Backend be, SplittableRandom r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
+        return be.fromArray(v, imfengine.tensor.Shape.of(n));
     }
 
     private record Timing(double[] ms, double flopsPerRun) {}
