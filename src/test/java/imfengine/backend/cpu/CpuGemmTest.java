@@ -98,6 +98,18 @@ class CpuGemmTest {
         check(GemmSpec.batched(3, 69, 32, 69, true, false, 1f, 0f), r, p);          // Pᵀ·dO
     }
 
+    /** Small C over a long k: the k-split path (every transpose combination, beta 0 and accumulate). */
+    @Test void longKSplitAcrossThreads() {
+        Random r = new Random(5);
+        List<Path> p = paths();
+        check(GemmSpec.of(96, 96, 8832, true, false, 1f, 0f), r, p);       // xs weight gradient (exact)
+        check(GemmSpec.of(24, 40, 1000, true, false, 1f, 1f), r, p);
+        check(GemmSpec.of(24, 40, 1001, false, true, 0.5f, 0f), r, p);
+        check(GemmSpec.of(17, 9, 777, false, false, 1f, 1f), r, p);
+        check(GemmSpec.of(33, 5, 2049, true, true, 1f, 0f), r, p);
+        check(GemmSpec.of(40, 24, 1000, true, false, 1f, 0f), r, p);
+    }
+
     /** Batches with offsets, strides and leading dimensions larger than the matrices; the gaps must stay untouched. */
     @Test void stridedBatchesWithPadding() {
         Random r = new Random(5);
