@@ -40,7 +40,7 @@ test:
 # The embedded default: the xs model on MNIST on the CPU for a 12-minute budget, then a 10×10 grid.
 RUN_ARGS ?= train --preset xs --time 12m --out runs/xs
 run: data build
-	$(JAVA) $(JVM_FLAGS) -Xmx2g -jar $(JAR) $(if $(ARGS),$(ARGS),$(RUN_ARGS))
+	$(JAVA) $(JVM_FLAGS) -Xmx1536m -jar $(JAR) $(if $(ARGS),$(ARGS),$(RUN_ARGS))
 
 run-command:
 	@echo "$(JAVA) $(JVM_FLAGS) -jar $(JAR) --help"
