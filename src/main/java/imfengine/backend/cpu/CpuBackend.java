@@ -6,6 +6,7 @@ import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
 import imfengine.backend.GemmSpec;
+import static imfengine.backend.SizeCheck.requireSameSize;
 import imfengine.backend.UnaryOp;
 import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
@@ -217,19 +218,19 @@ public final class CpuBackend implements Backend {
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
         attention.forward(s, data(q), data(k), data(v), data(o), data(lse));
-        flops.add(attentionFlops(s, 1));
+        flops.add(s.flops(1));
     }
 
     @Override public void attentionDual(AttentionSpec s, Tensor q, Tensor tq, Tensor k, Tensor tk, Tensor v, Tensor tv,
                                         Tensor o, Tensor to, Tensor lse) {
         attention.dual(s, data(q), data(tq), data(k), data(tk), data(v), data(tv), data(o), data(to), data(lse));
-        flops.add(attentionFlops(s, 3));
+        flops.add(s.flops(3));
     }
 
     @Override public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse,
                                             Tensor dO, Tensor dq, Tensor dk, Tensor dv) {
         attention.backward(s, data(q), data(k), data(v), data(o), data(lse), data(dO), data(dq), data(dk), data(dv));
-        flops.add(attentionFlops(s, 2.5));
+        flops.add(s.flops(2.5));
     }
 
     @Override public void timestepFeatures(Tensor s, float maxPeriod, boolean derivative, Tensor out) {
@@ -247,23 +248,9 @@ public final class CpuBackend implements Backend {
         optimizer.ema(data(ema), data(param), decay, ema.shape().intSize());
     }
 
-    /**
-     * Matrix work of attention as multiples of the forward's {@code q·kᵀ} and {@code P·v} (4·B·H·L²·Dh):
-     * the dual adds the tangent scores and the tangent values (×3), the backward recomputes scores
-     * and forms dV, dP, dQ, dK (×2.5).
-     */
-    private static long attentionFlops(AttentionSpec s, double multiple) {
-        return (long) (multiple * 4.0 * s.batch() * s.heads() * (double) s.length() * s.length() * s.headDim());
-    }
-
     // ---- helpers -----------------------------------------------------------------------------
     /** Rope tensors are {@code [B, L, heads·Dh]}: rows = B·L. */
     private static int ropeRows(Tensor x) { return x.shape().rows(); }
 
     private static int seqLen(Tensor x) { return x.rank() >= 2 ? x.dim(-2) : 1; }
-
-    private static void requireSameSize(String op, Tensor a, Tensor b) {
-        if (a.size() != b.size())
-            throw new IllegalArgumentException(op + ": size mismatch between " + a.shape() + " and " + b.shape());
-    }
 }

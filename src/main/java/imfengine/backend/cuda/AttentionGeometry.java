@@ -24,9 +24,4 @@ final class AttentionGeometry {
         int dh = s.headDim();
         return Float.BYTES * (tiles * TILE * (dh + 1) + rowSlots * dh + extraFloats);
     }
-
-    /** As {@code CpuBackend} counts attention work: multiples of the forward's 4·B·H·L²·Dh. */
-    static long flops(AttentionSpec s, double multiple) {
-        return (long) (multiple * 4.0 * s.batch() * s.heads() * (double) s.length() * s.length() * s.headDim());
-    }
 }

@@ -6,6 +6,7 @@ import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
 import imfengine.backend.GemmSpec;
+import static imfengine.backend.SizeCheck.requireSameSize;
 import imfengine.backend.UnaryOp;
 import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
@@ -273,14 +274,14 @@ public final class CudaBackend implements Backend {
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
         launchAttention(Kernel.ATTENTION_FWD, s, 2, 8, Launcher.args().ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v)).ptr(ptr(o)).ptr(ptr(lse)));
-        flops.add(AttentionGeometry.flops(s, 1));
+        flops.add(s.flops(1));
     }
 
     @Override public void attentionDual(AttentionSpec s, Tensor q, Tensor tq, Tensor k, Tensor tk, Tensor v, Tensor tv,
                                         Tensor o, Tensor to, Tensor lse) {
         launchAttention(Kernel.ATTENTION_JVP, s, 4, 16, Launcher.args().ptr(ptr(q)).ptr(ptr(tq)).ptr(ptr(k)).ptr(ptr(tk))
                 .ptr(ptr(v)).ptr(ptr(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)));
-        flops.add(AttentionGeometry.flops(s, 3));
+        flops.add(s.flops(3));
     }
 
     @Override public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO,
@@ -296,7 +297,7 @@ public final class CudaBackend implements Backend {
         } finally {
             allocator.free(dbuf); // stream order keeps the next user of this block behind both kernels
         }
-        flops.add(AttentionGeometry.flops(s, 2.5));
+        flops.add(s.flops(2.5));
     }
 
     private void launchAttention(Kernel k, AttentionSpec s, int tiles, int rowSlots, Launcher.Args a) {
@@ -387,9 +388,4 @@ public final class CudaBackend implements Backend {
     }
 
     private static int seqLen(Tensor x) { return x.rank() >= 2 ? x.dim(-2) : 1; }
-
-    private static void requireSameSize(String op, Tensor a, Tensor b) {
-        if (a.size() != b.size())
-            throw new IllegalArgumentException(op + ": size mismatch between " + a.shape() + " and " + b.shape());
-    }
 }
