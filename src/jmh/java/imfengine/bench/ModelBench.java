@@ -4,6 +4,7 @@ import imfengine.autodiff.Autodiff;
 import imfengine.autodiff.GradMode;
 import imfengine.autodiff.Var;
 import imfengine.backend.cpu.CpuBackend;
+import imfengine.imf.DualForward;
 import imfengine.imf.ImfObjective;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.StepDraws;
@@ -32,7 +33,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Whole-model costs of the xs preset (batch 128): the plain forward of the full network (u and v
  * heads, no tape), the dual forward (the same with tangents on z and h: the JVP overhead factor is
- * the ratio of the two), and one full iMF training step (guidance forwards, dual forward with
+ * the ratio of the two), the dual forward as the training step runs it (tangents only where
+ * {@code h = t − r ≠ 0}), and one full iMF training step (guidance forwards, dual forward with
  * tape, backward, AdamW).
  */
 @State(Scope.Benchmark)
@@ -52,7 +54,7 @@ public class ModelBench {
     private ImfDiT net;
     private AdamW adam;
     private ImfObjective objective;
-    private float[] x, tangent;
+    private float[] x, tangent, stepGaps;
     private int[] labels;
     private ImfDiT.Conditions conditions;
     private long step;
@@ -73,6 +75,9 @@ public class ModelBench {
         float[] omega = new float[batch], lo = new float[batch], hi = new float[batch];
         for (int i = 0; i < batch; i++) { labels[i] = i % mc.classes(); omega[i] = 1 + i % 7; lo[i] = 0.1f; hi[i] = 0.9f; }
         conditions = new ImfDiT.Conditions(omega, lo, hi, labels);
+        stepGaps = new float[batch];
+        int flowMatching = (int) Math.floor(batch * ObjectiveConfig.paper().dataProportion());
+        for (int i = flowMatching; i < batch; i++) stepGaps[i] = 0.5f;
     }
 
     @Benchmark
@@ -88,6 +93,19 @@ public class ModelBench {
         try (GradMode off = GradMode.off(); MemoryScope s = MemoryScope.open()) {
             ImfDiT.Output out = net.forward(Var.dual(images(x), images(tangent)), Var.dual(hs(0.5f), hs(1f)), conditions, ImfDiT.Heads.BOTH);
             return be.toArray(out.u().tangent())[0];
+        }
+    }
+
+    /**
+     * The dual forward as a training step issues it ({@link DualForward}): the paper's leading half of
+     * flow-matching examples ({@code h = 0}, where {@code du} is multiplied by zero) primal only, the
+     * other half with tangents. Compare with {@link #plainForward()} for the step's JVP overhead.
+     */
+    @Benchmark
+    public float stepDualForward() {
+        try (GradMode off = GradMode.off(); MemoryScope s = MemoryScope.open()) {
+            ImfDiT.Output out = DualForward.run(net, x, tangent, stepGaps, conditions, ImfDiT.Heads.BOTH);
+            return be.toArray(out.u().tangent())[batch - 1];
         }
     }
 

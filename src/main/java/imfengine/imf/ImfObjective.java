@@ -19,7 +19,7 @@ import java.util.Arrays;
 
 /**
  * The loss of one training step (IMF_SPEC.md §2): guided target from tape-free v calls, class
- * dropout, ONE dual forward with tangents {@code (v_c, 1)} on {@code (z, h)}, the compound
+ * dropout, the dual forward with tangents {@code (v_c, 1)} on {@code (z, h)}, the compound
  * {@code V = u + (t − r)·sg(du)}, adaptive weighting and the auxiliary v-loss. Also the two
  * ablations of §7 (boundary-condition v, original MeanFlow).
  */
@@ -38,7 +38,9 @@ public final class ImfObjective {
 
     /**
      * What the gradient treats as constant: the target {@code v_g}, the JVP tangent {@code v_c},
-     * {@code du}, the adaptive weights {@code 1/(L + eps)^p} of each loss, and the labels after dropout.
+     * {@code du} (0 on the leading examples with {@code h = 0}, where it is multiplied by zero and not
+     * computed: {@link DualForward}), the adaptive weights {@code 1/(L + eps)^p} of each loss, and the
+     * labels after dropout.
      */
     public record Frozen(float[] target, float[] tangent, float[] du, float[] weightU, float[] weightV, int[] labels) {}
 
@@ -88,7 +90,7 @@ public final class ImfObjective {
             for (int j = i * p; j < (i + 1) * p; j++) vg[j] = vt[j] + w * (vc[j] - vu[j]);
         }
         int[] y = dropClasses(labels, vg, vt, d.dropCount(), k, p);
-        // §2.7: one dual forward, tangents (v_c, 1) on (z, h)
+        // §2.7: the dual forward, tangents (v_c, 1) on (z, h); none where h = 0 (DualForward)
         Backend be = net.backend();
         Shape img = imageShape(net, b);
         float[] h = gaps(d);
@@ -97,7 +99,7 @@ public final class ImfObjective {
         Var compound;
         float[] du;
         try (TangentLog tangents = TangentLog.open()) {
-            out = dualForward(net, z, vc, h, new ImfDiT.Conditions(d.omega(), d.tMin(), d.tMax(), y),
+            out = DualForward.run(net, z, vc, h, new ImfDiT.Conditions(d.omega(), d.tMin(), d.tMax(), y),
                     head ? ImfDiT.Heads.BOTH : ImfDiT.Heads.U);
             // §2.8: V = u + (t − r)·sg(du); the tangent enters as a constant
             Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
@@ -134,7 +136,7 @@ public final class ImfObjective {
         Tensor uTarget;
         float[] du;
         try (TangentLog tangents = TangentLog.open()) {
-            out = dualForward(net, z, vTilde, h, new ImfDiT.Conditions(filled(b, 1f), filled(b, 0f), filled(b, 1f), y), ImfDiT.Heads.U);
+            out = DualForward.run(net, z, vTilde, h, new ImfDiT.Conditions(filled(b, 1f), filled(b, 0f), filled(b, 1f), y), ImfDiT.Heads.U);
             Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
             uTarget = Calc.sub(be.fromArray(vTilde, img), Calc.mul(out.u().tangent(), hPerExample));
             du = be.toArray(out.u().tangent());
@@ -151,16 +153,6 @@ public final class ImfObjective {
         float[] h = new float[d.t().length];
         for (int i = 0; i < h.length; i++) h[i] = d.t()[i] - d.r()[i];
         return h;
-    }
-
-    /** The network on {@code (z, h)} with tangents {@code (tangent, 1)}, recording the primal on the tape. */
-    private static ImfDiT.Output dualForward(ImfDiT net, float[] z, float[] tangent, float[] h, ImfDiT.Conditions c, ImfDiT.Heads heads) {
-        Backend be = net.backend();
-        int b = h.length;
-        Shape img = imageShape(net, b);
-        Var zVar = Var.dual(be.fromArray(z, img), be.fromArray(tangent, img));
-        Var hVar = Var.dual(be.fromArray(h, Shape.of(b)), be.fromArray(filled(b, 1f), Shape.of(b)));
-        return net.forward(zVar, hVar, c, heads);
     }
 
     private record Weighted(Var weighted, double mse, float[] inverse) {}

@@ -29,6 +29,12 @@ public final class ImfDiT extends Module {
     /** Per-example conditions other than {@code h}: no tangent and no gradient flow into them. */
     public record Conditions(float[] omega, float[] tMin, float[] tMax, int[] labels) {
         public int batch() { return labels.length; }
+
+        /** The conditions of examples {@code [from, to)}. */
+        public Conditions slice(int from, int to) {
+            return new Conditions(java.util.Arrays.copyOfRange(omega, from, to), java.util.Arrays.copyOfRange(tMin, from, to),
+                    java.util.Arrays.copyOfRange(tMax, from, to), java.util.Arrays.copyOfRange(labels, from, to));
+        }
     }
 
     /**
