@@ -16,8 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Fused attention on {@code [B, L, H·Dh]}: against a float64 reference and finite differences, against
  * the composition of unfused ops (permute, batched matmul, scale, softmax), and shape validation.
- * Sizes exercise SIMD tails over keys (L not a multiple of 16) and over Dh (3, 5, 17), full vectors
- * (Dh = 32), and several online-softmax key blocks (L = 150 > 128).
+ * Sizes exercise SIMD tails over keys (L not a multiple of 16) and over Dh (3, 5, 17), one, two and
+ * three vectors of Dh (16, 32, 48 with 16 lanes; 64), query groups of four with a partial last group
+ * and sequences shorter than a group (L = 1, 2, 3), and long rows (L = 150: several key vectors and,
+ * in the scalar reference, many rescalings of the online softmax).
  */
 class AttentionOpTest {
     /** Moderate magnitudes (|x| ≤ 1.5) keep scores O(1), as after the RMSNorm that precedes attention. */
@@ -28,16 +30,21 @@ class AttentionOpTest {
         check(2, 7, 2, 5);
         check(1, 17, 1, 17);
         check(2, 7, 2, 32);
+        check(2, 3, 1, 16);
+        check(1, 2, 2, 48);
     }
 
     @Test void fusedMatchesUnfusedComposition() {
         fused(2, 5, 2, 3);
         fused(2, 7, 3, 32);
         fused(1, 20, 2, 17);
+        fused(3, 1, 2, 8);
+        fused(1, 6, 1, 64);
     }
 
-    @Test void severalKeyBlocksRescaleTheOnlineSoftmax() {
+    @Test void longRows() {
         fused(1, 150, 2, 4);
+        fused(1, 69, 3, 32);
     }
 
     @Test void knownCaseUniformScores() {

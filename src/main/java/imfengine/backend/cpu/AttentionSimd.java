@@ -6,51 +6,48 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API versions of {@link CpuAttention}'s loops (same math, same layout). Per (batch, head) pair,
- * {@code k} (and {@code tk}; in the backward also {@code v}) is first copied transposed into a
- * {@code [Dh, Lp]} scratch, {@code Lp} = L rounded up to the vector length and zero padded, so a
- * query's scores against {@code VL} keys are {@code Dh} broadcast-FMAs with no horizontal sums.
- * Products with {@code v} are vectorised over {@code Dh} instead (row-major {@code v} rows, scalar tail).
- * The online softmax runs over key blocks of {@link #KEY_BLOCK}: one block's scores live in a
- * per-thread scratch row, and the accumulators are rescaled between blocks.
+ * Vector API versions of {@link CpuAttention}'s loops (same math, same layout), working on
+ * {@link #ROWS} query rows at a time so that every load of a key or value row feeds four rows' FMAs
+ * (one row at a time, the kernels were load bound at ~40 GFLOP/s).
  * <p>
- * Each phase (scores, exponentials, accumulation) is its own small method that takes arrays and
- * scalars only: with the phases written inline in one large method body the dual ran ~8x slower
- * (measured ~170 ms vs ~22 ms on the xs shape; most likely C2 stops inlining the Vector API calls and
- * boxes the vectors). Inner loops handle two vectors per pass with independent accumulators, because
- * a single FMA chain is latency bound.
+ * Per (batch, head) pair, {@code k} (and {@code tk}; in the backward also {@code v}) is first copied
+ * transposed into a {@code [Dh, Lp]} scratch, {@code Lp} = L rounded up to the vector length and zero
+ * padded, so the scores of four queries against {@code VL} keys are {@code Dh} steps of one load and
+ * four broadcast-FMAs with no horizontal sums. A query group's whole score rows ({@code 4·Lp} floats)
+ * stay in a per-thread scratch, so the softmax takes two passes over them (max, then exponentials)
+ * instead of the scalar reference's online rescaling. Products with {@code v} are vectorised over
+ * {@code Dh} (row-major {@code v} rows, scalar tail for {@code Dh} not a multiple of the vector length).
+ * The last group of a head repeats its last row to fill four: repeated rows compute and store the
+ * same values, and the backward zeroes them before they are summed into {@code dk, dv}.
+ * <p>
+ * Each phase is its own small method that takes arrays and scalars only: with phases inline in one
+ * large method body C2 stopped inlining the Vector API calls and boxed the vectors (~8× slower).
  */
 final class AttentionSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
-    /** Keys per online-softmax block (a multiple of every vector length). */
-    static final int KEY_BLOCK = 128;
-    /** Query rows whose {@code P}, {@code dS} rows the backward keeps to update {@code dk, dv} in one sweep. */
-    private static final int QUERY_BLOCK = 4;
+    /** Query rows handled together. */
+    static final int ROWS = 4;
 
     private AttentionSimd() {}
 
     // ---- kernels -----------------------------------------------------------------------------
     static void forward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
-        float[] kT = new float[dh * lp], pRow = new float[KEY_BLOCK], acc = new float[dh];
+        float[] kT = new float[dh * lp], p = new float[ROWS * lp], inv = new float[ROWS];
+        int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
             transpose(k, base, w, len, dh, kT, lp);
-            for (int i = 0; i < len; i++) {
-                int qi = base + i * w;
-                float m = Float.NEGATIVE_INFINITY, l = 0f;
-                java.util.Arrays.fill(acc, 0f);
-                for (int j0 = 0; j0 < len; j0 += KEY_BLOCK) {
-                    int jn = Math.min(KEY_BLOCK, len - j0);
-                    float mNew = Math.max(m, scores(q, null, qi, kT, null, lp, j0, jn, dh, s.scale(), pRow, null));
-                    float corr = (float) Math.exp(m - mNew);
-                    l = l * corr + exp(pRow, null, jn, mNew, null);
-                    accumulate(v, null, base + j0 * w, w, pRow, null, jn, corr, acc, null, dh);
-                    m = mNew;
+            for (int i0 = 0; i0 < len; i0 += ROWS) {
+                queryRows(base, w, i0, len, rows);
+                scores(q, rows, kT, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
+                for (int r = 0; r < ROWS; r++) {
+                    float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m);
+                    inv[r] = 1f / l;
+                    if (i0 + r < len) lse[bh * len + i0 + r] = m + (float) Math.log(l);
                 }
-                finish(acc, null, l, 0f, o, null, qi, dh);
-                lse[bh * len + i] = m + (float) Math.log(l);
+                values(v, base, w, rows, p, lp, len, dh, inv, o);
             }
         }
     }
@@ -59,28 +56,25 @@ final class AttentionSimd {
                      float[] o, float[] to, float[] lse, int from, int until) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         float[] kT = new float[dh * lp], tkT = new float[dh * lp];
-        float[] pRow = new float[KEY_BLOCK], pdsRow = new float[KEY_BLOCK], acc = new float[dh], accT = new float[dh];
-        float[] muBlock = new float[1];
+        float[] p = new float[ROWS * lp], pds = new float[ROWS * lp], inv = new float[ROWS];
+        int[] rows = new int[ROWS];
         for (int bh = from; bh < until; bh++) {
             int base = CpuAttention.base(s, bh);
             transpose(k, base, w, len, dh, kT, lp);
             transpose(tk, base, w, len, dh, tkT, lp);
-            for (int i = 0; i < len; i++) {
-                int qi = base + i * w;
-                float m = Float.NEGATIVE_INFINITY, l = 0f, mu = 0f; // mu: unnormalised Σ_j P_ij ds_ij
-                java.util.Arrays.fill(acc, 0f);
-                java.util.Arrays.fill(accT, 0f);
-                for (int j0 = 0; j0 < len; j0 += KEY_BLOCK) {
-                    int jn = Math.min(KEY_BLOCK, len - j0);
-                    float mNew = Math.max(m, scores(q, tq, qi, kT, tkT, lp, j0, jn, dh, s.scale(), pRow, pdsRow));
-                    float corr = (float) Math.exp(m - mNew);
-                    l = l * corr + exp(pRow, pdsRow, jn, mNew, muBlock);
-                    mu = mu * corr + muBlock[0];
-                    accumulate(v, tv, base + j0 * w, w, pRow, pdsRow, jn, corr, acc, accT, dh);
-                    m = mNew;
+            for (int i0 = 0; i0 < len; i0 += ROWS) {
+                queryRows(base, w, i0, len, rows);
+                scores(q, rows, kT, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
+                tangentScores(q, tq, rows, kT, tkT, lp, dh, s.scale(), len, pds);
+                for (int r = 0; r < ROWS; r++) {
+                    float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m);
+                    inv[r] = 1f / l;
+                    // μ = Σ P·ds; the tangent weights P(ds − μ) fold the softmax's −μ·o term into one sum
+                    tangentWeights(p, pds, r * lp, lp, dot(p, pds, r * lp, lp) * inv[r]);
+                    if (i0 + r < len) lse[bh * len + i0 + r] = m + (float) Math.log(l);
                 }
-                finish(acc, accT, l, mu, o, to, qi, dh);
-                lse[bh * len + i] = m + (float) Math.log(l);
+                values(v, base, w, rows, p, lp, len, dh, inv, o);
+                tangentValues(v, tv, base, w, rows, p, pds, lp, len, dh, inv, to);
             }
         }
     }
@@ -89,26 +83,31 @@ final class AttentionSimd {
                          float[] dq, float[] dk, float[] dv, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         float scale = s.scale();
-        // kT, vT: transposed inputs; dkT, dvT: transposed gradient accumulators; pRows, dsRows: P and dS of a query block
+        // kT, vT: transposed inputs; dkT, dvT: transposed gradient accumulators; p, ds: P and dS of a query group
         float[] kT = new float[dh * lp], vT = new float[dh * lp], dkT = new float[dh * lp], dvT = new float[dh * lp];
-        float[] pRows = new float[QUERY_BLOCK * lp], dsRows = new float[QUERY_BLOCK * lp];
+        float[] p = new float[ROWS * lp], ds = new float[ROWS * lp], scales = new float[ROWS];
+        java.util.Arrays.fill(scales, scale);
+        int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
             transpose(k, base, w, len, dh, kT, lp);
             transpose(v, base, w, len, dh, vT, lp);
             java.util.Arrays.fill(dkT, 0f);
             java.util.Arrays.fill(dvT, 0f);
-            for (int i0 = 0; i0 < len; i0 += QUERY_BLOCK) {
-                int qn = Math.min(QUERY_BLOCK, len - i0);
-                for (int r = 0; r < qn; r++) {
-                    int qi = base + (i0 + r) * w;
-                    float di = 0f;
-                    for (int d = 0; d < dh; d++) di += dO[qi + d] * o[qi + d];
-                    probabilities(q, dO, qi, kT, vT, lp, len, dh, scale, lse[bh * len + i0 + r], di, pRows, dsRows, r * lp);
-                    weightedRowSum(k, base, w, dsRows, r * lp, len, scale, dq, qi, dh);
+            for (int i0 = 0; i0 < len; i0 += ROWS) {
+                queryRows(base, w, i0, len, rows);
+                scores(q, rows, kT, lp, len, dh, scale, Float.NEGATIVE_INFINITY, p);
+                scores(dO, rows, vT, lp, len, dh, 1f, 0f, ds);
+                for (int r = 0; r < ROWS; r++) {
+                    float lsei = lse[bh * len + Math.min(i0 + r, len - 1)];
+                    gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh));
                 }
-                if (qn == QUERY_BLOCK) accumulateTransposed4(q, dO, base + i0 * w, w, dsRows, pRows, lp, dh, dkT, dvT);
-                else for (int r = 0; r < qn; r++) accumulateTransposed(q, dO, base + (i0 + r) * w, dsRows, pRows, r * lp, lp, dh, dkT, dvT);
+                values(k, base, w, rows, ds, lp, len, dh, scales, dq);
+                for (int r = len - i0; r < ROWS; r++) { // repeated rows: already stored once, must not be summed again
+                    java.util.Arrays.fill(p, r * lp, (r + 1) * lp, 0f);
+                    java.util.Arrays.fill(ds, r * lp, (r + 1) * lp, 0f);
+                }
+                accumulateTransposed(q, dO, rows, ds, p, lp, dh, dkT, dvT);
             }
             for (int j = 0; j < len; j++) {
                 int kj = base + j * w;
@@ -121,282 +120,193 @@ final class AttentionSimd {
     }
 
     // ---- phases ------------------------------------------------------------------------------
-    /**
-     * Scores {@code s_j = scale·q_i·k_j} of keys {@code j0 + [0, jn)} into {@code sRow} (−∞ on padding
-     * lanes), and when {@code tq} is not null their tangents {@code ds_j = scale·(tq_i·k_j + q_i·tk_j)} into
-     * {@code dsRow}. Returns the block's max score.
-     */
-    private static float scores(float[] q, float[] tq, int qi, float[] kT, float[] tkT, int lp, int j0, int jn, int dh,
-                                float scale, float[] sRow, float[] dsRow) {
-        FloatVector zero = FloatVector.zero(S), vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        int jj = 0;
-        if (tq == null) {
-            for (; jj < jn; jj += 2 * VL) {
-                FloatVector s0 = zero, s1 = zero;
-                int kd = j0 + jj;
-                boolean two = jj + VL < jn;
-                if (two) {
-                    for (int d = 0; d < dh; d++, kd += lp) {
-                        FloatVector qd = bc(q[qi + d]);
-                        s0 = FloatVector.fromArray(S, kT, kd).fma(qd, s0);
-                        s1 = FloatVector.fromArray(S, kT, kd + VL).fma(qd, s1);
-                    }
-                } else {
-                    for (int d = 0; d < dh; d++, kd += lp) s0 = FloatVector.fromArray(S, kT, kd).fma(bc(q[qi + d]), s0);
-                }
-                vmax = vmax.max(store(s0.mul(scale), jj, jn, sRow));
-                if (two) vmax = vmax.max(store(s1.mul(scale), jj + VL, jn, sRow));
-            }
-            return vmax.reduceLanes(VectorOperators.MAX);
-        }
-        for (; jj < jn; jj += 2 * VL) {
-            // two key vectors per pass, tq·k and q·tk in separate chains: six independent FMA chains
-            FloatVector s0 = zero, s1 = zero, a0 = zero, a1 = zero, b0 = zero, b1 = zero;
-            int kd = j0 + jj;
-            boolean two = jj + VL < jn;
-            if (two) {
-                for (int d = 0; d < dh; d++, kd += lp) {
-                    FloatVector qd = bc(q[qi + d]), tqd = bc(tq[qi + d]);
-                    FloatVector k0 = FloatVector.fromArray(S, kT, kd), k1 = FloatVector.fromArray(S, kT, kd + VL);
-                    s0 = k0.fma(qd, s0);
-                    s1 = k1.fma(qd, s1);
-                    a0 = k0.fma(tqd, a0);
-                    a1 = k1.fma(tqd, a1);
-                    b0 = FloatVector.fromArray(S, tkT, kd).fma(qd, b0);
-                    b1 = FloatVector.fromArray(S, tkT, kd + VL).fma(qd, b1);
-                }
-            } else {
-                for (int d = 0; d < dh; d++, kd += lp) {
-                    FloatVector qd = bc(q[qi + d]), k0 = FloatVector.fromArray(S, kT, kd);
-                    s0 = k0.fma(qd, s0);
-                    a0 = k0.fma(bc(tq[qi + d]), a0);
-                    b0 = FloatVector.fromArray(S, tkT, kd).fma(qd, b0);
-                }
-            }
-            vmax = vmax.max(store(s0.mul(scale), jj, jn, sRow));
-            a0.add(b0).mul(scale).intoArray(dsRow, jj);
-            if (two) {
-                vmax = vmax.max(store(s1.mul(scale), jj + VL, jn, sRow));
-                a1.add(b1).mul(scale).intoArray(dsRow, jj + VL);
-            }
-        }
-        return vmax.reduceLanes(VectorOperators.MAX);
-    }
-
-    /** Stores {@code sv} at {@code row[jj]} with lanes at or past {@code jn} set to −∞; returns what it stored. */
-    private static FloatVector store(FloatVector sv, int jj, int jn, float[] row) {
-        if (jj + VL > jn) sv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(sv, S.indexInRange(jj, jn));
-        sv.intoArray(row, jj);
-        return sv;
+    /** {@code rows[r]} = offset of query row {@code min(i0 + r, len − 1)}. */
+    private static void queryRows(int base, int w, int i0, int len, int[] rows) {
+        for (int r = 0; r < ROWS; r++) rows[r] = base + Math.min(i0 + r, len - 1) * w;
     }
 
     /**
-     * {@code p_j = exp(s_j − m)} in place of the scores; with {@code dsRow}, also {@code p_j·ds_j} in place
-     * of the score tangents and their sum into {@code muOut[0]}. Returns {@code Σ p_j}.
+     * {@code out[r·lp + j] = scale·x_r·y_j} for the four rows {@code x_r} at {@code rows[r]} and every key
+     * {@code j} of the transposed {@code yT}; lanes at or past {@code len} get {@code pad}. One key
+     * vector per pass (four chains): two vectors per pass (eight chains) measured ~2× slower.
      */
-    private static float exp(float[] sRow, float[] dsRow, int jn, float m, float[] muOut) {
-        FloatVector vsum = FloatVector.zero(S), vmu = FloatVector.zero(S);
-        for (int jj = 0; jj < jn; jj += VL) {
-            FloatVector p = FloatVector.fromArray(S, sRow, jj).sub(m).lanewise(VectorOperators.EXP);
-            p.intoArray(sRow, jj);
-            vsum = vsum.add(p);
-            if (dsRow != null) {
-                FloatVector pds = p.mul(FloatVector.fromArray(S, dsRow, jj));
-                pds.intoArray(dsRow, jj);
-                vmu = vmu.add(pds);
+    private static void scores(float[] x, int[] rows, float[] yT, int lp, int len, int dh, float scale, float pad, float[] out) {
+        int x0 = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
+        for (int jj = 0; jj < lp; jj += VL) {
+            FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+            for (int d = 0, yd = jj; d < dh; d++, yd += lp) {
+                FloatVector y0 = FloatVector.fromArray(S, yT, yd);
+                a0 = y0.fma(bc(x[x0 + d]), a0);
+                a1 = y0.fma(bc(x[x1 + d]), a1);
+                a2 = y0.fma(bc(x[x2 + d]), a2);
+                a3 = y0.fma(bc(x[x3 + d]), a3);
             }
+            store4(a0, a1, a2, a3, scale, pad, jj, len, lp, out);
         }
-        if (dsRow != null) muOut[0] = vmu.reduceLanes(VectorOperators.ADD);
-        return vsum.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * Over {@code Dh}: {@code acc = acc·corr + Σ_j p_j v_j} and, with {@code tv},
-     * {@code accT = accT·corr + Σ_j (pds_j v_j + p_j tv_j)}; {@code v}'s row {@code j} starts at {@code vb + j·w}.
+     * Score tangents {@code ds_rj = scale·(tq_r·k_j + q_r·tk_j)} of the four rows (0 on padding). Kept
+     * apart from the scores: one method with both (eight accumulators) compiled ~10 % slower in the model.
      */
-    private static void accumulate(float[] v, float[] tv, int vb, int w, float[] pRow, float[] pdsRow, int jn, float corr,
-                                   float[] acc, float[] accT, int dh) {
-        int d = 0, dEnd = S.loopBound(dh);
-        FloatVector zero = FloatVector.zero(S);
-        if (tv == null) {
-            for (; d < dEnd; d += 2 * VL) {
-                boolean two = d + VL < dEnd;
-                FloatVector a0 = FloatVector.fromArray(S, acc, d).mul(corr), a1 = two ? FloatVector.fromArray(S, acc, d + VL).mul(corr) : zero;
-                if (two) {
-                    for (int j = 0, vj = vb + d; j < jn; j++, vj += w) {
-                        FloatVector p = bc(pRow[j]);
-                        a0 = FloatVector.fromArray(S, v, vj).fma(p, a0);
-                        a1 = FloatVector.fromArray(S, v, vj + VL).fma(p, a1);
-                    }
-                    a1.intoArray(acc, d + VL);
-                } else {
-                    for (int j = 0, vj = vb + d; j < jn; j++, vj += w) a0 = FloatVector.fromArray(S, v, vj).fma(bc(pRow[j]), a0);
-                }
-                a0.intoArray(acc, d);
+    private static void tangentScores(float[] q, float[] tq, int[] rows, float[] kT, float[] tkT, int lp, int dh, float scale, int len,
+                                      float[] ds) {
+        int x0 = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
+        for (int jj = 0; jj < lp; jj += VL) {
+            FloatVector t0 = zero(), t1 = zero(), t2 = zero(), t3 = zero();
+            for (int d = 0, kd = jj; d < dh; d++, kd += lp) {
+                FloatVector kv = FloatVector.fromArray(S, kT, kd), tkv = FloatVector.fromArray(S, tkT, kd);
+                t0 = tkv.fma(bc(q[x0 + d]), kv.fma(bc(tq[x0 + d]), t0));
+                t1 = tkv.fma(bc(q[x1 + d]), kv.fma(bc(tq[x1 + d]), t1));
+                t2 = tkv.fma(bc(q[x2 + d]), kv.fma(bc(tq[x2 + d]), t2));
+                t3 = tkv.fma(bc(q[x3 + d]), kv.fma(bc(tq[x3 + d]), t3));
             }
-            for (d = dEnd; d < dh; d++) {
-                float a = acc[d] * corr;
-                for (int j = 0, vj = vb + d; j < jn; j++, vj += w) a += pRow[j] * v[vj];
-                acc[d] = a;
-            }
-            return;
-        }
-        for (; d + VL < dEnd; d += 2 * VL) {
-            // two Dh vectors per pass sharing the broadcasts; six chains: p·v, pds·v, p·tv for each
-            FloatVector a0 = FloatVector.fromArray(S, acc, d).mul(corr), a1 = FloatVector.fromArray(S, acc, d + VL).mul(corr);
-            FloatVector t0 = FloatVector.fromArray(S, accT, d).mul(corr), t1 = FloatVector.fromArray(S, accT, d + VL).mul(corr);
-            FloatVector u0 = zero, u1 = zero;
-            for (int j = 0, vj = vb + d; j < jn; j++, vj += w) {
-                FloatVector p = bc(pRow[j]), pds = bc(pdsRow[j]);
-                FloatVector v0 = FloatVector.fromArray(S, v, vj), v1 = FloatVector.fromArray(S, v, vj + VL);
-                a0 = v0.fma(p, a0);
-                a1 = v1.fma(p, a1);
-                t0 = v0.fma(pds, t0);
-                t1 = v1.fma(pds, t1);
-                u0 = FloatVector.fromArray(S, tv, vj).fma(p, u0);
-                u1 = FloatVector.fromArray(S, tv, vj + VL).fma(p, u1);
-            }
-            a0.intoArray(acc, d);
-            a1.intoArray(acc, d + VL);
-            t0.add(u0).intoArray(accT, d);
-            t1.add(u1).intoArray(accT, d + VL);
-        }
-        for (; d < dEnd; d += VL) {
-            // three chains per Dh vector: p·v, pds·v, p·tv
-            FloatVector a = FloatVector.fromArray(S, acc, d).mul(corr);
-            FloatVector t = FloatVector.fromArray(S, accT, d).mul(corr), u = zero;
-            for (int j = 0, vj = vb + d; j < jn; j++, vj += w) {
-                FloatVector vv = FloatVector.fromArray(S, v, vj), p = bc(pRow[j]);
-                a = vv.fma(p, a);
-                t = vv.fma(bc(pdsRow[j]), t);
-                u = FloatVector.fromArray(S, tv, vj).fma(p, u);
-            }
-            a.intoArray(acc, d);
-            t.add(u).intoArray(accT, d);
-        }
-        for (; d < dh; d++) {
-            float a = acc[d] * corr, at = accT[d] * corr;
-            for (int j = 0, vj = vb + d; j < jn; j++, vj += w) {
-                a += pRow[j] * v[vj];
-                at += pdsRow[j] * v[vj] + pRow[j] * tv[vj];
-            }
-            acc[d] = a;
-            accT[d] = at;
+            store4(t0, t1, t2, t3, scale, 0f, jj, len, lp, ds);
         }
     }
 
-    /** {@code out[oi + d] = scale · Σ_j c_j x_j[d]} (the backward's {@code dq_i}); rows of x start at {@code xb + j·w}. */
-    private static void weightedRowSum(float[] x, int xb, int w, float[] cRow, int c0, int jn, float scale, float[] out, int oi, int dh) {
-        int d = 0, dEnd = S.loopBound(dh);
-        FloatVector zero = FloatVector.zero(S);
-        for (; d < dEnd; d += 2 * VL) {
-            boolean two = d + VL < dEnd;
-            FloatVector a0 = zero, a1 = zero;
-            if (two) {
-                for (int j = 0, xj = xb + d; j < jn; j++, xj += w) {
-                    FloatVector c = bc(cRow[c0 + j]);
-                    a0 = FloatVector.fromArray(S, x, xj).fma(c, a0);
-                    a1 = FloatVector.fromArray(S, x, xj + VL).fma(c, a1);
-                }
-                a1.mul(scale).intoArray(out, oi + d + VL);
-            } else {
-                for (int j = 0, xj = xb + d; j < jn; j++, xj += w) a0 = FloatVector.fromArray(S, x, xj).fma(bc(cRow[c0 + j]), a0);
-            }
-            a0.mul(scale).intoArray(out, oi + d);
+    /** {@code scale·a_r} into row {@code r} of {@code out} at column {@code jj}; lanes at or past {@code len} get {@code pad}. */
+    private static void store4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float scale, float pad,
+                               int jj, int len, int lp, float[] out) {
+        if (jj + VL > len) {
+            var valid = S.indexInRange(jj, len);
+            FloatVector padding = bc(pad);
+            a0 = padding.blend(a0, valid);
+            a1 = padding.blend(a1, valid);
+            a2 = padding.blend(a2, valid);
+            a3 = padding.blend(a3, valid);
         }
-        for (d = dEnd; d < dh; d++) {
-            float a = 0f;
-            for (int j = 0, xj = xb + d; j < jn; j++, xj += w) a += cRow[c0 + j] * x[xj];
-            out[oi + d] = scale * a;
+        a0.mul(scale).intoArray(out, jj);
+        a1.mul(scale).intoArray(out, lp + jj);
+        a2.mul(scale).intoArray(out, 2 * lp + jj);
+        a3.mul(scale).intoArray(out, 3 * lp + jj);
+    }
+
+    private static float max(float[] row, int off, int lp) {
+        FloatVector m = bc(Float.NEGATIVE_INFINITY);
+        for (int jj = 0; jj < lp; jj += VL) m = m.max(FloatVector.fromArray(S, row, off + jj));
+        return m.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** {@code row[j] = exp(row[j] − shift)} in place (0 where the row holds −∞); returns the sum. */
+    private static float exp(float[] row, int off, int lp, float shift) {
+        FloatVector sum = zero();
+        for (int jj = 0; jj < lp; jj += VL) {
+            FloatVector e = FloatVector.fromArray(S, row, off + jj).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(row, off + jj);
+            sum = sum.add(e);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static float dot(float[] a, float[] b, int off, int n) {
+        int i = 0, end = S.loopBound(n);
+        FloatVector acc = zero();
+        for (; i < end; i += VL) acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += a[off + i] * b[off + i];
+        return sum;
+    }
+
+    /** {@code ds[j] = p[j]·(ds[j] − mu)} over one padded row. */
+    private static void tangentWeights(float[] p, float[] ds, int off, int lp, float mu) {
+        for (int jj = off; jj < off + lp; jj += VL) {
+            FloatVector pv = FloatVector.fromArray(S, p, jj);
+            FloatVector.fromArray(S, ds, jj).sub(mu).mul(pv).intoArray(ds, jj);
         }
     }
 
-    /** {@code o = acc / l} and, with {@code accT}, {@code to = accT / l − (mu / l)·o}. */
-    private static void finish(float[] acc, float[] accT, float l, float mu, float[] o, float[] to, int qi, int dh) {
-        float inv = 1f / l, muN = mu * inv;
+    /** The backward's row: {@code P = exp(s − lse)} in place of the scores, {@code dS = P·(dP − D)} in place of {@code dP}. */
+    private static void gradientWeights(float[] p, float[] ds, int off, int lp, float lse, float d) {
+        for (int jj = off; jj < off + lp; jj += VL) {
+            FloatVector pv = FloatVector.fromArray(S, p, jj).sub(lse).lanewise(VectorOperators.EXP);
+            pv.intoArray(p, jj);
+            FloatVector.fromArray(S, ds, jj).sub(d).mul(pv).intoArray(ds, jj);
+        }
+    }
+
+    /**
+     * {@code out_r = f_r · Σ_{j<len} c[r·lp + j] x_j} for the four rows at {@code rows[r]}, {@code x_j} the
+     * row {@code j} of the head at {@code xb} (stride {@code w}): {@code o} from {@code P, v} and
+     * {@code dq} from {@code dS, k}. One {@code Dh} vector per pass, then scalars.
+     */
+    private static void values(float[] x, int xb, int w, int[] rows, float[] c, int lp, int len, int dh, float[] f, float[] out) {
         int d = 0, dEnd = S.loopBound(dh);
         for (; d < dEnd; d += VL) {
-            FloatVector od = FloatVector.fromArray(S, acc, d).mul(inv);
-            od.intoArray(o, qi + d);
-            if (accT != null) FloatVector.fromArray(S, accT, d).mul(inv).sub(od.mul(muN)).intoArray(to, qi + d);
+            FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+            for (int j = 0, xj = xb + d; j < len; j++, xj += w) {
+                FloatVector y0 = FloatVector.fromArray(S, x, xj);
+                a0 = y0.fma(bc(c[j]), a0);
+                a1 = y0.fma(bc(c[lp + j]), a1);
+                a2 = y0.fma(bc(c[2 * lp + j]), a2);
+                a3 = y0.fma(bc(c[3 * lp + j]), a3);
+            }
+            store(a0, a1, a2, a3, f, rows, d, out);
         }
-        for (; d < dh; d++) {
-            float od = acc[d] * inv;
-            o[qi + d] = od;
-            if (accT != null) to[qi + d] = accT[d] * inv - muN * od;
-        }
+        for (; d < dh; d++)
+            for (int r = 0; r < ROWS; r++) {
+                float a = 0f;
+                for (int j = 0, xj = xb + d; j < len; j++, xj += w) a += c[r * lp + j] * x[xj];
+                out[rows[r] + d] = f[r] * a;
+            }
     }
 
     /**
-     * One query row of the backward: {@code P_j = exp(scale·q_i·k_j − lse_i)} into {@code pRow} and
-     * {@code dS_j = P_j (dO_i·v_j − D_i)} into {@code dsRow}, both zero on the padding.
+     * The dual's tangent values {@code to_r = f_r Σ_j (W_rj v_j + P_rj tv_j)}, {@code W} the tangent weights
+     * (the primal {@code o} is {@link #values}). One {@code Dh} vector per pass: four chains of two FMAs.
      */
-    private static void probabilities(float[] q, float[] dO, int qi, float[] kT, float[] vT, int lp, int len, int dh,
-                                      float scale, float lse, float di, float[] pRow, float[] dsRow, int r0) {
-        FloatVector zero = FloatVector.zero(S);
-        for (int jj = 0; jj < len; jj += 2 * VL) {
-            boolean two = jj + VL < len;
-            FloatVector s0 = zero, s1 = zero, g0 = zero, g1 = zero;
-            int kd = jj;
-            if (two) {
-                for (int d = 0; d < dh; d++, kd += lp) {
-                    FloatVector qd = bc(q[qi + d]), gd = bc(dO[qi + d]);
-                    s0 = FloatVector.fromArray(S, kT, kd).fma(qd, s0);
-                    s1 = FloatVector.fromArray(S, kT, kd + VL).fma(qd, s1);
-                    g0 = FloatVector.fromArray(S, vT, kd).fma(gd, g0);
-                    g1 = FloatVector.fromArray(S, vT, kd + VL).fma(gd, g1);
-                }
-            } else {
-                for (int d = 0; d < dh; d++, kd += lp) {
-                    s0 = FloatVector.fromArray(S, kT, kd).fma(bc(q[qi + d]), s0);
-                    g0 = FloatVector.fromArray(S, vT, kd).fma(bc(dO[qi + d]), g0);
-                }
+    private static void tangentValues(float[] v, float[] tv, int vb, int w, int[] rows, float[] p, float[] tw, int lp, int len, int dh,
+                                      float[] f, float[] to) {
+        int d = 0, dEnd = S.loopBound(dh);
+        for (; d < dEnd; d += VL) {
+            FloatVector t0 = zero(), t1 = zero(), t2 = zero(), t3 = zero();
+            for (int j = 0, vj = vb + d; j < len; j++, vj += w) {
+                FloatVector vv = FloatVector.fromArray(S, v, vj), tvv = FloatVector.fromArray(S, tv, vj);
+                t0 = tvv.fma(bc(p[j]), vv.fma(bc(tw[j]), t0));
+                t1 = tvv.fma(bc(p[lp + j]), vv.fma(bc(tw[lp + j]), t1));
+                t2 = tvv.fma(bc(p[2 * lp + j]), vv.fma(bc(tw[2 * lp + j]), t2));
+                t3 = tvv.fma(bc(p[3 * lp + j]), vv.fma(bc(tw[3 * lp + j]), t3));
             }
-            probabilities(s0, g0, scale, lse, di, jj, len, pRow, dsRow, r0);
-            if (two) probabilities(s1, g1, scale, lse, di, jj + VL, len, pRow, dsRow, r0);
+            store(t0, t1, t2, t3, f, rows, d, to);
         }
+        for (; d < dh; d++)
+            for (int r = 0; r < ROWS; r++) {
+                float t = 0f;
+                for (int j = 0, vj = vb + d; j < len; j++, vj += w) t += tw[r * lp + j] * v[vj] + p[r * lp + j] * tv[vj];
+                to[rows[r] + d] = f[r] * t;
+            }
     }
 
-    private static void probabilities(FloatVector sv, FloatVector dpv, float scale, float lse, float di, int jj, int len,
-                                      float[] pRow, float[] dsRow, int r0) {
-        FloatVector p = sv.mul(scale).sub(lse).lanewise(VectorOperators.EXP);
-        if (jj + VL > len) p = FloatVector.zero(S).blend(p, S.indexInRange(jj, len));
-        p.intoArray(pRow, r0 + jj);
-        dpv.sub(di).mul(p).intoArray(dsRow, r0 + jj);
+    /** {@code out[rows[r] + d ..] = f_r·a_r}. */
+    private static void store(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] f, int[] rows, int d, float[] out) {
+        a0.mul(f[0]).intoArray(out, rows[0] + d);
+        a1.mul(f[1]).intoArray(out, rows[1] + d);
+        a2.mul(f[2]).intoArray(out, rows[2] + d);
+        a3.mul(f[3]).intoArray(out, rows[3] + d);
     }
 
-    /** {@code dkT[d, j] += dS_j q_i[d]} (scale applied later) and {@code dvT[d, j] += P_j dO_i[d]}, over the padded row at {@code r0}. */
-    private static void accumulateTransposed(float[] q, float[] dO, int qi, float[] dsRow, float[] pRow, int r0, int lp, int dh,
+    /**
+     * {@code dkT[d, j] += Σ_r dS_rj q_r[d]} (scale applied later) and {@code dvT[d, j] += Σ_r P_rj dO_r[d]}
+     * over the padded rows: one load and store of {@code dkT, dvT} per four FMAs.
+     */
+    private static void accumulateTransposed(float[] q, float[] dO, int[] rows, float[] ds, float[] p, int lp, int dh,
                                              float[] dkT, float[] dvT) {
+        int r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3];
         for (int d = 0; d < dh; d++) {
-            FloatVector qd = bc(q[qi + d]), gd = bc(dO[qi + d]);
-            for (int jj = 0, off = d * lp; jj < lp; jj += VL, off += VL) {
-                FloatVector.fromArray(S, dsRow, r0 + jj).fma(qd, FloatVector.fromArray(S, dkT, off)).intoArray(dkT, off);
-                FloatVector.fromArray(S, pRow, r0 + jj).fma(gd, FloatVector.fromArray(S, dvT, off)).intoArray(dvT, off);
-            }
-        }
-    }
-
-    /** The same for four query rows at once (rows at {@code qi0 + r·w}): one load and store of {@code dkT, dvT} per four FMAs. */
-    private static void accumulateTransposed4(float[] q, float[] dO, int qi0, int w, float[] dsRows, float[] pRows, int lp, int dh,
-                                              float[] dkT, float[] dvT) {
-        int r1 = lp, r2 = 2 * lp, r3 = 3 * lp;
-        for (int d = 0; d < dh; d++) {
-            int qi = qi0 + d;
-            FloatVector q0 = bc(q[qi]), q1 = bc(q[qi + w]), q2 = bc(q[qi + 2 * w]), q3 = bc(q[qi + 3 * w]);
-            FloatVector g0 = bc(dO[qi]), g1 = bc(dO[qi + w]), g2 = bc(dO[qi + 2 * w]), g3 = bc(dO[qi + 3 * w]);
+            FloatVector q0 = bc(q[r0 + d]), q1 = bc(q[r1 + d]), q2 = bc(q[r2 + d]), q3 = bc(q[r3 + d]);
+            FloatVector g0 = bc(dO[r0 + d]), g1 = bc(dO[r1 + d]), g2 = bc(dO[r2 + d]), g3 = bc(dO[r3 + d]);
             for (int jj = 0, off = d * lp; jj < lp; jj += VL, off += VL) {
                 FloatVector a = FloatVector.fromArray(S, dkT, off);
-                a = FloatVector.fromArray(S, dsRows, jj).fma(q0, a);
-                a = FloatVector.fromArray(S, dsRows, r1 + jj).fma(q1, a);
-                a = FloatVector.fromArray(S, dsRows, r2 + jj).fma(q2, a);
-                a = FloatVector.fromArray(S, dsRows, r3 + jj).fma(q3, a);
+                a = FloatVector.fromArray(S, ds, jj).fma(q0, a);
+                a = FloatVector.fromArray(S, ds, lp + jj).fma(q1, a);
+                a = FloatVector.fromArray(S, ds, 2 * lp + jj).fma(q2, a);
+                a = FloatVector.fromArray(S, ds, 3 * lp + jj).fma(q3, a);
                 a.intoArray(dkT, off);
                 FloatVector b = FloatVector.fromArray(S, dvT, off);
-                b = FloatVector.fromArray(S, pRows, jj).fma(g0, b);
-                b = FloatVector.fromArray(S, pRows, r1 + jj).fma(g1, b);
-                b = FloatVector.fromArray(S, pRows, r2 + jj).fma(g2, b);
-                b = FloatVector.fromArray(S, pRows, r3 + jj).fma(g3, b);
+                b = FloatVector.fromArray(S, p, jj).fma(g0, b);
+                b = FloatVector.fromArray(S, p, lp + jj).fma(g1, b);
+                b = FloatVector.fromArray(S, p, 2 * lp + jj).fma(g2, b);
+                b = FloatVector.fromArray(S, p, 3 * lp + jj).fma(g3, b);
                 b.intoArray(dvT, off);
             }
         }
@@ -404,6 +314,8 @@ final class AttentionSimd {
 
     // ---- helpers -----------------------------------------------------------------------------
     private static FloatVector bc(float x) { return FloatVector.broadcast(S, x); }
+
+    private static FloatVector zero() { return FloatVector.zero(S); }
 
     private static int padded(int len) { return (len + VL - 1) / VL * VL; }
 

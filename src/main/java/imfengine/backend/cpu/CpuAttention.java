@@ -14,12 +14,13 @@ import imfengine.backend.AttentionSpec;
  *   backward  P_ij = exp(s_ij − lse_i) (recomputed),  D_i = dO_i·o_i,  dS_ij = P_ij (dO_i·v_j − D_i),
  *             dq_i = scale Σ_j dS_ij k_j,  dk_j = scale Σ_i dS_ij q_i,  dv_j = Σ_i P_ij dO_i
  * </pre>
- * Forward and dual are one online-softmax pass per query row (flash style): a running max {@code m},
- * running sum {@code l} and unnormalised accumulators for {@code o}, {@code Σ P·ds} and the tangent,
- * all rescaled by {@code exp(m_old − m_new)} when the max grows, so the tangent costs no second pass.
+ * The scalar forward and dual are one online-softmax pass per query row (flash style): a running max
+ * {@code m}, running sum {@code l} and unnormalised accumulators for {@code o}, {@code Σ P·ds} and the
+ * tangent, all rescaled by {@code exp(m_old − m_new)} when the max grows, so the tangent costs no
+ * second pass over the keys.
  * No {@code L×L} score or probability tensor is ever materialised: the scalar loops keep one score at
- * a time, {@link AttentionSimd} keeps one block of at most {@link AttentionSimd#KEY_BLOCK} scores per
- * thread (plus a per-head transposed copy of {@code k}, {@code tk}, {@code v}: {@code Dh×L} floats).
+ * a time, {@link AttentionSimd} keeps the score rows of {@link AttentionSimd#ROWS} queries per thread
+ * (plus a per-head transposed copy of {@code k}, {@code tk}, {@code v}: {@code Dh×L} floats).
  * <p>
  * Work is split over the {@code B·H} (batch, head) pairs; each pair writes a disjoint slice of the
  * outputs. All outputs ({@code o, to, lse, dq, dk, dv}) are overwritten; inputs are not modified.
