@@ -1,7 +1,8 @@
 package imfengine.backend.cpu;
 
 import java.util.ArrayDeque;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -10,14 +11,20 @@ import java.util.Map;
  */
 final class ArrayPool {
     /**
-     * At most this many floats wait in the pool; beyond it returned arrays are left to the garbage
-     * collector. Shapes that vary from step to step (a guidance batch of varying size) would otherwise
-     * fill the pool with arrays nobody asks for again.
+     * At most this many floats wait in the pool. When a returned array does not fit, arrays of the
+     * lengths asked for least recently are dropped to make room: shapes that vary from step to step
+     * (the guidance call on the examples outside their interval) would otherwise fill the pool with
+     * arrays nobody asks for again and push out the step's fixed shapes.
      */
-    private final long capFloats = Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4 / Float.BYTES);
+    private final long capFloats;
 
-    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    /** Free arrays by length, in order of the last take or give of each length (least recent first). */
+    private final LinkedHashMap<Integer, ArrayDeque<float[]>> free = new LinkedHashMap<>(64, 0.75f, true);
     private long pooledFloats, liveFloats, peakLiveFloats;
+
+    ArrayPool() { this(Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4 / Float.BYTES)); }
+
+    ArrayPool(long capFloats) { this.capFloats = capFloats; }
 
     synchronized float[] take(int length) {
         liveFloats += length;
@@ -31,6 +38,15 @@ final class ArrayPool {
 
     synchronized void give(float[] a) {
         liveFloats -= a.length;
+        if (a.length > capFloats) return;
+        Iterator<Map.Entry<Integer, ArrayDeque<float[]>>> lru = free.entrySet().iterator();
+        while (pooledFloats + a.length > capFloats && lru.hasNext()) {
+            Map.Entry<Integer, ArrayDeque<float[]>> e = lru.next();
+            if (e.getKey() == a.length) continue;
+            ArrayDeque<float[]> q = e.getValue();
+            while (!q.isEmpty() && pooledFloats + a.length > capFloats) pooledFloats -= q.pop().length;
+            if (q.isEmpty()) lru.remove();
+        }
         if (pooledFloats + a.length > capFloats) return;
         free.computeIfAbsent(a.length, k -> new ArrayDeque<>()).push(a);
         pooledFloats += a.length;
