@@ -1,6 +1,8 @@
 package imfengine.cli;
 
 import imfengine.backend.Backend;
+import imfengine.backend.cpu.CpuBackend;
+import imfengine.backend.cpu.FmaPeak;
 import imfengine.imf.ImfObjective;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.Sampler;
@@ -36,8 +38,8 @@ final class BenchCommand implements Command {
                 Times the full iMF training step (tape-free v-head guidance calls, one dual forward,
                 backward, AdamW) and 1-NFE sampling of a preset on random inputs: median and range of
                 --repeats runs after --warmup runs. GFLOP/s counts the GEMM and attention operations the
-                kernels issued; % of peak uses --peak-gflops (default: this machine's measured peak, see
-                docs/PERF.md).
+                kernels issued; % of peak divides it by --peak-gflops, by default (on the CPU) this
+                machine's fp32 peak measured first: ~1 s of register-only FMAs on every thread.
 
                   --preset NAME      xs (default), s, B/2, M/2, L/2, XL/2
                   --batch N          examples per step (default 128 for xs, 64 otherwise)
@@ -45,9 +47,9 @@ final class BenchCommand implements Command {
                   --warmup N         untimed runs first (default 3)
                   --what W           step, sample, both (default) or gemm (the preset's Linear GEMMs,
                                      as bench/pytorch/imf_step_bench.py --what gemm times them)
-                  --peak-gflops X    fp32 peak of this machine for the % column
+                  --peak-gflops X    fp32 peak for the %peak column instead of measuring it
                   --threads N        CPU worker threads (default: all cores)
-                """ + Devices.help(17);
+                """ + Devices.help(19);
     }
 
     @Override public int run(List<String> argv) {
@@ -79,6 +81,10 @@ final class BenchCommand implements Command {
         if (what.equals("gemm")) {
             gemms(be, mc, batch, repeats, warmup);
             return 0;
+        }
+        if (Double.isNaN(peak) && be instanceof CpuBackend) {
+            peak = measurePeak(threads);
+            System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads; --peak-gflops overrides)%n", peak, threads);
         }
         System.out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %10s %8s%n", "what", "median_ms", "min_ms", "max_ms", "samples/s", "GFLOP/s", "%peak");
         if (!what.equals("sample")) {
@@ -155,6 +161,15 @@ final class BenchCommand implements Command {
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         return new Timing(ms, (double) (be.matrixFlops() - f0) / repeats);
+    }
+
+    private static double measurePeak(int threads) {
+        try {
+            return FmaPeak.measureGflops(threads, 1200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
     }
 
     private static void report(String what, int batch, double peak, Backend be, Timing t) {

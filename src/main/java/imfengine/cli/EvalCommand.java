@@ -39,7 +39,7 @@ final class EvalCommand implements Command {
                   --epochs N         classifier training epochs (default 5)
                   --seed N           seed of classifier and noise (default 0)
                   --threads N        CPU worker threads (default: all cores)
-                """ + Devices.help(19) + DataOptions.HELP;
+                """ + Devices.help(19) + DataOptions.help(19);
     }
 
     @Override public int run(List<String> argv) throws Exception {

@@ -25,7 +25,7 @@ final class InfoCommand implements Command {
                 GPU is present, its name, driver and cuBLAS versions and memory.
 
                   --threads N   CPU worker threads (default: all cores)
-                """ + Devices.help(12);
+                """ + Devices.help(14);
     }
 
     @Override public int run(List<String> argv) {

@@ -47,7 +47,7 @@ final class TrainCommand implements Command {
                   --omega X            ω of the final sample grid (default 2.0)
                   --interval A,B       guidance interval of the final sample grid (default 0,1)
                   --threads N          CPU worker threads (default: all cores)
-                """ + Devices.help(21) + DataOptions.HELP;
+                """ + Devices.help(21) + DataOptions.help(21);
     }
 
     @Override public int run(List<String> argv) throws Exception {
