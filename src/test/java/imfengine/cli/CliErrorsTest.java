@@ -87,6 +87,25 @@ class CliErrorsTest {
         assertArrayEquals(before, Files.readAllBytes(checkpoint), "checkpoint not overwritten");
     }
 
+    /** A heap too small for the model: one error line that says what to change, exit 1 (a separate JVM with a 96 MiB heap). */
+    @Test void outOfMemorySaysHowToGiveTheJvmMore() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        Process p = new ProcessBuilder(java, "-Xmx96m", "--add-modules=jdk.incubator.vector", "-cp", classes,
+                "imfengine.cli.Main", "train", "--preset", "s", "--batch", "64", "--steps", "1",
+                "--data", mnist.toString(), "--out", dir.resolve("oom").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes()).lines()
+                .filter(l -> !l.startsWith("WARNING: Using incubator modules")).reduce("", (x, y) -> x + y + "\n");
+        assertEquals(1, p.waitFor(), err);
+        String[] lines = err.strip().split("\n"); // the run's header line, then the error
+        String last = lines[lines.length - 1];
+        assertTrue(last.startsWith("error: train: out of memory (Java heap ") && last.contains("-Xmx"), err);
+        assertEquals(1, Arrays.stream(lines).filter(l -> l.startsWith("error:")).count(), err);
+        assertFalse(err.contains("\tat "), "no stack trace:\n" + err);
+        assertFalse(Files.exists(dir.resolve("oom/checkpoint.safetensors")));
+    }
+
     @Test void helpOnEveryCommand() {
         for (String c : new String[]{"train", "sample", "eval", "bench", "info"}) {
             CliRun o = CliRun.of(c, "--help");
