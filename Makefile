@@ -24,7 +24,7 @@ help:
 	@echo "make build   fat jar target/imf-engine.jar"
 	@echo "make test    unit and gradient-check tests (GPU tests skip without a GPU)"
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
-	@echo "make bench   JMH microbenchmarks (short settings)"
+	@echo "make bench   JMH microbenchmarks (short settings; JSON in target/jmh-*.json)"
 	@echo "make bench-compare  Java vs PyTorch training step and sampling, alternating (needs python3-torch)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
@@ -48,7 +48,10 @@ run-command:
 bench:
 	$(MVN) -Pjmh package -DskipTests
 	$(JAVA) $(JVM_FLAGS) --sun-misc-unsafe-memory-access=allow -jar target/benchmarks.jar \
-	  -f 1 -wi 2 -i 3 -w 1s -r 1s -rf json -rff target/jmh-results.json $(BENCH)
+	  -f 1 -wi 2 -i 3 -w 1s -r 1s -rf json -rff target/jmh-results.json -e 'ModelBench.trainStep' $(BENCH)
+	@# a step takes ~1 s, so 1 s iterations would time one or two steps each: longer ones for the step
+	$(JAVA) $(JVM_FLAGS) --sun-misc-unsafe-memory-access=allow -jar target/benchmarks.jar \
+	  -f 1 -wi 3 -i 5 -w 3s -r 4s -rf json -rff target/jmh-trainstep.json 'ModelBench.trainStep'
 
 # PTX for compute_80 (one file per native-kernels/<family>.cu; JIT-compiles forward on sm_90). Each PTX is
 # also assembled once with ptxas for sm_80 so that a kernel that does not assemble fails here, not on the GPU.
