@@ -9,77 +9,75 @@ import jdk.incubator.vector.VectorSpecies;
 /** Vector API versions of {@link CpuElementwise}'s loops; the tails fall back to the scalar code. */
 final class ElementwiseSimd {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f), TWO = FloatVector.broadcast(S, 2f),
+            MINUS_HALF = FloatVector.broadcast(S, -0.5f);
 
     private ElementwiseSimd() {}
 
     static void unary(UnaryOp op, float[] x, float[] out, int from, int to) {
-        int i = from, end = from + S.loopBound(to - from);
-        for (; i < end; i += S.length()) unary(op, FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        int i = from, end = from + S.loopBound(to - from), n = S.length();
+        // one loop per op: a switch inside the loop merges vectors and can leave them boxed (see AttentionSimd.store4)
+        switch (op) {
+            case EXP -> { for (; i < end; i += n) FloatVector.fromArray(S, x, i).lanewise(VectorOperators.EXP).intoArray(out, i); }
+            case SILU -> { for (; i < end; i += n) silu(FloatVector.fromArray(S, x, i)).intoArray(out, i); }
+            case SIGMOID -> { for (; i < end; i += n) sigmoid(FloatVector.fromArray(S, x, i)).intoArray(out, i); }
+            case SQUARE -> { for (; i < end; i += n) { FloatVector v = FloatVector.fromArray(S, x, i); v.mul(v).intoArray(out, i); } }
+            case RSQRT -> { for (; i < end; i += n) ONE.div(FloatVector.fromArray(S, x, i).lanewise(VectorOperators.SQRT)).intoArray(out, i); }
+            case NEG -> { for (; i < end; i += n) FloatVector.fromArray(S, x, i).neg().intoArray(out, i); }
+        }
         CpuElementwise.unaryScalar(op, x, out, i, to);
     }
 
-    static FloatVector unary(UnaryOp op, FloatVector v) {
-        return switch (op) {
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case SILU -> v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
-            case SIGMOID -> ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
-            case SQUARE -> v.mul(v);
-            case RSQRT -> ONE.div(v.lanewise(VectorOperators.SQRT));
-            case NEG -> v.neg();
-        };
-    }
+    private static FloatVector sigmoid(FloatVector v) { return ONE.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)); }
+
+    private static FloatVector silu(FloatVector v) { return v.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)); }
 
     static void unaryDerivative(UnaryOp op, float[] x, float[] y, float[] g, float[] out, int from, int to) {
-        int i = from, end = from + S.loopBound(to - from);
-        for (; i < end; i += S.length()) {
-            FloatVector gv = FloatVector.fromArray(S, g, i);
-            FloatVector r = switch (op) {
-                case EXP -> gv.mul(FloatVector.fromArray(S, y, i));
-                case SILU -> {
-                    FloatVector xv = FloatVector.fromArray(S, x, i);
-                    FloatVector s = ONE.div(xv.neg().lanewise(VectorOperators.EXP).add(1f));
-                    yield gv.mul(s).mul(xv.mul(s.neg().add(1f)).add(1f));
-                }
-                case SIGMOID -> {
-                    FloatVector yv = FloatVector.fromArray(S, y, i);
-                    yield gv.mul(yv).mul(yv.neg().add(1f));
-                }
-                case SQUARE -> gv.mul(FloatVector.fromArray(S, x, i)).mul(2f);
-                case RSQRT -> {
-                    FloatVector yv = FloatVector.fromArray(S, y, i);
-                    yield gv.mul(-0.5f).mul(yv).mul(yv).mul(yv);
-                }
-                case NEG -> gv.neg();
-            };
-            r.intoArray(out, i);
+        int i = from, end = from + S.loopBound(to - from), n = S.length();
+        switch (op) {
+            case EXP -> { for (; i < end; i += n) FloatVector.fromArray(S, g, i).mul(FloatVector.fromArray(S, y, i)).intoArray(out, i); }
+            case SILU -> { for (; i < end; i += n) siluDerivative(FloatVector.fromArray(S, x, i), FloatVector.fromArray(S, g, i)).intoArray(out, i); }
+            case SIGMOID -> { for (; i < end; i += n) sigmoidDerivative(FloatVector.fromArray(S, y, i), FloatVector.fromArray(S, g, i)).intoArray(out, i); }
+            case SQUARE -> { for (; i < end; i += n) FloatVector.fromArray(S, g, i).mul(FloatVector.fromArray(S, x, i)).mul(TWO).intoArray(out, i); }
+            case RSQRT -> { for (; i < end; i += n) rsqrtDerivative(FloatVector.fromArray(S, y, i), FloatVector.fromArray(S, g, i)).intoArray(out, i); }
+            case NEG -> { for (; i < end; i += n) FloatVector.fromArray(S, g, i).neg().intoArray(out, i); }
         }
         CpuElementwise.unaryDerivativeScalar(op, x, y, g, out, i, to);
     }
 
+    /** {@code g·s·(1 + x·(1 − s))}, {@code s = σ(x)}. */
+    private static FloatVector siluDerivative(FloatVector x, FloatVector g) {
+        FloatVector s = sigmoid(x);
+        return g.mul(s).mul(x.mul(ONE.sub(s)).add(ONE));
+    }
+
+    /** {@code g·y·(1 − y)}, {@code y = σ(x)}. */
+    private static FloatVector sigmoidDerivative(FloatVector y, FloatVector g) { return g.mul(y).mul(ONE.sub(y)); }
+
+    /** {@code −g·y³/2}, {@code y = 1/√x}. */
+    private static FloatVector rsqrtDerivative(FloatVector y, FloatVector g) { return g.mul(MINUS_HALF).mul(y).mul(y).mul(y); }
+
     static void binaryVV(BinaryOp op, float[] a, float[] b, int bOff, float[] out, int off, int len) {
-        int t = 0, end = S.loopBound(len);
-        for (; t < end; t += S.length()) {
-            FloatVector av = FloatVector.fromArray(S, a, off + t), bv = FloatVector.fromArray(S, b, bOff + t);
-            apply(op, av, bv).intoArray(out, off + t);
+        int t = 0, end = S.loopBound(len), n = S.length();
+        switch (op) {
+            case ADD -> { for (; t < end; t += n) FloatVector.fromArray(S, a, off + t).add(FloatVector.fromArray(S, b, bOff + t)).intoArray(out, off + t); }
+            case SUB -> { for (; t < end; t += n) FloatVector.fromArray(S, a, off + t).sub(FloatVector.fromArray(S, b, bOff + t)).intoArray(out, off + t); }
+            case MUL -> { for (; t < end; t += n) FloatVector.fromArray(S, a, off + t).mul(FloatVector.fromArray(S, b, bOff + t)).intoArray(out, off + t); }
+            case DIV -> { for (; t < end; t += n) FloatVector.fromArray(S, a, off + t).div(FloatVector.fromArray(S, b, bOff + t)).intoArray(out, off + t); }
         }
         CpuElementwise.binaryVV(op, a, b, bOff + t, out, off + t, len - t);
     }
 
     static void binaryVS(BinaryOp op, float[] a, float bs, float[] out, int off, int len) {
         FloatVector bv = FloatVector.broadcast(S, bs);
-        int t = 0, end = S.loopBound(len);
-        for (; t < end; t += S.length()) apply(op, FloatVector.fromArray(S, a, off + t), bv).intoArray(out, off + t);
+        int t = 0, end = S.loopBound(len), n = S.length();
+        switch (op) {
+            case ADD -> { for (; t < end; t += n) FloatVector.fromArray(S, a, off + t).add(bv).intoArray(out, off + t); }
+            case SUB -> { for (; t < end; t += n) FloatVector.fromArray(S, a, off + t).sub(bv).intoArray(out, off + t); }
+            case MUL -> { for (; t < end; t += n) FloatVector.fromArray(S, a, off + t).mul(bv).intoArray(out, off + t); }
+            case DIV -> { for (; t < end; t += n) FloatVector.fromArray(S, a, off + t).div(bv).intoArray(out, off + t); }
+        }
         CpuElementwise.binaryVS(op, a, bs, out, off + t, len - t);
-    }
-
-    private static FloatVector apply(BinaryOp op, FloatVector a, FloatVector b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-        };
     }
 
     static void axpby(float alpha, float[] x, float beta, float[] y, float[] out, int from, int to) {
