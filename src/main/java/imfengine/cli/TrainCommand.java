@@ -99,8 +99,7 @@ final class TrainCommand implements Command {
         Path grid = out.resolve("samples.png");
         SampleCommand.writeClassGrid(trainer.model(), trainer.ema().weights(), new Sampler.Guidance(omega, interval[0], interval[1]),
                 1, 10, cfg.seed(), grid);
-        System.out.printf(Locale.ROOT, "trained to step %d: loss_u %.4f loss_v %.4f; wrote %s, %s, %s%n",
-                trainer.step(), last == null ? Double.NaN : last.mseCompound(), last == null ? Double.NaN : last.mseV(),
+        System.out.printf(Locale.ROOT, "trained to step %d%s; wrote %s, %s, %s%n", trainer.step(), last == null ? "" : ": " + last.losses(),
                 out.resolve("checkpoint.safetensors"), out.resolve("metrics.jsonl"), grid);
         return 0;
     }

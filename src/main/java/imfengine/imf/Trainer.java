@@ -30,7 +30,13 @@ import java.util.Map;
  */
 public final class Trainer {
     /** One step's numbers. */
-    public record StepMetrics(long step, double loss, double mseCompound, double mseV, double lr, double seconds) {}
+    public record StepMetrics(long step, double loss, double mseCompound, double mseV, double lr, double seconds) {
+        /** {@code loss_u X  loss_v Y}, without {@code loss_v} for objectives that have no v-loss. */
+        public String losses() {
+            return Double.isNaN(mseV) ? String.format(Locale.ROOT, "loss_u %.4f", mseCompound)
+                    : String.format(Locale.ROOT, "loss_u %.4f  loss_v %.4f", mseCompound, mseV);
+        }
+    }
 
     private final TrainConfig cfg;
     private final Dataset data;
@@ -164,8 +170,7 @@ public final class Trainer {
             remaining = Double.isNaN(remaining) ? left : Math.min(remaining, left);
         }
         String of = target > 0 ? "/" + target : "";
-        progress.printf(Locale.ROOT, "\rstep %d%s  loss_u %.4f  loss_v %.4f  %.2f it/s  ETA %s   ",
-                m.step(), of, m.mseCompound(), m.mseV(), rate, duration(remaining));
+        progress.printf(Locale.ROOT, "\rstep %d%s  %s  %.2f it/s  ETA %s   ", m.step(), of, m.losses(), rate, duration(remaining));
         progress.flush();
     }
 
