@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -95,9 +96,13 @@ class CliErrorsTest {
                 "imfengine.cli.Main", "train", "--preset", "s", "--batch", "64", "--steps", "1",
                 "--data", mnist.toString(), "--out", dir.resolve("oom").toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        // a worker thread that ran out of memory once left the caller waiting forever: bound the wait
+        boolean exited = p.waitFor(120, TimeUnit.SECONDS);
+        if (!exited) p.destroyForcibly();
+        assertTrue(exited, "the out-of-memory run hung");
         String err = new String(p.getErrorStream().readAllBytes()).lines()
                 .filter(l -> !l.startsWith("WARNING: Using incubator modules")).reduce("", (x, y) -> x + y + "\n");
-        assertEquals(1, p.waitFor(), err);
+        assertEquals(1, p.exitValue(), err);
         String[] lines = err.strip().split("\n"); // the run's header line, then the error
         String last = lines[lines.length - 1];
         assertTrue(last.startsWith("error: train: out of memory (Java heap ") && last.contains("-Xmx"), err);

@@ -2,7 +2,7 @@ package imfengine.backend.cpu;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A fixed pool over the machine's cores. {@link #parallelFor} splits {@code [0, n)} into at most
@@ -38,26 +38,46 @@ public final class WorkerPool {
             body.run(0, n);
             return;
         }
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[chunks - 1];
+        // Completion is counted by the chunks themselves, and a failing chunk only stores its throwable:
+        // a worker that runs out of memory must still count down, or the caller would wait forever
+        // (a ForkJoinTask that cannot allocate its exception record never completes).
+        Throwable[] failures = new Throwable[chunks];
+        CountDownLatch done = new CountDownLatch(chunks - 1);
         for (int c = 1; c < chunks; c++) {
-            int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
-            tasks[c - 1] = pool.submit(new RecursiveAction() {
-                @Override protected void compute() { body.run(from, to); }
+            int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks), slot = c;
+            pool.execute(() -> {
+                try {
+                    body.run(from, to);
+                } catch (Throwable e) {
+                    failures[slot] = e;
+                } finally {
+                    done.countDown();
+                }
             });
         }
-        RuntimeException failure = null;
         try {
             body.run(0, (int) ((long) n / chunks));
-        } catch (RuntimeException e) {
-            failure = e;
+        } catch (Throwable e) {
+            failures[0] = e;
         }
-        for (ForkJoinTask<?> t : tasks) {
+        awaitUninterruptibly(done);
+        for (Throwable f : failures) {
+            if (f instanceof RuntimeException r) throw r;
+            if (f instanceof Error e) throw e;
+            if (f != null) throw new IllegalStateException(f);
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch done) {
+        boolean interrupted = false;
+        while (true) {
             try {
-                t.join();
-            } catch (RuntimeException e) {
-                if (failure == null) failure = e;
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
-        if (failure != null) throw failure;
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }
