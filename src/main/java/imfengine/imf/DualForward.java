@@ -5,6 +5,7 @@ import imfengine.backend.Backend;
 import imfengine.nn.ImfDiT;
 import imfengine.ops.Shapes;
 import imfengine.tensor.Shape;
+import imfengine.tensor.Tensor;
 
 import java.util.Arrays;
 
@@ -25,9 +26,9 @@ public final class DualForward {
     public static ImfDiT.Output run(ImfDiT net, float[] z, float[] tangent, float[] h, ImfDiT.Conditions c, ImfDiT.Heads heads) {
         int b = h.length, split = leadingZeroGaps(h);
         // all-zero gaps (data proportion 1) keep the plain dual forward: callers read u's tangent
-        if (split == 0 || split == b) return dual(net, z, tangent, h, c, heads, 0, b);
-        ImfDiT.Output primal = primal(net, z, h, c, heads, split);
-        ImfDiT.Output dual = dual(net, z, tangent, h, c, heads, split, b);
+        if (split == 0 || split == b) return forward(net, z, tangent, h, c, heads, 0, b);
+        ImfDiT.Output primal = forward(net, z, null, h, c, heads, 0, split);
+        ImfDiT.Output dual = forward(net, z, tangent, h, c, heads, split, b);
         Var u = primal.u() == null ? null : Shapes.concat(0, primal.u(), dual.u());
         Var v = primal.v() == null ? null : Shapes.concat(0, primal.v(), dual.v());
         return new ImfDiT.Output(u, v);
@@ -40,22 +41,15 @@ public final class DualForward {
         return n;
     }
 
-    private static ImfDiT.Output primal(ImfDiT net, float[] z, float[] h, ImfDiT.Conditions c, ImfDiT.Heads heads, int to) {
-        Backend be = net.backend();
-        int p = z.length / h.length;
-        Var zVar = Var.constant(be.fromArray(Arrays.copyOf(z, to * p), ImfObjective.imageShape(net, to)));
-        Var hVar = Var.constant(be.fromArray(Arrays.copyOf(h, to), Shape.of(to)));
-        return net.forward(zVar, hVar, c.slice(0, to), heads);
-    }
-
-    private static ImfDiT.Output dual(ImfDiT net, float[] z, float[] tangent, float[] h, ImfDiT.Conditions c, ImfDiT.Heads heads,
-                                      int from, int to) {
+    /** Examples {@code [from, to)}; with tangents {@code (tangent, 1)} on {@code (z, h)} unless {@code tangent} is null. */
+    private static ImfDiT.Output forward(ImfDiT net, float[] z, float[] tangent, float[] h, ImfDiT.Conditions c, ImfDiT.Heads heads,
+                                         int from, int to) {
         Backend be = net.backend();
         int n = to - from, p = z.length / h.length;
-        Shape img = ImfObjective.imageShape(net, n);
-        Var zVar = Var.dual(be.fromArray(Arrays.copyOfRange(z, from * p, to * p), img),
-                be.fromArray(Arrays.copyOfRange(tangent, from * p, to * p), img));
-        Var hVar = Var.dual(be.fromArray(Arrays.copyOfRange(h, from, to), Shape.of(n)), be.fromArray(ImfObjective.filled(n, 1f), Shape.of(n)));
+        Shape img = ImfObjective.imageShape(net, n), gaps = Shape.of(n);
+        Tensor zs = be.fromArray(Arrays.copyOfRange(z, from * p, to * p), img), hs = be.fromArray(Arrays.copyOfRange(h, from, to), gaps);
+        Var zVar = tangent == null ? Var.constant(zs) : Var.dual(zs, be.fromArray(Arrays.copyOfRange(tangent, from * p, to * p), img));
+        Var hVar = tangent == null ? Var.constant(hs) : Var.dual(hs, be.fromArray(ImfObjective.filled(n, 1f), gaps));
         return net.forward(zVar, hVar, from == 0 && to == h.length ? c : c.slice(from, to), heads);
     }
 }

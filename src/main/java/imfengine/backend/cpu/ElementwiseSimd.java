@@ -28,7 +28,8 @@ final class ElementwiseSimd {
         CpuElementwise.unaryScalar(op, x, out, i, to);
     }
 
-    private static FloatVector sigmoid(FloatVector v) { return ONE.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)); }
+    /** {@code 1 / (1 + e^−v)}; SwigluSimd's gate uses it too. */
+    static FloatVector sigmoid(FloatVector v) { return ONE.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)); }
 
     private static FloatVector silu(FloatVector v) { return v.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)); }
 

@@ -1,7 +1,6 @@
 package imfengine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API loops for {@link CpuSwiglu}; tails fall back to the scalar code. */
@@ -11,13 +10,11 @@ final class SwigluSimd {
 
     private SwigluSimd() {}
 
-    private static FloatVector sigmoid(FloatVector a) { return ONE.div(a.neg().lanewise(VectorOperators.EXP).add(1f)); }
-
     static void forward(float[] a, float[] b, float[] y, int from, int to) {
         int i = from, end = from + S.loopBound(to - from);
         for (; i < end; i += S.length()) {
             FloatVector av = FloatVector.fromArray(S, a, i);
-            av.mul(sigmoid(av)).mul(FloatVector.fromArray(S, b, i)).intoArray(y, i);
+            av.mul(ElementwiseSimd.sigmoid(av)).mul(FloatVector.fromArray(S, b, i)).intoArray(y, i);
         }
         CpuSwiglu.forwardScalar(a, b, y, i, to);
     }
@@ -26,7 +23,7 @@ final class SwigluSimd {
         int i = from, end = from + S.loopBound(to - from);
         for (; i < end; i += S.length()) {
             FloatVector av = FloatVector.fromArray(S, a, i), bv = FloatVector.fromArray(S, b, i);
-            FloatVector s = sigmoid(av), silu = av.mul(s);
+            FloatVector s = ElementwiseSimd.sigmoid(av), silu = av.mul(s);
             FloatVector dsilu = s.mul(av.mul(ONE.sub(s)).add(1f));
             silu.mul(bv).intoArray(y, i);
             dsilu.mul(FloatVector.fromArray(S, ta, i)).mul(bv)
@@ -39,7 +36,7 @@ final class SwigluSimd {
         int i = from, end = from + S.loopBound(to - from);
         for (; i < end; i += S.length()) {
             FloatVector av = FloatVector.fromArray(S, a, i), g = FloatVector.fromArray(S, dy, i);
-            FloatVector s = sigmoid(av);
+            FloatVector s = ElementwiseSimd.sigmoid(av);
             g.mul(FloatVector.fromArray(S, b, i)).mul(s.mul(av.mul(ONE.sub(s)).add(1f))).intoArray(da, i);
             g.mul(av).mul(s).intoArray(db, i);
         }
