@@ -1,6 +1,5 @@
 package imfengine.imf;
 
-import imfengine.backend.Backend;
 import imfengine.io.FileFormatException;
 import imfengine.io.HostArray;
 import imfengine.io.Safetensors;
@@ -30,8 +29,11 @@ public final class Checkpoint {
     /** Writes {@code groups} (prefix → name → tensor) and {@code metadata} to {@code file}. */
     public static void save(Path file, Map<String, Map<String, Tensor>> groups, Map<String, String> metadata) {
         Map<String, HostArray> all = new LinkedHashMap<>();
-        groups.forEach((prefix, tensors) -> tensors.forEach((name, t) ->
-                all.put(prefix + name, new HostArray(t.shape().dims(), t.backend().toArray(t)))));
+        groups.forEach((prefix, tensors) -> tensors.forEach((name, t) -> {
+            float[] host = new float[t.shape().intSize()];
+            t.backend().download(t, host);
+            all.put(prefix + name, new HostArray(t.shape().dims(), host));
+        }));
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("format", FORMAT);
         Safetensors.write(file, all, meta);
@@ -50,7 +52,7 @@ public final class Checkpoint {
         return ModelConfig.fromMetadata(f.metadata());
     }
 
-    /** Copies {@code prefix + name} for every parameter into {@code into} (same shapes), or throws naming the tensor. */
+    /** Uploads {@code prefix + name} for every parameter into {@code into} (same shapes), or throws naming the tensor. */
     public static void load(SafetensorsFile f, String prefix, List<Parameter> params, Map<String, Tensor> into) {
         for (Parameter p : params) {
             String key = prefix + p.name();
@@ -60,9 +62,7 @@ public final class Checkpoint {
             Tensor dst = into.get(p.name());
             if (!s.equals(dst.shape()))
                 throw new FileFormatException(f.path(), "tensor " + key + " has shape " + s + ", the model expects " + dst.shape());
-            Backend be = dst.backend();
-            Tensor src = be.fromArray(a.data(), s);
-            be.copy(src, dst);
+            dst.backend().upload(a.data(), dst);
         }
     }
 

@@ -1,5 +1,6 @@
 package imfengine.imf;
 
+import imfengine.tensor.Host;
 import imfengine.backend.Backend;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
@@ -23,16 +24,16 @@ final class TinyModels {
         ImfDiT net = new ImfDiT(TINY, be, seed, true);
         SplittableRandom r = new SplittableRandom(seed);
         for (Parameter p : net.parameters()) {
-            float[] v = be.toArray(p.value());
+            float[] v = Host.floats(p.value());
             for (int i = 0; i < v.length; i++) v[i] += (float) (scale * OpCheck.gaussian(r));
-            be.copy(be.fromArray(v, p.value().shape()), p.value());
+            be.upload(v, p.value());
         }
         return net;
     }
 
     static Map<String, double[]> weights(ImfDiT net) {
         Map<String, double[]> m = new HashMap<>();
-        for (Parameter p : net.parameters()) m.put(p.name(), Ref.toDouble(net.backend().toArray(p.value())));
+        for (Parameter p : net.parameters()) m.put(p.name(), Ref.toDouble(Host.floats(p.value())));
         return m;
     }
 

@@ -5,26 +5,38 @@ import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
+import imfengine.backend.Distribution;
 import imfengine.backend.GemmSpec;
-import static imfengine.backend.SizeCheck.requireSameSize;
+import imfengine.backend.RandomKey;
+import imfengine.backend.TransferCounts;
 import imfengine.backend.UnaryOp;
-import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Bf16;
+import imfengine.tensor.DType;
+import imfengine.tensor.Permutation;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import static imfengine.backend.SizeCheck.requireDType;
+import static imfengine.backend.SizeCheck.requireHostLength;
+import static imfengine.backend.SizeCheck.requireSameDType;
+import static imfengine.backend.SizeCheck.requireSameSize;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD16Async;
 import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
 
 /**
- * The CUDA kernel set: unwraps tensors to device addresses, checks shapes the way the CPU backend
- * does, and launches one PTX kernel (or cuBLAS) per call on the context's stream. Calls return
- * before the device finishes; {@link #toArray} and {@link #synchronize} wait. The math of every
- * kernel is in the header of its {@code native-kernels/<family>.cu}; the CPU backend is the reference.
+ * The CUDA kernel set: unwraps tensors to device addresses (storage address plus the view's offset),
+ * checks shapes the way the CPU backend does, and launches one PTX kernel (or cuBLAS) per call on the
+ * context's stream. Calls return before the device finishes; downloads and {@link #synchronize} wait.
+ * The math of every kernel is in the header of its {@code native-kernels/<family>.cu}; the CPU backend
+ * is the reference.
  */
 public final class CudaBackend implements Backend {
     private final CudaContext context;
@@ -33,6 +45,8 @@ public final class CudaBackend implements Backend {
     private final Cublas cublas;
     private final boolean tf32;
     private final LongAdder flops = new LongAdder();
+    private final AtomicLong uploads = new AtomicLong(), downloads = new AtomicLong(), bytesUp = new AtomicLong(),
+            bytesDown = new AtomicLong();
 
     public CudaBackend(CudaContext context, Cublas cublas, boolean tf32) {
         this.context = context;
@@ -63,54 +77,123 @@ public final class CudaBackend implements Backend {
 
     @Override public long peakTensorBytes() { return allocator.peakBytes(); }
 
+    @Override public TransferCounts transfers() {
+        return new TransferCounts(uploads.get(), downloads.get(), bytesUp.get(), bytesDown.get());
+    }
+
     @Override public String name() { return "cuda(" + context.deviceName() + (tf32 ? ", tf32" : "") + ")"; }
 
-    // ---- memory ------------------------------------------------------------------------------
+    // ---- unwrapping ----------------------------------------------------------------------------
     private static CudaStorage storage(Tensor t) {
         if (!(t.storage() instanceof CudaStorage s))
             throw new IllegalArgumentException("tensor " + t.shape() + " is not on the CUDA backend");
         return s;
     }
 
-    private static long ptr(Tensor t) { return storage(t).address(); }
+    /** The device address of a tensor's first element. */
+    private static long ptr(Tensor t) { return storage(t).address() + t.offset() * t.dtype().bytes(); }
 
-    @Override public Tensor empty(Shape shape) {
-        CudaStorage s = new CudaStorage(allocator, shape.size());
-        MemoryScope.track(s);
-        return new Tensor(shape, s, this);
+    /** The JCuda pointer of a tensor's first element: its block's pointer moved by the view's offset. */
+    private static CUdeviceptr devicePointer(Tensor t) { return storage(t).pointer().withByteOffset(t.offset() * t.dtype().bytes()); }
+
+    private static long bytes(Tensor t) { return t.size() * t.dtype().bytes(); }
+
+    // ---- memory ------------------------------------------------------------------------------
+    @Override public Tensor allocate(Shape shape, DType dtype) {
+        return new Tensor(shape, dtype, new CudaStorage(allocator, shape.size() * dtype.bytes()), 0, this);
     }
 
-    @Override public Tensor zeros(Shape shape) {
-        Tensor t = empty(shape);
-        fill(t, 0f);
-        return t;
-    }
-
-    @Override public Tensor fromArray(float[] values, Shape shape) {
-        if (values.length != shape.size())
-            throw new IllegalArgumentException("fromArray: " + values.length + " values for shape " + shape);
-        Tensor t = empty(shape);
+    @Override public void fill(Tensor t, double value) {
+        if (t.size() == 0) return;
         context.bind();
-        if (values.length > 0) cuMemcpyHtoD(storage(t).pointer(), Pointer.to(values), (long) values.length * Float.BYTES);
-        return t;
-    }
-
-    @Override public float[] toArray(Tensor t) {
-        float[] out = new float[t.shape().intSize()];
-        context.synchronize();
-        if (out.length > 0) cuMemcpyDtoH(Pointer.to(out), storage(t).pointer(), (long) out.length * Float.BYTES);
-        return out;
-    }
-
-    @Override public void fill(Tensor t, float value) {
-        context.bind();
-        if (t.size() > 0) cuMemsetD32Async(storage(t).pointer(), Float.floatToRawIntBits(value), t.size(), context.stream());
+        switch (t.dtype()) {
+            case F32 -> cuMemsetD32Async(devicePointer(t), Float.floatToRawIntBits((float) value), t.size(), context.stream());
+            case I32 -> cuMemsetD32Async(devicePointer(t), (int) value, t.size(), context.stream());
+            case BF16 -> cuMemsetD16Async(devicePointer(t), Bf16.fromFloat((float) value), t.size(), context.stream());
+        }
     }
 
     @Override public void copy(Tensor src, Tensor dst) {
         requireSameSize("copy", src, dst);
+        requireSameDType("copy", src, dst);
         context.bind();
-        if (src.size() > 0) cuMemcpyDtoDAsync(storage(dst).pointer(), storage(src).pointer(), src.size() * Float.BYTES, context.stream());
+        if (src.size() > 0) cuMemcpyDtoDAsync(devicePointer(dst), devicePointer(src), bytes(src), context.stream());
+    }
+
+    @Override public void cast(Tensor src, Tensor dst) {
+        requireSameSize("cast", src, dst);
+        Kernel k = switch (src.dtype()) {
+            case F32 -> dst.dtype() == DType.BF16 ? Kernel.CAST_F32_BF16 : null;
+            case BF16 -> dst.dtype() == DType.F32 ? Kernel.CAST_BF16_F32 : null;
+            case I32 -> dst.dtype() == DType.F32 ? Kernel.CAST_I32_F32 : null;
+        };
+        if (src.dtype() == dst.dtype()) { copy(src, dst); return; }
+        if (k == null) throw new IllegalArgumentException("cast: " + src.dtype() + " → " + dst.dtype() + " is not supported");
+        launcher.grid1d(k, src.size(), Launcher.args().ptr(ptr(src)).ptr(ptr(dst)).l(src.size()));
+    }
+
+    // ---- the host boundary -------------------------------------------------------------------
+    @Override public void upload(float[] src, Tensor dst) {
+        requireHostLength("upload", src.length, dst);
+        context.bind();
+        if (src.length == 0) return;
+        if (dst.dtype() == DType.BF16) {
+            short[] h = new short[src.length];
+            for (int i = 0; i < h.length; i++) h[i] = Bf16.fromFloat(src[i]);
+            cuMemcpyHtoD(devicePointer(dst), Pointer.to(h), bytes(dst));
+        } else {
+            requireDType("upload", dst, DType.F32);
+            cuMemcpyHtoD(devicePointer(dst), Pointer.to(src), bytes(dst));
+        }
+        count(uploads, bytesUp, dst);
+    }
+
+    @Override public void upload(int[] src, Tensor dst) {
+        requireHostLength("upload", src.length, dst);
+        requireDType("upload", dst, DType.I32);
+        context.bind();
+        if (src.length > 0) cuMemcpyHtoD(devicePointer(dst), Pointer.to(src), bytes(dst));
+        count(uploads, bytesUp, dst);
+    }
+
+    @Override public void download(Tensor src, float[] dst) {
+        requireHostLength("download", dst.length, src);
+        context.synchronize();
+        if (dst.length > 0) {
+            if (src.dtype() == DType.BF16) {
+                short[] h = new short[dst.length];
+                cuMemcpyDtoH(Pointer.to(h), devicePointer(src), bytes(src));
+                for (int i = 0; i < h.length; i++) dst[i] = Bf16.toFloat(h[i]);
+            } else {
+                requireDType("download", src, DType.F32);
+                cuMemcpyDtoH(Pointer.to(dst), devicePointer(src), bytes(src));
+            }
+        }
+        count(downloads, bytesDown, src);
+    }
+
+    @Override public void download(Tensor src, int[] dst) {
+        requireHostLength("download", dst.length, src);
+        requireDType("download", src, DType.I32);
+        context.synchronize();
+        if (dst.length > 0) cuMemcpyDtoH(Pointer.to(dst), devicePointer(src), bytes(src));
+        count(downloads, bytesDown, src);
+    }
+
+    private static void count(AtomicLong calls, AtomicLong bytes, Tensor t) {
+        calls.incrementAndGet();
+        bytes.addAndGet(t.size() * t.dtype().bytes());
+    }
+
+    // ---- random numbers ----------------------------------------------------------------------
+    @Override public void random(RandomKey key, Distribution dist, Tensor out) {
+        requireDType("random", out, DType.F32);
+        Launcher.Args a = Launcher.args().ptr(ptr(out)).l(out.size()).l(0)
+                .i(key.s0()).i(key.s1()).i(key.k0()).i(key.k1());
+        switch (dist) {
+            case UNIFORM -> launcher.grid1d(Kernel.PHILOX_UNIFORM_FWD, out.size(), a.f(0f).f(1f));
+            case NORMAL -> launcher.grid1d(Kernel.PHILOX_NORMAL_FWD, out.size(), a);
+        }
     }
 
     // ---- elementwise -------------------------------------------------------------------------
@@ -137,8 +220,34 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void where(Tensor mask, Broadcast bc, Tensor a, Tensor b, Tensor out) {
-        launcher.grid1d(Kernel.WHERE_FWD, bc.total(), Launcher.args().ptr(ptr(mask)).l(bc.n()).l(bc.inner())
-                .ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).l(bc.total()));
+        requireSameDType("where", a, b);
+        requireSameDType("where", a, out);
+        launcher.grid1d(a.dtype() == DType.BF16 ? Kernel.WHERE_FWD_B16 : Kernel.WHERE_FWD, bc.total(),
+                Launcher.args().ptr(ptr(mask)).l(bc.n()).l(bc.inner()).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).l(bc.total()));
+    }
+
+    @Override public void iota(Tensor out) {
+        Kernel k = switch (out.dtype()) {
+            case F32 -> Kernel.IOTA_FWD_F32;
+            case I32 -> Kernel.IOTA_FWD_I32;
+            case BF16 -> throw new IllegalArgumentException("iota: F32 or I32 only, got " + out);
+        };
+        launcher.grid1d(k, out.size(), Launcher.args().ptr(ptr(out)).l(out.size()));
+    }
+
+    @Override public int selectNonzero(Tensor mask, Tensor indices) {
+        requireDType("selectNonzero", indices, DType.I32);
+        if (indices.size() < mask.size()) throw new IllegalArgumentException("selectNonzero: " + indices + " is shorter than the mask " + mask);
+        Tensor count = allocate(Shape.of(1), DType.I32);
+        try {
+            launcher.launch(Kernel.SELECT_NONZERO_FWD, 1, 1, Launcher.THREADS, 1, 0,
+                    Launcher.args().ptr(ptr(mask)).l(mask.size()).ptr(ptr(indices)).ptr(ptr(count)));
+            int[] n = new int[1];
+            download(count, n);
+            return n[0];
+        } finally {
+            count.storage().release();
+        }
     }
 
     // ---- reductions --------------------------------------------------------------------------
@@ -171,7 +280,8 @@ public final class CudaBackend implements Backend {
     }
 
     // ---- movement ----------------------------------------------------------------------------
-    @Override public void permute(Tensor x, int[] perm, Tensor out) {
+    @Override public void permute(Tensor x, Permutation perm, Tensor out) {
+        requireSameDType("permute", x, out);
         int[] dims = x.shape().dims();
         int r = dims.length;
         if (r > 8) throw new IllegalArgumentException("permute: rank " + r + " > 8 is not supported on CUDA");
@@ -180,29 +290,34 @@ public final class CudaBackend implements Backend {
         for (int i = r - 1; i >= 0; i--) { inStride[i] = s; s *= dims[i]; }
         long[] geom = new long[17]; // PermGeom: od[8], st[8], rank
         for (int i = 0; i < 8; i++) geom[i] = 1;
-        for (int i = 0; i < r; i++) { geom[i] = dims[perm[i]]; geom[8 + i] = inStride[perm[i]]; }
+        for (int i = 0; i < r; i++) { geom[i] = dims[perm.source(i)]; geom[8 + i] = inStride[perm.source(i)]; }
         geom[16] = r;
-        launcher.grid1d(Kernel.PERMUTE_FWD, x.size(), Launcher.args().ptr(ptr(x)).ptr(ptr(out)).struct(geom).l(x.size()));
+        launcher.grid1d(x.dtype() == DType.BF16 ? Kernel.PERMUTE_FWD_B16 : Kernel.PERMUTE_FWD, x.size(), Launcher.args().ptr(ptr(x)).ptr(ptr(out)).struct(geom).l(x.size()));
     }
 
     @Override public void copyRuns(Tensor src, long srcOff, long srcStride, Tensor dst, long dstOff, long dstStride,
                                    int rows, int len, boolean accumulate) {
-        launcher.grid1d(Kernel.COPY_RUNS_FWD, (long) rows * len, Launcher.args().ptr(ptr(src)).l(srcOff).l(srcStride)
-                .ptr(ptr(dst)).l(dstOff).l(dstStride).l(rows).l(len).i(accumulate ? 1 : 0));
+        requireSameDType("copyRuns", src, dst);
+        if (accumulate) requireDType("copyRuns (accumulate)", dst, DType.F32);
+        Launcher.Args a = Launcher.args().ptr(ptr(src)).l(srcOff).l(srcStride).ptr(ptr(dst)).l(dstOff).l(dstStride).l(rows).l(len);
+        if (src.dtype() == DType.BF16) launcher.grid1d(Kernel.COPY_RUNS_FWD_B16, (long) rows * len, a);
+        else launcher.grid1d(Kernel.COPY_RUNS_FWD, (long) rows * len, a.i(accumulate ? 1 : 0));
     }
 
-    @Override public void gatherRows(Tensor table, int[] idx, Tensor out) {
-        checkIndices("gather", idx, table.shape().rows());
+    @Override public void gatherRows(Tensor table, Tensor idx, Tensor out) {
+        requireDType("gather", idx, DType.I32);
+        requireSameDType("gather", table, out);
+        if (table.dtype() == DType.BF16) throw new IllegalArgumentException("gather: BF16 tables are not supported on CUDA yet");
         int width = table.shape().last();
-        withIndices(idx, dIdx -> launcher.grid1d(Kernel.GATHER_ROWS_FWD, (long) idx.length * width,
-                Launcher.args().ptr(ptr(table)).ptr(dIdx).ptr(ptr(out)).l(idx.length).l(width)));
+        launcher.grid1d(Kernel.GATHER_ROWS_FWD, idx.size() * width,
+                Launcher.args().ptr(ptr(table)).ptr(ptr(idx)).ptr(ptr(out)).l(idx.size()).l(width));
     }
 
-    @Override public void scatterAddRows(Tensor g, int[] idx, Tensor tableGrad) {
-        checkIndices("scatter", idx, tableGrad.shape().rows());
+    @Override public void scatterAddRows(Tensor g, Tensor idx, Tensor tableGrad) {
+        requireDType("scatter", idx, DType.I32);
         int width = tableGrad.shape().last();
-        withIndices(idx, dIdx -> launcher.grid1d(Kernel.SCATTER_ADD_ROWS_VJP, (long) idx.length * width,
-                Launcher.args().ptr(ptr(g)).ptr(dIdx).ptr(ptr(tableGrad)).l(idx.length).l(width)));
+        launcher.grid1d(Kernel.SCATTER_ADD_ROWS_VJP, idx.size() * width,
+                Launcher.args().ptr(ptr(g)).ptr(ptr(idx)).ptr(ptr(tableGrad)).l(idx.size()).l(width));
     }
 
     // ---- fused kernels -----------------------------------------------------------------------
@@ -332,55 +447,7 @@ public final class CudaBackend implements Backend {
         launcher.grid1d(Kernel.EMA_FWD, ema.size(), Launcher.args().ptr(ptr(ema)).ptr(ptr(param)).f(decay).l(ema.size()));
     }
 
-    // ---- random numbers (not part of Backend: the trainer draws on the host; same words here) --
-    /** Words of Philox blocks {@code first .. first+blocks−1} of {@code (seed, stream)}, as {@link imfengine.random.Philox}. */
-    public int[] philoxWords(long seed, long stream, long first, int blocks) {
-        Tensor out = empty(Shape.of(blocks * 4));
-        try {
-            launcher.grid1d(Kernel.PHILOX_WORDS_FWD, blocks, philox(Launcher.args().ptr(ptr(out)).l(blocks).l(first), seed, stream));
-            float[] f = toArray(out);
-            int[] w = new int[f.length];
-            for (int i = 0; i < f.length; i++) w[i] = Float.floatToRawIntBits(f[i]);
-            return w;
-        } finally {
-            out.storage().release();
-        }
-    }
-
-    /** {@code out} = the first {@code out.size()} uniforms of a fresh {@code RandomStream(seed, stream)} mapped to [lo, hi). */
-    public void philoxUniform(long seed, long stream, float lo, float hi, Tensor out) {
-        launcher.grid1d(Kernel.PHILOX_UNIFORM_FWD, out.size(),
-                philox(Launcher.args().ptr(ptr(out)).l(out.size()).l(0), seed, stream).f(lo).f(hi));
-    }
-
-    /** {@code out} = the first {@code out.size()} normals of a fresh {@code RandomStream(seed, stream)}. */
-    public void philoxNormal(long seed, long stream, Tensor out) {
-        launcher.grid1d(Kernel.PHILOX_NORMAL_FWD, out.size(), philox(Launcher.args().ptr(ptr(out)).l(out.size()).l(0), seed, stream));
-    }
-
-    private static Launcher.Args philox(Launcher.Args a, long seed, long stream) {
-        return a.i((int) stream).i((int) (stream >>> 32)).i((int) seed).i((int) (seed >>> 32));
-    }
-
     // ---- helpers -----------------------------------------------------------------------------
-    /** Uploads {@code idx} to a temporary device block for the duration of {@code use}. */
-    private void withIndices(int[] idx, java.util.function.LongConsumer use) {
-        if (idx.length == 0) return;
-        context.bind();
-        DeviceAllocator.Block b = allocator.allocate((long) idx.length * Integer.BYTES);
-        try {
-            cuMemcpyHtoD(b.ptr(), Pointer.to(idx), (long) idx.length * Integer.BYTES);
-            use.accept(b.address());
-        } finally {
-            allocator.free(b);
-        }
-    }
-
-    private static void checkIndices(String op, int[] idx, int rows) {
-        for (int i : idx)
-            if (i < 0 || i >= rows) throw new IndexOutOfBoundsException(op + ": index " + i + " outside table of " + rows + " rows");
-    }
-
     private static int ropeHeadDim(Tensor x, int heads) {
         int headDim = x.shape().last() / heads;
         if (headDim % 2 != 0) throw new IllegalArgumentException("rope: head width " + headDim + " is odd; pairs need an even Dh");

@@ -21,13 +21,13 @@ final class CudaStorage implements Storage {
         }
     }
 
-    private final long floats;
+    private final long bytes;
     private final Owner owner;
     private final Cleaner.Cleanable cleanable;
 
-    CudaStorage(DeviceAllocator allocator, long floats) {
-        this.floats = floats;
-        this.owner = new Owner(allocator, allocator.allocate(floats * Float.BYTES), new AtomicBoolean());
+    CudaStorage(DeviceAllocator allocator, long bytes) {
+        this.bytes = bytes;
+        this.owner = new Owner(allocator, allocator.allocate(bytes), new AtomicBoolean());
         this.cleanable = CLEANER.register(this, owner);
     }
 
@@ -42,7 +42,7 @@ final class CudaStorage implements Storage {
         return owner.block().ptr();
     }
 
-    @Override public long floats() { return floats; }
+    @Override public long bytes() { return bytes; }
 
     @Override public void release() { cleanable.clean(); }
 

@@ -11,6 +11,14 @@ public enum Kernel {
     BINARY_FWD("elementwise", "binary_fwd_f32"),
     AXPBY_FWD("elementwise", "axpby_fwd_f32"),
     WHERE_FWD("elementwise", "where_fwd_f32"),
+    WHERE_FWD_B16("elementwise", "where_fwd_b16"),
+
+    IOTA_FWD_F32("selection", "iota_fwd_f32"),
+    IOTA_FWD_I32("selection", "iota_fwd_i32"),
+    SELECT_NONZERO_FWD("selection", "select_nonzero_fwd_i32"),
+    CAST_F32_BF16("selection", "cast_to_bf16_fwd_f32"),
+    CAST_BF16_F32("selection", "cast_to_f32_fwd_b16"),
+    CAST_I32_F32("selection", "cast_to_f32_fwd_i32"),
 
     SUM_ROWS_FWD("reduction", "sum_rows_fwd_f32"),
     SUM_ALL_FWD("reduction", "sum_all_fwd_f32"),
@@ -18,7 +26,9 @@ public enum Kernel {
     REDUCE_BROADCAST_VJP("reduction", "reduce_broadcast_vjp_f32"),
 
     PERMUTE_FWD("movement", "permute_fwd_f32"),
+    PERMUTE_FWD_B16("movement", "permute_fwd_b16"),
     COPY_RUNS_FWD("movement", "copy_runs_fwd_f32"),
+    COPY_RUNS_FWD_B16("movement", "copy_runs_fwd_b16"),
     GATHER_ROWS_FWD("movement", "gather_rows_fwd_f32"),
     SCATTER_ADD_ROWS_VJP("movement", "scatter_add_rows_vjp_f32"),
 
@@ -49,7 +59,6 @@ public enum Kernel {
     ADAMW_FWD("optimizer", "adamw_fwd_f32"),
     EMA_FWD("optimizer", "ema_fwd_f32"),
 
-    PHILOX_WORDS_FWD("philox", "philox_words_fwd_u32"),
     PHILOX_UNIFORM_FWD("philox", "philox_uniform_fwd_f32"),
     PHILOX_NORMAL_FWD("philox", "philox_normal_fwd_f32");
 

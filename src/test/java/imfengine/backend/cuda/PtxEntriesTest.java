@@ -43,7 +43,7 @@ class PtxEntriesTest {
 
     @Test void kernelNamesFollowTheConvention() {
         for (Kernel k : Kernel.values())
-            assertTrue(k.symbol().matches("[a-z0-9_]+_(fwd|jvp|vjp)_(f32|u32)"), k.symbol());
+            assertTrue(k.symbol().matches("[a-z0-9_]+_(fwd|jvp|vjp)_(f32|i32|b16)"), k.symbol());
     }
 
     @Test void olderDriversGetTheSameKernelsRelabelledAsIsa78() {
