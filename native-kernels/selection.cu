@@ -3,7 +3,7 @@
 // Math:
 //   iota_fwd_f32 / _i32   out[i] = i
 //   select_nonzero_fwd    idx[0 .. count) = the positions i of mask[i] ≠ 0, increasing; *count = how many.
-//                         One block of 256 threads: thread t counts the nonzeros of its contiguous chunk,
+//                         One block of SELECT_THREADS = 256: thread t counts the nonzeros of its contiguous chunk,
 //                         an exclusive scan of the 256 counts in shared memory gives each chunk's first slot,
 //                         then every thread writes its positions in order (deterministic, no atomics).
 //   cast_to_bf16_fwd_f32         out[i] = bf16(x[i]), round to nearest even (NaN stays NaN)
@@ -20,8 +20,12 @@ extern "C" __global__ void iota_fwd_i32(int* out, long long n) {
     GRID_STRIDE(i, n) out[i] = (int)i;
 }
 
+#define SELECT_THREADS 256
+// The block size select_nonzero needs, for the host (read from this file's PTX).
+extern "C" __device__ const int select_nonzero_threads = SELECT_THREADS;
+
 extern "C" __global__ void select_nonzero_fwd_i32(const float* mask, long long n, int* idx, int* count) {
-    __shared__ int offsets[256];
+    __shared__ int offsets[SELECT_THREADS];
     int t = threadIdx.x, threads = blockDim.x;
     long long chunk = (n + threads - 1) / threads, lo = t * chunk, hi = lo + chunk < n ? lo + chunk : n;
     int mine = 0;
