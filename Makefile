@@ -22,7 +22,7 @@ ARGS ?=
 
 help:
 	@echo "make build   fat jar target/imf-engine.jar"
-	@echo "make test    unit and gradient-check tests (GPU tests skip without a GPU)"
+	@echo "make test    unit, gradient-check and process tests (GPU tests skip without a GPU)"
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
 	@echo "make bench   JMH microbenchmarks (short settings; JSON in target/jmh-*.json)"
 	@echo "make bench-compare  Java vs PyTorch training step and sampling, alternating (needs python3-torch)"
@@ -34,8 +34,9 @@ help:
 build:
 	$(MVN) package -DskipTests
 
+# `verify`, not `test`: the process tests (*IT) start the packaged jar, so they run after `package`
 test:
-	$(MVN) test
+	$(MVN) verify
 
 # The embedded default: the xs model on MNIST on the CPU for a 12-minute budget, then a 10×10 grid.
 RUN_ARGS ?= train --preset xs --time 12m --out runs/xs
