@@ -28,8 +28,9 @@ import static imfengine.backend.SizeCheck.requireSameSize;
 /**
  * The pure-Java backend: heap arrays, a fixed {@link WorkerPool} over all cores, and kernels with a
  * Vector API path and a scalar path (the reference; {@code simd = false} forces it). This class only
- * unwraps tensors (array + element offset) and delegates to one kernel class per family. Its host
- * "transfers" are array copies, counted like a device's so that a step's round trips show on the CPU.
+ * unwraps tensors (array + element offset) and delegates to one kernel class per family; the fused and
+ * reduction kernels see views through {@link Staging}. Its host "transfers" are array copies, counted
+ * like a device's so that a step's round trips show on the CPU.
  */
 public final class CpuBackend implements Backend {
     private final boolean simd;
@@ -120,12 +121,12 @@ public final class CpuBackend implements Backend {
 
     private static int off(Tensor t) { return (int) t.offset(); }
 
-    /** For kernels that index their arrays from 0: the F32 array of a tensor that starts there. */
-    private static float[] dense(Tensor t) {
-        if (t.offset() != 0)
-            throw new IllegalArgumentException("this CPU kernel needs a tensor at offset 0, got a view " + t + " at " + t.offset());
-        return f(t);
-    }
+    /** For kernels that index their arrays from 0 (see {@link Staging}): read-only, write-only, read-write operands. */
+    private static float[] in(Staging st, Tensor t) { return st.in(f(t), off(t), t.shape().intSize()); }
+
+    private static float[] out(Staging st, Tensor t) { return st.out(f(t), off(t), t.shape().intSize()); }
+
+    private static float[] inOut(Staging st, Tensor t) { return st.inOut(f(t), off(t), t.shape().intSize()); }
 
     // ---- memory ------------------------------------------------------------------------------
     @Override public Tensor allocate(Shape shape, DType dtype) {
@@ -238,13 +239,21 @@ public final class CpuBackend implements Backend {
 
     // ---- reductions --------------------------------------------------------------------------
     @Override public void sumLastAxis(Tensor x, Tensor out) {
-        reductions.sumRows(dense(x), x.shape().rows(), x.shape().last(), dense(out));
+        try (Staging st = new Staging()) {
+            reductions.sumRows(in(st, x), x.shape().rows(), x.shape().last(), out(st, out));
+        }
     }
 
-    @Override public void sumAll(Tensor x, Tensor out) { dense(out)[0] = (float) reductions.sumAll(dense(x), x.shape().intSize()); }
+    @Override public void sumAll(Tensor x, Tensor out) {
+        try (Staging st = new Staging()) {
+            f(out)[off(out)] = (float) reductions.sumAll(in(st, x), x.shape().intSize());
+        }
+    }
 
     @Override public void reduceBroadcast(Tensor g, Broadcast bc, Tensor out) {
-        reductions.reduceBroadcast(dense(g), bc, dense(out));
+        try (Staging st = new Staging()) {
+            reductions.reduceBroadcast(in(st, g), bc, out(st, out));
+        }
     }
 
     // ---- matrix products ---------------------------------------------------------------------
@@ -281,82 +290,118 @@ public final class CpuBackend implements Backend {
 
     // ---- fused kernels -----------------------------------------------------------------------
     @Override public void rmsNorm(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
-        rmsNorm.forward(dense(x), f(w), off(w), eps, dense(y), dense(rstd), x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            rmsNorm.forward(in(st, x), f(w), off(w), eps, out(st, y), out(st, rstd), x.shape().rows(), x.shape().last());
+        }
     }
 
     @Override public void rmsNormDual(Tensor x, Tensor tx, Tensor w, float eps, Tensor y, Tensor ty, Tensor rstd) {
-        rmsNorm.dual(dense(x), dense(tx), f(w), off(w), eps, dense(y), dense(ty), dense(rstd), x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            rmsNorm.dual(in(st, x), in(st, tx), f(w), off(w), eps, out(st, y), out(st, ty), out(st, rstd), x.shape().rows(),
+                    x.shape().last());
+        }
     }
 
     @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
-        rmsNorm.backward(dense(x), f(w), off(w), dense(rstd), dense(dy), dense(dx), dw == null ? null : dense(dw),
-                x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            rmsNorm.backward(in(st, x), f(w), off(w), in(st, rstd), in(st, dy), out(st, dx), dw == null ? null : inOut(st, dw),
+                    x.shape().rows(), x.shape().last());
+        }
     }
 
     @Override public void rope(Tensor x, Tensor cos, Tensor sin, int heads, boolean inverse, Tensor out) {
-        rope.apply(dense(x), dense(cos), dense(sin), ropeRows(x), seqLen(x), heads,
-                x.shape().last() / heads, inverse, dense(out));
+        try (Staging st = new Staging()) {
+            rope.apply(in(st, x), in(st, cos), in(st, sin), ropeRows(x), seqLen(x), heads, x.shape().last() / heads, inverse,
+                    out(st, out));
+        }
     }
 
     @Override public void ropeDual(Tensor x, Tensor tx, Tensor cos, Tensor sin, int heads, Tensor y, Tensor ty) {
-        rope.dual(dense(x), dense(tx), dense(cos), dense(sin), ropeRows(x), seqLen(x), heads, x.shape().last() / heads,
-                dense(y), dense(ty));
+        try (Staging st = new Staging()) {
+            rope.dual(in(st, x), in(st, tx), in(st, cos), in(st, sin), ropeRows(x), seqLen(x), heads, x.shape().last() / heads,
+                    out(st, y), out(st, ty));
+        }
     }
 
     @Override public void swiglu(Tensor a, Tensor b, Tensor y) {
-        swiglu.forward(dense(a), dense(b), dense(y), a.shape().intSize());
+        try (Staging st = new Staging()) {
+            swiglu.forward(in(st, a), in(st, b), out(st, y), a.shape().intSize());
+        }
     }
 
     @Override public void swigluDual(Tensor a, Tensor ta, Tensor b, Tensor tb, Tensor y, Tensor ty) {
-        swiglu.dual(dense(a), dense(ta), dense(b), dense(tb), dense(y), dense(ty), a.shape().intSize());
+        try (Staging st = new Staging()) {
+            swiglu.dual(in(st, a), in(st, ta), in(st, b), in(st, tb), out(st, y), out(st, ty), a.shape().intSize());
+        }
     }
 
     @Override public void swigluBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db) {
-        swiglu.backward(dense(a), dense(b), dense(dy), dense(da), dense(db), a.shape().intSize());
+        try (Staging st = new Staging()) {
+            swiglu.backward(in(st, a), in(st, b), in(st, dy), out(st, da), out(st, db), a.shape().intSize());
+        }
     }
 
     @Override public void softmax(Tensor x, Tensor y) {
-        softmax.forward(dense(x), dense(y), x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            softmax.forward(in(st, x), out(st, y), x.shape().rows(), x.shape().last());
+        }
     }
 
     @Override public void softmaxDual(Tensor x, Tensor tx, Tensor y, Tensor ty) {
-        softmax.dual(dense(x), dense(tx), dense(y), dense(ty), x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            softmax.dual(in(st, x), in(st, tx), out(st, y), out(st, ty), x.shape().rows(), x.shape().last());
+        }
     }
 
     @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
-        softmax.backward(dense(y), dense(dy), dense(dx), y.shape().rows(), y.shape().last());
+        try (Staging st = new Staging()) {
+            softmax.backward(in(st, y), in(st, dy), out(st, dx), y.shape().rows(), y.shape().last());
+        }
     }
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
-        attention.forward(s, dense(q), dense(k), dense(v), dense(o), dense(lse));
+        try (Staging st = new Staging()) {
+            attention.forward(s, in(st, q), in(st, k), in(st, v), out(st, o), out(st, lse));
+        }
         flops.add(s.flops(1));
     }
 
     @Override public void attentionDual(AttentionSpec s, Tensor q, Tensor tq, Tensor k, Tensor tk, Tensor v, Tensor tv,
                                         Tensor o, Tensor to, Tensor lse) {
-        attention.dual(s, dense(q), dense(tq), dense(k), dense(tk), dense(v), dense(tv), dense(o), dense(to), dense(lse));
+        try (Staging st = new Staging()) {
+            attention.dual(s, in(st, q), in(st, tq), in(st, k), in(st, tk), in(st, v), in(st, tv), out(st, o), out(st, to), out(st, lse));
+        }
         flops.add(s.flops(3));
     }
 
     @Override public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse,
                                             Tensor dO, Tensor dq, Tensor dk, Tensor dv) {
-        attention.backward(s, dense(q), dense(k), dense(v), dense(o), dense(lse), dense(dO), dense(dq), dense(dk), dense(dv));
+        try (Staging st = new Staging()) {
+            attention.backward(s, in(st, q), in(st, k), in(st, v), in(st, o), in(st, lse), in(st, dO), out(st, dq), out(st, dk),
+                    out(st, dv));
+        }
         flops.add(s.flops(2.5));
     }
 
     @Override public void timestepFeatures(Tensor s, float maxPeriod, boolean derivative, Tensor out) {
-        timestep.features(f(s), off(s), s.shape().intSize(), out.shape().last(), maxPeriod, derivative, dense(out));
+        try (Staging st = new Staging()) {
+            timestep.features(f(s), off(s), s.shape().intSize(), out.shape().last(), maxPeriod, derivative, out(st, out));
+        }
     }
 
     // ---- optimizer ---------------------------------------------------------------------------
     @Override public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
         requireSameSize("adamw", param, grad);
-        optimizer.adamw(dense(param), dense(grad), dense(m), dense(v), step, param.shape().intSize());
+        try (Staging st = new Staging()) {
+            optimizer.adamw(inOut(st, param), in(st, grad), inOut(st, m), inOut(st, v), step, param.shape().intSize());
+        }
     }
 
     @Override public void emaUpdate(Tensor ema, Tensor param, float decay) {
         requireSameSize("ema", ema, param);
-        optimizer.ema(dense(ema), dense(param), decay, ema.shape().intSize());
+        try (Staging st = new Staging()) {
+            optimizer.ema(inOut(st, ema), in(st, param), decay, ema.shape().intSize());
+        }
     }
 
     // ---- helpers -----------------------------------------------------------------------------
