@@ -60,7 +60,7 @@ $(EMU_DIR)/mutants/%.so: $(EMU_SRC)/mutants/%.mutant $(EMU_RT_OBJ) $(EMU_ALL_SOU
 
 # The self-test kernels (mma.cuh among them) must also compile for the GPU; `make ptx` runs this when nvcc is there.
 emu-nvcc-check:
-	@for f in $(EMU_SRC)/selftest/*.cu; do n=$$(basename $$f .cu); echo "nvcc $$f (check only, not shipped)"; \
+	@for f in $(wildcard $(EMU_SRC)/selftest/*.cu); do n=$$(basename $$f .cu); echo "nvcc $$f (check only, not shipped)"; \
 	  nvcc -ptx -arch=compute_80 $$f -o $${TMPDIR:-/tmp}/imf-emu-$$n.ptx && \
 	  ptxas -arch=sm_80 $${TMPDIR:-/tmp}/imf-emu-$$n.ptx -o /dev/null || exit 1; rm -f $${TMPDIR:-/tmp}/imf-emu-$$n.ptx; done
 
