@@ -6,7 +6,8 @@
 EMU_DIR ?= $(BUILD_DIR)/emu
 EMU_SRC := native-kernels/emu
 EMU_CXX ?= g++
-EMU_FLAGS := -std=c++20 -O2 -fPIC -fvisibility=hidden -ffp-contract=off -Wall -Wno-unknown-pragmas
+# -fno-ipa-reference-addressable: else g++ folds reads of a __shared__ array that no code writes to 0, not poison
+EMU_FLAGS := -std=c++20 -O2 -fPIC -fvisibility=hidden -ffp-contract=off -Wall -Wno-unknown-pragmas -fno-ipa-reference-addressable
 EMU_CXXFLAGS := $(EMU_FLAGS) -MMD -MP -I$(EMU_SRC) -I$(EMU_SRC)/include
 EMU_LDFLAGS := -shared -Wl,-z,defs -Wl,--version-script=$(EMU_SRC)/exports.map
 EMU_PTX := src/main/resources/ptx
@@ -19,14 +20,19 @@ EMU_LIBS := $(EMU_DIR)/libimfemu.so $(EMU_DIR)/libimfemu-selftest.so $(EMU_MUTAN
 # What a mutant's copy of native-kernels/ is made from.
 EMU_ALL_SOURCES := $(wildcard native-kernels/*.cu native-kernels/*.cuh $(EMU_SRC)/*.h $(EMU_SRC)/include/*.h $(EMU_SRC)/selftest/*.cu)
 
-.PHONY: emu emu-cxx emu-nvcc-check
+.PHONY: emu emu-cxx emu-nvcc-check emu-force
 .PRECIOUS: $(EMU_DIR)/gen/%.cpp $(EMU_DIR)/gen/selftest/%.cpp
 emu: $(EMU_LIBS)
+
+# Rewritten only when the compiler or flags change, so that a change rebuilds every object.
+$(EMU_DIR)/flags: emu-force
+	@mkdir -p $(@D)
+	@echo '$(EMU_CXX) $(EMU_FLAGS)' | cmp -s - $@ || echo '$(EMU_CXX) $(EMU_FLAGS)' > $@
 
 emu-cxx:
 	@command -v $(EMU_CXX) >/dev/null 2>&1 || { echo "make emu: $(EMU_CXX) not found (Debian: apt-get install g++; .ci/run installs it)" >&2; exit 1; }
 
-$(EMU_DIR)/obj/rt/%.o: $(EMU_SRC)/%.cpp | emu-cxx
+$(EMU_DIR)/obj/rt/%.o: $(EMU_SRC)/%.cpp $(EMU_DIR)/flags | emu-cxx
 	@mkdir -p $(@D)
 	$(EMU_CXX) $(EMU_CXXFLAGS) -c $< -o $@
 
@@ -40,7 +46,7 @@ $(EMU_DIR)/gen/selftest/%.cpp: $(EMU_SRC)/selftest/%.cu $(EMU_SRC)/gen-family.sh
 	@mkdir -p $(@D)
 	sh $(EMU_SRC)/gen-family.sh $< $* > $@
 
-$(EMU_DIR)/obj/%.o: $(EMU_DIR)/gen/%.cpp | emu-cxx
+$(EMU_DIR)/obj/%.o: $(EMU_DIR)/gen/%.cpp $(EMU_DIR)/flags | emu-cxx
 	@mkdir -p $(@D)
 	$(EMU_CXX) $(EMU_CXXFLAGS) -c $< -o $@
 
@@ -50,7 +56,7 @@ $(EMU_DIR)/libimfemu.so: $(EMU_RT_OBJ) $(EMU_FAMILIES:%=$(EMU_DIR)/obj/%.o) $(EM
 $(EMU_DIR)/libimfemu-selftest.so: $(EMU_RT_OBJ) $(EMU_SELFTESTS:%=$(EMU_DIR)/obj/selftest/%.o) $(EMU_SRC)/exports.map
 	$(EMU_CXX) $(EMU_LDFLAGS) -o $@ $(filter %.o,$^)
 
-$(EMU_DIR)/mutants/%.so: $(EMU_SRC)/mutants/%.mutant $(EMU_RT_OBJ) $(EMU_ALL_SOURCES) $(EMU_SRC)/mutate.sh $(EMU_SRC)/gen-family.sh $(EMU_SRC)/exports.map | emu-cxx
+$(EMU_DIR)/mutants/%.so: $(EMU_SRC)/mutants/%.mutant $(EMU_DIR)/flags $(EMU_RT_OBJ) $(EMU_ALL_SOURCES) $(EMU_SRC)/mutate.sh $(EMU_SRC)/gen-family.sh $(EMU_SRC)/exports.map | emu-cxx
 	@mkdir -p $(@D)
 	@fam=$$(sh $(EMU_SRC)/mutate.sh $< $(EMU_DIR)/mutants/$*) && name=$$(basename $$fam .cu) && \
 	  sh $(EMU_SRC)/gen-family.sh $(EMU_DIR)/mutants/$*/$$fam $$name $(EMU_PTX)/$$name.ptx > $(EMU_DIR)/mutants/$*.cpp && \

@@ -132,6 +132,12 @@ extern "C" __global__ void check_shared_per_block(unsigned* out) {
     }
 }
 
+// A shared array that no code writes: its reads must be poison too (not folded to 0 by the host compiler).
+extern "C" __global__ void check_shared_never_written(unsigned* out) {
+    __shared__ unsigned never[4];
+    out[threadIdx.x] = never[threadIdx.x & 3];
+}
+
 // Atomics from every thread of every block: sums, a ticket counter (old values), max, min, exchange, CAS.
 extern "C" __global__ void check_atomics(float* f, double* d, int* i, unsigned* tickets, unsigned long long* u) {
     unsigned g = blockIdx.x * blockDim.x + threadIdx.x;

@@ -201,6 +201,14 @@ class EmulatorSelfTest {
         }
     }
 
+    @Test void aSharedArrayNoCodeWritesReadsAsPoison() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = ints(a, 8, 0);
+            run("check_shared_never_written", Dim3.of(1), Dim3.of(8), 0, new LaunchParams(a).ptr(out));
+            assertArrayEquals(new int[]{POISON, POISON, POISON, POISON, POISON, POISON, POISON, POISON}, out.toArray(ValueLayout.JAVA_INT));
+        }
+    }
+
     @Test void atomicsFromEveryThreadOfEveryBlock() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment f = a.allocate(ValueLayout.JAVA_FLOAT), d = a.allocate(ValueLayout.JAVA_DOUBLE), i = ints(a, 6, 0);
