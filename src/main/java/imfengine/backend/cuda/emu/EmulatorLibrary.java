@@ -124,14 +124,20 @@ public final class EmulatorLibrary {
         }
     }
 
-    /** As {@link #launch(String, Dim3, Dim3, int, MemorySegment)}, first checking the packing against the kernel's signature. */
+    /**
+     * As {@link #launch(String, Dim3, Dim3, int, MemorySegment)}, first checking the packing against the kernel's
+     * signature: the number of parameters, and for each its size and kind (pointer, integer, float, struct);
+     * signedness is not compared (an {@code unsigned} may be packed with {@link LaunchParams#i32}).
+     */
     public void launch(String symbol, Dim3 grid, Dim3 block, int sharedBytes, LaunchParams params) {
         KernelInfo k = kernel(symbol).orElseThrow(() -> new EmulatorException(EmulatorException.Failure.UNKNOWN_KERNEL,
                 "no kernel named " + symbol + " in " + path.getFileName()));
-        if (!k.signature().equals(params.signature()))
+        if (!packing(k.signature()).equals(packing(params.signature())))
             throw new IllegalArgumentException(symbol + " takes (" + k.signature() + ") but was packed as (" + params.signature() + ")");
         launch(symbol, grid, block, sharedBytes, params.segment());
     }
+
+    private static String packing(String signature) { return signature.replace("u", "i"); }
 
     /** The twin of {@code cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)}: lets {@code symbol} use up to {@code bytes}. */
     public void setMaxDynamicShared(String symbol, int bytes) {

@@ -127,6 +127,8 @@ class EmulatorLibraryTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> LIB.launch("sum_rows_fwd_f32", Dim3.of(1), Dim3.of(256), 0, wrong));
             assertTrue(e.getMessage().contains("(ptr,ptr,i32,i32)"), e.getMessage());
+            LaunchParams floats = new LaunchParams(a).ptr(0L).ptr(0L).f32(3).i32(4);
+            assertThrows(IllegalArgumentException.class, () -> LIB.launch("sum_rows_fwd_f32", Dim3.of(1), Dim3.of(256), 0, floats));
         }
     }
 }
