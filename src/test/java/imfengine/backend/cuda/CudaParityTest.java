@@ -12,7 +12,9 @@ import imfengine.backend.Distribution;
 import imfengine.backend.RandomKey;
 import imfengine.tensor.DType;
 import imfengine.tensor.Permutation;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import imfengine.backend.cuda.emu.EmulatedDevice;
 import imfengine.backend.UnaryOp;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
@@ -33,30 +35,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Every CUDA kernel against the CPU reference (the scalar path) on random inputs with odd sizes that
  * leave partial tiles, warps and blocks: primal, tangent (dual kernels) and backward. Errors are
- * norm-wise relative, {@code ‖gpu − cpu‖₂ / ‖cpu‖₂}, with the named tolerances of {@link CudaTol}.
+ * norm-wise relative, {@code ‖gpu − cpu‖₂ / ‖cpu‖₂}, with the named tolerances of {@link CudaTol}. The
+ * CUDA backend runs on the GPU where there is one, else on the emulated device ({@code make emu}); there
+ * the suite also shows that it launched every kernel the PTX declares.
  */
 @Tag("gpu")
 class CudaParityTest {
-    /** Named tolerances of the CUDA-vs-CPU comparisons (norm-wise relative). */
-    static final class CudaTol {
-        /** Elementwise math: different exp/rsqrt implementations, no sums. */
-        static final double ELEMENTWISE = 1e-6;
-        /** Sums over rows or the whole tensor in another order (tree vs sequential). */
-        static final double REDUCTION = 1e-5;
-        /** cuBLAS FP32 SGEMM against the scalar loop (no TF32). */
-        static final double GEMM = 1e-5;
-        /** Online softmax over tiles of 32 keys against the per-key rescaling of the CPU. */
-        static final double ATTENTION = 2e-5;
-        /** Float64 transcendental functions on both sides. */
-        static final double TIMESTEP = 1e-6;
-
-        private CudaTol() {}
-    }
-
-    static final class Holder {
-        static final CudaBackend GPU = CudaBackend.create(false);
-    }
-
     private final Backend cpu = Backends.SCALAR;
     private CudaBackend gpu;
     /** Each test's tensors on each side, released after it. */
@@ -64,8 +48,8 @@ class CudaParityTest {
     private final SplittableRandom rnd = new SplittableRandom(20261126);
 
     @BeforeEach void needsGpu() {
-        assumeTrue(Cuda.isAvailable(), "no CUDA device");
-        gpu = Holder.GPU;
+        gpu = Backends.cuda();
+        assumeTrue(gpu != null, "no CUDA device and no kernel emulator (make emu)");
         cpuCx = Context.open(cpu, Context.Tape.OFF);
         gpuCx = Context.open(gpu, Context.Tape.OFF);
     }
@@ -73,6 +57,17 @@ class CudaParityTest {
     @AfterEach void release() {
         if (cpuCx != null) cpuCx.close();
         if (gpuCx != null) gpuCx.close();
+    }
+
+    /** Under emulation: every kernel of every family ran, as many per family as its PTX has entries. */
+    @AfterAll static void everyKernelRan() {
+        if (!Backends.cudaIsEmulated()) return;
+        var launched = ((EmulatedDevice) Backends.cuda().device()).launched();
+        for (Kernel k : Kernel.values()) assertTrue(launched.contains(k), k.symbol() + " never ran under the emulator");
+        var perFamily = new java.util.TreeMap<String, Integer>();
+        for (Kernel k : launched) perFamily.merge(k.family(), 1, Integer::sum);
+        for (var e : perFamily.entrySet())
+            assertEquals(PtxEntriesTest.entries("/ptx/" + e.getKey() + ".ptx").size(), e.getValue(), "kernels of " + e.getKey() + " that ran");
     }
 
     // ---- helpers ------------------------------------------------------------------------------
@@ -455,5 +450,12 @@ class CudaParityTest {
         cpu.copyRuns(h[0], 2, 20, runs[0], 1, 13, 3, 9, false);
         gpu.copyRuns(h[1], 2, 20, runs[1], 1, 13, 3, 9, false);
         close("copyRuns BF16", runs, 0);
+        Tensor[] rowMask = both(new float[]{0, 1, 1}, 3, 1, 1), hw = empty(s, DType.BF16), zero = empty(s, DType.BF16);
+        cpu.fill(zero[0], 0);
+        gpu.fill(zero[1], 0);
+        Broadcast perRow = Broadcast.of("where", s, Shape.of(3, 1, 1));
+        cpu.where(rowMask[0], perRow, h[0], zero[0], hw[0]);
+        gpu.where(rowMask[1], perRow, h[1], zero[1], hw[1]);
+        close("where BF16", hw, 0);
     }
 }
