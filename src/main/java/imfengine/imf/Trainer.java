@@ -172,8 +172,8 @@ public final class Trainer {
         double lr = schedule.at(step);
         try (Context cx = Context.open(net.backend(), Context.Tape.RECORD)) {
             BatchLoader.Batch batch = loader.load(cx, sampler);
-            ImfObjective.Result r = trainingStep.run(cx, batch.images(), batch.labels(), step, lr);
-            metrics.record(step, lr, r.loss().value(), r.mseU(), r.mseV());
+            TrainingStep.Losses r = trainingStep.run(cx, batch.images(), batch.labels(), step, lr);
+            metrics.record(step, lr, r.loss(), r.mseU(), r.mseV());
         }
     }
 
