@@ -7,6 +7,7 @@ import imfengine.backend.TransferCounts;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cpu.FmaPeak;
 import imfengine.imf.ImfObjective;
+import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.Sampler;
 import imfengine.imf.TrainingStep;
@@ -54,11 +55,12 @@ final class BenchCommand implements Command {
                                      as bench/pytorch/imf_step_bench.py --what gemm times them)
                   --peak-gflops X    fp32 peak for the %peak column instead of measuring it
                   --threads N        CPU worker threads (default: all cores)
-                """ + Devices.help(19);
+                """ + MemoryOptions.help(19) + Devices.help(19);
     }
 
     @Override public int run(List<String> argv) {
-        Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device"), Set.of());
+        Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device",
+                MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH), Set.of());
         ModelConfig mc;
         try {
             mc = ModelConfig.preset(a.string("preset", "xs"));
@@ -68,6 +70,7 @@ final class BenchCommand implements Command {
         int batch = a.integer("batch", mc.name().equals("xs") ? 128 : 64);
         int repeats = a.integer("repeats", 10), warmup = a.integer("warmup", 3);
         if (batch < 1 || repeats < 1 || warmup < 0) throw new UsageException("bench: --batch and --repeats must be >= 1, --warmup >= 0");
+        MemoryPlan memory = MemoryOptions.parse("bench", a, mc, batch);
         String what = a.string("what", "both");
         if (!Set.of("step", "sample", "both", "gemm").contains(what))
             throw new UsageException("bench: --what must be step, sample, both or gemm");
@@ -75,14 +78,15 @@ final class BenchCommand implements Command {
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
         Backend be = Devices.open("bench", a.string("device", "cpu"), threads);
-        ImfDiT net = new ImfDiT(mc, be, 1, true);
+        ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
         int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
         SplittableRandom r = new SplittableRandom(3);
         float[] x = new float[batch * pixels];
         for (int i = 0; i < x.length; i++) x[i] = (float) (2 * r.nextDouble() - 1);
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = i % mc.classes();
-        System.out.printf(Locale.ROOT, "bench: preset %s, batch %d, backend %s, %d warm-up + %d timed runs%n", mc.name(), batch, be.name(), warmup, repeats);
+        System.out.printf(Locale.ROOT, "bench: preset %s, batch %d (%s), backend %s, %d warm-up + %d timed runs%n", mc.name(), batch,
+                memory.describe(), be.name(), warmup, repeats);
         if (what.equals("gemm")) {
             gemms(be, mc, batch, repeats, warmup);
             return 0;
@@ -95,7 +99,8 @@ final class BenchCommand implements Command {
                 "samples/s", "GFLOP/s", "%peak", "transfers");
         if (!what.equals("sample")) {
             AdamW adam = new AdamW(net.store(), 0f);
-            TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7);
+            TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
+                    memory.examplesPerPass());
             Shape img = net.imageShape(batch);
             long[] n = {0};
             report("train_step", batch, peak, be, measure(warmup, repeats, be, () -> {

@@ -3,6 +3,7 @@ package imfengine.cli;
 import imfengine.backend.Backend;
 import imfengine.data.Dataset;
 import imfengine.data.Split;
+import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.ProgressLog;
 import imfengine.imf.Sampler;
@@ -51,7 +52,7 @@ final class TrainCommand implements Command {
                   --omega X            ω of the final sample grid (default 2.0)
                   --interval A,B       guidance interval of the final sample grid (default 0,1)
                   --threads N          CPU worker threads (default: all cores)
-                """ + ProgressOption.help(21) + Devices.help(21) + DataOptions.help(21) + """
+                """ + MemoryOptions.help(21) + ProgressOption.help(21) + Devices.help(21) + DataOptions.help(21) + """
 
                 SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the step in flight finishes, the checkpoint is written,
                 one line says so, and the exit code is 143, 130 or 129; --resume continues the run as if it
@@ -62,7 +63,8 @@ final class TrainCommand implements Command {
     @Override public int run(List<String> argv) throws Exception {
         Args a = Args.parse("train", argv,
                 Set.of("preset", "steps", "time", "batch", "lr", "warmup", "ema", "seed", "checkpoint-every", "resume", "out",
-                        "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device", "log-every"),
+                        "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device", "log-every",
+                        MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH),
                 Set.of());
         String preset = a.string("preset", "xs");
         imfengine.nn.ModelConfig model;
@@ -76,6 +78,7 @@ final class TrainCommand implements Command {
         double time = a.has("time") ? parseDuration("time", a.string("time", "")) : 0;
         int batch = a.integer("batch", 128);
         if (batch < 1) throw new UsageException("train: --batch must be >= 1, got " + batch);
+        MemoryPlan memory = MemoryOptions.parse("train", a, model, batch);
         double lr = a.number("lr", 1e-3);
         if (!(lr > 0)) throw new UsageException("train: --lr must be > 0, got " + lr);
         double emaDecay = a.number("ema", 0.999);
@@ -95,7 +98,7 @@ final class TrainCommand implements Command {
         Backend be = Devices.open("train", a.string("device", "cpu"), threads);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
-                a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1]);
+                a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1], memory);
         // from here on a signal ends the run with a checkpoint (the loop asks between steps)
         try (StopSignal stop = StopSignal.install()) {
             Trainer trainer;
@@ -107,8 +110,8 @@ final class TrainCommand implements Command {
             List<Path> stale = StaleTemporaries.remove(out, CHECKPOINT, SAMPLES, "samples.npy", "samples.labels.npy");
             if (!stale.isEmpty()) System.err.println("train: removed " + stale.size() + " temporary file(s) left by an interrupted write: "
                     + String.join(", ", stale.stream().map(Path::toString).toList()));
-            System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d, %s, backend %s%n",
-                    preset, trainer.model().parameterCount(), data.count(), batch,
+            System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d (%s), %s, backend %s%n",
+                    preset, trainer.model().parameterCount(), data.count(), batch, memory.describe(),
                     time > 0 ? "time budget " + a.string("time", "") : steps + " steps", be.name());
             Trainer.StepMetrics last = trainer.run(stop);
             if (stop.getAsBoolean()) {

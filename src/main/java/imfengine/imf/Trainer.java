@@ -84,7 +84,7 @@ public final class Trainer {
             throw new IllegalArgumentException("checkpoint " + resume + " is preset " + mc.name() + ", not " + cfg.model().name());
         checkData(mc, data);
         this.seed = ckpt == null ? cfg.seed() : Long.parseLong(ckpt.metadata().get("seed"));
-        this.net = new ImfDiT(mc, be, seed, true);
+        this.net = new ImfDiT(mc, be, seed, true, cfg.memory().blockRunner());
         this.adam = new AdamW(net.store(), 0f);
         this.ema = new Ema(net.store(), cfg.emaDecay());
         this.sampler = new BatchSampler(data.count(), seed);
@@ -104,7 +104,7 @@ public final class Trainer {
             for (int i = 0; i < st.length; i++) state[i] = Long.parseLong(st[i]);
             sampler.restore(state);
         }
-        this.trainingStep = new TrainingStep(net, new ImfObjective(cfg.objective()), adam, ema, seed);
+        this.trainingStep = new TrainingStep(net, new ImfObjective(cfg.objective()), adam, ema, seed, cfg.memory().examplesPerPass());
         this.schedule = new LrSchedule(cfg.lr(), cfg.warmup());
     }
 
