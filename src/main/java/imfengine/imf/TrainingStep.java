@@ -15,7 +15,7 @@ import imfengine.tensor.Tensor;
  * and {@code bench} run exactly this.
  *
  * <p>With a micro-batch smaller than the batch, the batch's draws are made once and each slice of
- * examples runs forward and backward in a context of its own (freed before the next), its gradient
+ * examples runs forward and backward in a root context of its own (freed before the next), its gradient
  * seeded with its share of the batch, so the gradients add up to the full batch's: the objective is a
  * mean of per-example terms.
  */
@@ -67,7 +67,9 @@ public final class TrainingStep {
         for (int from = 0; from < b; from += microBatch) {
             int to = Math.min(b, from + microBatch);
             float share = (to - from) / (float) b;
-            try (Context part = cx.child()) { // the slice's activations go before the next slice runs
+            // a root of its own: a recording child would hand its tape's values to cx when it closes, but
+            // after this slice's backward pass nothing needs them, so they go before the next slice runs
+            try (Context part = Context.open(cx.backend(), Context.Tape.RECORD)) {
                 ImfObjective.Result r = objective.loss(part, net, images.rows(from, to), labels.rows(from, to), draws.rows(from, to));
                 Autodiff.backward(r.loss(), part.full(Shape.of(1), share));
                 sum = add(cx, sum, share, r);
