@@ -19,6 +19,8 @@
  *       geometry constants kernels export), e.g. {@link imfengine.backend.cuda.AttentionGeometry}</li>
  *   <li>{@link imfengine.backend.cuda.DeviceAllocator}: the caching allocator behind
  *       {@link imfengine.backend.cuda.CudaStorage}</li>
+ *   <li>{@link imfengine.backend.cuda.CublasLocator}: where cuBLAS is looked for, in order;
+ *       {@link imfengine.backend.cuda.NativeLibrary}: {@code dlopen} with the loader's reason on failure</li>
  * </ul>
  */
 package imfengine.backend.cuda;
