@@ -58,7 +58,7 @@ public final class CudaBackend implements Backend {
     /** Floating-point operations issued by GEMM and attention so far, counted as the CPU backend counts them. */
     @Override public long matrixFlops() { return flops.sum(); }
 
-    @Override public long peakTensorBytes() { return allocator.peakBytes(); }
+    @Override public long peakTensorBytes() { return allocator.stats().peakLiveBytes(); }
 
     @Override public TransferCounts transfers() {
         return new TransferCounts(uploads.get(), downloads.get(), bytesUp.get(), bytesDown.get());
@@ -386,7 +386,7 @@ public final class CudaBackend implements Backend {
     @Override public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO,
                                             Tensor dq, Tensor dk, Tensor dv) {
         // D_i = dO_i·o_i per row, written by the dq kernel and read by the dk/dv kernel: B·H·L floats, not L×L.
-        DeviceAllocator.Block dbuf = allocator.allocate((long) s.batch() * s.heads() * s.length() * Float.BYTES);
+        MemoryBlock dbuf = allocator.allocate((long) s.batch() * s.heads() * s.length() * Float.BYTES);
         try {
             launch(AttentionGeometry.launch("dq", s), attentionArgs(args(Kernel.ATTENTION_DQ_VJP).ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v))
                     .ptr(ptr(o)).ptr(ptr(lse)).ptr(ptr(dO)).ptr(ptr(dq)).ptr(dbuf.address()), s));

@@ -128,13 +128,13 @@ class CudaParityTest {
         assertArrayEquals(ints, Host.ints(it));
         gpu.fill(it, 9);
         assertArrayEquals(new int[]{9, 9, 9, 9, 9}, Host.ints(it));
-        long live = gpu.allocator().liveBytes();
+        long live = gpu.allocator().stats().liveBytes();
         try (Context scope = Context.open(gpu, Context.Tape.OFF)) {
             scope.empty(Shape.of(1 << 20));
-            assertTrue(gpu.allocator().liveBytes() > live);
+            assertTrue(gpu.allocator().stats().liveBytes() > live);
         }
-        assertTrue(gpu.allocator().liveBytes() <= live, "a closed context returns its device memory to the cache");
-        assertTrue(gpu.allocator().cachedBytes() >= 4L << 20);
+        assertTrue(gpu.allocator().stats().liveBytes() <= live, "a closed context returns its device memory to the cache");
+        assertTrue(gpu.allocator().stats().cachedBytes() >= 4L << 20);
     }
 
     // ---- elementwise -------------------------------------------------------------------------
