@@ -184,25 +184,25 @@ final class AttentionSimd {
     private static float max(float[] row, int off, int lp) {
         FloatVector m = bc(Float.NEGATIVE_INFINITY);
         for (int jj = 0; jj < lp; jj += VL) m = m.max(FloatVector.fromArray(S, row, off + jj));
-        return m.reduceLanes(VectorOperators.MAX);
+        return m.reduceLanes(VectorOperators.MAX); // a max is exact in any order (see VectorMath)
     }
 
     /** {@code row[j] = exp(row[j] − shift)} in place (0 where the row holds −∞); returns the sum. */
     private static float exp(float[] row, int off, int lp, float shift) {
         FloatVector sum = zero();
         for (int jj = 0; jj < lp; jj += VL) {
-            FloatVector e = FloatVector.fromArray(S, row, off + jj).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, row, off + jj).sub(shift));
             e.intoArray(row, off + jj);
             sum = sum.add(e);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(sum);
     }
 
     private static float dot(float[] a, float[] b, int off, int n) {
         int i = 0, end = S.loopBound(n);
         FloatVector acc = zero();
         for (; i < end; i += VL) acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(acc);
         for (; i < n; i++) sum += a[off + i] * b[off + i];
         return sum;
     }
@@ -218,7 +218,7 @@ final class AttentionSimd {
     /** The backward's row: {@code P = exp(s − lse)} in place of the scores, {@code dS = P·(dP − D)} in place of {@code dP}. */
     private static void gradientWeights(float[] p, float[] ds, int off, int lp, float lse, float d) {
         for (int jj = off; jj < off + lp; jj += VL) {
-            FloatVector pv = FloatVector.fromArray(S, p, jj).sub(lse).lanewise(VectorOperators.EXP);
+            FloatVector pv = VectorMath.exp(FloatVector.fromArray(S, p, jj).sub(lse));
             pv.intoArray(p, jj);
             FloatVector.fromArray(S, ds, jj).sub(d).mul(pv).intoArray(ds, jj);
         }

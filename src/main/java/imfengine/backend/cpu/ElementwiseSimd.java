@@ -18,7 +18,7 @@ final class ElementwiseSimd {
         int i = from, end = from + S.loopBound(to - from), n = S.length();
         // one loop per op: a switch inside the loop merges vectors and can leave them boxed (see AttentionSimd.store4)
         switch (op) {
-            case EXP -> { for (; i < end; i += n) FloatVector.fromArray(S, x, i).lanewise(VectorOperators.EXP).intoArray(out, i); }
+            case EXP -> { for (; i < end; i += n) VectorMath.exp(FloatVector.fromArray(S, x, i)).intoArray(out, i); }
             case SILU -> { for (; i < end; i += n) silu(FloatVector.fromArray(S, x, i)).intoArray(out, i); }
             case SIGMOID -> { for (; i < end; i += n) sigmoid(FloatVector.fromArray(S, x, i)).intoArray(out, i); }
             case SQUARE -> { for (; i < end; i += n) { FloatVector v = FloatVector.fromArray(S, x, i); v.mul(v).intoArray(out, i); } }
@@ -29,9 +29,9 @@ final class ElementwiseSimd {
     }
 
     /** {@code 1 / (1 + e^−v)}; SwigluSimd's gate uses it too. */
-    static FloatVector sigmoid(FloatVector v) { return ONE.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)); }
+    static FloatVector sigmoid(FloatVector v) { return ONE.div(VectorMath.exp(v.neg()).add(ONE)); }
 
-    private static FloatVector silu(FloatVector v) { return v.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)); }
+    private static FloatVector silu(FloatVector v) { return v.div(VectorMath.exp(v.neg()).add(ONE)); }
 
     static void unaryDerivative(UnaryOp op, float[] x, float[] y, float[] g, float[] out, int from, int to) {
         int i = from, end = from + S.loopBound(to - from), n = S.length();

@@ -1,0 +1,78 @@
+package imfengine.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The two Vector API operations the kernels need whose bits the Vector API leaves to the JIT tier,
+ * written out with lane-wise IEEE operations so that they give the same bits in the interpreter,
+ * C1 and C2 (and so the same bits whenever a method happens to get compiled):
+ * <ul>
+ *   <li>{@code reduceLanes(ADD)} on floats has an unspecified order: the Java fallback that runs
+ *       before C2 compiles a method adds lane 0, 1, 2, ... in turn, C2's intrinsic adds in a tree.
+ *       {@link #sum} adds the lanes in index order, always.</li>
+ *   <li>{@code lanewise(EXP)} runs {@code (float) Math.exp} per lane in the fallback but Intel's SVML
+ *       ({@code libjsvml}) under C2; the two differ in the last bit for some inputs. {@link #exp} is a
+ *       polynomial built from {@code fma}, {@code mul}, {@code add} and integer bit operations, each of
+ *       which is exactly rounded (or exact) in every tier.</li>
+ * </ul>
+ * Lane-wise add, mul, div, sqrt and fma, and the MAX reduction, are exact IEEE operations (or
+ * order-free) in every tier and need nothing here.
+ */
+final class VectorMath {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = S.length();
+
+    /*
+     * exp(x) = 2^n · e^r with n = round(x·log2 e) and r = x − n·ln 2 in [−ln2/2, ln2/2]; ln 2 is split into a
+     * high part exact in few bits and a low correction (Cody–Waite), so n·LN2_HI is exact. e^r is
+     * 1 + r + r²·P(r), P the degree-5 minimax polynomial of Cephes' expf (relative error ≈ 1 ulp).
+     */
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f, P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
+    /** 1.5·2²³: adding it rounds a float of magnitude < 2²² to an integer, held in the low mantissa bits. */
+    private static final float ROUNDER = 12582912f;
+    /**
+     * Inputs are clamped to this range first, which keeps n within [−152, 129] so that 2^n can be formed
+     * as two normal powers of two. Below −105 the result rounds to 0 and above 89 it overflows to +∞,
+     * both as {@code Math.exp} does; NaN stays NaN.
+     */
+    private static final float LO = -105f, HI = 89f;
+
+    private VectorMath() {}
+
+    /** {@code v[0] + v[1] + ... + v[VL−1]}, added in that order. */
+    static float sum(FloatVector v) {
+        float s = v.lane(0);
+        for (int i = 1; i < VL; i++) s += v.lane(i);
+        return s;
+    }
+
+    /** e^x per lane, within about 1 ulp of {@code Math.exp}; 0 for −∞, +∞ for +∞ and NaN for NaN. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(LO).min(HI);
+        FloatVector t = xc.fma(LOG2E, ROUNDER);                     // n in the low mantissa bits of t
+        FloatVector n = t.sub(ROUNDER);                              // n as a float (exact)
+        FloatVector r = n.fma(bc(-LN2_HI), xc);                          // exact: n·LN2_HI has few bits
+        r = n.fma(bc(-LN2_LO), r);
+        FloatVector p = r.fma(P0, P1);
+        p = p.fma(r, bc(P2));
+        p = p.fma(r, bc(P3));
+        p = p.fma(r, bc(P4));
+        p = p.fma(r, bc(P5));
+        FloatVector er = p.fma(r.mul(r), r).add(1f);                 // e^r = 1 + (r + r²·P(r))
+        // 2^n = 2^(n>>1) · 2^(n − (n>>1)): both factors are normal floats for n in [−152, 129], and the
+        // product rounds once (the first multiply is exact), so subnormal results come out right too.
+        IntVector ni = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDER));
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1), n2 = ni.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return er.mul(s1).mul(s2);
+    }
+
+    private static FloatVector bc(float c) { return FloatVector.broadcast(S, c); }
+}
