@@ -25,8 +25,9 @@ import java.util.Map;
 /**
  * The training loop: batches from a seeded sampler, one {@link ImfObjective} step per batch,
  * AdamW, EMA, a live progress line, JSONL metrics, and atomic checkpoints every N steps and at
- * the end. A run resumed from a checkpoint continues bit for bit on the CPU: draws depend only on
- * (seed, step) and the sampler state is saved.
+ * the end. A run resumed from a checkpoint continues bit for bit on the CPU with the same thread
+ * count: draws depend only on (seed, step), the sampler state is saved, and the CPU kernels give
+ * the same bits for the same inputs (README, "Reproducibility").
  */
 public final class Trainer {
     /** One step's numbers. */
@@ -49,6 +50,8 @@ public final class Trainer {
     private final PrintStream progress;
     private long step;
     private final long seed;
+    /** How the run was launched, beyond {@link TrainConfig}: saved with every checkpoint (see {@link #recordLaunchSettings}). */
+    private final Map<String, String> launch = new LinkedHashMap<>();
 
     /** A new run, or a resumed one when {@code resume} is not null. */
     public Trainer(TrainConfig cfg, Dataset data, Backend be, Path resume, PrintStream progress) {
@@ -77,6 +80,9 @@ public final class Trainer {
             String[] st = m.get("sampler_state").split(",");
             long[] state = new long[st.length];
             for (int i = 0; i < st.length; i++) state[i] = Long.parseLong(st[i]);
+            if (state.length > 1 && state[1] != data.count())
+                throw new IllegalArgumentException("the run in " + resume + " drew its batches from " + state[1] + " examples; this dataset has "
+                        + data.count() + " (resume with the run's own data)");
             sampler.restore(state);
         }
         this.objective = new ImfObjective(cfg.objective());
@@ -139,6 +145,12 @@ public final class Trainer {
         }
     }
 
+    /**
+     * Settings the trainer does not use itself but a resumed run needs to continue the same way (data
+     * path, device, threads): written into every checkpoint's metadata.
+     */
+    public void recordLaunchSettings(Map<String, String> settings) { launch.putAll(settings); }
+
     public void save(Path file) {
         Map<String, String> meta = new LinkedHashMap<>(net.config().toMetadata());
         meta.put("step", "" + step);
@@ -151,8 +163,11 @@ public final class Trainer {
         meta.put("lr", "" + cfg.lr());
         meta.put("warmup", "" + cfg.warmup());
         meta.put("batch", "" + cfg.batch());
-        meta.put("objective", cfg.objective().objective().name().toLowerCase());
-        meta.put("v_source", cfg.objective().vSource().name().toLowerCase());
+        meta.put("checkpoint_every", "" + cfg.checkpointEvery());
+        meta.put("sample_omega", "" + cfg.sampleOmega());
+        meta.put("sample_interval", cfg.sampleTMin() + "," + cfg.sampleTMax());
+        meta.putAll(cfg.objective().toMetadata());
+        meta.putAll(launch);
         Map<String, Map<String, imfengine.tensor.Tensor>> groups = new LinkedHashMap<>();
         groups.put("", Checkpoint.values(net.parameters()));
         groups.put(Checkpoint.EMA, ema.weights());
