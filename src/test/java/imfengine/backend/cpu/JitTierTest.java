@@ -1,7 +1,9 @@
 package imfengine.backend.cpu;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code -XX:+PrintCompilation} log), and each family's output hashes must agree.
  */
 class JitTierTest {
+    @TempDir Path dir;
     /** Enough rounds for C2 to compile every SIMD kernel method (all did by 1000 in a trial). */
     private static final int WARM_ROUNDS = 1500;
     /** Methods that must have reached tier 4 (C2) in the warmed JVM for the comparison to mean anything. */
@@ -32,10 +35,12 @@ class JitTierTest {
 
     @Test void kernelsGiveTheSameBitsInterpretedAndCompiled() throws Exception {
         assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
-        List<String> interpreted = run("-Xint", 1);
-        List<String> compiled = run("-XX:+PrintCompilation", WARM_ROUNDS);
+        run("-Xint", 1, dir.resolve("interpreted.txt"));
+        List<String> interpreted = Files.readAllLines(dir.resolve("interpreted.txt"));
+        List<String> compileLog = run("-XX:+PrintCompilation", WARM_ROUNDS, dir.resolve("compiled.txt"));
+        List<String> compiled = Files.readAllLines(dir.resolve("compiled.txt"));
         Set<String> notCompiled = new TreeSet<>(MUST_BE_COMPILED);
-        for (String line : compiled)
+        for (String line : compileLog)
             if (line.matches("\\s*\\d+\\s+\\d+\\s+[%sbn! ]*4\\s+.*")) notCompiled.removeIf(m -> line.contains("backend.cpu." + m + " "));
         assertTrue(notCompiled.isEmpty(), "the warm-up did not get these compiled by C2: " + notCompiled);
 
@@ -49,14 +54,15 @@ class JitTierTest {
         return reference.keySet().stream().filter(f -> !reference.get(f).equals(other.get(f))).toList();
     }
 
-    private static List<String> run(String vmOption, int rounds) throws Exception {
+    /** Runs {@link KernelFingerprint} in a new JVM that writes its hash lines to {@code hashes}; returns the JVM's own output. */
+    private static List<String> run(String vmOption, int rounds, Path hashes) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), vmOption,
                 "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                KernelFingerprint.class.getName(), "" + rounds));
+                KernelFingerprint.class.getName(), "" + rounds, hashes.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
-        assertEquals(0, p.waitFor(), String.join("\n", lines));
-        return lines;
+        List<String> log = new String(p.getInputStream().readAllBytes()).lines().toList();
+        assertEquals(0, p.waitFor(), String.join("\n", log));
+        return log;
     }
 
     /** family → hash from the lines {@code <which> FAMILY HASH}. */

@@ -8,8 +8,12 @@ import imfengine.backend.GemmSpec;
 import imfengine.backend.UnaryOp;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -22,8 +26,9 @@ import java.util.Random;
  * ({@code -Xint}: the Vector API's Java fallbacks) and in one where the kernels have been compiled (C2
  * intrinsics) and requires the same bits from both.
  *
- * <p>usage: {@code KernelFingerprint ROUNDS}: prints {@code cold FAMILY HASH} for the first round and,
- * when ROUNDS > 1, {@code hot FAMILY HASH} for the last.
+ * <p>usage: {@code KernelFingerprint ROUNDS FILE}: writes {@code cold FAMILY HASH} lines for the first
+ * round and, when ROUNDS > 1, {@code hot FAMILY HASH} lines for the last to FILE (not to stdout, where
+ * the JVM's own {@code -XX:+PrintCompilation} lines could break into them).
  */
 final class KernelFingerprint {
     private final WorkerPool pool = new WorkerPool(2);
@@ -38,8 +43,10 @@ final class KernelFingerprint {
         Map<String, String> cold = new KernelFingerprint(true).run(), hot = cold;
         for (int i = 2; i < rounds; i++) new KernelFingerprint(false).run();
         if (rounds > 1) hot = new KernelFingerprint(true).run();
-        cold.forEach((family, hash) -> System.out.println("cold " + family + " " + hash));
-        if (rounds > 1) hot.forEach((family, hash) -> System.out.println("hot " + family + " " + hash));
+        List<String> lines = new ArrayList<>();
+        cold.forEach((family, hash) -> lines.add("cold " + family + " " + hash));
+        if (rounds > 1) hot.forEach((family, hash) -> lines.add("hot " + family + " " + hash));
+        Files.write(Path.of(args[1]), lines);
     }
 
     Map<String, String> run() throws Exception {
