@@ -20,7 +20,7 @@ import imfengine.tensor.Tensor;
 public final class CpuBackend implements Backend {
     private final boolean simd;
     private final WorkerPool pool;
-    private final ArrayPool arrays = new ArrayPool();
+    private final ArrayPool arrays;
     private final java.util.concurrent.atomic.LongAdder flops = new java.util.concurrent.atomic.LongAdder();
     private final CpuElementwise elementwise;
     private final CpuReductions reductions;
@@ -34,7 +34,11 @@ public final class CpuBackend implements Backend {
     private final CpuTimestep timestep;
     private final CpuOptimizer optimizer;
 
-    public CpuBackend(int threads, boolean simd) {
+    public CpuBackend(int threads, boolean simd) { this(threads, simd, new ArrayPool()); }
+
+    /** Tensors from {@code arrays} (tests: a pool that poisons what it hands out). */
+    CpuBackend(int threads, boolean simd, ArrayPool arrays) {
+        this.arrays = arrays;
         if (simd && !VectorSupport.present())
             throw new IllegalStateException("SIMD requested but jdk.incubator.vector is not in this JVM (add --add-modules=jdk.incubator.vector)");
         this.simd = simd;
