@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The options of {@code train --resume}: a resumed run continues the run it resumes. Every setting the
@@ -24,7 +25,7 @@ final class ResumeOptions {
     private static final Map<String, String> FIXED = pairs(
             "preset", "preset", "objective", "objective", "v-source", "v_source", "seed", "seed");
     /** Options holding a file path: compared as absolute paths. */
-    private static final java.util.Set<String> PATHS = java.util.Set.of("data", "labels");
+    private static final Set<String> PATHS = Set.of("data", "labels");
 
     private ResumeOptions() {}
 
