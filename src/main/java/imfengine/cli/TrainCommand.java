@@ -43,10 +43,11 @@ final class TrainCommand implements Command {
                   --seed N             fixes initialisation, data order, noise and times (default 0)
                   --checkpoint-every N steps between checkpoints (default 500; 0 = only at the end)
                   --resume FILE        continue the run of a checkpoint: its batch, lr, warmup, EMA,
-                                       data, device, threads and sample settings are the defaults
-                                       (a flag that changes one says so); preset, objective,
-                                       v-source and seed cannot change. On the CPU, N steps +
-                                       resume + M steps = N + M steps, byte for byte
+                                       checkpoint interval, data, device, threads and sample
+                                       settings are the defaults (a flag that changes one says
+                                       so); preset, objective, v-source and seed cannot change.
+                                       On the CPU, N steps + resume + M steps = N + M steps,
+                                       byte for byte (README, "Reproducibility")
                   --out DIR            output folder (default runs/<preset>; with --resume, the
                                        checkpoint's folder)
                   --v-source S         head (default: auxiliary v-head) or boundary (u at h = 0)
