@@ -3,6 +3,7 @@ package imfengine.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>{@code reduceLanes(ADD)} on floats has an unspecified order: the Java fallback that runs
  *       before C2 compiles a method adds lane 0, 1, 2, ... in turn, C2's intrinsic adds in a tree.
- *       {@link #sum} adds the lanes in index order, always.</li>
+ *       {@link #sum} adds them in one fixed tree, always.</li>
  *   <li>{@code lanewise(EXP)} runs {@code (float) Math.exp} per lane in the fallback but Intel's SVML
  *       ({@code libjsvml}) under C2; the two differ in the last bit for some inputs. {@link #exp} is a
  *       polynomial built from {@code fma}, {@code mul}, {@code add} and integer bit operations, each of
@@ -24,6 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
+    /** Lane {@code i} ↔ lane {@code i ^ k}, for the tree of {@link #sum} (only those with {@code k < VL} are used). */
+    private static final VectorShuffle<Float> SWAP_8 = swap(8), SWAP_4 = swap(4), SWAP_2 = swap(2), SWAP_1 = swap(1);
 
     /*
      * exp(x) = 2^n · e^r with n = round(x·log2 e) and r = x − n·ln 2 in [−ln2/2, ln2/2]; ln 2 is split into a
@@ -45,19 +48,28 @@ final class VectorMath {
 
     private VectorMath() {}
 
-    /** {@code v[0] + v[1] + ... + v[VL−1]}, added in that order. */
+    /**
+     * The sum of the lanes, always added in the same pairwise tree: each level adds lane {@code i} and lane
+     * {@code i ^ k} for k = VL/2, ..., 2, 1, and lane 0 holds the total (with 8 lanes,
+     * {@code ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7))}). Shuffles and lane-wise adds are exact in every tier,
+     * and the tree costs what C2's own reduction does (a sum in lane order was a chain of VL dependent adds).
+     */
     static float sum(FloatVector v) {
-        float s = v.lane(0);
-        for (int i = 1; i < VL; i++) s += v.lane(i);
-        return s;
+        if (VL > 8) v = v.add(v.rearrange(SWAP_8));
+        if (VL > 4) v = v.add(v.rearrange(SWAP_4));
+        if (VL > 2) v = v.add(v.rearrange(SWAP_2));
+        if (VL > 1) v = v.add(v.rearrange(SWAP_1));
+        return v.lane(0);
     }
+
+    private static VectorShuffle<Float> swap(int k) { return k < VL ? VectorShuffle.fromOp(S, i -> i ^ k) : null; }
 
     /** e^x per lane, within about 1 ulp of {@code Math.exp}; 0 for −∞, +∞ for +∞ and NaN for NaN. */
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(LO).min(HI);
         FloatVector t = xc.fma(LOG2E, ROUNDER);                     // n in the low mantissa bits of t
         FloatVector n = t.sub(ROUNDER);                              // n as a float (exact)
-        FloatVector r = n.fma(bc(-LN2_HI), xc);                          // exact: n·LN2_HI has few bits
+        FloatVector r = n.fma(bc(-LN2_HI), xc);                      // exact: n·LN2_HI has few bits
         r = n.fma(bc(-LN2_LO), r);
         FloatVector p = r.fma(P0, P1);
         p = p.fma(r, bc(P2));

@@ -20,18 +20,27 @@ class VectorMathTest {
         species = FloatVector.SPECIES_PREFERRED;
     }
 
-    @Test void sumAddsTheLanesInIndexOrder() {
+    @Test void sumAddsTheLanesInAFixedPairwiseTree() {
         int vl = species.length();
         Random r = new Random(7);
+        int orderMatters = 0;
         for (int trial = 0; trial < 200; trial++) {
             float[] lanes = new float[vl];
-            // mixed magnitudes, so that a different order of the additions gives different bits
+            // mixed magnitudes, so that another order of the additions gives other bits
             for (int i = 0; i < vl; i++) lanes[i] = (float) ((r.nextBoolean() ? 1e7 : 1e-3) * r.nextGaussian());
-            float expected = lanes[0];
-            for (int i = 1; i < vl; i++) expected += lanes[i];
-            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(VectorMath.sum(FloatVector.fromArray(species, lanes, 0))),
+            float[] level = lanes.clone();
+            for (int k = vl / 2; k >= 1; k /= 2) {
+                float[] next = new float[vl];
+                for (int i = 0; i < vl; i++) next[i] = level[i] + level[i ^ k];
+                level = next;
+            }
+            float inOrder = lanes[0];
+            for (int i = 1; i < vl; i++) inOrder += lanes[i];
+            if (inOrder != level[0]) orderMatters++;
+            assertEquals(Float.floatToRawIntBits(level[0]), Float.floatToRawIntBits(VectorMath.sum(FloatVector.fromArray(species, lanes, 0))),
                     "trial " + trial);
         }
+        assertTrue(orderMatters > 0, "the inputs never told the tree from a sum in lane order");
     }
 
     @Test void expIsWithinTwoUlpOfMathExpOverTheWholeRange() {
