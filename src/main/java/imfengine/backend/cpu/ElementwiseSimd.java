@@ -15,17 +15,31 @@ final class ElementwiseSimd {
     private ElementwiseSimd() {}
 
     static void unary(UnaryOp op, float[] x, float[] out, int from, int to) {
-        int i = from, end = from + S.loopBound(to - from), n = S.length();
-        // one loop per op: a switch inside the loop merges vectors and can leave them boxed (see AttentionSimd.store4)
+        int end = from + S.loopBound(to - from);
+        // one loop per op: a switch inside the loop merges vectors and can leave them boxed (see AttentionSimd.store4).
+        // The exp-based loops are methods of their own: inlined all into this one, they took C2 past its node-count
+        // cutoff, and VectorMath.exp, left a call, boxed its vectors.
         switch (op) {
-            case EXP -> { for (; i < end; i += n) VectorMath.exp(FloatVector.fromArray(S, x, i)).intoArray(out, i); }
-            case SILU -> { for (; i < end; i += n) silu(FloatVector.fromArray(S, x, i)).intoArray(out, i); }
-            case SIGMOID -> { for (; i < end; i += n) sigmoid(FloatVector.fromArray(S, x, i)).intoArray(out, i); }
-            case SQUARE -> { for (; i < end; i += n) { FloatVector v = FloatVector.fromArray(S, x, i); v.mul(v).intoArray(out, i); } }
-            case RSQRT -> { for (; i < end; i += n) ONE.div(FloatVector.fromArray(S, x, i).lanewise(VectorOperators.SQRT)).intoArray(out, i); }
-            case NEG -> { for (; i < end; i += n) FloatVector.fromArray(S, x, i).neg().intoArray(out, i); }
+            case EXP -> expLoop(x, out, from, end);
+            case SILU -> siluLoop(x, out, from, end);
+            case SIGMOID -> sigmoidLoop(x, out, from, end);
+            case SQUARE -> { for (int i = from; i < end; i += S.length()) { FloatVector v = FloatVector.fromArray(S, x, i); v.mul(v).intoArray(out, i); } }
+            case RSQRT -> { for (int i = from; i < end; i += S.length()) ONE.div(FloatVector.fromArray(S, x, i).lanewise(VectorOperators.SQRT)).intoArray(out, i); }
+            case NEG -> { for (int i = from; i < end; i += S.length()) FloatVector.fromArray(S, x, i).neg().intoArray(out, i); }
         }
-        CpuElementwise.unaryScalar(op, x, out, i, to);
+        CpuElementwise.unaryScalar(op, x, out, end, to);
+    }
+
+    private static void expLoop(float[] x, float[] out, int from, int end) {
+        for (int i = from; i < end; i += S.length()) VectorMath.exp(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+    }
+
+    private static void siluLoop(float[] x, float[] out, int from, int end) {
+        for (int i = from; i < end; i += S.length()) silu(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+    }
+
+    private static void sigmoidLoop(float[] x, float[] out, int from, int end) {
+        for (int i = from; i < end; i += S.length()) sigmoid(FloatVector.fromArray(S, x, i)).intoArray(out, i);
     }
 
     /** {@code 1 / (1 + e^−v)}; SwigluSimd's gate uses it too. */

@@ -62,6 +62,17 @@ final class VectorMath {
         return v.lane(0);
     }
 
+    /**
+     * {@link #sum} of a vector already stored into {@code lanes[0, VL)}, in the same tree and so with the
+     * same bits; {@code lanes} is overwritten. For callers where a call taking a vector might not be
+     * inlined (C2 would box the vector): arrays cross a call for free.
+     */
+    static float sumLanes(float[] lanes) {
+        for (int k = VL / 2; k >= 1; k /= 2)
+            for (int i = 0; i < k; i++) lanes[i] += lanes[i + k];
+        return lanes[0];
+    }
+
     private static VectorShuffle<Float> swap(int k) { return k < VL ? VectorShuffle.fromOp(S, i -> i ^ k) : null; }
 
     /** e^x per lane, within about 1 ulp of {@code Math.exp}; 0 for −∞, +∞ for +∞ and NaN for NaN. */

@@ -39,6 +39,7 @@ class VectorMathTest {
             if (inOrder != level[0]) orderMatters++;
             assertEquals(Float.floatToRawIntBits(level[0]), Float.floatToRawIntBits(VectorMath.sum(FloatVector.fromArray(species, lanes, 0))),
                     "trial " + trial);
+            assertEquals(Float.floatToRawIntBits(level[0]), Float.floatToRawIntBits(VectorMath.sumLanes(lanes.clone())), "sumLanes, trial " + trial);
         }
         assertTrue(orderMatters > 0, "the inputs never told the tree from a sum in lane order");
     }
