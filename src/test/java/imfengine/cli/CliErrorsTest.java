@@ -86,7 +86,7 @@ class CliErrorsTest {
 
     @Test void checkpointOfAnotherPreset() throws Exception {
         byte[] before = Files.readAllBytes(checkpoint);
-        failsWithOneLine("is preset xs, not s", "train", "--preset", "s", "--resume", checkpoint.toString(),
+        failsWithOneLine("--preset s cannot change on --resume: the run's preset is xs", "train", "--preset", "s", "--resume", checkpoint.toString(),
                 "--data", mnist.toString(), "--out", dir.resolve("run").toString(), "--steps", "3");
         assertArrayEquals(before, Files.readAllBytes(checkpoint), "checkpoint not overwritten");
     }
