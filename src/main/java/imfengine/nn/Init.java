@@ -29,17 +29,21 @@ public interface Init {
         };
     }
 
-    /** Xavier-uniform for a convolution {@code [out, in, kh, kw]}: bound √(6/(fan_in+fan_out)) with receptive field. */
-    static Init xavierUniform(RandomStream rng) {
+    /**
+     * Xavier-uniform {@code U(−b, b)}, {@code b = √(6/(fanIn + fanOut))}, with the fans given by the
+     * caller rather than read off the shape: a conv-shaped weight used as a Linear (the patch
+     * embedder) must count its fans as the Linear's, not as a convolution's.
+     */
+    static Init xavierUniform(RandomStream rng, long fanIn, long fanOut) {
+        double bound = xavierBound(fanIn, fanOut);
         return (be, s) -> {
-            long receptive = s.size() / ((long) s.dim(0) * s.dim(1));
-            double fanIn = (double) s.dim(1) * receptive, fanOut = (double) s.dim(0) * receptive;
-            double bound = Math.sqrt(6.0 / (fanIn + fanOut));
             float[] v = new float[s.intSize()];
             for (int i = 0; i < v.length; i++) v[i] = (float) (bound * (2 * rng.uniformDouble() - 1));
             return be.fromArray(v, s);
         };
     }
+
+    static double xavierBound(long fanIn, long fanOut) { return Math.sqrt(6.0 / (fanIn + fanOut)); }
 
     /** Makes the {@code N(0, (c²)/fan_in)} initialiser the authors call "scaled variance". */
     @FunctionalInterface
