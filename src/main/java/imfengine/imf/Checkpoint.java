@@ -60,10 +60,17 @@ public final class Checkpoint {
             Tensor dst = into.get(p.name());
             if (!s.equals(dst.shape()))
                 throw new FileFormatException(f.path(), "tensor " + key + " has shape " + s + ", the model expects " + dst.shape());
-            Backend be = dst.backend();
-            Tensor src = be.fromArray(a.data(), s);
-            be.copy(src, dst);
+            copyInto(a, dst);
         }
+    }
+
+    /**
+     * Host values into a parameter tensor of the same shape: the one place where loaded weights
+     * (safetensors checkpoints, the authors' .pth files) become parameters.
+     */
+    public static void copyInto(HostArray a, Tensor dst) {
+        Backend be = dst.backend();
+        be.copy(be.fromArray(a.data(), Shape.of(a.shape())), dst);
     }
 
     /** name → value tensor of each parameter (the live weights). */
