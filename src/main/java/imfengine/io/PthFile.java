@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,8 +115,10 @@ public final class PthFile implements AutoCloseable {
             if (isZip(head)) return readZip(file);
             if (head.length > 0 && (head[0] & 0xff) == 0x80) return readLegacy(file);
             throw new FileFormatException(file, "not a PyTorch torch.save file (neither a zip archive nor a pickle)");
-        } catch (IOException e) {
-            throw new FileFormatException(file, "unreadable torch.save file: " + e.getMessage(), e);
+        } catch (FileFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) { // a damaged pickle can fail anywhere; say so in one line
+            throw new FileFormatException(file, "unreadable torch.save file: " + message(e), e);
         }
     }
 
@@ -128,18 +131,22 @@ public final class PthFile implements AutoCloseable {
             throw new FileFormatException(path, "tensor " + name + " has dtype " + t.dtypeName()
                     + "; imf-engine reads float32, float64, float16 and bfloat16 tensors");
         Storage s = t.storage();
+        for (int d : t.shape()) if (d < 0) throw new FileFormatException(path, "tensor " + name + " has a negative size " + Arrays.toString(t.shape()));
         if (t.numel() > Integer.MAX_VALUE - 8) throw new FileFormatException(path, "tensor " + name + " has " + t.numel() + " elements, too many for one array");
         ByteBuffer raw;
         try {
             raw = source.read(s).order(ByteOrder.LITTLE_ENDIAN);
-        } catch (IOException e) {
-            throw new FileFormatException(path, "storage " + s.key() + " of tensor " + name + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw new FileFormatException(path, "storage " + s.key() + " of tensor " + name + ": " + message(e), e);
         }
-        float[] out = new float[(int) t.numel()];
+        long limit = s.numel();
+        if ((s.base() + limit) * s.dtype().bytes > raw.capacity())
+            throw new FileFormatException(path, "storage " + s.key() + " of tensor " + name + " holds " + raw.capacity() + " bytes, fewer than its "
+                    + limit + " elements of " + s.dtype());
         int[] shape = t.shape();
         long[] stride = t.stride();
+        float[] out = new float[(int) t.numel()];
         int[] idx = new int[shape.length];
-        long limit = s.numel();
         for (int i = 0; i < out.length; i++) {
             long e = s.base() + t.offset();
             for (int d = 0; d < shape.length; d++) e += idx[d] * stride[d];
@@ -149,6 +156,10 @@ public final class PthFile implements AutoCloseable {
             for (int d = shape.length - 1; d >= 0 && ++idx[d] == shape[d]; d--) idx[d] = 0; // next index in C order
         }
         return new HostArray(shape.clone(), out);
+    }
+
+    private static String message(Exception e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static float element(ByteBuffer b, Dtype dt, long e) {
@@ -265,6 +276,7 @@ public final class PthFile implements AutoCloseable {
             Long at = offsets.get(s.key());
             if (at == null) throw new IOException("not among the file's storages");
             long bytes = (s.base() + s.numel()) * s.dtype().bytes;
+            if (at + bytes > ch.size()) throw new IOException("the file ends inside it");
             ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(bytes));
             while (b.hasRemaining()) if (ch.read(b, at + b.position()) < 0) throw new IOException("file ends inside the storage");
             return b.flip();

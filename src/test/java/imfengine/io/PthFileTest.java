@@ -91,6 +91,27 @@ class PthFileTest {
         assertThrows(FileFormatException.class, () -> PthFile.read(cutData).close());
     }
 
+    /** Every single-byte corruption of a legacy file either reads or fails with a one-line FileFormatException. */
+    @Test void corruptedBytesNeverEscapeAsOtherExceptions(@TempDir Path dir) throws IOException {
+        byte[] good = Files.readAllBytes(fixture("pth_cases_legacy.pth"));
+        Path bad = dir.resolve("bad.pth");
+        int failures = 0;
+        for (int i = 0; i < good.length; i++) {
+            byte[] b = good.clone();
+            b[i] ^= (byte) 0x5a;
+            Files.write(bad, b);
+            try (PthFile f = PthFile.read(bad)) {
+                if (f.root() instanceof Map<?, ?> top && top.get("model") instanceof Map<?, ?> m)
+                    for (var e : m.entrySet())
+                        if (e.getValue() instanceof PthFile.TensorRef t && t.isFloat()) f.array(String.valueOf(e.getKey()), t);
+            } catch (FileFormatException e) {
+                failures++;
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+        assertTrue(failures > good.length / 10, failures + " of " + good.length + " corruptions noticed");
+    }
+
     private static void check(PthFile f, Map<?, ?> m, String name, int[] shape, float... want) {
         PthFile.TensorRef t = assertInstanceOf(PthFile.TensorRef.class, m.get(name), name);
         HostArray a = f.array(name, t);
