@@ -20,6 +20,12 @@ import java.util.Set;
 
 /** {@code sample}: images from a checkpoint's EMA weights. */
 final class SampleCommand implements Command {
+    /** Sampler.Guidance.DEFAULT as the command line writes it (help texts and option defaults). */
+    static final String DEFAULT_OMEGA = number(Sampler.Guidance.DEFAULT.omega()),
+            DEFAULT_INTERVAL = number(Sampler.Guidance.DEFAULT.tMin()) + "," + number(Sampler.Guidance.DEFAULT.tMax());
+
+    private static String number(float x) { return x == Math.rint(x) ? String.valueOf((int) x) : String.valueOf(x); }
+
     @Override public String name() { return "sample"; }
 
     @Override public String summary() { return "generate images from a checkpoint (1-NFE by default)"; }
@@ -41,15 +47,15 @@ final class SampleCommand implements Command {
                                      sizes are read off the tensors
                   --classes LIST     comma-separated class ids (default: all classes, at most 10)
                   --per-class N      images per class (default 10)
-                  --omega X          guidance scale ω >= 1 (default 2.0)
-                  --interval A,B     guidance interval [t_min, t_max] within [0,1] (default 0,1)
+                  --omega X          guidance scale ω >= 1 (default {OMEGA})
+                  --interval A,B     guidance interval [t_min, t_max] within [0,1] (default {INTERVAL})
                   --steps N          network evaluations (default 1: one-step sampling)
                   --seed N           noise seed (default 0)
                   --raw              sample with the raw weights instead of the EMA (a .pth
                                      holding only one state dict is used as it is)
                   --out FILE         output PNG (default samples.png)
                   --threads N        CPU worker threads (default: all cores)
-                """ + Devices.help(19);
+                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + Devices.help(19);
     }
 
     @Override public int run(List<String> argv) throws Exception {
@@ -59,9 +65,9 @@ final class SampleCommand implements Command {
         if (!a.has("checkpoint")) throw new UsageException("sample: --checkpoint FILE is required");
         Path file = Path.of(a.string("checkpoint", ""));
         if (!Files.isRegularFile(file)) throw new UsageException("sample: checkpoint not found: " + file);
-        float omega = (float) a.number("omega", 2.0);
+        float omega = (float) a.number("omega", Sampler.Guidance.DEFAULT.omega());
         checkOmega("sample", omega);
-        float[] interval = parseInterval("sample", a.string("interval", "0,1"));
+        float[] interval = parseInterval("sample", a.string("interval", SampleCommand.DEFAULT_INTERVAL));
         int steps = a.integer("steps", 1);
         if (steps < 1) throw new UsageException("sample: --steps must be >= 1, got " + steps);
         int perClass = a.integer("per-class", 10);

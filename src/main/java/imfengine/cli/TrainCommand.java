@@ -44,10 +44,10 @@ final class TrainCommand implements Command {
                   --out DIR            output folder (default runs/<preset>)
                   --v-source S         head (default: auxiliary v-head) or boundary (u at h = 0)
                   --objective O        imf (default) or mf (original MeanFlow, for the ablation)
-                  --omega X            ω of the final sample grid (default 2.0)
-                  --interval A,B       guidance interval of the final sample grid (default 0,1)
+                  --omega X            ω of the final sample grid (default {OMEGA})
+                  --interval A,B       guidance interval of the final sample grid (default {INTERVAL})
                   --threads N          CPU worker threads (default: all cores)
-                """ + Devices.help(21) + DataOptions.help(21);
+                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + Devices.help(21) + DataOptions.help(21);
     }
 
     @Override public int run(List<String> argv) throws Exception {
@@ -71,8 +71,8 @@ final class TrainCommand implements Command {
         if (!(lr > 0)) throw new UsageException("train: --lr must be > 0, got " + lr);
         double emaDecay = a.number("ema", 0.999);
         if (!(emaDecay >= 0 && emaDecay < 1)) throw new UsageException("train: --ema must be in [0, 1), got " + emaDecay);
-        float omega = (float) a.number("omega", 2.0);
-        float[] interval = SampleCommand.parseInterval("train", a.string("interval", "0,1"));
+        float omega = (float) a.number("omega", Sampler.Guidance.DEFAULT.omega());
+        float[] interval = SampleCommand.parseInterval("train", a.string("interval", SampleCommand.DEFAULT_INTERVAL));
         SampleCommand.checkOmega("train", omega);
         ObjectiveConfig objective = ObjectiveConfig.paper().with(
                 enumValue("v-source", a.string("v-source", "head"), ObjectiveConfig.VSource.class),
