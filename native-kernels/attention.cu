@@ -25,6 +25,14 @@
 #define WARPS 8
 #define MAXT 4
 
+// The launch geometry the host reads from this file's PTX (backend/cuda/AttentionGeometry): defined here once.
+extern "C" __device__ const int attention_tile = TILE, attention_warps = WARPS, attention_max_head_dim = 32 * MAXT;
+// Dynamic shared memory of each kernel, in floats: tiles·TILE·(Dh+1) + rows·Dh + extra (the layouts below).
+extern "C" __device__ const int attention_fwd_smem_tiles = 2, attention_fwd_smem_rows = WARPS, attention_fwd_smem_extra = 0;
+extern "C" __device__ const int attention_jvp_smem_tiles = 4, attention_jvp_smem_rows = 2 * WARPS, attention_jvp_smem_extra = 0;
+extern "C" __device__ const int attention_dq_smem_tiles = 2, attention_dq_smem_rows = 2 * WARPS, attention_dq_smem_extra = 0;
+extern "C" __device__ const int attention_dkdv_smem_tiles = 2, attention_dkdv_smem_rows = 2 * WARPS, attention_dkdv_smem_extra = 2 * TILE;
+
 extern __shared__ float smem[];   // dynamic shared memory of every kernel here (sizes above)
 
 // Stages rows r0 .. r0+31 (those < L) of `src` for pair base `base` into `dst` [32][Dh+1], zeros past L.

@@ -2,6 +2,10 @@
 // Grid-stride loops use 64-bit indices; block sums use warp shuffles then one shared slot per warp.
 #pragma once
 
+// Column sums (reduce_cols, rmsnorm_dw): blocks of COLS_X columns × COLS_Y row slices, partials in shared memory.
+#define COLS_X 32
+#define COLS_Y 8
+
 #define GRID_STRIDE(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
                                i += (long long)blockDim.x * gridDim.x)
 

@@ -4,9 +4,11 @@
 //   permute_fwd          out[o] = x[Σ_a coord_a(o)·st[a]]   o walks the output [od0, …, od(rank−1)] row-major;
 //                        st[a] is the input stride of output axis a. Geometry by value: PermGeom (rank ≤ 8).
 //   copy_runs_fwd        dst[dstOff + r·dstStride + j] (= or +=) src[srcOff + r·srcStride + j],  r < rows, j < len
+//                        (_f32 also moves any 4-byte elements when accumulate = 0; _b16 moves 2-byte ones, = only)
+//   permute_fwd_b16      permute_fwd for 2-byte elements
 //   gather_rows_fwd      out[i, :] = table[idx[i], :]          out [count, width]
 //   scatter_add_rows_vjp tableGrad[idx[i], :] += g[i, :]       (+=, atomicAdd: indices may repeat)
-// Indices are checked on the host before launch. Launch: 1-D grid-stride, 256 threads per block, over
+// Indices come from the device (I32 tensors); they are valid by construction (labels checked when uploaded). Launch: 1-D grid-stride, 256 threads per block, over
 // the output elements. Outputs are overwritten (=) except copy_runs with accumulate ≠ 0 and scatter_add.
 #include "common.cuh"
 
@@ -16,7 +18,8 @@ struct PermGeom {
     long long rank;
 };
 
-extern "C" __global__ void permute_fwd_f32(const float* x, float* out, PermGeom g, long long total) {
+template <typename T>
+__device__ __forceinline__ void permute(const T* x, T* out, const PermGeom& g, long long total) {
     int rank = (int)g.rank;
     GRID_STRIDE(o, total) {
         long long rem = o, src = 0;
@@ -29,6 +32,12 @@ extern "C" __global__ void permute_fwd_f32(const float* x, float* out, PermGeom 
     }
 }
 
+extern "C" __global__ void permute_fwd_f32(const float* x, float* out, PermGeom g, long long total) { permute(x, out, g, total); }
+
+extern "C" __global__ void permute_fwd_b16(const unsigned short* x, unsigned short* out, PermGeom g, long long total) {
+    permute(x, out, g, total);
+}
+
 extern "C" __global__ void copy_runs_fwd_f32(const float* src, long long srcOff, long long srcStride,
                                              float* dst, long long dstOff, long long dstStride,
                                              long long rows, long long len, int accumulate) {
@@ -38,6 +47,16 @@ extern "C" __global__ void copy_runs_fwd_f32(const float* src, long long srcOff,
         float v = src[srcOff + r * srcStride + j];
         float* d = dst + dstOff + r * dstStride + j;
         if (accumulate) *d += v; else *d = v;
+    }
+}
+
+extern "C" __global__ void copy_runs_fwd_b16(const unsigned short* src, long long srcOff, long long srcStride,
+                                             unsigned short* dst, long long dstOff, long long dstStride,
+                                             long long rows, long long len) {
+    long long total = rows * len;
+    GRID_STRIDE(i, total) {
+        long long r = i / len, j = i % len;
+        dst[dstOff + r * dstStride + j] = src[srcOff + r * srcStride + j];
     }
 }
 

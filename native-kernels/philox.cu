@@ -4,11 +4,10 @@
 // Math: block n of stream (s0, s1) under key (k0, k1) is Philox10((ctr_lo, ctr_hi, s0, s1), (k0, k1)) with
 // the 64-bit counter ctr = first + n. Per round, with M0 = 0xD2511F53, M1 = 0xCD9E8D57:
 //   (c0, c1, c2, c3) ← (hi(M1·c2) ⊕ c1 ⊕ k0, lo(M1·c2), hi(M0·c0) ⊕ c3 ⊕ k1, lo(M0·c0)); k += (0x9E3779B9, 0xBB67AE85)
-//   philox_words_fwd    out[4n + w] = word w of block n                      out [4·blocks] (uint32)
 //   philox_uniform_fwd  out[i] = lo + (hi − lo)·(word_i >> 8)·2⁻²⁴            (RandomStream.fillUniform)
 //   philox_normal_fwd   out[i] = √(−2 ln(1 − u1))·cos(2π u2), u1, u2 the 53-bit doubles of block i
 //                       (RandomStream.normal: exactly one block per normal when the stream starts fresh)
-// Launch: 1-D grid-stride, 256 threads per block; one thread per block (words) or per output. out: =.
+// Launch: 1-D grid-stride, 256 threads per block, one thread per output. out: =.
 
 __device__ __forceinline__ void philox_block(unsigned c0, unsigned c1, unsigned c2, unsigned c3, unsigned k0, unsigned k1,
                                              unsigned* o) {
@@ -26,15 +25,6 @@ __device__ __forceinline__ void philox_block(unsigned c0, unsigned c1, unsigned 
 
 __device__ __forceinline__ void block_at(unsigned long long ctr, unsigned s0, unsigned s1, unsigned k0, unsigned k1, unsigned* o) {
     philox_block((unsigned)ctr, (unsigned)(ctr >> 32), s0, s1, k0, k1, o);
-}
-
-extern "C" __global__ void philox_words_fwd_u32(unsigned* out, long long blocks, unsigned long long first,
-                                                unsigned s0, unsigned s1, unsigned k0, unsigned k1) {
-    for (long long n = (long long)blockIdx.x * blockDim.x + threadIdx.x; n < blocks; n += (long long)blockDim.x * gridDim.x) {
-        unsigned w[4];
-        block_at(first + n, s0, s1, k0, k1, w);
-        for (int j = 0; j < 4; j++) out[4 * n + j] = w[j];
-    }
 }
 
 extern "C" __global__ void philox_uniform_fwd_f32(float* out, long long count, unsigned long long first,

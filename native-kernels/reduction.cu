@@ -34,9 +34,12 @@ extern "C" __global__ void sum_all_fwd_f32(const float* x, float* out, long long
     }
 }
 
+// The block shape of the column sums, for the host (read from this file's PTX): defined once, in common.cuh.
+extern "C" __device__ const int column_sum_block_x = COLS_X, column_sum_block_y = COLS_Y;
+
 extern "C" __global__ void reduce_cols_vjp_f32(const float* g, float* out, int outer, int n) {
-    __shared__ float part[8][33];
-    int j = blockIdx.x * 32 + threadIdx.x;
+    __shared__ float part[COLS_Y][COLS_X + 1];
+    int j = blockIdx.x * COLS_X + threadIdx.x;
     float s = 0.f;
     if (j < n)
         for (int o = threadIdx.y; o < outer; o += blockDim.y) s += g[(long long)o * n + j];

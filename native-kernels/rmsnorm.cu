@@ -5,7 +5,8 @@
 //   rmsnorm_jvp     y as above and ty = w·rstd·(tx − x·rstd²·mean(x·tx))             (y, ty, rstd: =)
 //   rmsnorm_vjp     dx = rstd·(w·dy − x·rstd²·mean(w·dy·x))                          (dx: =)
 //   rmsnorm_dw_vjp  dw[j] += Σ_r dy[r, j]·x[r, j]·rstd[r]                              (dw: +=)
-// Launch: fwd/jvp/vjp one block of 256 threads per row (grid = rows); dw block (32, 8), grid ceil(n/32),
+// Launch: fwd/jvp/vjp one block of 256 threads per row (grid = rows); dw block (COLS_X, COLS_Y) = (32, 8),
+// grid ceil(n/COLS_X) (the host reads the shape from reduction.cu's PTX),
 // x = column, y strides rows, so dw needs no atomics and is deterministic.
 #include "common.cuh"
 
@@ -50,8 +51,8 @@ extern "C" __global__ void rmsnorm_vjp_f32(const float* x, const float* w, const
 }
 
 extern "C" __global__ void rmsnorm_dw_vjp_f32(const float* x, const float* rstd, const float* dy, float* dw, int rows, int n) {
-    __shared__ float part[8][33];
-    int j = blockIdx.x * 32 + threadIdx.x;
+    __shared__ float part[COLS_Y][COLS_X + 1];
+    int j = blockIdx.x * COLS_X + threadIdx.x;
     float s = 0.f;
     if (j < n)
         for (int r = threadIdx.y; r < rows; r += blockDim.y) s += dy[(long long)r * n + j] * x[(long long)r * n + j] * rstd[r];

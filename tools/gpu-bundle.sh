@@ -20,15 +20,10 @@ mvn -B -ntp -q dependency:copy -Dartifact="$JUNIT_CONSOLE" -DoutputDirectory=bun
 mv bundle/.dl/junit-platform-console-standalone-*.jar bundle/junit-console.jar
 rm -rf bundle/.dl
 
-# Modules: what jdeps finds in the engine's jar, plus java.logging (JCuda's native loader uses java.util.logging,
-# which jdeps misses behind the shaded classes) and jdk.zipfs (the JUnit console scans the tests jar through the
-# "jar" file system). jdeps also names java.sql for the JUnit console, only for its optional java.sql argument
-# converters, which the suite does not use; leaving it out keeps the runtime 4 MiB smaller.
-mods=$("$JAVA_HOME/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 bundle/imf-engine.jar)
-mods=$(echo "$mods,java.base,java.logging,jdk.incubator.vector,jdk.zipfs" | tr ',' '\n' | sort -u | paste -sd, -)
-echo "jlink modules: $mods"
-"$JAVA_HOME/bin/jlink" --add-modules "$mods" --strip-debug --no-header-files --no-man-pages --compress=zip-9 \
-  --add-options="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED" --output bundle/rt
+# The runtime: tools/jlink-runtime.sh, plus jdk.zipfs (the JUnit console scans the tests jar through the "jar" file
+# system). jdeps also names java.sql for the JUnit console, only for its optional java.sql argument converters,
+# which the suite does not use; leaving it out keeps the runtime 4 MiB smaller.
+bash tools/jlink-runtime.sh bundle/imf-engine.jar bundle/rt jdk.zipfs
 
 cp tools/gpu-check.sh bundle/gpu-check.sh
 chmod +x bundle/gpu-check.sh

@@ -1,4 +1,4 @@
-import imfengine.autodiff.GradMode;
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.imf.Checkpoint;
@@ -6,6 +6,7 @@ import imfengine.imf.PthImport;
 import imfengine.io.Npy;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
+import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 import java.nio.file.Path;
 
@@ -30,10 +31,11 @@ public class Xl2PthCheck {
         long t1 = System.nanoTime();
         int[] y = Npy.read(dir.resolve("y.npy")).ints();
         float[] u;
-        try (GradMode off = GradMode.off()) {
-            Var x = Var.constant(be.fromArray(f("x"), Shape.of(2, 32, 32, 4)));
-            Var h = Var.constant(be.fromArray(f("h"), Shape.of(2)));
-            u = be.toArray(net.forward(x, h, new ImfDiT.Conditions(f("w"), f("a"), f("b"), y), ImfDiT.Heads.U).u().value());
+        try (Context cx = Context.open(be, Context.Tape.OFF)) {
+            Var x = cx.constant(Host.upload(cx, f("x"), Shape.of(2, 32, 32, 4)));
+            Var h = cx.constant(Host.upload(cx, f("h"), 2));
+            ImfDiT.Conditions c = new ImfDiT.Conditions(Host.upload(cx, f("w"), 2), Host.upload(cx, f("a"), 2), Host.upload(cx, f("b"), 2), Host.upload(cx, y));
+            u = Host.floats(net.forward(cx, x, h, c, ImfDiT.Heads.U).u().value());
         }
         long t2 = System.nanoTime();
         float[] ref = f("u");

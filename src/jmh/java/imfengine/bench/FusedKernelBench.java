@@ -1,6 +1,6 @@
 package imfengine.bench;
 
-import imfengine.autodiff.GradMode;
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.ops.Attention;
@@ -9,8 +9,8 @@ import imfengine.ops.Rope;
 import imfengine.ops.RopeTable;
 import imfengine.ops.Softmax;
 import imfengine.ops.SwiGlu;
-import imfengine.ops.Unfused;
-import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Host;
+import imfengine.testing.Unfused;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * The fused JVP kernels at the xs preset's shapes (B=128, L=69, D=96, 3 heads, MLP 256), three ways:
  * {@code primal} (forward kernel only), {@code dual_fused} (primal + tangent in one kernel) and
  * {@code dual_unfused} (the composition of elementary ops in {@link Unfused}, each carrying its
- * tangent). No tape (GradMode off), so this measures forward-mode work alone. The {@code gbytes}
+ * tangent). No tape (a tape-free context), so this measures forward-mode work alone. The {@code gbytes}
  * secondary score is the GB/s of the fused kernel's compulsory traffic (inputs read once, outputs
  * written once), the same count for all three modes so they compare directly. Throughput mode:
  * the primary score is calls/s (time per call = its inverse) and {@code gbytes} is GB/s.
@@ -55,6 +55,8 @@ public class FusedKernelBench {
     public String mode;
 
     private CpuBackend be;
+    /** The inputs, alive for the whole run. */
+    private Context inputs;
     private Tensor x, tx, y, ty, z, tz, w;
     private RopeTable rope;
     private double bytesPerCall;
@@ -71,6 +73,7 @@ public class FusedKernelBench {
     @Setup
     public void setup() {
         be = CpuBackend.create();
+        inputs = Context.open(be, Context.Tape.OFF);
         Random r = new Random(1);
         Shape s = switch (kernel) {
             case "swiglu" -> Shape.of(B * L, F);
@@ -89,12 +92,12 @@ public class FusedKernelBench {
     @Benchmark
     public float run(Traffic traffic) {
         traffic.gbytes += bytesPerCall / 1e9;
-        try (GradMode off = GradMode.off(); MemoryScope scope = MemoryScope.open()) {
+        try (Context cx = inputs.child()) {
             boolean dual = !mode.equals("primal");
-            Var a = dual ? Var.dual(x, tx) : Var.constant(x);
-            Var b = dual ? Var.dual(y, ty) : Var.constant(y);
-            Var c = dual ? Var.dual(z, tz) : Var.constant(z);
-            Var wv = Var.constant(w);
+            Var a = dual ? cx.dual(x, tx) : cx.constant(x);
+            Var b = dual ? cx.dual(y, ty) : cx.constant(y);
+            Var c = dual ? cx.dual(z, tz) : cx.constant(z);
+            Var wv = cx.constant(w);
             boolean unfused = mode.equals("dual_unfused");
             Var out = switch (kernel) {
                 case "rmsnorm" -> unfused ? Unfused.rmsNorm(a, wv, 1e-6f) : RmsNorm.apply(a, wv, 1e-6f);
@@ -103,13 +106,13 @@ public class FusedKernelBench {
                 case "softmax" -> unfused ? Unfused.softmax(a) : Softmax.lastAxis(a);
                 default -> unfused ? Unfused.attention(a, b, c, HEADS) : Attention.apply(a, b, c, HEADS);
             };
-            return be.toArray(out.value())[0];
+            return Host.floats(out.value().view(0, Shape.of(1)))[0];
         }
     }
 
     private Tensor random(Random r, Shape s) {
         float[] v = new float[s.intSize()];
         for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() * 2 - 1;
-        return be.fromArray(v, s);
+        return Host.upload(inputs, v, s);
     }
 }

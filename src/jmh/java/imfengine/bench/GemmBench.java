@@ -1,6 +1,8 @@
 package imfengine.bench;
 
+import imfengine.autodiff.Context;
 import imfengine.backend.GemmSpec;
+import imfengine.tensor.Host;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
@@ -71,9 +73,10 @@ public class GemmBench {
         spec = GemmSpec.batched(batch, m, n, k, op.charAt(0) == 't', op.charAt(1) == 't', 1f, 0f);
         backend = threads == 0 ? CpuBackend.create() : new CpuBackend(threads, true);
         Random r = new Random(42);
-        a = backend.fromArray(random(r, batch * m * k), Shape.of(batch * m * k));
-        b = backend.fromArray(random(r, batch * k * n), Shape.of(batch * k * n));
-        c = backend.zeros(Shape.of(batch * m * n));
+        Context buffers = Context.open(backend, Context.Tape.OFF); // lives as long as the benchmark
+        a = Host.upload(buffers, random(r, batch * m * k), Shape.of(batch * m * k));
+        b = Host.upload(buffers, random(r, batch * k * n), Shape.of(batch * k * n));
+        c = buffers.zeros(Shape.of(batch * m * n));
         gflopPerCall = spec.flops() / 1e9;
     }
 

@@ -1,17 +1,16 @@
 package imfengine.bench;
 
-import imfengine.autodiff.Autodiff;
-import imfengine.autodiff.GradMode;
-import imfengine.autodiff.Var;
+import imfengine.autodiff.Context;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.imf.DualForward;
 import imfengine.imf.ImfObjective;
 import imfengine.imf.ObjectiveConfig;
-import imfengine.imf.StepDraws;
+import imfengine.imf.TrainingStep;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
 import imfengine.optim.AdamW;
-import imfengine.tensor.MemoryScope;
+import imfengine.optim.Ema;
+import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -26,7 +25,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -34,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * Whole-model costs of the xs preset (batch 128): the plain forward of the full network (u and v
  * heads, no tape), the dual forward (the same with tangents on z and h: the JVP overhead factor is
  * the ratio of the two), the dual forward as the training step runs it (tangents only where
- * {@code h = t − r ≠ 0}), and one full iMF training step (guidance forwards, dual forward with
- * tape, backward, AdamW).
+ * {@code h = t − r ≠ 0}), and one full iMF training step as the trainer runs it (batch upload,
+ * guidance forwards, dual forward with tape, backward, AdamW, EMA).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,11 +50,14 @@ public class ModelBench {
 
     private CpuBackend be;
     private ImfDiT net;
-    private AdamW adam;
-    private ImfObjective objective;
-    private float[] x, tangent, stepGaps;
+    private TrainingStep trainingStep;
+    private float[] x;
     private int[] labels;
+    /** Inputs of the forward benchmarks, on the device for the whole run. */
+    private Context inputs;
+    private Tensor images, tangents, stepGaps;
     private ImfDiT.Conditions conditions;
+    private int flowMatching;
     private long step;
 
     @Setup
@@ -64,35 +65,41 @@ public class ModelBench {
         be = CpuBackend.create();
         ModelConfig mc = ModelConfig.preset(preset);
         net = new ImfDiT(mc, be, 1, true);
-        adam = new AdamW(net.parameters(), 0f);
-        objective = new ImfObjective(ObjectiveConfig.paper());
+        trainingStep = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), new AdamW(net.store(), 0f),
+                new Ema(net.store(), 0.999), 7);
         int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
         Random r = new Random(2);
         x = new float[batch * pixels];
-        tangent = new float[batch * pixels];
+        float[] tangent = new float[batch * pixels];
         for (int i = 0; i < x.length; i++) { x[i] = r.nextFloat() * 2 - 1; tangent[i] = (float) r.nextGaussian(); }
         labels = new int[batch];
-        float[] omega = new float[batch], lo = new float[batch], hi = new float[batch];
+        float[] omega = new float[batch], lo = new float[batch], hi = new float[batch], gaps = new float[batch];
         for (int i = 0; i < batch; i++) { labels[i] = i % mc.classes(); omega[i] = 1 + i % 7; lo[i] = 0.1f; hi[i] = 0.9f; }
-        conditions = new ImfDiT.Conditions(omega, lo, hi, labels);
-        stepGaps = new float[batch];
-        int flowMatching = (int) Math.floor(batch * ObjectiveConfig.paper().dataProportion());
-        for (int i = flowMatching; i < batch; i++) stepGaps[i] = 0.5f;
+        flowMatching = (int) Math.floor(batch * ObjectiveConfig.paper().dataProportion());
+        for (int i = flowMatching; i < batch; i++) gaps[i] = 0.5f;
+        inputs = Context.open(be, Context.Tape.OFF);
+        Shape img = net.imageShape(batch);
+        images = Host.upload(inputs, x, img);
+        tangents = Host.upload(inputs, tangent, img);
+        stepGaps = Host.upload(inputs, gaps, batch);
+        conditions = new ImfDiT.Conditions(Host.upload(inputs, omega, batch), Host.upload(inputs, lo, batch),
+                Host.upload(inputs, hi, batch), Host.upload(inputs, labels));
     }
 
     @Benchmark
     public float plainForward() {
-        try (GradMode off = GradMode.off(); MemoryScope s = MemoryScope.open()) {
-            ImfDiT.Output out = net.forward(Var.constant(images(x)), Var.constant(hs(0.5f)), conditions, ImfDiT.Heads.BOTH);
-            return be.toArray(out.u().value())[0];
+        try (Context cx = inputs.child()) {
+            ImfDiT.Output out = net.forward(cx, cx.constant(images), cx.constant(cx.full(Shape.of(batch), 0.5)), conditions, ImfDiT.Heads.BOTH);
+            return Host.floats(out.u().value())[0];
         }
     }
 
     @Benchmark
     public float dualForward() {
-        try (GradMode off = GradMode.off(); MemoryScope s = MemoryScope.open()) {
-            ImfDiT.Output out = net.forward(Var.dual(images(x), images(tangent)), Var.dual(hs(0.5f), hs(1f)), conditions, ImfDiT.Heads.BOTH);
-            return be.toArray(out.u().tangent())[0];
+        try (Context cx = inputs.child()) {
+            ImfDiT.Output out = net.forward(cx, cx.dual(images, tangents),
+                    cx.dual(cx.full(Shape.of(batch), 0.5), cx.full(Shape.of(batch), 1)), conditions, ImfDiT.Heads.BOTH);
+            return Host.floats(out.u().tangent())[0];
         }
     }
 
@@ -103,33 +110,19 @@ public class ModelBench {
      */
     @Benchmark
     public float stepDualForward() {
-        try (GradMode off = GradMode.off(); MemoryScope s = MemoryScope.open()) {
-            ImfDiT.Output out = DualForward.run(net, x, tangent, stepGaps, conditions, ImfDiT.Heads.BOTH);
-            return be.toArray(out.u().tangent())[batch - 1];
+        try (Context cx = inputs.child()) {
+            ImfDiT.Output out = DualForward.run(cx, net, images, tangents, stepGaps, conditions, ImfDiT.Heads.BOTH, flowMatching);
+            return Host.floats(out.u().tangent())[batch - 1];
         }
     }
 
     @Benchmark
     public float trainStep() {
         step++;
-        StepDraws d = StepDraws.draw(objective.config(), batch, x.length / batch, 7, step);
-        try (MemoryScope s = MemoryScope.open()) {
-            ImfObjective.Result res = objective.loss(net, x, labels, d);
-            Autodiff.backward(res.loss());
-            adam.step(1e-4);
-            adam.zeroGrad();
-            return (float) res.mseCompound();
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+            Shape img = net.imageShape(batch);
+            TrainingStep.Losses res = trainingStep.run(cx, Host.upload(cx, x, img), Host.upload(cx, labels), step, 1e-4);
+            return Host.floats(res.mseU())[0];
         }
-    }
-
-    private Tensor images(float[] v) {
-        ModelConfig mc = net.config();
-        return be.fromArray(v, Shape.of(batch, mc.imageSize(), mc.imageSize(), mc.channels()));
-    }
-
-    private Tensor hs(float v) {
-        float[] a = new float[batch];
-        Arrays.fill(a, v);
-        return be.fromArray(a, Shape.of(batch));
     }
 }

@@ -1,18 +1,21 @@
 package imfengine.autodiff;
 
-import imfengine.backend.Broadcast;
+import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
+import imfengine.backend.Broadcast;
+import imfengine.tensor.Shape;
 import imfengine.tensor.Storage;
 import imfengine.tensor.Tensor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 
-/** Reverse mode over the tape, and forward mode as a convenience around {@link Var#dual}. */
+/** Reverse mode over the tape, and forward mode as a convenience around {@link Context#dual}. */
 public final class Autodiff {
     private Autodiff() {}
 
@@ -20,49 +23,57 @@ public final class Autodiff {
     public static void backward(Var loss) {
         if (loss.value().size() != 1)
             throw new IllegalArgumentException("backward: loss must have one element, got shape " + loss.shape());
-        Tensor seed = loss.backend().empty(loss.shape());
-        loss.backend().fill(seed, 1f);
-        backward(loss, seed);
+        Context cx = loss.context();
+        backward(loss, cx.full(loss.shape(), 1.0));
     }
 
     /**
-     * Backpropagates {@code seed} (the cotangent of {@code out}) through the tape. An intermediate
-     * cotangent's memory goes back to the pool as soon as no var holds it any more, so the backward
-     * pass needs only a few layers' worth of gradients at a time. (Rules return fresh tensors or
-     * views of their {@code dOut}, never a primal value; that is what makes this safe.)
+     * Backpropagates {@code seed} (the cotangent of {@code out}) through the tape. Parameter gradients are
+     * added into their sinks ({@code +=}); gradients of {@link Context#input} leaves are left in
+     * {@link Var#grad()}, owned by the leaf's context. Every other cotangent lives in a child of
+     * {@code out}'s context that this pass closes when it returns, and goes back to the pool as soon as no
+     * var holds it any more, so the backward pass needs only a few layers' worth of gradients at a time.
+     * (Rules return fresh tensors or views of their {@code dOut}, never a primal value; that is what makes
+     * the early release safe.)
      */
     public static void backward(Var out, Tensor seed) {
         if (!seed.shape().equals(out.shape()))
             throw new IllegalArgumentException("backward: seed shape " + seed.shape() + " differs from output " + out.shape());
         if (!out.requiresGrad()) throw new IllegalStateException("backward: output " + out.shape() + " does not depend on any parameter");
         List<Var> order = topologicalOrder(out);
-        Holders holders = new Holders();
-        holders.hold(seed); // the caller's tensor: never released here
-        accumulate(out, seed, holders);
-        for (int i = order.size() - 1; i >= 0; i--) {
-            Var v = order.get(i);
-            Node n = v.node;
-            if (n == null || v.grad == null) continue;
-            boolean[] needs = new boolean[n.inputs.length];
-            for (int j = 0; j < needs.length; j++) needs[j] = n.inputs[j].requiresGrad();
-            Tensor[] grads = n.rule.apply(v.grad, needs);
-            for (int j = 0; j < needs.length; j++) {
-                if (!needs[j] || grads[j] == null) continue;
-                if (!grads[j].shape().equals(n.inputs[j].shape()))
-                    throw new IllegalStateException(n.op + " backward: gradient shape " + grads[j].shape()
-                            + " for input of shape " + n.inputs[j].shape());
-                accumulate(n.inputs[j], grads[j], holders);
-            }
-            if (!v.isParameter()) { // intermediate cotangents are not needed any more
-                holders.drop(v.grad);
+        try (Context pass = out.context().child(Context.Tape.OFF)) {
+            Holders holders = new Holders(pass);
+            holders.hold(seed); // the caller's tensor: never released here
+            accumulate(out, seed, holders);
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Var v = order.get(i);
+                Node n = v.node;
+                if (n == null || v.grad == null) continue;
+                boolean[] needs = new boolean[n.inputs.length];
+                for (int j = 0; j < needs.length; j++) needs[j] = n.inputs[j].requiresGrad();
+                Tensor[] grads = n.rule.apply(pass, v.grad, needs);
+                for (int j = 0; j < needs.length; j++) {
+                    if (!needs[j] || grads[j] == null) continue;
+                    if (!grads[j].shape().equals(n.inputs[j].shape()))
+                        throw new IllegalStateException(n.op + " backward: gradient shape " + grads[j].shape()
+                                + " for input of shape " + n.inputs[j].shape());
+                    accumulate(n.inputs[j], grads[j], holders);
+                }
+                holders.drop(v.grad); // an intermediate's cotangent is not needed any more
                 v.grad = null;
             }
         }
     }
 
-    /** How many vars hold each gradient storage; storage nobody holds is released. */
+    /**
+     * How many vars hold each cotangent's storage; storage nobody holds goes back to the backward
+     * pass's context at once (the counting is this pass's own bookkeeping, not a lifetime of its own).
+     */
     private static final class Holders {
+        private final Context pass;
         private final IdentityHashMap<Storage, Integer> count = new IdentityHashMap<>();
+
+        Holders(Context pass) { this.pass = pass; }
 
         void hold(Tensor t) { count.merge(t.storage(), 1, Integer::sum); }
 
@@ -71,34 +82,55 @@ public final class Autodiff {
             int left = count.merge(s, -1, Integer::sum);
             if (left <= 0) {
                 count.remove(s);
-                s.release();
+                pass.releaseNow(t);
             }
         }
 
         /** Releases {@code t} if no var holds it (a rule's temporary that was summed into another). */
         void releaseIfFree(Tensor t) {
-            if (!count.containsKey(t.storage())) t.storage().release();
+            if (!count.containsKey(t.storage())) pass.releaseNow(t);
         }
     }
 
     /** Number of tape nodes ever created (for tests that show tangent work is not recorded). */
     public static long tapeNodesCreated() { return Node.created(); }
 
-    /** Forward mode: {@code f} on dual inputs; returns its outputs, whose tangents are the JVP. */
-    public static Var[] jvp(Function<Var[], Var[]> f, Tensor[] primals, Tensor[] tangents) {
+    /** Forward mode: {@code f} on dual inputs of {@code cx}; returns its outputs, whose tangents are the JVP. */
+    public static Var[] jvp(Context cx, Function<Var[], Var[]> f, Tensor[] primals, Tensor[] tangents) {
         if (primals.length != tangents.length) throw new IllegalArgumentException("jvp: " + primals.length + " primals but " + tangents.length + " tangents");
         Var[] in = new Var[primals.length];
-        for (int i = 0; i < in.length; i++) in[i] = Var.dual(primals[i], tangents[i]);
+        for (int i = 0; i < in.length; i++) in[i] = cx.dual(primals[i], tangents[i]);
         return f.apply(in);
     }
 
     private static void accumulate(Var v, Tensor g, Holders holders) {
+        GradientSink sink = v.sink();
+        if (sink != null) { // a parameter: add into its persistent buffer
+            Tensor buf = sink.gradient();
+            if (!buf.shape().equals(g.shape()))
+                throw new IllegalStateException("backward: gradient " + g.shape() + " for a parameter buffer " + buf.shape());
+            Backend be = buf.backend();
+            be.binary(BinaryOp.ADD, buf, g, Broadcast.of("gradient accumulate", buf.shape(), g.shape()), buf);
+            holders.releaseIfFree(g);
+            return;
+        }
+        if (v.isLeaf()) { // a test input: its own gradient, in its own context
+            if (v.grad == null) {
+                v.grad = v.context().empty(g.shape());
+                g.backend().copy(g, v.grad);
+            } else {
+                g.backend().binary(BinaryOp.ADD, v.grad, g, Broadcast.of("gradient accumulate", v.grad.shape(), g.shape()), v.grad);
+            }
+            holders.releaseIfFree(g);
+            return;
+        }
         if (v.grad == null) {
             v.grad = g;
             holders.hold(g);
         } else { // out of place: g may alias another var's gradient
-            Tensor sum = g.backend().empty(g.shape());
-            g.backend().binary(BinaryOp.ADD, v.grad, g, Broadcast.of("grad accumulate", v.grad.shape(), g.shape()), sum);
+            Shape s = g.shape();
+            Tensor sum = holders.pass.empty(s);
+            g.backend().binary(BinaryOp.ADD, v.grad, g, Broadcast.of("gradient accumulate", v.grad.shape(), s), sum);
             holders.drop(v.grad);
             holders.releaseIfFree(g);
             v.grad = sum;
@@ -109,7 +141,7 @@ public final class Autodiff {
     /** Vars reachable from {@code out} through tape nodes, each after all of its inputs. */
     private static List<Var> topologicalOrder(Var out) {
         List<Var> order = new ArrayList<>();
-        Set<Var> visited = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Var> visited = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayDeque<Object[]> stack = new ArrayDeque<>(); // {var, nextInputIndex}
         stack.push(new Object[]{out, 0});
         visited.add(out);

@@ -6,11 +6,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Node {
     private static final AtomicLong CREATED = new AtomicLong();
 
-    final String op;
+    final Op op;
     final Var[] inputs;
     final Backward rule;
 
-    Node(String op, Var[] inputs, Backward rule) {
+    Node(Op op, Var[] inputs, Backward rule) {
         this.op = op;
         this.inputs = inputs;
         this.rule = rule;

@@ -5,49 +5,47 @@ import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
 /**
- * A dual number on the tape: a primal tensor, an optional tangent (forward mode; null means
- * zero), and, when gradients flow into it, the tape node that produced it. The tape only ever
- * holds primal ops, so a tangent used downstream is a constant for reverse mode: exactly the
- * stop-gradient iMF puts on {@code du/dt}.
+ * A dual number on the tape: a primal tensor, an optional tangent (forward mode; null means zero),
+ * the {@link Context} it belongs to, and, when gradients flow into it, the tape node that produced it.
+ * The tape only ever holds primal ops, so a tangent used downstream is a constant for reverse mode:
+ * exactly the stop-gradient iMF puts on {@code du/dt}. Leaves are made by their context
+ * ({@link Context#constant}, {@link Context#dual}, {@link Context#parameter}, ...).
  */
 public final class Var {
+    private Context context;
     private final Tensor value;
     private final Tensor tangent;
     final Node node;
-    private final boolean parameter;
+    private final GradientSink sink;
+    private final boolean leafWithGrad;
     Tensor grad;
 
-    private Var(Tensor value, Tensor tangent, Node node, boolean parameter) {
+    Var(Context context, Tensor value, Tensor tangent, Node node, GradientSink sink, boolean leafWithGrad) {
         if (tangent != null && !tangent.shape().equals(value.shape()))
             throw new IllegalArgumentException("tangent shape " + tangent.shape() + " differs from primal " + value.shape());
+        this.context = context;
         this.value = value;
         this.tangent = tangent;
         this.node = node;
-        this.parameter = parameter;
+        this.sink = sink;
+        this.leafWithGrad = leafWithGrad;
     }
-
-    /** A constant: no tangent, no gradient. */
-    public static Var constant(Tensor value) { return new Var(value, null, null, false); }
-
-    /** An input of a JVP: primal and tangent, no gradient. */
-    public static Var dual(Tensor value, Tensor tangent) { return new Var(value, tangent, null, false); }
-
-    /** A leaf whose gradient {@link Autodiff#backward} accumulates into {@link #grad()}. */
-    public static Var parameter(Tensor value) { return new Var(value, null, null, true); }
-
-    /** A leaf with both a tangent and a gradient (for checking JVP and VJP in one evaluation). */
-    public static Var dualParameter(Tensor value, Tensor tangent) { return new Var(value, tangent, null, true); }
 
     /**
-     * The result of an op: records a tape node when gradient mode is on and any input needs a
-     * gradient. {@code tangent} may be null (zero).
+     * The result of an op computed in {@code cx} (the innermost context of its inputs, {@link #contextOf}):
+     * records a tape node when {@code cx} records and any input needs a gradient. {@code tangent} may be
+     * null (zero).
      */
-    public static Var result(String op, Tensor value, Tensor tangent, Backward rule, Var... inputs) {
+    public static Var result(Context cx, Op op, Tensor value, Tensor tangent, Backward rule, Var... inputs) {
         boolean track = false;
-        if (GradMode.enabled()) for (Var in : inputs) track |= in.requiresGrad();
-        if (tangent != null) TangentLog.record(tangent);
-        return new Var(value, tangent, track ? new Node(op, inputs, rule) : null, false);
+        if (cx.records()) for (Var in : inputs) track |= in.requiresGrad();
+        return new Var(cx, value, tangent, track ? new Node(op, inputs, rule) : null, null, false);
     }
+
+    /** The context an op on {@code inputs} runs in: the innermost of theirs. */
+    public static Context contextOf(Var... inputs) { return Context.of(inputs); }
+
+    public Context context() { return context; }
 
     public Tensor value() { return value; }
 
@@ -56,30 +54,40 @@ public final class Var {
 
     public boolean hasTangent() { return tangent != null; }
 
-    public boolean requiresGrad() { return parameter || node != null; }
+    public boolean requiresGrad() { return leafWithGrad || node != null; }
 
-    public boolean isParameter() { return parameter; }
+    /** A leaf (parameter or test input) that collects a gradient. */
+    public boolean isLeaf() { return leafWithGrad; }
 
-    /** The accumulated gradient after {@link Autodiff#backward}, or null if none reached this var. */
+    GradientSink sink() { return sink; }
+
+    /** The gradient of a {@link Context#input} leaf after {@link Autodiff#backward}, or null if none reached it. */
     public Tensor grad() { return grad; }
-
-    public void zeroGrad() { grad = null; }
 
     public Shape shape() { return value.shape(); }
 
     public Backend backend() { return value.backend(); }
 
-    /** The tangent as a constant (for losses that use {@code du} under stop-gradient). */
+    /** The same primal on the same tape node, without the tangent: forward mode stops here, reverse mode does not. */
+    public Var primal() { return tangent == null ? this : valueOnly(context); }
+
+    /** The tangent as a constant of this var's context (for losses that use {@code du} under stop-gradient). */
     public Var tangentAsConstant() {
         if (tangent == null) throw new IllegalStateException("no tangent on a var of shape " + shape());
-        return constant(tangent);
+        return context.constant(tangent);
     }
 
-    /** The same primal on the same tape node, without the tangent (forward mode stops here, reverse mode does not). */
-    public Var withoutTangent() { return tangent == null ? this : new Var(value, null, node, parameter); }
+    /** The same primal, cut from the tape and without tangent ({@code jax.lax.stop_gradient}). */
+    public Var detach() { return context.constant(value); }
 
-    /** The same primal, cut from the tape and without tangent. */
-    public Var detach() { return constant(value); }
+    void rehome(Context to) { this.context = to; }
+
+    /** The same primal on the same tape node in {@code to}, without the tangent. */
+    Var valueOnly(Context to) {
+        Var v = new Var(to, value, null, node, sink, leafWithGrad);
+        v.grad = grad;
+        return v;
+    }
 
     @Override public String toString() { return "Var" + shape() + (tangent != null ? "+tangent" : "") + (requiresGrad() ? "+grad" : ""); }
 }

@@ -1,15 +1,21 @@
 package imfengine.backend;
 
+import imfengine.tensor.DType;
+import imfengine.tensor.Permutation;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
 /**
- * The kernel set: everything the ops above need from a device, and nothing about tapes or
- * tangents. All tensors are float32, contiguous, row-major and owned by this backend. Unless a
- * method says "accumulates", outputs are overwritten ({@code =}). Implementations: the CPU backend
- * (the reference) and, later, CUDA; a plain interface because Java only seals within one package
- * outside named modules. Kernels never allocate their
- * outputs; callers pass them in (so memory scopes and pools stay in the caller's hands).
+ * The kernel set: everything the ops above need from a device, and nothing about tapes, tangents or
+ * lifetimes. Tensors are contiguous and row-major, may be views (an element offset into shared
+ * storage), and are owned by this backend. Arithmetic is float32 ({@link DType#F32}); movement,
+ * selection and fills work on any dtype; indices are {@link DType#I32} tensors. Unless a method says
+ * "accumulates", outputs are overwritten ({@code =}). Kernels never allocate their outputs: callers
+ * pass them in, and {@link #allocate} hands out storage that the caller (an arena) releases.
+ *
+ * <p>Host memory appears only at the explicit transfer points ({@code upload}, {@code download},
+ * {@link #selectNonzero}'s count), which {@link #transfers()} counts: a step that stays on the device
+ * makes few of them. Implementations: the CPU backend (the reference) and CUDA.
  */
 public interface Backend {
 
@@ -22,23 +28,41 @@ public interface Backend {
     /** The most tensor memory alive at once so far, in bytes. */
     long peakTensorBytes();
 
+    /** Host↔device copies so far (uploads, downloads and their bytes). */
+    TransferCounts transfers();
+
     /** Waits until all queued work is done (a no-op where kernels run synchronously). */
     void synchronize();
 
     // ---- memory ------------------------------------------------------------------------------
-    /** Uninitialised storage, registered with the current {@link imfengine.tensor.MemoryScope}. */
-    Tensor empty(Shape shape);
+    /** Uninitialised storage for {@code shape} elements of {@code dtype}; the caller releases it. */
+    Tensor allocate(Shape shape, DType dtype);
 
-    Tensor zeros(Shape shape);
+    /** Every element set to {@code value} (rounded to the dtype; integers truncate). */
+    void fill(Tensor t, double value);
 
-    Tensor fromArray(float[] data, Shape shape);
-
-    float[] toArray(Tensor t);
-
-    void fill(Tensor t, float value);
-
-    /** {@code dst = src}, same element count. */
+    /** {@code dst = src}: same dtype and element count. */
     void copy(Tensor src, Tensor dst);
+
+    /** {@code dst = src} converted: F32 → BF16 rounds to nearest even; BF16 → F32 is exact; I32 → F32. */
+    void cast(Tensor src, Tensor dst);
+
+    // ---- the host boundary -------------------------------------------------------------------
+    /** Copies host values into {@code dst} (F32, or BF16 rounded to nearest even). */
+    void upload(float[] src, Tensor dst);
+
+    /** Copies host integers into an I32 tensor. */
+    void upload(int[] src, Tensor dst);
+
+    /** Copies {@code src} (F32 or BF16) to the host; waits for queued work. */
+    void download(Tensor src, float[] dst);
+
+    /** Copies an I32 tensor to the host; waits for queued work. */
+    void download(Tensor src, int[] dst);
+
+    // ---- random numbers ----------------------------------------------------------------------
+    /** Fills {@code out} (F32) with draws of {@code key}'s stream; element {@code i} depends on key and i only. */
+    void random(RandomKey key, Distribution dist, Tensor out);
 
     // ---- elementwise -------------------------------------------------------------------------
     void unary(UnaryOp op, Tensor x, Tensor out);
@@ -46,14 +70,27 @@ public interface Backend {
     /** {@code out = g · f'(x)}; {@code y = f(x)} is passed because some derivatives are cheaper from it. */
     void unaryDerivative(UnaryOp op, Tensor x, Tensor y, Tensor g, Tensor out);
 
-    /** {@code out = a ∘ b}, {@code b} broadcast over {@code a} as {@code bc} says. */
+    /** {@code out = a ∘ b}, {@code b} broadcast over {@code a} as {@code bc} says ({@code out} may be {@code a}). */
     void binary(BinaryOp op, Tensor a, Tensor b, Broadcast bc, Tensor out);
 
     /** {@code out = alpha·x + beta·y} elementwise (y may be null when beta is 0). */
     void axpby(float alpha, Tensor x, float beta, Tensor y, Tensor out);
 
-    /** {@code out = mask ? a : b}, mask (nonzero = true) broadcast over {@code a} as {@code bc} says. */
+    /**
+     * {@code out = mask ? a : b}, the F32 mask (nonzero = true) broadcast over {@code a} as {@code bc}
+     * says; {@code a}, {@code b} and {@code out} share any one dtype.
+     */
     void where(Tensor mask, Broadcast bc, Tensor a, Tensor b, Tensor out);
+
+    /** {@code out[i] = i} (F32 or I32). */
+    void iota(Tensor out);
+
+    /**
+     * Writes the positions of the nonzero elements of the F32 {@code mask}, in increasing order, to the
+     * leading elements of the I32 {@code indices} (at least as long as the mask) and returns how many
+     * there are. The count comes back to the host: a download.
+     */
+    int selectNonzero(Tensor mask, Tensor indices);
 
     // ---- reductions --------------------------------------------------------------------------
     /** {@code out[r] = Σ_j x[r, j]} over the last axis. */
@@ -66,25 +103,26 @@ public interface Backend {
     void reduceBroadcast(Tensor g, Broadcast bc, Tensor out);
 
     // ---- matrix products ---------------------------------------------------------------------
+    /** {@code c = alpha·op(a)·op(b) + beta·c}; the spec's offsets count from each tensor's first element. */
     void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor c);
 
-    // ---- movement ----------------------------------------------------------------------------
+    // ---- movement (any dtype) ----------------------------------------------------------------
     /** {@code out = x.permute(perm)} written contiguously. */
-    void permute(Tensor x, int[] perm, Tensor out);
+    void permute(Tensor x, Permutation perm, Tensor out);
 
     /**
-     * Copies {@code rows} runs of {@code len} floats: run {@code r} reads {@code src[srcOff + r·srcStride ...]}
-     * and writes (or, with {@code accumulate}, adds into) {@code dst[dstOff + r·dstStride ...]}.
+     * Copies {@code rows} runs of {@code len} elements: run {@code r} reads {@code src[srcOff + r·srcStride ...]}
+     * and writes (or, with {@code accumulate}, adds into; F32 only) {@code dst[dstOff + r·dstStride ...]}.
      * Concat, slice and their adjoints are all this.
      */
     void copyRuns(Tensor src, long srcOff, long srcStride, Tensor dst, long dstOff, long dstStride,
                   int rows, int len, boolean accumulate);
 
-    /** {@code out[i, :] = table[idx[i], :]}. */
-    void gatherRows(Tensor table, int[] idx, Tensor out);
+    /** {@code out[i, :] = table[idx[i], :]} for an I32 {@code idx [n]}; indices outside the table fail. */
+    void gatherRows(Tensor table, Tensor idx, Tensor out);
 
-    /** Accumulates {@code tableGrad[idx[i], :] += g[i, :]}. */
-    void scatterAddRows(Tensor g, int[] idx, Tensor tableGrad);
+    /** Accumulates {@code tableGrad[idx[i], :] += g[i, :]} (F32) for an I32 {@code idx [n]}. */
+    void scatterAddRows(Tensor g, Tensor idx, Tensor tableGrad);
 
     // ---- fused kernels (primal, primal + tangent in one pass, backward) ----------------------
     /** RMSNorm over the last axis: {@code y = x·rstd·w}, {@code rstd = 1/√(mean(x²)+eps)} saved per row. */

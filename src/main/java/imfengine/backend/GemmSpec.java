@@ -26,4 +26,11 @@ public record GemmSpec(int batch, int m, int n, int k,
     }
 
     public double flops() { return 2.0 * batch * m * n * k; }
+
+    /** The same product with each operand's offset moved by {@code da, db, dc} elements (tensor views). */
+    public GemmSpec shifted(long da, long db, long dc) {
+        if (da == 0 && db == 0 && dc == 0) return this;
+        return new GemmSpec(batch, m, n, k, transA, transB, lda, ldb, ldc, offA + da, offB + db, offC + dc,
+                strideA, strideB, strideC, alpha, beta);
+    }
 }

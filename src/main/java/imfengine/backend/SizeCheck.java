@@ -1,5 +1,6 @@
 package imfengine.backend;
 
+import imfengine.tensor.DType;
 import imfengine.tensor.Tensor;
 
 /** Argument checks shared by the backends' kernel entry points. */
@@ -10,5 +11,20 @@ public final class SizeCheck {
     public static void requireSameSize(String op, Tensor a, Tensor b) {
         if (a.size() != b.size())
             throw new IllegalArgumentException(op + ": size mismatch between " + a.shape() + " and " + b.shape());
+    }
+
+    /** Throws, naming the op, unless {@code t} has dtype {@code want}. */
+    public static void requireDType(String op, Tensor t, DType want) {
+        if (t.dtype() != want) throw new IllegalArgumentException(op + ": expected a " + want + " tensor, got " + t);
+    }
+
+    /** Throws unless {@code a} and {@code b} have the same dtype. */
+    public static void requireSameDType(String op, Tensor a, Tensor b) {
+        if (a.dtype() != b.dtype()) throw new IllegalArgumentException(op + ": dtypes differ: " + a + " and " + b);
+    }
+
+    /** Throws unless a host array of {@code length} values matches {@code t}'s element count. */
+    public static void requireHostLength(String op, int length, Tensor t) {
+        if (length != t.size()) throw new IllegalArgumentException(op + ": " + length + " host values for " + t);
     }
 }

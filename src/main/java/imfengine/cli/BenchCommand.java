@@ -1,19 +1,23 @@
 package imfengine.cli;
 
+import imfengine.autodiff.Context;
 import imfengine.backend.Backend;
+import imfengine.backend.GemmSpec;
+import imfengine.backend.TransferCounts;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cpu.FmaPeak;
 import imfengine.imf.ImfObjective;
+import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.Sampler;
-import imfengine.imf.StepDraws;
-import imfengine.autodiff.Autodiff;
+import imfengine.imf.TrainingStep;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
 import imfengine.optim.AdamW;
-import imfengine.tensor.MemoryScope;
+import imfengine.optim.Ema;
+import imfengine.tensor.Host;
+import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
-import imfengine.backend.GemmSpec;
 
 import java.util.Arrays;
 import java.util.List;
@@ -22,9 +26,10 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * {@code bench}: the real training step (guidance forwards, dual forward, backward, AdamW) and
- * 1-NFE sampling on random data, timed after warm-up; reports the median and range, and the
- * GFLOP/s of the GEMM and attention work the kernels actually issued.
+ * {@code bench}: the real training step (batch upload, guidance forwards, dual forward, backward,
+ * AdamW, EMA) and 1-NFE sampling on random data, timed after warm-up; reports the median and range,
+ * the GFLOP/s of the GEMM and attention work the kernels actually issued, and the host↔device
+ * transfers each run made.
  */
 final class BenchCommand implements Command {
     @Override public String name() { return "bench"; }
@@ -35,11 +40,12 @@ final class BenchCommand implements Command {
         return """
                 usage: imf-engine bench [options]
 
-                Times the full iMF training step (tape-free v-head guidance calls, one dual forward,
-                backward, AdamW) and 1-NFE sampling of a preset on random inputs: median and range of
-                --repeats runs after --warmup runs. GFLOP/s counts the GEMM and attention operations the
-                kernels issued; % of peak divides it by --peak-gflops, by default (on the CPU) this
-                machine's fp32 peak measured first: ~1 s of register-only FMAs on every thread.
+                Times the full iMF training step (batch upload, tape-free v-head guidance calls, one dual
+                forward, backward, AdamW, EMA) and 1-NFE sampling of a preset on random inputs: median
+                and range of --repeats runs after --warmup runs. GFLOP/s counts the GEMM and attention
+                operations the kernels issued; % of peak divides it by --peak-gflops, by default (on the
+                CPU) this machine's fp32 peak measured first: ~1 s of register-only FMAs on every thread.
+                "transfers" counts the host<->device copies (uploads, downloads) of one run.
 
                   --preset NAME      xs (default), s, B/2, M/2, L/2, XL/2
                   --batch N          examples per step (default 128 for xs, 64 otherwise)
@@ -49,11 +55,12 @@ final class BenchCommand implements Command {
                                      as bench/pytorch/imf_step_bench.py --what gemm times them)
                   --peak-gflops X    fp32 peak for the %peak column instead of measuring it
                   --threads N        CPU worker threads (default: all cores)
-                """ + Devices.help(19);
+                """ + MemoryOptions.help(19) + Devices.help(19);
     }
 
     @Override public int run(List<String> argv) {
-        Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device"), Set.of());
+        Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device",
+                MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH), Set.of());
         ModelConfig mc;
         try {
             mc = ModelConfig.preset(a.string("preset", "xs"));
@@ -63,6 +70,7 @@ final class BenchCommand implements Command {
         int batch = a.integer("batch", mc.name().equals("xs") ? 128 : 64);
         int repeats = a.integer("repeats", 10), warmup = a.integer("warmup", 3);
         if (batch < 1 || repeats < 1 || warmup < 0) throw new UsageException("bench: --batch and --repeats must be >= 1, --warmup >= 0");
+        MemoryPlan memory = MemoryOptions.parse("bench", a, mc, batch);
         String what = a.string("what", "both");
         if (!Set.of("step", "sample", "both", "gemm").contains(what))
             throw new UsageException("bench: --what must be step, sample, both or gemm");
@@ -70,14 +78,15 @@ final class BenchCommand implements Command {
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
         Backend be = Devices.open("bench", a.string("device", "cpu"), threads);
-        ImfDiT net = new ImfDiT(mc, be, 1, true);
+        ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
         int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
         SplittableRandom r = new SplittableRandom(3);
         float[] x = new float[batch * pixels];
         for (int i = 0; i < x.length; i++) x[i] = (float) (2 * r.nextDouble() - 1);
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = i % mc.classes();
-        System.out.printf(Locale.ROOT, "bench: preset %s, batch %d, backend %s, %d warm-up + %d timed runs%n", mc.name(), batch, be.name(), warmup, repeats);
+        System.out.printf(Locale.ROOT, "bench: preset %s, batch %d (%s), backend %s, %d warm-up + %d timed runs%n", mc.name(), batch,
+                memory.describe(), be.name(), warmup, repeats);
         if (what.equals("gemm")) {
             gemms(be, mc, batch, repeats, warmup);
             return 0;
@@ -86,26 +95,25 @@ final class BenchCommand implements Command {
             peak = measurePeak(threads);
             System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads; --peak-gflops overrides)%n", peak, threads);
         }
-        System.out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %10s %8s%n", "what", "median_ms", "min_ms", "max_ms", "samples/s", "GFLOP/s", "%peak");
+        System.out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %10s %8s %12s%n", "what", "median_ms", "min_ms", "max_ms",
+                "samples/s", "GFLOP/s", "%peak", "transfers");
         if (!what.equals("sample")) {
-            ImfObjective objective = new ImfObjective(ObjectiveConfig.paper());
-            AdamW adam = new AdamW(net.parameters(), 0f);
-            long[] step = {0};
+            AdamW adam = new AdamW(net.store(), 0f);
+            TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
+                    memory.examplesPerPass());
+            Shape img = net.imageShape(batch);
+            long[] n = {0};
             report("train_step", batch, peak, be, measure(warmup, repeats, be, () -> {
-                step[0]++;
-                StepDraws d = StepDraws.draw(objective.config(), batch, pixels, 7, step[0]);
-                try (MemoryScope s = MemoryScope.open()) {
-                    ImfObjective.Result res = objective.loss(net, x, labels, d);
-                    Autodiff.backward(res.loss());
-                    adam.step(1e-4);
-                    adam.zeroGrad();
+                n[0]++;
+                try (Context cx = Context.open(be, Context.Tape.RECORD)) { // as the trainer: the batch goes up each step
+                    step.run(cx, Host.upload(cx, x, img), Host.upload(cx, labels), n[0], 1e-4);
                 }
             }));
         }
         if (!what.equals("step")) {
             ImfDiT sampler = new ImfDiT(mc, be, 1, false);
             report("sample_1nfe", batch, peak, be, measure(warmup, repeats, be,
-                    () -> Sampler.sample(sampler, labels, new Sampler.Guidance(2f, 0f, 1f), 1, 5)));
+                    () -> HostSampling.sample(sampler, labels, new Sampler.Guidance(2f, 0f, 1f), 1, 5)));
         }
         System.out.printf(Locale.ROOT, "peak tensor memory: %.0f MiB%n", be.peakTensorBytes() / 1048576.0);
         return 0;
@@ -123,8 +131,8 @@ final class BenchCommand implements Command {
         for (int[] sh : shapes) {
             boolean transA = sh[3] == 1;
             int mm = transA ? sh[1] : sh[0], k = transA ? sh[0] : sh[1], n = sh[2];
-            try (MemoryScope scope = MemoryScope.open()) {
-                Tensor a = random(be, r, sh[0] * sh[1]), b = random(be, r, k * n), c = be.empty(imfengine.tensor.Shape.of(mm * n));
+            try (Context scope = Context.open(be, Context.Tape.OFF)) {
+                Tensor a = random(scope, r, sh[0] * sh[1]), b = random(scope, r, k * n), c = scope.empty(Shape.of(mm * n));
                 GemmSpec spec = GemmSpec.of(mm, n, k, transA, false, 1f, 0f);
                 long w0 = System.nanoTime(); // warm the JIT for about a second, then ~0.1 s per timed run
                 int calls = 0;
@@ -141,26 +149,29 @@ final class BenchCommand implements Command {
         }
     }
 
-    private static Tensor random(Backend be, SplittableRandom r, int n) {
+    private static Tensor random(Context cx, SplittableRandom r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) r.nextGaussian();
-        return be.fromArray(v, imfengine.tensor.Shape.of(n));
+        return Host.upload(cx, v, Shape.of(n));
     }
 
-    private record Timing(double[] ms, double flopsPerRun) {}
+    private record Timing(double[] ms, double flopsPerRun, TransferCounts transfersPerRun) {}
 
     private static Timing measure(int warmup, int repeats, Backend be, Runnable run) {
         for (int i = 0; i < warmup; i++) run.run();
         be.synchronize();
         double[] ms = new double[repeats];
         long f0 = be.matrixFlops();
+        TransferCounts x0 = be.transfers();
         for (int i = 0; i < repeats; i++) {
             long t0 = System.nanoTime();
             run.run();
             be.synchronize();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return new Timing(ms, (double) (be.matrixFlops() - f0) / repeats);
+        TransferCounts x = be.transfers().minus(x0);
+        return new Timing(ms, (double) (be.matrixFlops() - f0) / repeats,
+                new TransferCounts(x.uploads() / repeats, x.downloads() / repeats, x.bytesUp() / repeats, x.bytesDown() / repeats));
     }
 
     private static double measurePeak(int threads) {
@@ -177,7 +188,9 @@ final class BenchCommand implements Command {
         Arrays.sort(s);
         double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
         double gflops = t.flopsPerRun() / (median * 1e6);
-        System.out.printf(Locale.ROOT, "%-14s %10.1f %10.1f %10.1f %12.1f %10.1f %8s%n", what, median, s[0], s[s.length - 1],
-                batch / (median / 1000), gflops, Double.isNaN(peak) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * gflops / peak));
+        TransferCounts x = t.transfersPerRun();
+        System.out.printf(Locale.ROOT, "%-14s %10.1f %10.1f %10.1f %12.1f %10.1f %8s %12s%n", what, median, s[0], s[s.length - 1],
+                batch / (median / 1000), gflops, Double.isNaN(peak) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * gflops / peak),
+                x.uploads() + " up " + x.downloads() + " down");
     }
 }

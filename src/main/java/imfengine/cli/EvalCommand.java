@@ -69,7 +69,7 @@ final class EvalCommand implements Command {
         int k = train.numClasses();
         int[] labels = new int[k * perClass];
         for (int i = 0; i < labels.length; i++) labels[i] = i / perClass;
-        float[] images = Sampler.sample(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, seed + 1);
+        float[] images = HostSampling.sample(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, seed + 1);
         double genAcc = DigitClassifier.agreement(clf.predict(images, labels.length), labels);
         System.out.printf(Locale.ROOT, "classifier accuracy on held-out real digits: %.2f%% (%d digits)%n", 100 * realAcc, test.count());
         System.out.printf(Locale.ROOT, "class accuracy of generated digits:          %.2f%% (%d samples, %d step%s, omega %.2f, interval [%.2f, %.2f])%n",

@@ -5,6 +5,7 @@ import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cpu.VectorSupport;
 import imfengine.backend.cuda.Cuda;
 import imfengine.backend.cuda.CudaBackend;
+import imfengine.backend.cuda.DriverDevice;
 
 import java.util.List;
 import java.util.Locale;
@@ -40,11 +41,11 @@ final class InfoCommand implements Command {
         System.out.println("simd:     " + (cpu.simd() ? SimdInfo.describe() : "off (" + (VectorSupport.present() ? "-Dimf.scalar=true" : "jdk.incubator.vector not loaded") + ")"));
         System.out.println("java:     " + System.getProperty("java.vm.name") + " " + Runtime.version());
         System.out.println("memory:   max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
-        if (be instanceof CudaBackend g) {
-            var ctx = g.context();
+        if (be instanceof CudaBackend g && g.device() instanceof DriverDevice d) {
+            var ctx = d.context();
             long[] mem = ctx.memory();
             System.out.printf(Locale.ROOT, "cuda:     %s (compute %s), driver CUDA %s, cuBLAS %s (%s)%n", ctx.deviceName(),
-                    ctx.computeCapability(), ctx.driverVersion(), g.cublas().version(), g.cublas().library());
+                    ctx.computeCapability(), ctx.driverVersion(), d.cublas().version(), d.cublas().library());
             System.out.printf(Locale.ROOT, "gpu mem:  %.1f GiB free of %.1f GiB%n", mem[0] / 1073741824.0, mem[1] / 1073741824.0);
         } else {
             System.out.println("cuda:     " + (Cuda.isAvailable() ? "available (use --device cuda for details)" : "unavailable (" + Devices.oneLine(Cuda.unavailableReason()) + ")"));

@@ -84,7 +84,7 @@ final class SampleCommand implements Command {
         int[] classes = parseClasses(a.string("classes", ""), mc.classes());
         int[] labels = new int[classes.length * perClass];
         for (int i = 0; i < labels.length; i++) labels[i] = classes[i / perClass];
-        float[] images = Sampler.sample(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, a.longValue("seed", 0));
+        float[] images = HostSampling.sample(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, a.longValue("seed", 0));
         boolean png = writeOutputs(images, labels, mc, perClass, out);
         System.out.println("wrote " + (png ? out + ", " : "") + npyPath(out, ".npy") + ", " + npyPath(out, ".labels.npy")
                 + " (" + labels.length + " images, " + steps + " step" + (steps > 1 ? "s" : "") + ", omega " + omega + ")");
@@ -112,7 +112,7 @@ final class SampleCommand implements Command {
         int k = Math.min(mc.classes(), 10);
         int[] labels = new int[k * perClass];
         for (int i = 0; i < labels.length; i++) labels[i] = i / perClass;
-        writeOutputs(Sampler.sample(net, labels, g, steps, seed), labels, mc, perClass, png);
+        writeOutputs(HostSampling.sample(net, labels, g, steps, seed), labels, mc, perClass, png);
     }
 
     /** Writes the .npy files, and the PNG grid for 1- or 3-channel images (latents have 4); true when it wrote the PNG. */

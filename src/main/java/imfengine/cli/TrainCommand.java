@@ -3,11 +3,14 @@ package imfengine.cli;
 import imfengine.backend.Backend;
 import imfengine.data.Dataset;
 import imfengine.data.Split;
+import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
+import imfengine.imf.ProgressLog;
 import imfengine.imf.Sampler;
 import imfengine.imf.TrainConfig;
 import imfengine.imf.Trainer;
 import imfengine.io.FileFormatException;
+import imfengine.io.StaleTemporaries;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +19,8 @@ import java.util.Set;
 
 /** {@code train}: trains an imfDiT with the iMF objective. */
 final class TrainCommand implements Command {
+    private static final String CHECKPOINT = "checkpoint.safetensors", SAMPLES = "samples.png";
+
     @Override public String name() { return "train"; }
 
     @Override public String summary() { return "train a model (iMF objective) and write checkpoints, metrics and a sample grid"; }
@@ -47,13 +52,20 @@ final class TrainCommand implements Command {
                   --omega X            ω of the final sample grid (default {OMEGA})
                   --interval A,B       guidance interval of the final sample grid (default {INTERVAL})
                   --threads N          CPU worker threads (default: all cores)
-                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + Devices.help(21) + DataOptions.help(21);
+                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL)
+                + MemoryOptions.help(21) + ProgressOption.help(21) + Devices.help(21) + DataOptions.help(21) + """
+
+                SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the step in flight finishes, the checkpoint is written,
+                one line says so, and the exit code is 143, 130 or 129; --resume continues the run as if it
+                had not stopped. Stale temporaries of an interrupted write in --out are removed at the start.
+                """;
     }
 
     @Override public int run(List<String> argv) throws Exception {
         Args a = Args.parse("train", argv,
                 Set.of("preset", "steps", "time", "batch", "lr", "warmup", "ema", "seed", "checkpoint-every", "resume", "out",
-                        "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device"),
+                        "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device", "log-every",
+                        MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH),
                 Set.of());
         String preset = a.string("preset", "xs");
         imfengine.nn.ModelConfig model;
@@ -64,9 +76,10 @@ final class TrainCommand implements Command {
         }
         long steps = a.longValue("steps", a.has("time") ? 0 : 1000);
         if (a.has("steps") && steps < 1) throw new UsageException("train: --steps must be >= 1, got " + steps);
-        double time = a.has("time") ? parseDuration(a.string("time", "")) : 0;
+        double time = a.has("time") ? parseDuration("time", a.string("time", "")) : 0;
         int batch = a.integer("batch", 128);
         if (batch < 1) throw new UsageException("train: --batch must be >= 1, got " + batch);
+        MemoryPlan memory = MemoryOptions.parse("train", a, model, batch);
         double lr = a.number("lr", 1e-3);
         if (!(lr > 0)) throw new UsageException("train: --lr must be > 0, got " + lr);
         double emaDecay = a.number("ema", 0.999);
@@ -82,40 +95,55 @@ final class TrainCommand implements Command {
         if (resume != null && !java.nio.file.Files.isRegularFile(resume)) throw new UsageException("train: checkpoint not found: " + resume);
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("train: --threads must be >= 1, got " + threads);
+        ProgressLog progress = ProgressOption.open(a.string("log-every", "auto"), System.err);
         Backend be = Devices.open("train", a.string("device", "cpu"), threads);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
-                a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1]);
-        Trainer trainer;
-        try {
-            trainer = new Trainer(cfg, data, be, resume, System.err);
-        } catch (FileFormatException | IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
+                a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1], memory);
+        // from here on a signal ends the run with a checkpoint (the loop asks between steps)
+        try (StopSignal stop = StopSignal.install()) {
+            Trainer trainer;
+            try {
+                trainer = new Trainer(cfg, data, be, resume, progress);
+            } catch (FileFormatException | IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            List<Path> stale = StaleTemporaries.remove(out, CHECKPOINT, SAMPLES, "samples.npy", "samples.labels.npy");
+            if (!stale.isEmpty()) System.err.println("train: removed " + stale.size() + " temporary file(s) left by an interrupted write: "
+                    + String.join(", ", stale.stream().map(Path::toString).toList()));
+            System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d (%s), %s, backend %s%n",
+                    preset, trainer.model().parameterCount(), data.count(), batch, memory.describe(),
+                    time > 0 ? "time budget " + a.string("time", "") : steps + " steps", be.name());
+            Trainer.StepMetrics last = trainer.run(stop);
+            if (stop.getAsBoolean()) {
+                Path ckpt = out.resolve(CHECKPOINT);
+                System.out.printf(Locale.ROOT, "train: stopped by %s after step %d; wrote %s (continue with --resume %s)%n",
+                        stop.name(), trainer.step(), ckpt, ckpt);
+                return stop.exitCode();
+            }
+            Path grid = out.resolve(SAMPLES);
+            SampleCommand.writeClassGrid(trainer.model(), trainer.ema().weights(), new Sampler.Guidance(omega, interval[0], interval[1]),
+                    1, 10, cfg.seed(), grid);
+            System.out.printf(Locale.ROOT, "trained to step %d%s; wrote %s, %s, %s%n", trainer.step(), last == null ? "" : ": " + last.losses(),
+                    out.resolve(CHECKPOINT), out.resolve("metrics.jsonl"), grid);
+            return 0;
         }
-        System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d, %s, backend %s%n",
-                preset, trainer.model().parameterCount(), data.count(), batch,
-                time > 0 ? "time budget " + a.string("time", "") : steps + " steps", be.name());
-        Trainer.StepMetrics last = trainer.run();
-        Path grid = out.resolve("samples.png");
-        SampleCommand.writeClassGrid(trainer.model(), trainer.ema().weights(), new Sampler.Guidance(omega, interval[0], interval[1]),
-                1, 10, cfg.seed(), grid);
-        System.out.printf(Locale.ROOT, "trained to step %d%s; wrote %s, %s, %s%n", trainer.step(), last == null ? "" : ": " + last.losses(),
-                out.resolve("checkpoint.safetensors"), out.resolve("metrics.jsonl"), grid);
-        return 0;
     }
 
-    static double parseDuration(String s) {
+    /** A duration like 90s, 10m, 1h, 500ms or plain seconds; {@code option} names it in the error. */
+    static double parseDuration(String option, String s) {
         try {
-            if (s.endsWith("ms")) return Double.parseDouble(s.substring(0, s.length() - 2)) / 1000;
-            if (s.endsWith("s")) return Double.parseDouble(s.substring(0, s.length() - 1));
-            if (s.endsWith("m")) return Double.parseDouble(s.substring(0, s.length() - 1)) * 60;
-            if (s.endsWith("h")) return Double.parseDouble(s.substring(0, s.length() - 1)) * 3600;
-            double v = Double.parseDouble(s);
-            if (v > 0) return v;
+            double v;
+            if (s.endsWith("ms")) v = Double.parseDouble(s.substring(0, s.length() - 2)) / 1000;
+            else if (s.endsWith("s")) v = Double.parseDouble(s.substring(0, s.length() - 1));
+            else if (s.endsWith("m")) v = Double.parseDouble(s.substring(0, s.length() - 1)) * 60;
+            else if (s.endsWith("h")) v = Double.parseDouble(s.substring(0, s.length() - 1)) * 3600;
+            else v = Double.parseDouble(s);
+            if (v > 0 && Double.isFinite(v)) return v;
         } catch (NumberFormatException ignored) {
             // fall through to the error below
         }
-        throw new UsageException("train: --time must be a positive duration like 90s, 10m or 1h, got '" + s + "'");
+        throw new UsageException("train: --" + option + " must be a positive duration like 90s, 10m or 1h, got '" + s + "'");
     }
 
     static <E extends Enum<E>> E enumValue(String option, String value, Class<E> type) {

@@ -1,7 +1,7 @@
 package imfengine.eval;
 
 import imfengine.autodiff.Autodiff;
-import imfengine.autodiff.GradMode;
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.data.BatchSampler;
@@ -9,11 +9,12 @@ import imfengine.data.Dataset;
 import imfengine.nn.Init;
 import imfengine.nn.Linear;
 import imfengine.nn.Module;
+import imfengine.nn.ParameterStore;
 import imfengine.ops.Activations;
 import imfengine.ops.CrossEntropy;
 import imfengine.optim.AdamW;
-import imfengine.random.RandomStream;
-import imfengine.tensor.MemoryScope;
+import imfengine.nn.InitStreams;
+import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 
 /**
@@ -23,25 +24,28 @@ import imfengine.tensor.Shape;
  */
 public final class DigitClassifier extends Module {
     private final Linear fc1, fc2, fc3;
-    private final int pixels;
+    private final int pixels, classes;
+    private final ParameterStore store;
 
     public DigitClassifier(Backend be, int pixels, int classes, long seed) {
         super("classifier", be);
         this.pixels = pixels;
-        RandomStream rng = new RandomStream(seed, 0xC1A55L);
+        this.classes = classes;
+        InitStreams rng = new InitStreams(seed);
         Init.Factory init = Init.Factory.scaledVariance(rng, 1.0);
         this.fc1 = register(new Linear(child("fc1"), be, pixels, 512, true, init.scaled(pixels)));
         this.fc2 = register(new Linear(child("fc2"), be, 512, 512, true, init.scaled(512)));
         this.fc3 = register(new Linear(child("fc3"), be, 512, classes, true, init.scaled(512)));
+        this.store = ParameterStore.pack(be, parameters());
     }
 
-    public Var logits(Var x) {
-        return fc3.forward(Activations.silu(fc2.forward(Activations.silu(fc1.forward(x)))));
+    public Var logits(Context cx, Var x) {
+        return fc3.forward(cx, Activations.silu(fc2.forward(cx, Activations.silu(fc1.forward(cx, x)))));
     }
 
     /** Trains for {@code epochs} passes with AdamW (lr 1e-3, batch 128). */
     public void train(Dataset data, int epochs, long seed) {
-        AdamW adam = new AdamW(parameters(), 0f);
+        AdamW adam = new AdamW(store, 0f);
         BatchSampler sampler = new BatchSampler(data.count(), seed);
         int b = 128, steps = epochs * data.count() / b;
         float[] images = new float[b * pixels];
@@ -49,8 +53,8 @@ public final class DigitClassifier extends Module {
         for (int s = 0; s < steps; s++) {
             sampler.next(idx);
             data.fillBatch(idx, images, labels);
-            try (MemoryScope scope = MemoryScope.open()) {
-                Var loss = CrossEntropy.mean(logits(Var.constant(backend().fromArray(images, Shape.of(b, pixels)))), labels);
+            try (Context cx = Context.open(backend(), Context.Tape.RECORD)) {
+                Var loss = CrossEntropy.mean(logits(cx, cx.constant(Host.upload(cx, images, Shape.of(b, pixels)))), Host.upload(cx, labels));
                 Autodiff.backward(loss);
                 adam.step(1e-3);
                 adam.zeroGrad();
@@ -65,12 +69,18 @@ public final class DigitClassifier extends Module {
         for (int start = 0; start < n; start += chunk) {
             int m = Math.min(chunk, n - start);
             float[] part = java.util.Arrays.copyOfRange(images, start * pixels, (start + m) * pixels);
-            try (GradMode off = GradMode.off(); MemoryScope scope = MemoryScope.open()) {
-                int[] p = CrossEntropy.argmax(logits(Var.constant(backend().fromArray(part, Shape.of(m, pixels)))).value());
-                System.arraycopy(p, 0, out, start, m);
+            try (Context cx = Context.open(backend(), Context.Tape.OFF)) {
+                float[] z = Host.floats(logits(cx, cx.constant(Host.upload(cx, part, Shape.of(m, pixels)))).value());
+                for (int i = 0; i < m; i++) out[start + i] = argmax(z, i * classes, classes);
             }
         }
         return out;
+    }
+
+    private static int argmax(float[] z, int off, int k) {
+        int best = 0;
+        for (int j = 1; j < k; j++) if (z[off + j] > z[off + best]) best = j;
+        return best;
     }
 
     /** Fraction of {@code data} classified correctly. */

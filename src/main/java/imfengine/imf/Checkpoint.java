@@ -1,6 +1,5 @@
 package imfengine.imf;
 
-import imfengine.backend.Backend;
 import imfengine.io.FileFormatException;
 import imfengine.io.HostArray;
 import imfengine.io.Safetensors;
@@ -30,8 +29,11 @@ public final class Checkpoint {
     /** Writes {@code groups} (prefix → name → tensor) and {@code metadata} to {@code file}. */
     public static void save(Path file, Map<String, Map<String, Tensor>> groups, Map<String, String> metadata) {
         Map<String, HostArray> all = new LinkedHashMap<>();
-        groups.forEach((prefix, tensors) -> tensors.forEach((name, t) ->
-                all.put(prefix + name, new HostArray(t.shape().dims(), t.backend().toArray(t)))));
+        groups.forEach((prefix, tensors) -> tensors.forEach((name, t) -> {
+            float[] host = new float[t.shape().intSize()];
+            t.backend().download(t, host);
+            all.put(prefix + name, new HostArray(t.shape().dims(), host));
+        }));
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("format", FORMAT);
         Safetensors.write(file, all, meta);
@@ -50,7 +52,7 @@ public final class Checkpoint {
         return ModelConfig.fromMetadata(f.metadata());
     }
 
-    /** Copies {@code prefix + name} for every parameter into {@code into} (same shapes), or throws naming the tensor. */
+    /** Uploads {@code prefix + name} for every parameter into {@code into} (same shapes), or throws naming the tensor. */
     public static void load(SafetensorsFile f, String prefix, List<Parameter> params, Map<String, Tensor> into) {
         for (Parameter p : params) {
             String key = prefix + p.name();
@@ -66,11 +68,13 @@ public final class Checkpoint {
 
     /**
      * Host values into a parameter tensor of the same shape: the one place where loaded weights
-     * (safetensors checkpoints, the authors' .pth files) become parameters.
+     * (safetensors checkpoints, the authors' .pth files) become parameters. Uploads into {@code dst}
+     * itself (a view of the parameter store), so the model's tensors stay the same objects.
      */
     public static void copyInto(HostArray a, Tensor dst) {
-        Backend be = dst.backend();
-        be.copy(be.fromArray(a.data(), Shape.of(a.shape())), dst);
+        if (!Shape.of(a.shape()).equals(dst.shape()))
+            throw new IllegalArgumentException("copyInto: host array " + Shape.of(a.shape()) + " into a tensor of shape " + dst.shape());
+        dst.backend().upload(a.data(), dst);
     }
 
     /** name → value tensor of each parameter (the live weights). */

@@ -1,236 +1,211 @@
 package imfengine.imf;
 
-import imfengine.autodiff.GradMode;
-import imfengine.autodiff.TangentLog;
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
+import imfengine.backend.BinaryOp;
+import imfengine.backend.UnaryOp;
 import imfengine.nn.ImfDiT;
-import imfengine.nn.ModelConfig;
 import imfengine.ops.Activations;
 import imfengine.ops.Arithmetic;
-import imfengine.ops.Calc;
+import imfengine.ops.Masking;
 import imfengine.ops.Reductions;
 import imfengine.ops.Shapes;
-import imfengine.tensor.MemoryScope;
+import imfengine.ops.Untaped;
+import imfengine.backend.Broadcast;
+import imfengine.tensor.DType;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
-import java.util.Arrays;
-
 /**
- * The loss of one training step (IMF_SPEC.md §2): guided target from tape-free v calls, class
- * dropout, the dual forward with tangents {@code (v_c, 1)} on {@code (z, h)}, the compound
- * {@code V = u + (t − r)·sg(du)}, adaptive weighting and the auxiliary v-loss. Also the two
- * ablations of §7 (boundary-condition v, original MeanFlow).
+ * The loss of one training step (IMF_SPEC.md §2), written in tensor ops on the step's device: guided
+ * target from tape-free v calls, class dropout, the dual forward with tangents {@code (v_c, 1)} on
+ * {@code (z, h)}, the compound {@code V = u + (t − r)·sg(du)}, adaptive weighting and the auxiliary
+ * v-loss. Also the two ablations of §7 (boundary-condition v, original MeanFlow). The only value that
+ * reaches the host is the number of examples outside their guidance interval (it sizes a batch).
  */
 public final class ImfObjective {
     private final ObjectiveConfig cfg;
+    private final StepProbe probe;
 
-    public ImfObjective(ObjectiveConfig cfg) { this.cfg = cfg; }
+    public ImfObjective(ObjectiveConfig cfg) { this(cfg, StepProbe.NONE); }
+
+    public ImfObjective(ObjectiveConfig cfg, StepProbe probe) {
+        this.cfg = cfg;
+        this.probe = probe;
+    }
 
     public ObjectiveConfig config() { return cfg; }
 
     /**
-     * The differentiable loss, the plain mean-squared errors to report, and the stop-gradient
-     * quantities of the step (for tests and reference fixtures).
+     * The differentiable loss, and the plain mean-squared errors to report ({@code [1]} tensors on the
+     * device: {@code mseU} of the compound velocity, {@code mseV} of the v-head, null without one).
      */
-    public record Result(Var loss, double mseCompound, double mseV, Frozen frozen) {}
+    public record Result(Var loss, Tensor mseU, Tensor mseV) {}
 
-    /**
-     * What the gradient treats as constant: the target {@code v_g}, the JVP tangent {@code v_c},
-     * {@code du} (0 on the leading examples with {@code h = 0}, where it is multiplied by zero and not
-     * computed: {@link DualForward}), the adaptive weights {@code 1/(L + eps)^p} of each loss, and the
-     * labels after dropout.
-     */
-    public record Frozen(float[] target, float[] tangent, float[] du, float[] weightU, float[] weightV, int[] labels) {}
-
-    /** {@code x} is the batch {@code [B, H, W, C]} flattened, pixels in [−1, 1]. */
-    public Result loss(ImfDiT net, float[] x, int[] labels, StepDraws d) {
-        ModelConfig mc = net.config();
-        int b = labels.length, p = mc.imageSize() * mc.imageSize() * mc.channels();
-        float[] z = new float[b * p], vt = new float[b * p];
-        for (int i = 0; i < b; i++) {
-            float t = d.t()[i];
-            for (int j = i * p; j < (i + 1) * p; j++) {
-                z[j] = (1 - t) * x[j] + t * d.noise()[j];
-                vt[j] = d.noise()[j] - x[j];
-            }
-        }
+    /** {@code x [B, H, W, C]}, pixels in [−1, 1], and I32 {@code labels [B]}, all in {@code cx}. */
+    public Result loss(Context cx, ImfDiT net, Tensor x, Tensor labels, StepDraws d) {
+        int b = labels.dim(0);
+        Tensor vt = Untaped.sub(cx, d.noise(), x);                              // v_t = e − x
+        Tensor z = Untaped.add(cx, x, Untaped.mul(cx, vt, perExample(d.t())));  // z = (1 − t)·x + t·e
+        probe.interpolated(z);
         return cfg.objective() == ObjectiveConfig.Objective.MF
-                ? meanFlowLoss(net, z, vt, labels, d, p)
-                : imfLoss(net, z, vt, labels, d, p);
+                ? meanFlowLoss(cx, net, z, vt, labels, d, b)
+                : imfLoss(cx, net, z, vt, labels, d, b);
     }
 
-    private Result imfLoss(ImfDiT net, float[] z, float[] vt, int[] labels, StepDraws d, int p) {
-        int b = labels.length, k = net.config().classes();
+    private Result imfLoss(Context cx, ImfDiT net, Tensor z, Tensor vt, Tensor labels, StepDraws d, int b) {
+        Backend be = cx.backend();
+        int k = net.config().classes();
         // §2.5: v_c_full = V(z, ω, y) and v_u = V(z, 1, K) in one batch of 2B
-        float[] omega2 = concat(d.omega(), filled(b, 1f));
-        int[] labels2 = concat(labels, filledInt(b, k));
-        float[] both = velocity(net, concat(z, z), omega2, labels2);
-        float[] vc = Arrays.copyOf(both, b * p), vu = Arrays.copyOfRange(both, b * p, 2 * b * p);
+        Tensor both = velocity(cx, net, stacked(cx, z, z), stacked(cx, d.omega(), cx.full(Shape.of(b), 1)),
+                stacked(cx, labels, cx.full(Shape.of(b), DType.I32, k)));
+        Tensor vc = both.rows(0, b), vu = both.rows(b, 2 * b);
         // ω' = ω inside [t_min, t_max], else 1. Where ω' = ω the call V(z, ω', y) is the one above, so only
         // the examples outside the interval need another (smaller) batch.
-        float[] omegaPrime = d.omega().clone();
-        int[] outside = java.util.stream.IntStream.range(0, b)
-                .filter(i -> !(d.tMin()[i] <= d.t()[i] && d.t()[i] <= d.tMax()[i])).toArray();
-        for (int i : outside) omegaPrime[i] = 1f;
-        if (outside.length > 0) {
-            float[] zOut = new float[outside.length * p];
-            int[] yOut = new int[outside.length];
-            for (int n = 0; n < outside.length; n++) {
-                System.arraycopy(z, outside[n] * p, zOut, n * p, p);
-                yOut[n] = labels[outside[n]];
-            }
-            float[] vcOut = velocity(net, zOut, filled(outside.length, 1f), yOut);
-            for (int n = 0; n < outside.length; n++) System.arraycopy(vcOut, n * p, vc, outside[n] * p, p);
+        Tensor outside = Untaped.binary(cx, BinaryOp.MAX,
+                Untaped.binary(cx, BinaryOp.LESS, d.t(), d.tMin()), Untaped.binary(cx, BinaryOp.LESS, d.tMax(), d.t()));
+        Tensor omegaPrime = Masking.select(cx, outside, Broadcast.of("ω'", outside.shape(), outside.shape()),
+                cx.full(Shape.of(b), 1), d.omega());
+        Tensor index = cx.empty(Shape.of(b), DType.I32);
+        int nOut = be.selectNonzero(outside, index);
+        if (nOut > 0) {
+            Tensor rows = index.view(0, Shape.of(nOut));
+            Tensor vcOut = velocity(cx, net, gather(cx, z, rows), cx.full(Shape.of(nOut), 1), gather(cx, labels, rows));
+            Tensor scattered = cx.zeros(Shape.of(b, pixels(z)));
+            be.scatterAddRows(vcOut.reshape(nOut, pixels(z)), rows, scattered);
+            vc = select(cx, outside, scattered.reshape(z.shape()), vc);
         }
-        float[] vg = new float[b * p];
-        for (int i = 0; i < b; i++) {
-            float w = 1 - 1 / omegaPrime[i];
-            for (int j = i * p; j < (i + 1) * p; j++) vg[j] = vt[j] + w * (vc[j] - vu[j]);
-        }
-        int[] y = dropClasses(labels, vg, vt, d.dropCount(), k, p);
+        Tensor vg = Untaped.add(cx, vt, Untaped.mul(cx, Untaped.sub(cx, vc, vu), perExample(guidanceWeight(cx, omegaPrime))));
+        // §2.6: the dropped examples get the null label and the unguided target
+        Tensor y = select(cx, d.dropMask(), cx.full(Shape.of(b), DType.I32, k), labels);
+        vg = select(cx, d.dropMask(), vt, vg);
+        probe.guidedTarget(vg);
+        probe.jvpTangent(vc);
+        probe.labelsAfterDropout(y);
         // §2.7: the dual forward, tangents (v_c, 1) on (z, h); none where h = 0 (DualForward)
-        Backend be = net.backend();
-        Shape img = imageShape(net, b);
-        float[] h = gaps(d);
         boolean head = cfg.vSource() == ObjectiveConfig.VSource.HEAD;
-        ImfDiT.Output out;
-        Var compound;
-        float[] du;
-        try (TangentLog tangents = TangentLog.open()) {
-            out = DualForward.run(net, z, vc, h, new ImfDiT.Conditions(d.omega(), d.tMin(), d.tMax(), y),
-                    head ? ImfDiT.Heads.BOTH : ImfDiT.Heads.U);
-            // §2.8: V = u + (t − r)·sg(du); the tangent enters as a constant
-            Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
-            compound = Arithmetic.add(out.u(), Var.constant(Calc.mul(out.u().tangent(), hPerExample)));
-            du = be.toArray(out.u().tangent());
-            tangents.releaseExcept(); // the tape needs no tangent: free them before the backward pass
+        Tensor h = d.gaps(cx);
+        Var u, v = null;
+        Tensor duTimesH;
+        try (Context dual = cx.child()) { // the dual forward's tangents go when it closes
+            ImfDiT.Output out = DualForward.run(dual, net, z, vc, h, new ImfDiT.Conditions(d.omega(), d.tMin(), d.tMax(), y),
+                    head ? ImfDiT.Heads.BOTH : ImfDiT.Heads.U, d.fmCount());
+            probe.du(out.u().tangent());
+            duTimesH = Untaped.mul(cx, out.u().tangent(), perExample(h));
+            u = dual.keepValue(out.u());
+            if (head) v = dual.keep(out.v());
         }
-        compound = compound.withoutTangent();
-        Tensor target = be.fromArray(vg, img);
-        Weighted lu = weightedSquaredError(compound, target, b, p);
-        if (!head) return new Result(Reductions.meanAll(lu.weighted), lu.mse, Double.NaN, new Frozen(vg, vc, du, lu.inverse, null, y));
-        Weighted lv = weightedSquaredError(out.v(), target, b, p);
-        return new Result(Reductions.meanAll(Arithmetic.add(lu.weighted, lv.weighted)), lu.mse, lv.mse,
-                new Frozen(vg, vc, du, lu.inverse, lv.inverse, y));
+        // §2.8: V = u + (t − r)·sg(du); the tangent enters as a constant
+        Var compound = Arithmetic.add(u, cx.constant(duTimesH));
+        Weighted lu = weightedSquaredError(cx, compound, vg, b);
+        if (!head) {
+            probe.adaptiveWeights(lu.inverse, null);
+            return new Result(Reductions.meanAll(lu.weighted), lu.mse, null);
+        }
+        Weighted lv = weightedSquaredError(cx, v, vg, b);
+        probe.adaptiveWeights(lu.inverse, lv.inverse);
+        return new Result(Reductions.meanAll(Arithmetic.add(lu.weighted, lv.weighted)), lu.mse, lv.mse);
     }
 
     /**
      * The original MeanFlow objective: tangent {@code ṽ = ω·(e − x) + (1 − ω)·u(z, h = 0, K)} at a
      * fixed ω, target {@code u_tgt = ṽ − (t − r)·du}, loss {@code ‖u − sg(u_tgt)‖²} adaptively weighted.
      */
-    private Result meanFlowLoss(ImfDiT net, float[] z, float[] vt, int[] labels, StepDraws d, int p) {
-        int b = labels.length, k = net.config().classes();
+    private Result meanFlowLoss(Context cx, ImfDiT net, Tensor z, Tensor vt, Tensor labels, StepDraws d, int b) {
+        int k = net.config().classes();
         float w = (float) cfg.mfOmega();
-        float[] vTilde = vt.clone();
+        Tensor vTilde = vt;
         if (w != 1f) {
-            float[] uNull = velocityFromU(net, z, filled(b, 1f), filledInt(b, k));
-            for (int j = 0; j < vTilde.length; j++) vTilde[j] = w * vt[j] + (1 - w) * uNull[j];
+            Tensor uNull = evaluate(cx, net, z, cx.full(Shape.of(b), 1), cx.full(Shape.of(b), DType.I32, k), ImfDiT.Heads.U);
+            vTilde = Untaped.axpby(cx, w, vt, 1 - w, uNull);
         }
-        int[] y = dropClasses(labels, vTilde, vt, d.dropCount(), k, p);
-        Backend be = net.backend();
-        Shape img = imageShape(net, b);
-        float[] h = gaps(d);
-        ImfDiT.Output out;
+        Tensor y = select(cx, d.dropMask(), cx.full(Shape.of(b), DType.I32, k), labels);
+        vTilde = select(cx, d.dropMask(), vt, vTilde);
+        probe.jvpTangent(vTilde);
+        probe.labelsAfterDropout(y);
+        Tensor h = d.gaps(cx);
+        Var u;
         Tensor uTarget;
-        float[] du;
-        try (TangentLog tangents = TangentLog.open()) {
-            out = DualForward.run(net, z, vTilde, h, new ImfDiT.Conditions(filled(b, 1f), filled(b, 0f), filled(b, 1f), y), ImfDiT.Heads.U);
-            Tensor hPerExample = be.fromArray(h, Shape.of(b, 1, 1, 1));
-            uTarget = Calc.sub(be.fromArray(vTilde, img), Calc.mul(out.u().tangent(), hPerExample));
-            du = be.toArray(out.u().tangent());
-            tangents.releaseExcept();
+        try (Context dual = cx.child()) {
+            ImfDiT.Conditions c = new ImfDiT.Conditions(cx.full(Shape.of(b), 1), cx.zeros(Shape.of(b)), cx.full(Shape.of(b), 1), y);
+            ImfDiT.Output out = DualForward.run(dual, net, z, vTilde, h, c, ImfDiT.Heads.U, d.fmCount());
+            probe.du(out.u().tangent());
+            uTarget = Untaped.sub(cx, vTilde, Untaped.mul(cx, out.u().tangent(), perExample(h)));
+            u = dual.keepValue(out.u());
         }
-        out = new ImfDiT.Output(out.u().withoutTangent(), null);
-        Weighted lu = weightedSquaredError(out.u(), uTarget, b, p);
-        return new Result(Reductions.meanAll(lu.weighted), lu.mse, Double.NaN,
-                new Frozen(be.toArray(uTarget), vTilde, du, lu.inverse, null, y));
+        probe.guidedTarget(uTarget);
+        Weighted lu = weightedSquaredError(cx, u, uTarget, b);
+        probe.adaptiveWeights(lu.inverse, null);
+        return new Result(Reductions.meanAll(lu.weighted), lu.mse, null);
     }
 
-    /** {@code h = t − r} per example. */
-    private static float[] gaps(StepDraws d) {
-        float[] h = new float[d.t().length];
-        for (int i = 0; i < h.length; i++) h[i] = d.t()[i] - d.r()[i];
-        return h;
-    }
+    private record Weighted(Var weighted, Tensor mse, Tensor inverse) {}
 
-    private record Weighted(Var weighted, double mse, float[] inverse) {}
-
-    /** Per example {@code L = Σ(pred − target)²}, then {@code L / sg((L + eps)^p)}. */
-    private Weighted weightedSquaredError(Var pred, Tensor target, int b, int p) {
-        Var sq = Activations.square(Arithmetic.sub(pred, Var.constant(target)));
-        Var perExample = Reductions.sumLastAxis(Shapes.reshape(sq, b, p)); // [B, 1]
-        float[] l = perExample.backend().toArray(perExample.value());
-        float[] inv = new float[b];
-        double total = 0;
-        for (int i = 0; i < b; i++) {
-            total += l[i];
-            inv[i] = (float) (1 / Math.pow(l[i] + cfg.normEps(), cfg.normP()));
-        }
-        Var weighted = Arithmetic.mul(perExample, Var.constant(perExample.backend().fromArray(inv, Shape.of(b, 1))));
-        return new Weighted(weighted, total / ((double) b * p), inv);
+    /** Per example {@code L = Σ(pred − target)²}, then {@code L / sg((L + eps)^p)}; also the plain MSE. */
+    private Weighted weightedSquaredError(Context cx, Var pred, Tensor target, int b) {
+        int p = pixels(target);
+        Var sq = Activations.square(Arithmetic.sub(pred, cx.constant(target)));
+        Var perExample = Reductions.sumLastAxis(Shapes.reshape(sq, Shape.of(b, p))); // [B, 1]
+        Tensor l = perExample.value();
+        Tensor logL = Untaped.unary(cx, UnaryOp.LOG, Untaped.add(cx, l, cx.full(Shape.of(1), cfg.normEps())));
+        Tensor inverse = Untaped.unary(cx, UnaryOp.EXP, Untaped.scale(cx, logL, (float) -cfg.normP())); // 1/(L + eps)^p
+        Var weighted = Arithmetic.mul(perExample, cx.constant(inverse));
+        Tensor mse = Untaped.scale(cx, Untaped.sumAll(cx, l), (float) (1.0 / ((double) b * p)));
+        return new Weighted(weighted, mse, inverse.reshape(b));
     }
 
     /** The instantaneous velocity used for guidance, without tape: the v-head, or the u-head at h = 0. */
-    private float[] velocity(ImfDiT net, float[] z, float[] omega, int[] labels) {
-        return cfg.vSource() == ObjectiveConfig.VSource.HEAD
-                ? evaluate(net, z, omega, labels, ImfDiT.Heads.V)
-                : evaluate(net, z, omega, labels, ImfDiT.Heads.U);
+    private Tensor velocity(Context cx, ImfDiT net, Tensor z, Tensor omega, Tensor labels) {
+        return evaluate(cx, net, z, omega, labels, cfg.vSource() == ObjectiveConfig.VSource.HEAD ? ImfDiT.Heads.V : ImfDiT.Heads.U);
     }
 
-    private float[] velocityFromU(ImfDiT net, float[] z, float[] omega, int[] labels) {
-        return evaluate(net, z, omega, labels, ImfDiT.Heads.U);
-    }
-
-    /** One tape-free forward at {@code h = 0, t_min = 0, t_max = 1}; returns the requested head on the host. */
-    private static float[] evaluate(ImfDiT net, float[] z, float[] omega, int[] labels, ImfDiT.Heads head) {
-        int n = labels.length;
-        Backend be = net.backend();
-        try (GradMode off = GradMode.off(); MemoryScope scope = MemoryScope.open()) {
-            Var zVar = Var.constant(be.fromArray(z, imageShape(net, n)));
-            Var hVar = Var.constant(be.zeros(Shape.of(n)));
-            ImfDiT.Output out = net.forward(zVar, hVar, new ImfDiT.Conditions(omega, filled(n, 0f), filled(n, 1f), labels), head);
-            return be.toArray((head == ImfDiT.Heads.V ? out.v() : out.u()).value());
+    /** One tape-free forward at {@code h = 0, t_min = 0, t_max = 1}; returns the requested head, kept in {@code cx}. */
+    private static Tensor evaluate(Context cx, ImfDiT net, Tensor z, Tensor omega, Tensor labels, ImfDiT.Heads head) {
+        int n = labels.dim(0);
+        try (Context g = cx.child(Context.Tape.OFF)) {
+            ImfDiT.Conditions c = new ImfDiT.Conditions(omega, g.zeros(Shape.of(n)), g.full(Shape.of(n), 1), labels);
+            ImfDiT.Output out = net.forward(g, g.constant(z), g.constant(g.zeros(Shape.of(n))), c, head);
+            return g.keep((head == ImfDiT.Heads.V ? out.v() : out.u()).value());
         }
     }
 
-    /** §2.6: the first {@code nDrop} examples get the null label and the unguided target. */
-    private static int[] dropClasses(int[] labels, float[] target, float[] vt, int nDrop, int nullClass, int p) {
-        int[] y = labels.clone();
-        for (int i = 0; i < nDrop && i < y.length; i++) {
-            y[i] = nullClass;
-            System.arraycopy(vt, i * p, target, i * p, p);
-        }
-        return y;
+    /** {@code 1 − 1/ω'} per example. */
+    private static Tensor guidanceWeight(Context cx, Tensor omegaPrime) {
+        return Untaped.div(cx, Untaped.sub(cx, omegaPrime, cx.full(Shape.of(1), 1)), omegaPrime);
     }
 
-    static Shape imageShape(ImfDiT net, int b) {
-        ModelConfig mc = net.config();
-        return Shape.of(b, mc.imageSize(), mc.imageSize(), mc.channels());
+    /** {@code a} then {@code b} along the leading axis. */
+    private static Tensor stacked(Context cx, Tensor a, Tensor b) {
+        Tensor out = cx.empty(a.shape().withDim(0, a.dim(0) + b.dim(0)), a.dtype());
+        cx.backend().copy(a, out.rows(0, a.dim(0)));
+        cx.backend().copy(b, out.rows(a.dim(0), out.dim(0)));
+        return out;
     }
 
-    static float[] filled(int n, float v) {
-        float[] a = new float[n];
-        Arrays.fill(a, v);
-        return a;
+    /** Examples {@code rows} (I32) of {@code x}, any dtype. */
+    private static Tensor gather(Context cx, Tensor x, Tensor rows) {
+        int b = x.dim(0), n = rows.dim(0);
+        long per = x.size() / Math.max(1, b);
+        Tensor out = cx.empty(x.shape().withDim(0, n), x.dtype());
+        cx.backend().gatherRows(x.reshape(b, (int) per), rows, out.reshape(n, (int) per));
+        return out;
     }
 
-    private static int[] filledInt(int n, int v) {
-        int[] a = new int[n];
-        Arrays.fill(a, v);
-        return a;
+    /** {@code mask ? a : b} with one flag per example (the leading axis). */
+    private static Tensor select(Context cx, Tensor mask, Tensor a, Tensor b) {
+        return Masking.select(cx, mask, Broadcast.of("select", a.shape(), perExampleShape(mask.dim(0), a.rank())), a, b);
     }
 
-    private static float[] concat(float[] a, float[] b) {
-        float[] c = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
+    /** A per-example vector {@code [B]} viewed as {@code [B, 1, 1, 1]} to broadcast over images. */
+    private static Tensor perExample(Tensor v) { return v.reshape(perExampleShape(v.dim(0), 4)); }
+
+    private static Shape perExampleShape(int b, int rank) {
+        int[] d = new int[rank];
+        java.util.Arrays.fill(d, 1);
+        d[0] = b;
+        return Shape.of(d);
     }
 
-    private static int[] concat(int[] a, int[] b) {
-        int[] c = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
-    }
+    private static int pixels(Tensor images) { return (int) (images.size() / images.dim(0)); }
 }

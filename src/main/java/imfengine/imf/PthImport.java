@@ -90,14 +90,15 @@ public final class PthImport implements AutoCloseable {
      * block counts, heads from the per-head QK-norm weight.
      */
     public ModelConfig config(String name, int imageSize) {
-        int[] pe = shape(PATCH), table = shape(TABLE);
-        if (pe.length != 4 || pe[2] != pe[3]) throw new FileFormatException(path, PATCH + " has shape " + Arrays.toString(pe) + ", not [D, C, p, p]");
-        int d = pe[0], shared = count("net.shared_blocks."), aux = count("net.u_heads.");
-        int[] qNorm = shape((shared > 0 ? "net.shared_blocks.0" : "net.u_heads.0") + ".attn.q_norm.weight");
-        if (qNorm.length != 1 || qNorm[0] == 0 || d % qNorm[0] != 0)
-            throw new FileFormatException(path, "QK-norm weight of shape " + Arrays.toString(qNorm) + " does not divide D = " + d);
+        Shape pe = shape(PATCH), table = shape(TABLE);
+        if (pe.rank() != 4 || pe.dim(2) != pe.dim(3)) throw new FileFormatException(path, PATCH + " has shape " + pe + ", not [D, C, p, p]");
+        int d = pe.dim(0), shared = count("net.shared_blocks."), aux = count("net.u_heads.");
+        Shape qNorm = shape((shared > 0 ? "net.shared_blocks.0" : "net.u_heads.0") + ".attn.q_norm.weight");
+        if (qNorm.rank() != 1 || qNorm.dim(0) == 0 || d % qNorm.dim(0) != 0)
+            throw new FileFormatException(path, "QK-norm weight of shape " + qNorm + " does not divide D = " + d);
+        if (table.rank() != 2) throw new FileFormatException(path, TABLE + " has shape " + table + ", not [classes + 1, D]");
         try {
-            return new ModelConfig(name, imageSize, pe[1], table[0] - 1, d, shared + aux, d / qNorm[0], aux, pe[2]);
+            return new ModelConfig(name, imageSize, pe.dim(1), table.dim(0) - 1, d, shared + aux, d / qNorm.dim(0), aux, pe.dim(2));
         } catch (IllegalArgumentException e) {
             throw new FileFormatException(path, "no imfDiT of image size " + imageSize + ": " + e.getMessage());
         }
@@ -120,10 +121,12 @@ public final class PthImport implements AutoCloseable {
     }
 
     /**
-     * Copies the file's tensor for every parameter into {@code into} (name → tensor). Checks
-     * everything first, so a bad file changes nothing: each parameter must be present with its
-     * shape and a float dtype; every tensor of the file must be used, except a v-head the model
-     * does not have (the released files hold {@code v_final_layer} for a model without v-head blocks).
+     * Copies the file's tensor for every parameter into {@code into} (name → tensor), uploading
+     * into those tensors. Checks everything first, so a bad file changes nothing: each parameter
+     * must be present with its shape and a float dtype, inside its storage, whose bytes the file
+     * holds; every tensor of the file must be used, except a v-head the model does not have (the
+     * released files hold {@code v_final_layer} for a model without v-head blocks). Only a read
+     * error while copying (a failing disk, a damaged zip entry) can stop it midway.
      */
     public void load(List<Parameter> params, Map<String, Tensor> into) {
         List<String> missing = new ArrayList<>(), problems = new ArrayList<>();
@@ -133,8 +136,8 @@ public final class PthImport implements AutoCloseable {
             PthFile.TensorRef t = tensors.get(port);
             if (t == null) { missing.add(port); continue; }
             used.add(port);
-            Shape want = into.get(p.name()).shape();
-            if (!Shape.of(t.shape()).equals(want)) problems.add(port + " has shape " + Shape.of(t.shape()) + ", the model expects " + want);
+            Shape want = into.get(p.name()).shape(), have = shapeOf(port, t);
+            if (!have.equals(want)) problems.add(port + " has shape " + have + ", the model expects " + want);
             else if (!t.isFloat()) problems.add(port + " has dtype " + t.dtypeName() + " (float32, float64, float16 or bfloat16 are read)");
         }
         boolean modelHasVHead = params.stream().anyMatch(p -> p.name().startsWith(V_HEAD.get(1)));
@@ -143,6 +146,10 @@ public final class PthImport implements AutoCloseable {
         if (!missing.isEmpty()) throw error(missing.size() + " tensor(s) missing from " + source + ": " + names(missing));
         if (!problems.isEmpty()) throw error(names(problems));
         if (!extra.isEmpty()) throw error(extra.size() + " unexpected tensor(s) in " + source + ": " + names(extra));
+        for (Parameter p : params) {
+            String port = PortNames.toPort(p.name());
+            file.check(port, tensors.get(port)); // extents and storage sizes: still no data read
+        }
         for (Parameter p : params) {
             String port = PortNames.toPort(p.name());
             Checkpoint.copyInto(file.array(port, tensors.get(port)), into.get(p.name()));
@@ -155,11 +162,20 @@ public final class PthImport implements AutoCloseable {
 
     private FileFormatException error(String problem) { return new FileFormatException(path, problem); }
 
-    private int[] shape(String name) {
+    private Shape shape(String name) {
         PthFile.TensorRef t = tensors.get(name);
         if (t == null) throw error("no tensor " + name + " in " + source + ": not an imfDiT state dict of the authors' port (its keys begin "
                 + names(new ArrayList<>(tensors.keySet())) + ")");
-        return t.shape();
+        return shapeOf(name, t);
+    }
+
+    /** The tensor's sizes as a {@link Shape}; a negative size (a damaged file) is a format error, not an argument error. */
+    private Shape shapeOf(String name, PthFile.TensorRef t) {
+        try {
+            return Shape.of(t.shape());
+        } catch (IllegalArgumentException e) {
+            throw error("tensor " + name + " has sizes " + Arrays.toString(t.shape()));
+        }
     }
 
     /** Blocks {@code prefix0.}, {@code prefix1.}, … present: one more than the largest index. */

@@ -1,19 +1,23 @@
 package imfengine.imf;
 
-import imfengine.autodiff.GradMode;
-import imfengine.autodiff.Var;
+import imfengine.autodiff.Context;
 import imfengine.backend.Backend;
+import imfengine.backend.Distribution;
+import imfengine.backend.RandomKey;
 import imfengine.nn.ImfDiT;
-import imfengine.random.RandomStream;
-import imfengine.tensor.MemoryScope;
+import imfengine.tensor.DType;
 import imfengine.tensor.Shape;
+import imfengine.tensor.Tensor;
 
 /**
  * Sampling (IMF_SPEC.md §3): {@code z ~ N(0, I)} at {@code t = 1}, then N equal steps
  * {@code z ← z − (t_i − t_{i+1})·u(z, h = t_i − t_{i+1}, ω, t_min, t_max, y)}; N = 1 is one network
- * evaluation. Only the u-head runs.
+ * evaluation. Only the u-head runs; everything stays on the device until the caller downloads the result.
  */
 public final class Sampler {
+    /** The {@link RandomKey} purpose of the initial noise. */
+    static final int NOISE = 0x5A;
+
     private Sampler() {}
 
     /** Guidance settings chosen at sampling time. */
@@ -31,30 +35,31 @@ public final class Sampler {
         }
     }
 
-    /** The {@code t = 1} draw {@code z ~ N(0, I)} that sampling with {@code seed} starts from. */
-    public static float[] initialNoise(Shape img, long seed) {
-        float[] z = new float[img.intSize()];
-        new RandomStream(seed, 0x5A3DL).fillNormal(z);
+    /** The {@code t = 1} draw {@code z ~ N(0, I)} that sampling with {@code seed} starts from, in {@code cx}. */
+    public static Tensor initialNoise(Context cx, Shape img, long seed) {
+        Tensor z = cx.empty(img);
+        cx.backend().random(new RandomKey(seed, 0, 0, NOISE), Distribution.NORMAL, z);
         return z;
     }
 
-    /** Samples {@code labels.length} images; returns them flattened {@code [N, H, W, C]} (model scale, ~[−1, 1]). */
-    public static float[] sample(ImfDiT net, int[] labels, Guidance g, int steps, long seed) {
+    /**
+     * Samples one image per label of the I32 {@code labels [N]}; returns them {@code [N, H, W, C]}
+     * (model scale, ~[−1, 1]) in {@code cx}, which need not record a tape.
+     */
+    public static Tensor sample(Context cx, ImfDiT net, Tensor labels, Guidance g, int steps, long seed) {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-        int n = labels.length;
-        Shape img = ImfObjective.imageShape(net, n);
-        float[] z = initialNoise(img, seed);
-        Backend be = net.backend();
-        int p = z.length / Math.max(1, n);
+        if (labels.dtype() != DType.I32) throw new IllegalArgumentException("sample: labels must be I32, got " + labels);
+        int n = labels.dim(0);
+        Tensor z = initialNoise(cx, net.imageShape(n), seed);
+        Backend be = cx.backend();
+        Shape perExample = Shape.of(n);
         for (int i = 0; i < steps; i++) {
             float t = 1f - (float) i / steps, r = 1f - (float) (i + 1) / steps, h = t - r;
-            try (GradMode off = GradMode.off(); MemoryScope scope = MemoryScope.open()) {
-                Var zVar = Var.constant(be.fromArray(z, img));
-                Var hVar = Var.constant(be.fromArray(ImfObjective.filled(n, h), Shape.of(n)));
-                ImfDiT.Conditions c = new ImfDiT.Conditions(ImfObjective.filled(n, g.omega()),
-                        ImfObjective.filled(n, g.tMin()), ImfObjective.filled(n, g.tMax()), labels);
-                float[] u = be.toArray(net.forward(zVar, hVar, c, ImfDiT.Heads.U).u().value());
-                for (int j = 0; j < z.length; j++) z[j] -= h * u[j];
+            try (Context s = cx.child(Context.Tape.OFF)) {
+                ImfDiT.Conditions c = new ImfDiT.Conditions(s.full(perExample, g.omega()), s.full(perExample, g.tMin()),
+                        s.full(perExample, g.tMax()), labels);
+                Tensor u = net.forward(s, s.constant(z), s.constant(s.full(perExample, h)), c, ImfDiT.Heads.U).u().value();
+                be.axpby(1f, z, -h, u, z); // z ← z − h·u
             }
         }
         return z;

@@ -1,7 +1,8 @@
 package imfengine.imf;
 
-import imfengine.autodiff.Autodiff;
+import imfengine.autodiff.Context;
 import imfengine.backend.Backend;
+import imfengine.data.BatchLoader;
 import imfengine.data.BatchSampler;
 import imfengine.data.Dataset;
 import imfengine.io.SafetensorsFile;
@@ -10,7 +11,7 @@ import imfengine.nn.ModelConfig;
 import imfengine.optim.AdamW;
 import imfengine.optim.Ema;
 import imfengine.optim.LrSchedule;
-import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,24 +19,39 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
- * The training loop: batches from a seeded sampler, one {@link ImfObjective} step per batch,
- * AdamW, EMA, a live progress line, JSONL metrics, and atomic checkpoints every N steps and at
- * the end. A run resumed from a checkpoint continues bit for bit on the CPU: draws depend only on
- * (seed, step) and the sampler state is saved.
+ * The training loop: batches from a seeded sampler, one {@link ImfObjective} step per batch in one
+ * {@link Context} (everything the step allocates goes when it ends), AdamW, EMA, a {@link ProgressLog},
+ * JSONL metrics, and atomic checkpoints every N steps and at the end, which comes early when a stop is
+ * asked for between steps (a signal). The step stays on the device: the batch goes up, the count of
+ * examples outside their guidance interval comes back, and the metrics come back every
+ * {@link #METRICS_EVERY} steps. A run resumed from a checkpoint draws the same numbers: draws depend
+ * only on (seed, step) and the sampler state is saved.
  */
 public final class Trainer {
-    /** One step's numbers. */
-    public record StepMetrics(long step, double loss, double mseCompound, double mseV, double lr, double seconds) {
-        /** {@code loss_u X  loss_v Y}, without {@code loss_v} for objectives that have no v-loss. */
+    /** Steps between read-backs of the metrics (and updates of the progress line). */
+    static final int METRICS_EVERY = 10;
+
+    /**
+     * One step's numbers: the weighted loss, and the plain mean-squared errors of the compound velocity
+     * ({@code mse_u}) and of the v-head ({@code mse_v}, NaN without one), as the progress line and
+     * {@code metrics.jsonl} name them.
+     */
+    public record StepMetrics(long step, double loss, double mseU, double mseV, double lr, double seconds) {
+        /** {@code mse_u X  mse_v Y}, without {@code mse_v} for objectives that have no v-loss. */
         public String losses() {
-            return Double.isNaN(mseV) ? String.format(Locale.ROOT, "loss_u %.4f", mseCompound)
-                    : String.format(Locale.ROOT, "loss_u %.4f  loss_v %.4f", mseCompound, mseV);
+            return Double.isNaN(mseV) ? String.format(Locale.ROOT, "mse_u %.4f", mseU)
+                    : String.format(Locale.ROOT, "mse_u %.4f  mse_v %.4f", mseU, mseV);
         }
+
+        StepMetrics withSeconds(double s) { return new StepMetrics(step, loss, mseU, mseV, lr, s); }
     }
 
     private final TrainConfig cfg;
@@ -44,14 +60,21 @@ public final class Trainer {
     private final AdamW adam;
     private final Ema ema;
     private final BatchSampler sampler;
-    private final ImfObjective objective;
+    private final BatchLoader loader;
+    private final MetricsBuffer metrics;
+    private final TrainingStep trainingStep;
     private final LrSchedule schedule;
-    private final PrintStream progress;
+    private final ProgressLog progress;
     private long step;
     private final long seed;
 
-    /** A new run, or a resumed one when {@code resume} is not null. */
+    /** A new run, or a resumed one when {@code resume} is not null, with a live progress line on {@code progress}. */
     public Trainer(TrainConfig cfg, Dataset data, Backend be, Path resume, PrintStream progress) {
+        this(cfg, data, be, resume, ProgressLog.live(progress));
+    }
+
+    /** A new run, or a resumed one when {@code resume} is not null. */
+    public Trainer(TrainConfig cfg, Dataset data, Backend be, Path resume, ProgressLog progress) {
         this.cfg = cfg;
         this.data = data;
         this.progress = progress;
@@ -61,10 +84,12 @@ public final class Trainer {
             throw new IllegalArgumentException("checkpoint " + resume + " is preset " + mc.name() + ", not " + cfg.model().name());
         checkData(mc, data);
         this.seed = ckpt == null ? cfg.seed() : Long.parseLong(ckpt.metadata().get("seed"));
-        this.net = new ImfDiT(mc, be, seed, true);
-        this.adam = new AdamW(net.parameters(), 0f);
-        this.ema = new Ema(net.parameters(), cfg.emaDecay());
+        this.net = new ImfDiT(mc, be, seed, true, cfg.memory().blockRunner());
+        this.adam = new AdamW(net.store(), 0f);
+        this.ema = new Ema(net.store(), cfg.emaDecay());
         this.sampler = new BatchSampler(data.count(), seed);
+        this.loader = new BatchLoader(data, cfg.batch());
+        this.metrics = new MetricsBuffer(be, METRICS_EVERY);
         if (ckpt != null) {
             Checkpoint.load(ckpt, "", net.parameters(), Checkpoint.values(net.parameters()));
             Checkpoint.load(ckpt, Checkpoint.EMA, net.parameters(), ema.weights());
@@ -79,7 +104,7 @@ public final class Trainer {
             for (int i = 0; i < st.length; i++) state[i] = Long.parseLong(st[i]);
             sampler.restore(state);
         }
-        this.objective = new ImfObjective(cfg.objective());
+        this.trainingStep = new TrainingStep(net, new ImfObjective(cfg.objective()), adam, ema, seed, cfg.memory().examplesPerPass());
         this.schedule = new LrSchedule(cfg.lr(), cfg.warmup());
     }
 
@@ -90,54 +115,70 @@ public final class Trainer {
     public long step() { return step; }
 
     /** Runs until the step target or the time budget; returns the metrics of the last step. */
-    public StepMetrics run() throws IOException {
+    public StepMetrics run() throws IOException { return run(() -> false); }
+
+    /**
+     * Runs until the step target, the time budget, or {@code stop} says so (it is asked before each step);
+     * then writes the checkpoint. Returns the metrics of the last step (null when none ran).
+     */
+    public StepMetrics run(BooleanSupplier stop) throws IOException {
         Files.createDirectories(cfg.outDir());
         Path metricsFile = cfg.outDir().resolve("metrics.jsonl");
         long startStep = step, target = cfg.steps();
         long t0 = System.nanoTime();
         StepMetrics last = null;
-        int b = cfg.batch(), pixels = data.imageSize();
-        float[] images = new float[b * pixels];
-        int[] labels = new int[b], idx = new int[b];
-        try (Writer metrics = Files.newBufferedWriter(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        List<Double> seconds = new ArrayList<>();
+        progress.begin(startStep, target, cfg.timeBudgetSeconds());
+        try (Writer out = Files.newBufferedWriter(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             while (step < target || target <= 0) {
+                if (stop.getAsBoolean()) break;
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 if (cfg.timeBudgetSeconds() > 0 && elapsed >= cfg.timeBudgetSeconds()) break;
                 long s0 = System.nanoTime();
-                sampler.next(idx);
-                data.fillBatch(idx, images, labels);
-                last = trainStep(images, labels);
-                double sec = (System.nanoTime() - s0) / 1e9;
-                last = new StepMetrics(last.step(), last.loss(), last.mseCompound(), last.mseV(), last.lr(), sec);
-                metrics.write(json(last));
-                metrics.write('\n');
-                metrics.flush(); // so a running job can be watched (tail -f)
-                if (cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0 && step < target) save(cfg.outDir().resolve("checkpoint.safetensors"));
-                showProgress(last, startStep, target, t0);
+                trainStep();
+                seconds.add((System.nanoTime() - s0) / 1e9);
+                boolean checkpoint = cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0 && step < target;
+                if (metrics.isFull() || checkpoint) {
+                    last = flushMetrics(out, seconds, last);
+                    if (checkpoint) save(cfg.outDir().resolve("checkpoint.safetensors"));
+                }
             }
-            metrics.flush();
+            last = flushMetrics(out, seconds, last);
         }
-        progress.println();
+        progress.end();
         save(cfg.outDir().resolve("checkpoint.safetensors"));
         return last;
     }
 
-    /** One optimisation step on a filled batch. */
-    public StepMetrics trainStep(float[] images, int[] labels) {
+    /** Reads back the buffered metrics, writes their JSONL lines, shows progress; fails on a non-finite loss. */
+    private StepMetrics flushMetrics(Writer out, List<Double> seconds, StepMetrics last) throws IOException {
+        List<StepMetrics> done = metrics.drain();
+        for (int i = 0; i < done.size(); i++) {
+            StepMetrics m = done.get(i).withSeconds(seconds.get(i));
+            if (!Double.isFinite(m.loss())) throw new IllegalStateException("loss became " + m.loss() + " at step " + m.step() + " (lower --lr?)");
+            out.write(json(m));
+            out.write('\n');
+            progress.step(m);
+            last = m;
+        }
+        seconds.clear();
+        out.flush(); // so a running job can be watched (tail -f)
+        return last;
+    }
+
+    /** One optimisation step on the sampler's next batch; its metrics wait in the buffer. */
+    public void trainStep() {
         step++;
-        StepDraws d = StepDraws.draw(cfg.objective(), labels.length, data.imageSize(), seed, step);
         double lr = schedule.at(step);
-        try (MemoryScope scope = MemoryScope.open()) {
-            ImfObjective.Result r = objective.loss(net, images, labels, d);
-            Autodiff.backward(r.loss());
-            adam.step(lr);
-            adam.zeroGrad();
-            ema.update();
-            double loss = net.backend().toArray(r.loss().value())[0];
-            if (!Double.isFinite(loss)) throw new IllegalStateException("loss became " + loss + " at step " + step + " (lower --lr?)");
-            return new StepMetrics(step, loss, r.mseCompound(), r.mseV(), lr, 0);
+        try (Context cx = Context.open(net.backend(), Context.Tape.RECORD)) {
+            BatchLoader.Batch batch = loader.load(cx, sampler);
+            TrainingStep.Losses r = trainingStep.run(cx, batch.images(), batch.labels(), step, lr);
+            metrics.record(step, lr, r.loss(), r.mseU(), r.mseV());
         }
     }
+
+    /** The metrics of the steps since the last read-back (one download). */
+    public List<StepMetrics> drainMetrics() { return metrics.drain(); }
 
     public void save(Path file) {
         Map<String, String> meta = new LinkedHashMap<>(net.config().toMetadata());
@@ -153,7 +194,7 @@ public final class Trainer {
         meta.put("batch", "" + cfg.batch());
         meta.put("objective", cfg.objective().objective().name().toLowerCase());
         meta.put("v_source", cfg.objective().vSource().name().toLowerCase());
-        Map<String, Map<String, imfengine.tensor.Tensor>> groups = new LinkedHashMap<>();
+        Map<String, Map<String, Tensor>> groups = new LinkedHashMap<>();
         groups.put("", Checkpoint.values(net.parameters()));
         groups.put(Checkpoint.EMA, ema.weights());
         groups.put(Checkpoint.ADAM_M, adam.firstMoments());
@@ -161,28 +202,9 @@ public final class Trainer {
         Checkpoint.save(file, groups, meta);
     }
 
-    private void showProgress(StepMetrics m, long startStep, long target, long t0) {
-        double elapsed = (System.nanoTime() - t0) / 1e9;
-        double rate = (m.step() - startStep) / Math.max(elapsed, 1e-9);
-        double remaining = target > 0 ? (target - m.step()) / Math.max(rate, 1e-9) : Double.NaN;
-        if (cfg.timeBudgetSeconds() > 0) {
-            double left = cfg.timeBudgetSeconds() - elapsed;
-            remaining = Double.isNaN(remaining) ? left : Math.min(remaining, left);
-        }
-        String of = target > 0 ? "/" + target : "";
-        progress.printf(Locale.ROOT, "\rstep %d%s  %s  %.2f it/s  ETA %s   ", m.step(), of, m.losses(), rate, duration(remaining));
-        progress.flush();
-    }
-
-    static String duration(double seconds) {
-        if (Double.isNaN(seconds) || seconds < 0) return "--";
-        long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);
-    }
-
     private static String json(StepMetrics m) {
         return String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%.6g,\"mse_u\":%.6g,\"mse_v\":%s,\"lr\":%.6g,\"sec\":%.4f}",
-                m.step(), m.loss(), m.mseCompound(), Double.isNaN(m.mseV()) ? "null" : String.format(Locale.ROOT, "%.6g", m.mseV()),
+                m.step(), m.loss(), m.mseU(), Double.isNaN(m.mseV()) ? "null" : String.format(Locale.ROOT, "%.6g", m.mseV()),
                 m.lr(), m.seconds());
     }
 

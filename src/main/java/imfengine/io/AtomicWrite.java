@@ -16,7 +16,9 @@ import java.nio.file.StandardOpenOption;
  * the bytes go to a temporary file in the same directory, which is forced to disk
  * ({@link FileChannel#force}) and then renamed over the target with {@code ATOMIC_MOVE}; the directory
  * is then forced too, so the rename survives a crash.
- * If the body throws, the temporary file is deleted and the target is left as it was.
+ * If the body throws, the temporary file is deleted and the target is left as it was. A process killed
+ * during a write leaves its temporary behind; its name ({@link #temporaryName}) carries the writer's
+ * process id, so that {@link StaleTemporaries} can tell a leftover from a write still in progress.
  */
 public final class AtomicWrite {
     private AtomicWrite() {}
@@ -34,7 +36,7 @@ public final class AtomicWrite {
         try {
             Files.createDirectories(dir);
             // Not Files.createTempFile: that makes the file mode 600, and the renamed file would keep it.
-            tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+            tmp = dir.resolve(temporaryName(abs.getFileName().toString()));
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 body.writeTo(out);
@@ -55,6 +57,11 @@ public final class AtomicWrite {
                 }
             }
         }
+    }
+
+    /** {@code .<target>.<pid>-<hex>.tmp}: hidden, next to the target, with the writing process's id. */
+    static String temporaryName(String target) {
+        return "." + target + "." + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()) + ".tmp";
     }
 
     /** Makes the rename itself durable where the platform allows opening a directory (Linux, macOS). */

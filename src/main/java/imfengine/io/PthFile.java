@@ -123,16 +123,52 @@ public final class PthFile implements AutoCloseable {
     }
 
     /**
-     * The tensor converted to float32 in C order ({@code name} only labels errors). Float64
-     * rounds to nearest; float16 and bfloat16 widen exactly. Other dtypes are refused.
+     * Throws unless {@link #array} can read {@code t}: a float dtype, sizes that fit one array, every
+     * element inside its storage, and the storage's bytes in the file. Reads no tensor data, so a
+     * caller can check a whole state dict before it copies any of it.
      */
-    public HostArray array(String name, TensorRef t) {
+    public void check(String name, TensorRef t) {
         if (!t.isFloat())
             throw new FileFormatException(path, "tensor " + name + " has dtype " + t.dtypeName()
                     + "; imf-engine reads float32, float64, float16 and bfloat16 tensors");
         Storage s = t.storage();
         for (int d : t.shape()) if (d < 0) throw new FileFormatException(path, "tensor " + name + " has a negative size " + Arrays.toString(t.shape()));
         if (t.numel() > Integer.MAX_VALUE - 8) throw new FileFormatException(path, "tensor " + name + " has " + t.numel() + " elements, too many for one array");
+        if (t.numel() > 0 && !insideStorage(t))
+            throw new FileFormatException(path, "tensor " + name + " reaches outside its storage " + s.key() + " (" + s.numel() + " elements)");
+        long have;
+        try {
+            have = source.bytes(s);
+        } catch (IOException | RuntimeException e) {
+            throw new FileFormatException(path, "storage " + s.key() + " of tensor " + name + ": " + message(e), e);
+        }
+        if (have >= 0 && (s.base() + s.numel()) * s.dtype().bytes > have)
+            throw new FileFormatException(path, "storage " + s.key() + " of tensor " + name + " holds " + have + " bytes, fewer than its "
+                    + s.numel() + " elements of " + s.dtype());
+    }
+
+    /** Do the lowest and the highest element of the strided view lie in {@code [0, numel)} of its storage? */
+    private static boolean insideStorage(TensorRef t) {
+        long lo = t.offset(), hi = t.offset();
+        try {
+            for (int d = 0; d < t.shape().length; d++) {
+                long span = Math.multiplyExact(t.shape()[d] - 1L, t.stride()[d]);
+                if (span < 0) lo = Math.addExact(lo, span);
+                else hi = Math.addExact(hi, span);
+            }
+        } catch (ArithmeticException e) {
+            return false; // strides of a damaged file
+        }
+        return lo >= 0 && hi < t.storage().numel();
+    }
+
+    /**
+     * The tensor converted to float32 in C order ({@code name} only labels errors), after {@link
+     * #check}. Float64 rounds to nearest; float16 and bfloat16 widen exactly. Other dtypes are refused.
+     */
+    public HostArray array(String name, TensorRef t) {
+        check(name, t);
+        Storage s = t.storage();
         ByteBuffer raw;
         try {
             raw = source.read(s).order(ByteOrder.LITTLE_ENDIAN);
@@ -147,11 +183,9 @@ public final class PthFile implements AutoCloseable {
         long[] stride = t.stride();
         float[] out = new float[(int) t.numel()];
         int[] idx = new int[shape.length];
-        for (int i = 0; i < out.length; i++) {
+        for (int i = 0; i < out.length; i++) { // check() kept every index inside the storage
             long e = s.base() + t.offset();
             for (int d = 0; d < shape.length; d++) e += idx[d] * stride[d];
-            if (e < s.base() || e >= s.base() + limit)
-                throw new FileFormatException(path, "tensor " + name + " reaches outside its storage " + s.key() + " (" + limit + " elements)");
             out[i] = element(raw, s.dtype(), e);
             for (int d = shape.length - 1; d >= 0 && ++idx[d] == shape[d]; d--) idx[d] = 0; // next index in C order
         }
@@ -217,7 +251,7 @@ public final class PthFile implements AutoCloseable {
 
     private static PthFile readLegacy(Path file) throws IOException {
         Hooks hooks = new Hooks(file);
-        Map<String, Long> offsets = new HashMap<>();
+        Map<String, LegacySource.Span> spans = new HashMap<>();
         Object root;
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             Pickle.CountingInput in = new Pickle.CountingInput(raw, 0);
@@ -236,11 +270,12 @@ public final class PthFile implements AutoCloseable {
                 Storage s = hooks.storages.get(String.valueOf(k));
                 if (s == null) throw new FileFormatException(file, "storage " + k + " is listed but no tensor uses it");
                 long count = in.le(8);
-                offsets.put(s.key(), in.position());
-                in.skip(count * (s.dtype() != null ? s.dtype().bytes : elementBytes(s.typeName())));
+                long bytes = count * (s.dtype() != null ? s.dtype().bytes : elementBytes(s.typeName()));
+                spans.put(s.key(), new LegacySource.Span(in.position(), bytes));
+                in.skip(bytes);
             }
         }
-        return new PthFile(file, "legacy", root, new LegacySource(FileChannel.open(file, StandardOpenOption.READ), offsets));
+        return new PthFile(file, "legacy", root, new LegacySource(FileChannel.open(file, StandardOpenOption.READ), spans));
     }
 
     /** Bytes per element of storage types this reader does not convert (so a legacy file can still be walked). */
@@ -256,30 +291,51 @@ public final class PthFile implements AutoCloseable {
         /** All bytes of the root storage {@code s.key()}. */
         ByteBuffer read(Storage s) throws IOException;
 
+        /** How many bytes the file holds for the root storage {@code s.key()} (−1: unknown until read), without reading them. */
+        long bytes(Storage s) throws IOException;
+
         @Override void close() throws IOException;
     }
 
     private record ZipSource(ZipFile zip, String dir) implements StorageSource {
         public ByteBuffer read(Storage s) throws IOException {
-            ZipEntry e = zip.getEntry(dir + "data/" + s.key());
-            if (e == null) throw new IOException("missing from the archive (" + dir + "data/" + s.key() + ")");
-            try (InputStream in = zip.getInputStream(e)) {
+            try (InputStream in = zip.getInputStream(entry(s))) {
                 return ByteBuffer.wrap(in.readAllBytes());
             }
+        }
+
+        public long bytes(Storage s) throws IOException { return entry(s).getSize(); }
+
+        private ZipEntry entry(Storage s) throws IOException {
+            ZipEntry e = zip.getEntry(dir + "data/" + s.key());
+            if (e == null) throw new IOException("missing from the archive (" + dir + "data/" + s.key() + ")");
+            return e;
         }
 
         public void close() throws IOException { zip.close(); }
     }
 
-    private record LegacySource(FileChannel ch, Map<String, Long> offsets) implements StorageSource {
+    /** {@code spans}: where each storage's bytes start, and how many its element count in the file makes. */
+    private record LegacySource(FileChannel ch, Map<String, Span> spans) implements StorageSource {
+        record Span(long at, long bytes) {}
+
         public ByteBuffer read(Storage s) throws IOException {
-            Long at = offsets.get(s.key());
-            if (at == null) throw new IOException("not among the file's storages");
-            long bytes = (s.base() + s.numel()) * s.dtype().bytes;
+            long at = span(s).at(), bytes = (s.base() + s.numel()) * s.dtype().bytes;
             if (at + bytes > ch.size()) throw new IOException("the file ends inside it");
             ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(bytes));
             while (b.hasRemaining()) if (ch.read(b, at + b.position()) < 0) throw new IOException("file ends inside the storage");
             return b.flip();
+        }
+
+        public long bytes(Storage s) throws IOException {
+            Span sp = span(s);
+            return Math.min(sp.bytes(), ch.size() - sp.at());
+        }
+
+        private Span span(Storage s) throws IOException {
+            Span sp = spans.get(s.key());
+            if (sp == null) throw new IOException("not among the file's storages");
+            return sp;
         }
 
         public void close() throws IOException { ch.close(); }

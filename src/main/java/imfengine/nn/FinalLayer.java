@@ -1,5 +1,6 @@
 package imfengine.nn;
 
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 
@@ -14,5 +15,5 @@ public final class FinalLayer extends Module {
         this.linear = register(new Linear(child("linear"), be, dim, patchDim, true, Init.zeros()));
     }
 
-    public Var forward(Var x) { return linear.forward(norm.forward(x)); }
+    public Var forward(Context cx, Var x) { return linear.forward(cx, norm.forward(cx, x)); }
 }

@@ -1,39 +1,51 @@
 package imfengine.nn;
 
-import imfengine.autodiff.GradMode;
-import imfengine.autodiff.TangentLog;
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.ops.Arithmetic;
 import imfengine.ops.Patchify;
 import imfengine.ops.RopeTable;
 import imfengine.ops.Shapes;
-import imfengine.random.RandomStream;
-import imfengine.tensor.MemoryScope;
+import imfengine.ops.Untaped;
+import imfengine.tensor.DType;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The iMF network (IMF_SPEC.md §4): in-context condition tokens
  * {@code [8 class | 4 ω | 2 t_min | 2 t_max | 4 h | patches]}, shared blocks, then a u-head and
  * (for training) a v-head of {@code auxDepth} blocks, each ending in a zero-initialised final
- * layer. Parameter names follow the authors' PyTorch port under {@code net.}.
+ * layer. Parameter names follow the authors' PyTorch port under {@code net.}; the parameters live in
+ * one {@link ParameterStore}.
  */
 public final class ImfDiT extends Module {
     /** Which outputs a forward computes. {@code V} runs only the shared blocks and the v-head. */
     public enum Heads { U, V, BOTH }
 
-    /** Per-example conditions other than {@code h}: no tangent and no gradient flow into them. */
-    public record Conditions(float[] omega, float[] tMin, float[] tMax, int[] labels) {
-        public int batch() { return labels.length; }
+    /**
+     * Per-example conditions other than {@code h}, as device tensors {@code [B]}: ω, t_min, t_max (F32)
+     * and the labels (I32, {@code K} = the null class). No tangent and no gradient flow into them.
+     */
+    public record Conditions(Tensor omega, Tensor tMin, Tensor tMax, Tensor labels) {
+        public Conditions {
+            if (labels.dtype() != DType.I32) throw new IllegalArgumentException("conditions: labels must be I32, got " + labels);
+            long b = labels.size();
+            for (Tensor t : new Tensor[]{omega, tMin, tMax})
+                if (t.size() != b || t.dtype() != DType.F32)
+                    throw new IllegalArgumentException("conditions: " + t + " does not match " + b + " labels");
+        }
 
-        /** The conditions of examples {@code [from, to)}. */
-        public Conditions slice(int from, int to) {
-            return new Conditions(java.util.Arrays.copyOfRange(omega, from, to), java.util.Arrays.copyOfRange(tMin, from, to),
-                    java.util.Arrays.copyOfRange(tMax, from, to), java.util.Arrays.copyOfRange(labels, from, to));
+        public int batch() { return labels.dim(0); }
+
+        /** The conditions of examples {@code [from, to)} (views, no copy). */
+        public Conditions rows(int from, int to) {
+            return new Conditions(omega.rows(from, to), tMin.rows(from, to), tMax.rows(from, to), labels.rows(from, to));
         }
     }
 
@@ -51,12 +63,20 @@ public final class ImfDiT extends Module {
     private final List<TransformerBlock> shared = new ArrayList<>(), uHeads = new ArrayList<>(), vHeads = new ArrayList<>();
     private final FinalLayer uFinal, vFinal;
     private final RopeTable rope;
+    private final ParameterStore store;
+    private final BlockRunner runner;
 
     /** A freshly initialised model; {@code seed} fixes every initial value. */
     public ImfDiT(ModelConfig cfg, Backend be, long seed, boolean withVHead) {
+        this(cfg, be, seed, withVHead, BlockRunner.KEEP);
+    }
+
+    /** As above, with a choice of how blocks keep what the backward pass needs ({@link BlockRunner}). */
+    public ImfDiT(ModelConfig cfg, Backend be, long seed, boolean withVHead, BlockRunner runner) {
         super("net", be);
         this.cfg = cfg;
-        RandomStream rng = new RandomStream(seed, 0x1A17L);
+        this.runner = runner;
+        InitStreams rng = new InitStreams(seed);
         int d = cfg.hidden();
         Init.Factory embedInit = Init.Factory.scaledVariance(rng, 1.0);
         Init.Factory blockInit = Init.Factory.scaledVariance(rng, ModelConfig.BLOCK_INIT);
@@ -78,6 +98,7 @@ public final class ImfDiT extends Module {
         this.uFinal = register(new FinalLayer(child("u_final_layer"), be, d, cfg.patchDim()));
         this.vFinal = withVHead ? register(new FinalLayer(child("v_final_layer"), be, d, cfg.patchDim())) : null;
         this.rope = RopeTable.of(be, cfg.sequenceLength(), cfg.headDim());
+        this.store = ParameterStore.pack(be, parameters());
     }
 
     private TransformerBlock block(String name, Backend be, Init.Factory init) {
@@ -88,70 +109,49 @@ public final class ImfDiT extends Module {
 
     public boolean hasVHead() { return vFinal != null; }
 
-    /** {@code x [B, H, W, C]}, {@code h [B]} (may carry a tangent), the other conditions as constants. */
-    public Output forward(Var x, Var h, Conditions c, Heads heads) {
+    /** The flat buffers of every parameter's value and gradient. */
+    public ParameterStore store() { return store; }
+
+    /** The shape of a batch of {@code b} images {@code [B, H, W, C]}. */
+    public Shape imageShape(int b) { return Shape.of(b, cfg.imageSize(), cfg.imageSize(), cfg.channels()); }
+
+    /** {@code x [B, H, W, C]}, {@code h [B]} (may carry a tangent), the other conditions as constants; all in {@code cx}. */
+    public Output forward(Context cx, Var x, Var h, Conditions c, Heads heads) {
         checkInputs(x, h, c);
         if (heads != Heads.U && vFinal == null) throw new IllegalStateException("this model was built without its v-head");
-        Var seq = sequence(x, h, c);
-        for (TransformerBlock b : shared) seq = block(b, seq);
-        Var u = heads == Heads.V ? null : head(seq, uHeads, uFinal);
+        Var seq = sequence(cx, x, h, c);
+        for (TransformerBlock b : shared) seq = runner.run(cx, b, seq, rope);
+        Var u = heads == Heads.V ? null : head(cx, seq, uHeads, uFinal);
         // iMF needs the tangent of u only: with both heads, the v-head runs on the primal alone
-        Var v = heads == Heads.U ? null : head(heads == Heads.BOTH ? seq.withoutTangent() : seq, vHeads, vFinal);
+        Var v = heads == Heads.U ? null : head(cx, heads == Heads.BOTH ? seq.primal() : seq, vHeads, vFinal);
         return new Output(u, v);
     }
 
-    private Var head(Var seq, List<TransformerBlock> blocks, FinalLayer last) {
-        for (TransformerBlock b : blocks) seq = block(b, seq);
+    private Var head(Context cx, Var seq, List<TransformerBlock> blocks, FinalLayer last) {
+        for (TransformerBlock b : blocks) seq = runner.run(cx, b, seq, rope);
         Var tokens = Shapes.slice(seq, 1, cfg.prefixTokens(), cfg.sequenceLength());
-        return Patchify.unpatchify(last.forward(tokens), cfg.patch(), cfg.imageSize(), cfg.imageSize(), cfg.channels());
+        return Patchify.unpatchify(last.forward(cx, tokens), cfg.patch(), cfg.imageSize(), cfg.imageSize(), cfg.channels());
     }
 
-    /**
-     * One block, releasing what it no longer needs as soon as it is done: its intermediate tangents
-     * (the tape never needs one) and, without a tape, all its intermediates. This keeps a dual forward
-     * to the tape's primal values plus one block of tangents, and a tape-free forward to one block.
-     */
-    private Var block(TransformerBlock b, Var seq) {
-        try (TangentLog tangents = TangentLog.open()) {
-            if (GradMode.enabled()) {
-                Var out = b.forward(seq, rope);
-                tangents.releaseExcept(out.tangent());
-                return out;
-            }
-            try (MemoryScope scope = MemoryScope.open()) {
-                Var out = b.forward(seq, rope);
-                scope.keep(out.value());
-                if (out.hasTangent()) scope.keep(out.tangent());
-                tangents.releaseExcept(out.tangent());
-                return out;
-            }
-        }
-    }
-
-    private Var sequence(Var x, Var h, Conditions c) {
-        Backend be = backend();
+    private Var sequence(Context cx, Var x, Var h, Conditions c) {
         int b = c.batch();
-        float[] omegaFeature = new float[b];
-        for (int i = 0; i < b; i++) omegaFeature[i] = 1f - 1f / c.omega()[i]; // the ω embedder sees 1 − 1/ω
-        Var classes = group(classTokens, yEmbedder.forward(c.labels()), b);
-        Var omega = group(omegaTokens, omegaEmbedder.forward(constant(be, omegaFeature)), b);
-        Var tMin = group(tMinTokens, tMinEmbedder.forward(constant(be, c.tMin())), b);
-        Var tMax = group(tMaxTokens, tMaxEmbedder.forward(constant(be, c.tMax())), b);
-        Var time = group(timeTokens, hEmbedder.forward(h), b);
-        return Shapes.concat(1, classes, omega, tMin, tMax, time, xEmbedder.forward(x));
+        Tensor one = cx.full(Shape.of(1), 1);
+        Tensor omegaFeature = Untaped.div(cx, Untaped.sub(cx, c.omega(), one), c.omega()); // the ω embedder sees 1 − 1/ω
+        Var classes = group(classTokens.in(cx), yEmbedder.forward(cx, c.labels()), b);
+        Var omega = group(omegaTokens.in(cx), omegaEmbedder.forward(cx, cx.constant(omegaFeature)), b);
+        Var tMin = group(tMinTokens.in(cx), tMinEmbedder.forward(cx, cx.constant(c.tMin())), b);
+        Var tMax = group(tMaxTokens.in(cx), tMaxEmbedder.forward(cx, cx.constant(c.tMax())), b);
+        Var time = group(timeTokens.in(cx), hEmbedder.forward(cx, h), b);
+        return Shapes.concat(1, classes, omega, tMin, tMax, time, xEmbedder.forward(cx, x));
     }
 
     /** Learned tokens {@code [n, D]} plus the embedding {@code [B, D]} broadcast over them → {@code [B, n, D]}. */
-    private static Var group(Parameter tokens, Var embedding, int b) {
-        int n = tokens.value().dim(0), d = tokens.value().dim(1);
-        Var e = Shapes.reshape(embedding, b, 1, d);
+    private static Var group(Var tokens, Var embedding, int b) {
+        int n = tokens.shape().dim(0), d = tokens.shape().dim(1);
+        Var e = Shapes.reshape(embedding, Shape.of(b, 1, d));
         Var[] copies = new Var[n];
-        java.util.Arrays.fill(copies, e);
-        return Arithmetic.add(Shapes.concat(1, copies), tokens.var());
-    }
-
-    private static Var constant(Backend be, float[] values) {
-        return Var.constant(be.fromArray(values, Shape.of(values.length)));
+        Arrays.fill(copies, e);
+        return Arithmetic.add(Shapes.concat(1, copies), tokens);
     }
 
     private void checkInputs(Var x, Var h, Conditions c) {
@@ -160,12 +160,12 @@ public final class ImfDiT extends Module {
             throw new IllegalArgumentException("imfDiT " + cfg.name() + ": input " + xs + " is not [B, " + cfg.imageSize() + ", "
                     + cfg.imageSize() + ", " + cfg.channels() + "]");
         int b = xs.dim(0);
-        if (h.shape().size() != b || c.omega().length != b || c.tMin().length != b || c.tMax().length != b || c.labels().length != b)
-            throw new IllegalArgumentException("imfDiT: conditions do not match batch " + b);
+        if (h.shape().size() != b || c.batch() != b)
+            throw new IllegalArgumentException("imfDiT: conditions " + c.batch() + " and h " + h.shape() + " do not match batch " + b);
     }
 
-    /** Copies every parameter value from {@code other} (same config); used to sample from EMA weights. */
-    public void loadFrom(java.util.Map<String, Tensor> values) {
+    /** Copies every parameter value from {@code values} (same config); used to sample from EMA weights. */
+    public void loadFrom(Map<String, Tensor> values) {
         for (Parameter p : parameters()) {
             Tensor src = values.get(p.name());
             if (src == null) throw new IllegalArgumentException("missing tensor " + p.name());

@@ -1,31 +1,33 @@
 package imfengine.nn;
 
 import imfengine.backend.Backend;
-import imfengine.random.RandomStream;
+import imfengine.backend.BinaryOp;
+import imfengine.backend.Broadcast;
+import imfengine.backend.Distribution;
+import imfengine.tensor.DType;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
-/** How a parameter starts. Draws come from one seeded stream, so one seed fixes the whole model. */
+/**
+ * How a parameter starts. Random values are drawn by the backend, each tensor from its own stream of
+ * the model's {@link InitStreams}, so one seed fixes the whole model on every backend.
+ */
 @FunctionalInterface
 public interface Init {
+    /** A new tensor owned by the caller (the model), initialised. */
     Tensor create(Backend backend, Shape shape);
 
-    static Init zeros() { return Backend::zeros; }
+    static Init zeros() { return (be, s) -> filled(be, s, 0); }
 
-    static Init ones() {
-        return (be, s) -> {
-            Tensor t = be.empty(s);
-            be.fill(t, 1f);
-            return t;
-        };
-    }
+    static Init ones() { return (be, s) -> filled(be, s, 1); }
 
     /** {@code N(0, std²)}. */
-    static Init normal(RandomStream rng, double std) {
+    static Init normal(InitStreams streams, double std) {
         return (be, s) -> {
-            float[] v = new float[s.intSize()];
-            for (int i = 0; i < v.length; i++) v[i] = (float) (std * rng.normal());
-            return be.fromArray(v, s);
+            Tensor t = be.allocate(s, DType.F32);
+            be.random(streams.next(), Distribution.NORMAL, t);
+            be.axpby((float) std, t, 0f, null, t);
+            return t;
         };
     }
 
@@ -34,24 +36,31 @@ public interface Init {
      * caller rather than read off the shape: a conv-shaped weight used as a Linear (the patch
      * embedder) must count its fans as the Linear's, not as a convolution's.
      */
-    static Init xavierUniform(RandomStream rng, long fanIn, long fanOut) {
-        double bound = xavierBound(fanIn, fanOut);
+    static Init xavierUniform(InitStreams streams, long fanIn, long fanOut) {
+        double bound = Math.sqrt(6.0 / (fanIn + fanOut));
         return (be, s) -> {
-            float[] v = new float[s.intSize()];
-            for (int i = 0; i < v.length; i++) v[i] = (float) (bound * (2 * rng.uniformDouble() - 1));
-            return be.fromArray(v, s);
+            Tensor t = be.allocate(s, DType.F32), shift = filled(be, Shape.of(1), -bound);
+            be.random(streams.next(), Distribution.UNIFORM, t);
+            be.axpby((float) (2 * bound), t, 0f, null, t);                            // U[0, 2·bound)
+            be.binary(BinaryOp.ADD, t, shift, Broadcast.of("init", s, shift.shape()), t); // U[−bound, bound)
+            shift.storage().release();
+            return t;
         };
     }
 
-    static double xavierBound(long fanIn, long fanOut) { return Math.sqrt(6.0 / (fanIn + fanOut)); }
+    private static Tensor filled(Backend be, Shape s, double value) {
+        Tensor t = be.allocate(s, DType.F32);
+        be.fill(t, value);
+        return t;
+    }
 
     /** Makes the {@code N(0, (c²)/fan_in)} initialiser the authors call "scaled variance". */
     @FunctionalInterface
     interface Factory {
         Init scaled(int fanIn);
 
-        static Factory scaledVariance(RandomStream rng, double constant) {
-            return fanIn -> normal(rng, constant / Math.sqrt(fanIn));
+        static Factory scaledVariance(InitStreams streams, double constant) {
+            return fanIn -> normal(streams, constant / Math.sqrt(fanIn));
         }
     }
 }

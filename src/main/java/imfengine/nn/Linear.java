@@ -1,5 +1,6 @@
 package imfengine.nn;
 
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.ops.Matmul;
@@ -16,8 +17,8 @@ public final class Linear extends Module {
         this.bias = bias ? parameter("bias", Shape.of(out), Init.zeros()) : null;
     }
 
-    public Var forward(Var x) {
-        return Matmul.linear(x, weight.var(), bias == null ? null : bias.var());
+    public Var forward(Context cx, Var x) {
+        return Matmul.linear(x, weight.in(cx), bias == null ? null : bias.in(cx));
     }
 
     public Parameter weight() { return weight; }

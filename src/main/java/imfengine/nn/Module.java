@@ -12,6 +12,7 @@ import java.util.Map;
 /**
  * A node of the module tree. Parameters and children are registered under stable names in
  * construction order, so {@link #parameters()} yields the authors' dotted names in a fixed order.
+ * A module's {@code forward} takes the context it runs in and binds its parameters to it.
  */
 public abstract class Module {
     private final String prefix;

@@ -1,11 +1,12 @@
 package imfengine.nn;
 
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.ops.Matmul;
 import imfengine.ops.Patchify;
 import imfengine.ops.Shapes;
-import imfengine.random.RandomStream;
+import imfengine.tensor.Permutation;
 import imfengine.tensor.Shape;
 
 /**
@@ -15,10 +16,11 @@ import imfengine.tensor.Shape;
  * {@code fan_out = D}, bias zero (the authors' port, {@code models/embedder.py}).
  */
 public final class PatchEmbedder extends Module {
+    private static final Permutation CHANNELS_LAST = Permutation.of(0, 2, 3, 1);
     private final int patch, channels, dim;
     private final Parameter weight, bias;
 
-    public PatchEmbedder(String prefix, Backend be, int patch, int channels, int dim, RandomStream rng) {
+    public PatchEmbedder(String prefix, Backend be, int patch, int channels, int dim, InitStreams rng) {
         super(prefix, be);
         this.patch = patch;
         this.channels = channels;
@@ -30,9 +32,9 @@ public final class PatchEmbedder extends Module {
     }
 
     /** {@code x [B, H, W, C]} → {@code [B, (H/p)(W/p), D]}. */
-    public Var forward(Var x) {
+    public Var forward(Context cx, Var x) {
         Var patches = Patchify.patchify(x, patch);
-        Var w = Shapes.reshape(Shapes.permute(weight.var(), 0, 2, 3, 1), dim, patch * patch * channels);
-        return Matmul.linear(patches, w, bias.var());
+        Var w = Shapes.reshape(Shapes.permute(weight.in(cx), CHANNELS_LAST), Shape.of(dim, patch * patch * channels));
+        return Matmul.linear(patches, w, bias.in(cx));
     }
 }

@@ -1,5 +1,6 @@
 package imfengine.nn;
 
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.ops.RmsNorm;
@@ -15,5 +16,5 @@ public final class RmsNormLayer extends Module {
         this.weight = parameter("weight", Shape.of(dim), Init.ones());
     }
 
-    public Var forward(Var x) { return RmsNorm.apply(x, weight.var(), EPS); }
+    public Var forward(Context cx, Var x) { return RmsNorm.apply(x, weight.in(cx), EPS); }
 }

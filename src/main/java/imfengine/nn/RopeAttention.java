@@ -1,11 +1,13 @@
 package imfengine.nn;
 
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.ops.Attention;
 import imfengine.ops.Rope;
 import imfengine.ops.RopeTable;
 import imfengine.ops.Shapes;
+import imfengine.tensor.Shape;
 
 /**
  * Multi-head self-attention: bias-free q, k, v, out projections; per-head RMSNorm of q and k
@@ -29,16 +31,17 @@ public final class RopeAttention extends Module {
         this.kNorm = register(new RmsNormLayer(child("k_norm"), be, headDim));
     }
 
-    public Var forward(Var x, RopeTable rope) {
-        int b = x.shape().dim(0), l = x.shape().dim(1), d = x.shape().dim(2);
-        Var q = Rope.apply(perHead(qNorm, qProj.forward(x), b, l, d), rope, heads);
-        Var k = Rope.apply(perHead(kNorm, kProj.forward(x), b, l, d), rope, heads);
-        Var v = vProj.forward(x);
-        return outProj.forward(Attention.apply(q, k, v, heads));
+    public Var forward(Context cx, Var x, RopeTable rope) {
+        Var q = Rope.apply(perHead(cx, qNorm, qProj.forward(cx, x)), rope, heads);
+        Var k = Rope.apply(perHead(cx, kNorm, kProj.forward(cx, x)), rope, heads);
+        Var v = vProj.forward(cx, x);
+        return outProj.forward(cx, Attention.apply(q, k, v, heads));
     }
 
     /** RMSNorm over each head's channels: view [B, L, H, Dh], normalise, view back. */
-    private Var perHead(RmsNormLayer norm, Var t, int b, int l, int d) {
-        return Shapes.reshape(norm.forward(Shapes.reshape(t, b, l, heads, headDim)), b, l, d);
+    private Var perHead(Context cx, RmsNormLayer norm, Var t) {
+        Shape s = t.shape();
+        Var heads4 = Shapes.reshape(t, Shape.of(s.dim(0), s.dim(1), heads, headDim));
+        return Shapes.reshape(norm.forward(cx, heads4), s);
     }
 }

@@ -1,5 +1,6 @@
 package imfengine.nn;
 
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.ops.SwiGlu;
@@ -15,5 +16,5 @@ public final class SwiGluMlp extends Module {
         this.w2 = register(new Linear(child("w2"), be, hidden, dim, false, init.scaled(hidden)));
     }
 
-    public Var forward(Var x) { return w2.forward(SwiGlu.gate(w1.forward(x), w3.forward(x))); }
+    public Var forward(Context cx, Var x) { return w2.forward(cx, SwiGlu.gate(w1.forward(cx, x), w3.forward(cx, x))); }
 }

@@ -1,5 +1,6 @@
 package imfengine.nn;
 
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.ops.Activations;
@@ -17,7 +18,7 @@ public final class TimestepEmbedder extends Module {
     }
 
     /** {@code s [B]} → {@code [B, D]}. */
-    public Var forward(Var s) {
-        return fc2.forward(Activations.silu(fc1.forward(TimestepFeatures.of(s, FREQUENCY_DIM))));
+    public Var forward(Context cx, Var s) {
+        return fc2.forward(cx, Activations.silu(fc1.forward(cx, TimestepFeatures.of(s, FREQUENCY_DIM))));
     }
 }

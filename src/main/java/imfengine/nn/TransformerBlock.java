@@ -1,5 +1,6 @@
 package imfengine.nn;
 
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.ops.Arithmetic;
@@ -23,8 +24,8 @@ public final class TransformerBlock extends Module {
         this.mlpScale = parameter("mlp_scale", Shape.of(dim), Init.zeros());
     }
 
-    public Var forward(Var x, RopeTable rope) {
-        x = Arithmetic.add(x, Arithmetic.mul(attn.forward(norm1.forward(x), rope), attnScale.var()));
-        return Arithmetic.add(x, Arithmetic.mul(mlp.forward(norm2.forward(x)), mlpScale.var()));
+    public Var forward(Context cx, Var x, RopeTable rope) {
+        x = Arithmetic.add(x, Arithmetic.mul(attn.forward(cx, norm1.forward(cx, x), rope), attnScale.in(cx)));
+        return Arithmetic.add(x, Arithmetic.mul(mlp.forward(cx, norm2.forward(cx, x)), mlpScale.in(cx)));
     }
 }

@@ -1,11 +1,13 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
 import imfengine.backend.UnaryOp;
 import imfengine.tensor.Tensor;
 
 /**
- * Elementwise functions {@code y = f(x)}: exp, silu, sigmoid, square, rsqrt. One rule serves all:
+ * Elementwise functions {@code y = f(x)}: exp, silu, sigmoid, square, rsqrt, log. One rule serves all:
  * JVP {@code ty = f'(x)·tx} and VJP {@code dx = f'(x)·g}, both by the backend's derivative kernel.
  */
 public final class Activations {
@@ -21,10 +23,13 @@ public final class Activations {
 
     public static Var rsqrt(Var x) { return unary(UnaryOp.RSQRT, x); }
 
+    public static Var log(Var x) { return unary(UnaryOp.LOG, x); }
+
     public static Var unary(UnaryOp op, Var x) {
-        Tensor y = Calc.unary(op, x.value());
-        Tensor ty = x.hasTangent() ? Calc.unaryDerivative(op, x.value(), y, x.tangent()) : null;
-        return Var.result(op.name().toLowerCase(), y, ty,
-                (g, needs) -> new Tensor[]{Calc.unaryDerivative(op, x.value(), y, g)}, x);
+        Context cx = Var.contextOf(x);
+        Tensor y = Untaped.unary(cx, op, x.value());
+        Tensor ty = x.hasTangent() ? Untaped.unaryDerivative(cx.tangents(), op, x.value(), y, x.tangent()) : null;
+        return Var.result(cx, Op.of(op), y, ty,
+                (arena, g, needs) -> new Tensor[]{Untaped.unaryDerivative(arena, op, x.value(), y, g)}, x);
     }
 }

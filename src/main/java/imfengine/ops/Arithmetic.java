@@ -1,8 +1,10 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
-import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
+import imfengine.tensor.Arena;
 import imfengine.tensor.Tensor;
 
 /**
@@ -14,64 +16,72 @@ public final class Arithmetic {
 
     /** {@code a + b}. JVP {@code ta + tb}; VJP {@code da = g, db = Σ_bcast g}. */
     public static Var add(Var a, Var b) {
-        Tensor y = Calc.add(a.value(), b.value());
-        Tensor ty = Calc.addNullable(a.tangent(), expandTangent(b, a));
-        return Var.result("add", y, ty, (g, needs) -> new Tensor[]{
+        Context cx = Var.contextOf(a, b);
+        Tensor y = Untaped.add(cx, a.value(), b.value());
+        Tensor ty = Untaped.addNullable(cx.tangents(), a.tangent(), expandTangent(cx.tangents(), b, a));
+        return Var.result(cx, Op.ADD, y, ty, (arena, g, needs) -> new Tensor[]{
                 needs[0] ? g : null,
-                needs[1] ? Calc.reduceTo(g, b.shape()) : null}, a, b);
+                needs[1] ? Untaped.reduceTo(arena, g, b.shape()) : null}, a, b);
     }
 
     /** {@code a − b}. JVP {@code ta − tb}; VJP {@code da = g, db = −Σ_bcast g}. */
     public static Var sub(Var a, Var b) {
-        Tensor y = Calc.sub(a.value(), b.value());
-        Tensor tb = expandTangent(b, a);
-        Tensor ty = a.tangent() == null ? (tb == null ? null : Calc.scale(tb, -1f))
-                : (tb == null ? a.tangent() : Calc.sub(a.tangent(), tb));
-        return Var.result("sub", y, ty, (g, needs) -> new Tensor[]{
+        Context cx = Var.contextOf(a, b);
+        Arena tangents = cx.tangents();
+        Tensor y = Untaped.sub(cx, a.value(), b.value());
+        Tensor tb = expandTangent(tangents, b, a);
+        Tensor ty = a.tangent() == null ? (tb == null ? null : Untaped.scale(tangents, tb, -1f))
+                : (tb == null ? a.tangent() : Untaped.sub(tangents, a.tangent(), tb));
+        return Var.result(cx, Op.SUB, y, ty, (arena, g, needs) -> new Tensor[]{
                 needs[0] ? g : null,
-                needs[1] ? Calc.scale(Calc.reduceTo(g, b.shape()), -1f) : null}, a, b);
+                needs[1] ? Untaped.scale(arena, Untaped.reduceTo(arena, g, b.shape()), -1f) : null}, a, b);
     }
 
     /** {@code a ⊙ b}. JVP {@code ta·b + a·tb}; VJP {@code da = g·b, db = Σ_bcast g·a}. */
     public static Var mul(Var a, Var b) {
-        Tensor y = Calc.mul(a.value(), b.value());
-        Tensor ty = Calc.addNullable(
-                a.tangent() == null ? null : Calc.mul(a.tangent(), b.value()),
-                b.tangent() == null ? null : Calc.mul(a.value(), Calc.expand(b.tangent(), a.shape())));
-        return Var.result("mul", y, ty, (g, needs) -> new Tensor[]{
-                needs[0] ? Calc.mul(g, b.value()) : null,
-                needs[1] ? Calc.reduceTo(Calc.mul(g, a.value()), b.shape()) : null}, a, b);
+        Context cx = Var.contextOf(a, b);
+        Arena tangents = cx.tangents();
+        Tensor y = Untaped.mul(cx, a.value(), b.value());
+        Tensor ty = Untaped.addNullable(tangents,
+                a.tangent() == null ? null : Untaped.mul(tangents, a.tangent(), b.value()),
+                b.tangent() == null ? null : Untaped.mul(tangents, a.value(), Untaped.expand(tangents, b.tangent(), a.shape())));
+        return Var.result(cx, Op.MUL, y, ty, (arena, g, needs) -> new Tensor[]{
+                needs[0] ? Untaped.mul(arena, g, b.value()) : null,
+                needs[1] ? Untaped.reduceTo(arena, Untaped.mul(arena, g, a.value()), b.shape()) : null}, a, b);
     }
 
     /** {@code a / b}. JVP {@code (ta − y·tb)/b}; VJP {@code da = g/b, db = −Σ_bcast g·y/b}. */
     public static Var div(Var a, Var b) {
-        Tensor y = Calc.div(a.value(), b.value());
+        Context cx = Var.contextOf(a, b);
+        Arena tangents = cx.tangents();
+        Tensor y = Untaped.div(cx, a.value(), b.value());
         Tensor ty = null;
         if (a.hasTangent() || b.hasTangent()) {
             Tensor num = a.tangent();
             if (b.hasTangent()) {
-                Tensor ytb = Calc.mul(y, Calc.expand(b.tangent(), a.shape()));
-                num = num == null ? Calc.scale(ytb, -1f) : Calc.sub(num, ytb);
+                Tensor ytb = Untaped.mul(tangents, y, Untaped.expand(tangents, b.tangent(), a.shape()));
+                num = num == null ? Untaped.scale(tangents, ytb, -1f) : Untaped.sub(tangents, num, ytb);
             }
-            ty = Calc.div(num, b.value());
+            ty = Untaped.div(tangents, num, b.value());
         }
-        return Var.result("div", y, ty, (g, needs) -> {
-            Tensor ga = Calc.div(g, b.value());
+        return Var.result(cx, Op.DIV, y, ty, (arena, g, needs) -> {
+            Tensor ga = Untaped.div(arena, g, b.value());
             return new Tensor[]{
                     needs[0] ? ga : null,
-                    needs[1] ? Calc.scale(Calc.reduceTo(Calc.mul(ga, y), b.shape()), -1f) : null};
+                    needs[1] ? Untaped.scale(arena, Untaped.reduceTo(arena, Untaped.mul(arena, ga, y), b.shape()), -1f) : null};
         }, a, b);
     }
 
     /** {@code alpha·x}. */
     public static Var scale(Var x, float alpha) {
-        Tensor y = Calc.scale(x.value(), alpha);
-        Tensor ty = x.hasTangent() ? Calc.scale(x.tangent(), alpha) : null;
-        return Var.result("scale", y, ty, (g, needs) -> new Tensor[]{Calc.scale(g, alpha)}, x);
+        Context cx = Var.contextOf(x);
+        Tensor y = Untaped.scale(cx, x.value(), alpha);
+        Tensor ty = x.hasTangent() ? Untaped.scale(cx.tangents(), x.tangent(), alpha) : null;
+        return Var.result(cx, Op.SCALE, y, ty, (arena, g, needs) -> new Tensor[]{Untaped.scale(arena, g, alpha)}, x);
     }
 
     /** {@code b}'s tangent broadcast to {@code a}'s shape, or null. */
-    private static Tensor expandTangent(Var b, Var a) {
-        return b.hasTangent() ? Calc.expand(b.tangent(), a.shape()) : null;
+    private static Tensor expandTangent(Arena tangents, Var b, Var a) {
+        return b.hasTangent() ? Untaped.expand(tangents, b.tangent(), a.shape()) : null;
     }
 }

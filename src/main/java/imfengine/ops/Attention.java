@@ -1,9 +1,12 @@
 package imfengine.ops;
 
 import imfengine.autodiff.Backward;
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
 import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
+import imfengine.tensor.Arena;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
@@ -25,25 +28,27 @@ public final class Attention {
 
     public static Var apply(Var q, Var k, Var v, int heads) {
         AttentionSpec spec = spec(q.shape(), k.shape(), v.shape(), heads);
-        Backend be = q.backend();
-        Tensor o = be.empty(q.shape());
-        Tensor lse = be.empty(Shape.of(spec.batch(), spec.heads(), spec.length()));
+        Context cx = Var.contextOf(q, k, v);
+        Backend be = cx.backend();
+        Tensor o = cx.empty(q.shape());
+        Tensor lse = cx.empty(Shape.of(spec.batch(), spec.heads(), spec.length()));
         Tensor to = null;
         if (q.hasTangent() || k.hasTangent() || v.hasTangent()) {
-            to = be.empty(q.shape());
-            be.attentionDual(spec, q.value(), tangentOrZeros(q), k.value(), tangentOrZeros(k), v.value(), tangentOrZeros(v),
-                    o, to, lse);
+            Arena tangents = cx.tangents();
+            to = tangents.empty(q.shape());
+            be.attentionDual(spec, q.value(), tangentOrZeros(tangents, q), k.value(), tangentOrZeros(tangents, k), v.value(),
+                    tangentOrZeros(tangents, v), o, to, lse);
         } else {
             be.attention(spec, q.value(), k.value(), v.value(), o, lse);
         }
-        return Var.result("attention", o, to, new Saved(spec, q.value(), k.value(), v.value(), o, lse), q, k, v);
+        return Var.result(cx, Op.ATTENTION, o, to, new Saved(spec, q.value(), k.value(), v.value(), o, lse), q, k, v);
     }
 
     /** What the VJP needs from the forward, and the VJP itself. */
     record Saved(AttentionSpec spec, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) implements Backward {
-        @Override public Tensor[] apply(Tensor dO, boolean[] needs) {
+        @Override public Tensor[] apply(Arena arena, Tensor dO, boolean[] needs) {
             Backend be = q.backend();
-            Tensor dq = be.empty(q.shape()), dk = be.empty(k.shape()), dv = be.empty(v.shape());
+            Tensor dq = arena.empty(q.shape()), dk = arena.empty(k.shape()), dv = arena.empty(v.shape());
             be.attentionBackward(spec, q, k, v, o, lse, dO, dq, dk, dv);
             return new Tensor[]{needs[0] ? dq : null, needs[1] ? dk : null, needs[2] ? dv : null};
         }
@@ -63,7 +68,7 @@ public final class Attention {
         return new AttentionSpec(q.dim(0), q.dim(1), heads, dh, (float) (1.0 / Math.sqrt(dh)));
     }
 
-    private static Tensor tangentOrZeros(Var x) {
-        return x.hasTangent() ? x.tangent() : x.backend().zeros(x.shape());
+    private static Tensor tangentOrZeros(Arena tangents, Var x) {
+        return x.hasTangent() ? x.tangent() : tangents.zeros(x.shape());
     }
 }

@@ -1,6 +1,9 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
+import imfengine.tensor.Arena;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
@@ -17,16 +20,17 @@ public final class Matmul {
     /** {@code op(a)·op(b)}, where {@code op} transposes the last two axes when asked. */
     public static Var matmul(Var a, boolean transA, Var b, boolean transB) {
         MatmulShape ms = MatmulShape.of(a.shape(), transA, b.shape(), transB);
-        Tensor y = Calc.matmul(a.value(), transA, b.value(), transB);
+        Context cx = Var.contextOf(a, b);
+        Tensor y = Untaped.matmul(cx, a.value(), transA, b.value(), transB);
         Tensor ty = null;
-        if (a.hasTangent()) ty = Calc.matmul(a.tangent(), transA, b.value(), transB);
+        if (a.hasTangent()) ty = Untaped.matmul(cx.tangents(), a.tangent(), transA, b.value(), transB);
         if (b.hasTangent()) {
-            if (ty == null) ty = Calc.matmul(a.value(), transA, b.tangent(), transB);
-            else Calc.matmulAccumulate(a.value(), transA, b.tangent(), transB, ty);
+            if (ty == null) ty = Untaped.matmul(cx.tangents(), a.value(), transA, b.tangent(), transB);
+            else Untaped.matmulAccumulate(a.value(), transA, b.tangent(), transB, ty);
         }
-        return Var.result("matmul", y, ty, (g, needs) -> new Tensor[]{
-                needs[0] ? gradA(a.value().shape(), transA, b.value(), transB, g, ms) : null,
-                needs[1] ? gradB(a.value(), transA, b.value().shape(), transB, g, ms) : null}, a, b);
+        return Var.result(cx, Op.MATMUL, y, ty, (arena, g, needs) -> new Tensor[]{
+                needs[0] ? gradA(arena, a.value().shape(), transA, b.value(), transB, g, ms) : null,
+                needs[1] ? gradB(arena, a.value(), transA, b.value().shape(), transB, g, ms) : null}, a, b);
     }
 
     /** {@code x·Wᵀ (+ bias)} with {@code W [out, in]}, {@code x [..., in]}. */
@@ -39,20 +43,20 @@ public final class Matmul {
     }
 
     // dA: for op(A) = A: dA = g·op(B)ᵀ; for op(A) = Aᵀ: dA = op(B)·gᵀ.
-    private static Tensor gradA(Shape aShape, boolean transA, Tensor b, boolean transB, Tensor g, MatmulShape ms) {
+    private static Tensor gradA(Arena arena, Shape aShape, boolean transA, Tensor b, boolean transB, Tensor g, MatmulShape ms) {
         if (ms.batch() == 1 && b.shape().rank() == 2 && !transA) {
             Tensor g2 = g.reshape(ms.m(), ms.n());
-            return Calc.matmul(g2, false, b, !transB).reshape(aShape.dims());
+            return Untaped.matmul(arena, g2, false, b, !transB).reshape(aShape);
         }
-        return transA ? Calc.matmul(b, transB, g, true) : Calc.matmul(g, false, b, !transB);
+        return transA ? Untaped.matmul(arena, b, transB, g, true) : Untaped.matmul(arena, g, false, b, !transB);
     }
 
     // dB: for op(B) = B: dB = op(A)ᵀ·g; for op(B) = Bᵀ: dB = gᵀ·op(A).
-    private static Tensor gradB(Tensor a, boolean transA, Shape bShape, boolean transB, Tensor g, MatmulShape ms) {
+    private static Tensor gradB(Arena arena, Tensor a, boolean transA, Shape bShape, boolean transB, Tensor g, MatmulShape ms) {
         if (bShape.rank() == 2 && !transA) { // A's leading axes were flattened into rows
             Tensor a2 = a.reshape(ms.m(), ms.k()), g2 = g.reshape(ms.m(), ms.n());
-            return transB ? Calc.matmul(g2, true, a2, false) : Calc.matmul(a2, true, g2, false);
+            return transB ? Untaped.matmul(arena, g2, true, a2, false) : Untaped.matmul(arena, a2, true, g2, false);
         }
-        return transB ? Calc.matmul(g, true, a, transA) : Calc.matmul(a, !transA, g, false);
+        return transB ? Untaped.matmul(arena, g, true, a, transA) : Untaped.matmul(arena, a, !transA, g, false);
     }
 }

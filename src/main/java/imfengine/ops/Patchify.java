@@ -1,6 +1,7 @@
 package imfengine.ops;
 
 import imfengine.autodiff.Var;
+import imfengine.tensor.Permutation;
 import imfengine.tensor.Shape;
 
 /**
@@ -11,6 +12,8 @@ import imfengine.tensor.Shape;
  * </pre>
  */
 public final class Patchify {
+    private static final Permutation SWAP_P_W = Permutation.of(0, 1, 3, 2, 4, 5);
+
     private Patchify() {}
 
     public static Var patchify(Var x, int p) {
@@ -19,9 +22,9 @@ public final class Patchify {
         int n = s.dim(0), hh = s.dim(1), ww = s.dim(2), c = s.dim(3);
         checkDivisible("patchify", s, hh, ww, p);
         int h = hh / p, w = ww / p;
-        Var six = Shapes.reshape(x, n, h, p, w, p, c);             // n h p w q c
-        Var moved = Shapes.permute(six, 0, 1, 3, 2, 4, 5);         // n h w p q c
-        return Shapes.reshape(moved, n, h * w, p * p * c);
+        Var six = Shapes.reshape(x, Shape.of(n, h, p, w, p, c)); // n h p w q c
+        Var moved = Shapes.permute(six, SWAP_P_W);                // n h w p q c
+        return Shapes.reshape(moved, Shape.of(n, h * w, p * p * c));
     }
 
     public static Var unpatchify(Var tokens, int p, int height, int width, int channels) {
@@ -32,9 +35,9 @@ public final class Patchify {
             throw new IllegalArgumentException("unpatchify: tokens " + s + " do not match [N, " + h * w + ", " + p * p * channels
                     + "] for a " + height + "x" + width + "x" + channels + " image with patch " + p);
         int n = s.dim(0);
-        Var six = Shapes.reshape(tokens, n, h, w, p, p, channels);  // n h w p q c
-        Var moved = Shapes.permute(six, 0, 1, 3, 2, 4, 5);          // n h p w q c
-        return Shapes.reshape(moved, n, height, width, channels);
+        Var six = Shapes.reshape(tokens, Shape.of(n, h, w, p, p, channels)); // n h w p q c
+        Var moved = Shapes.permute(six, SWAP_P_W);                           // n h p w q c
+        return Shapes.reshape(moved, Shape.of(n, height, width, channels));
     }
 
     private static void checkDivisible(String op, Shape s, int height, int width, int p) {

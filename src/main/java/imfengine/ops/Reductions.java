@@ -1,7 +1,8 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
-import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
 /** Sum and mean over the last axis (kept as size 1) and over all elements (shape [1]). */
@@ -11,9 +12,10 @@ public final class Reductions {
     /** {@code y[r, 0] = Σ_j x[r, j]}. JVP: the same sum of {@code tx}; VJP: {@code g} broadcast along the row. */
     public static Var sumLastAxis(Var x) {
         requireRank("sum", x, 1);
-        Tensor y = Calc.sumLastAxis(x.value());
-        Tensor ty = x.hasTangent() ? Calc.sumLastAxis(x.tangent()) : null;
-        return Var.result("sum", y, ty, (g, needs) -> new Tensor[]{Calc.expand(g, x.shape())}, x);
+        Context cx = Var.contextOf(x);
+        Tensor y = Untaped.sumLastAxis(cx, x.value());
+        Tensor ty = x.hasTangent() ? Untaped.sumLastAxis(cx.tangents(), x.tangent()) : null;
+        return Var.result(cx, Op.SUM, y, ty, (arena, g, needs) -> new Tensor[]{Untaped.expand(arena, g, x.shape())}, x);
     }
 
     public static Var meanLastAxis(Var x) {
@@ -23,19 +25,14 @@ public final class Reductions {
 
     /** {@code y[0] = Σ x}. */
     public static Var sumAll(Var x) {
-        Tensor y = sumAllTensor(x.value());
-        Tensor ty = x.hasTangent() ? sumAllTensor(x.tangent()) : null;
-        return Var.result("sumAll", y, ty, (g, needs) -> new Tensor[]{Calc.expand(g, x.shape())}, x);
+        Context cx = Var.contextOf(x);
+        Tensor y = Untaped.sumAll(cx, x.value());
+        Tensor ty = x.hasTangent() ? Untaped.sumAll(cx.tangents(), x.tangent()) : null;
+        return Var.result(cx, Op.SUM_ALL, y, ty, (arena, g, needs) -> new Tensor[]{Untaped.expand(arena, g, x.shape())}, x);
     }
 
     public static Var meanAll(Var x) {
         return Arithmetic.scale(sumAll(x), (float) (1.0 / x.value().size()));
-    }
-
-    private static Tensor sumAllTensor(Tensor x) {
-        Tensor out = x.backend().empty(Shape.of(1));
-        x.backend().sumAll(x, out);
-        return out;
     }
 
     private static void requireRank(String op, Var x, int min) {

@@ -1,5 +1,7 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.tensor.Shape;
@@ -20,22 +22,23 @@ public final class RmsNorm {
         Shape xs = x.shape();
         if (xs.rank() < 1 || weight.shape().rank() != 1 || weight.shape().dim(0) != xs.last())
             throw new IllegalArgumentException("rmsNorm: weight " + weight.shape() + " does not match the last axis of x " + xs);
-        Backend be = x.backend();
-        Tensor y = be.empty(xs), rstd = be.empty(Shape.of(xs.rows()));
+        Context cx = Var.contextOf(x, weight);
+        Backend be = cx.backend();
+        Tensor y = cx.empty(xs), rstd = cx.empty(Shape.of(xs.rows()));
         Tensor ty = null;
         if (x.hasTangent()) {
-            ty = be.empty(xs);
+            ty = cx.tangents().empty(xs);
             be.rmsNormDual(x.value(), x.tangent(), weight.value(), eps, y, ty, rstd);
         } else {
             be.rmsNorm(x.value(), weight.value(), eps, y, rstd);
         }
         if (weight.hasTangent()) { // x·rstd·tw: the same kernel with tw as the weight
-            Tensor tw = be.empty(xs), unused = be.empty(rstd.shape());
+            Tensor tw = cx.tangents().empty(xs), unused = cx.tangents().empty(rstd.shape());
             be.rmsNorm(x.value(), weight.tangent(), eps, tw, unused);
-            ty = ty == null ? tw : Calc.add(ty, tw);
+            ty = ty == null ? tw : Untaped.add(cx.tangents(), ty, tw);
         }
-        return Var.result("rmsNorm", y, ty, (g, needs) -> {
-            Tensor dx = be.empty(xs), dw = needs[1] ? be.zeros(weight.shape()) : null;
+        return Var.result(cx, Op.RMS_NORM, y, ty, (arena, g, needs) -> {
+            Tensor dx = arena.empty(xs), dw = needs[1] ? arena.zeros(weight.shape()) : null;
             be.rmsNormBackward(x.value(), weight.value(), rstd, g, dx, dw);
             return new Tensor[]{needs[0] ? dx : null, dw};
         }, x, weight);

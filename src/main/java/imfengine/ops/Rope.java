@@ -1,5 +1,7 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.tensor.Shape;
@@ -22,16 +24,17 @@ public final class Rope {
         if (xs.rank() < 2 || heads <= 0 || xs.dim(-2) != table.seqLen() || xs.last() != heads * table.headDim())
             throw new IllegalArgumentException("rope: x " + xs + " does not match [B, L=" + table.seqLen() + ", heads·Dh="
                     + heads + "·" + table.headDim() + "]");
-        Backend be = x.backend();
-        Tensor y = be.empty(xs), ty = null;
+        Context cx = Var.contextOf(x);
+        Backend be = cx.backend();
+        Tensor y = cx.empty(xs), ty = null;
         if (x.hasTangent()) {
-            ty = be.empty(xs);
+            ty = cx.tangents().empty(xs);
             be.ropeDual(x.value(), x.tangent(), table.cos(), table.sin(), heads, y, ty);
         } else {
             be.rope(x.value(), table.cos(), table.sin(), heads, false, y);
         }
-        return Var.result("rope", y, ty, (g, needs) -> {
-            Tensor dx = be.empty(xs);
+        return Var.result(cx, Op.ROPE, y, ty, (arena, g, needs) -> {
+            Tensor dx = arena.empty(xs);
             be.rope(g, table.cos(), table.sin(), heads, true, dx);
             return new Tensor[]{dx};
         }, x);

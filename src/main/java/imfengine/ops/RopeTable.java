@@ -1,14 +1,14 @@
 package imfengine.ops;
 
 import imfengine.backend.Backend;
+import imfengine.tensor.DType;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
 /**
- * The rotary angles {@code θ[l, i] = l·base^(−2i/Dh)} for positions {@code l = 0 .. L−1} and pairs
- * {@code i = 0 .. Dh/2−1}, as {@code cos, sin [L, Dh/2]} float32 tensors computed in float64.
- * Build it once per (L, Dh) and reuse it across steps: outside any {@link imfengine.tensor.MemoryScope}
- * (or kept out of one), since its tensors are released with the scope that allocated them.
+ * The angles of rotary embedding as {@code cos, sin [L, Dh/2]}: {@code θ[l, i] = l·base^(−2i/Dh)},
+ * positions {@code 0..L−1}, base 10000 (the authors' {@code RoPE}). Computed once in float64 on the host
+ * and uploaded when the model is built; its tensors belong to the model (never released while it lives).
  */
 public record RopeTable(Tensor cos, Tensor sin, int seqLen, int headDim) {
     public static final double DEFAULT_BASE = 10000.0;
@@ -36,6 +36,9 @@ public record RopeTable(Tensor cos, Tensor sin, int seqLen, int headDim) {
             }
         }
         Shape sh = Shape.of(seqLen, half);
-        return new RopeTable(be.fromArray(c, sh), be.fromArray(s, sh), seqLen, headDim);
+        Tensor cos = be.allocate(sh, DType.F32), sin = be.allocate(sh, DType.F32);
+        be.upload(c, cos);
+        be.upload(s, sin);
+        return new RopeTable(cos, sin, seqLen, headDim);
     }
 }

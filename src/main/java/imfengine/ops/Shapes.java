@@ -1,6 +1,10 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
+import imfengine.tensor.Arena;
+import imfengine.tensor.Permutation;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
@@ -13,31 +17,28 @@ import java.util.Arrays;
 public final class Shapes {
     private Shapes() {}
 
-    public static Var reshape(Var x, int... dims) {
-        Tensor y = x.value().reshape(dims);
-        Tensor ty = x.hasTangent() ? x.tangent().reshape(dims) : null;
-        int[] back = x.shape().dims();
-        return Var.result("reshape", y, ty, (g, needs) -> new Tensor[]{g.reshape(back)}, x);
+    public static Var reshape(Var x, Shape to) {
+        Context cx = Var.contextOf(x);
+        Tensor y = x.value().reshape(to);
+        Tensor ty = x.hasTangent() ? x.tangent().reshape(to) : null;
+        Shape back = x.shape();
+        return Var.result(cx, Op.RESHAPE, y, ty, (arena, g, needs) -> new Tensor[]{g.reshape(back)}, x);
     }
 
-    /** {@code y = x.permute(perm)}: axis {@code i} of y is axis {@code perm[i]} of x. */
-    public static Var permute(Var x, int... perm) {
-        checkPermutation(x.shape(), perm);
-        Tensor y = Calc.permute(x.value(), perm);
-        Tensor ty = x.hasTangent() ? Calc.permute(x.tangent(), perm) : null;
-        int[] inverse = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) inverse[perm[i]] = i;
-        return Var.result("permute", y, ty, (g, needs) -> new Tensor[]{Calc.permute(g, inverse)}, x);
+    /** {@code y = x.permute(perm)}: axis {@code i} of y is axis {@code perm.source(i)} of x. */
+    public static Var permute(Var x, Permutation perm) {
+        perm.apply(x.shape()); // checks the rank
+        Context cx = Var.contextOf(x);
+        Tensor y = Untaped.permute(cx, x.value(), perm);
+        Tensor ty = x.hasTangent() ? Untaped.permute(cx.tangents(), x.tangent(), perm) : null;
+        Permutation inverse = perm.inverse();
+        return Var.result(cx, Op.PERMUTE, y, ty, (arena, g, needs) -> new Tensor[]{Untaped.permute(arena, g, inverse)}, x);
     }
 
     /** Swaps two axes. */
     public static Var transpose(Var x, int axis0, int axis1) {
         int a = x.shape().axis(axis0), b = x.shape().axis(axis1);
-        int[] perm = new int[x.shape().rank()];
-        for (int i = 0; i < perm.length; i++) perm[i] = i;
-        perm[a] = b;
-        perm[b] = a;
-        return permute(x, perm);
+        return permute(x, Permutation.swap(x.shape().rank(), a, b));
     }
 
     /** Joins tensors along {@code axis}; all other dimensions must agree. */
@@ -52,16 +53,17 @@ public final class Shapes {
                 throw new IllegalArgumentException("concat: shapes " + first + " and " + s + " differ outside axis " + axis);
             total += s.dim(ax);
         }
+        Context cx = Var.contextOf(xs);
         Shape out = first.withDim(ax, total);
-        Tensor y = concatTensors(ax, out, xs, false);
+        Tensor y = concatTensors(cx, ax, out, xs, false);
         boolean anyTangent = Arrays.stream(xs).anyMatch(Var::hasTangent);
-        Tensor ty = anyTangent ? concatTensors(ax, out, xs, true) : null;
-        return Var.result("concat", y, ty, (g, needs) -> {
+        Tensor ty = anyTangent ? concatTensors(cx.tangents(), ax, out, xs, true) : null;
+        return Var.result(cx, Op.CONCAT, y, ty, (arena, g, needs) -> {
             Tensor[] grads = new Tensor[xs.length];
             int start = 0;
             for (int i = 0; i < xs.length; i++) {
                 int len = xs[i].shape().dim(ax);
-                if (needs[i]) grads[i] = sliceTensor(g, ax, start, start + len);
+                if (needs[i]) grads[i] = sliceTensor(arena, g, ax, start, start + len);
                 start += len;
             }
             return grads;
@@ -74,18 +76,20 @@ public final class Shapes {
         int ax = s.axis(axis);
         if (start < 0 || end > s.dim(ax) || start >= end)
             throw new IllegalArgumentException("slice: range [" + start + ", " + end + ") outside axis " + axis + " of " + s);
-        Tensor y = sliceTensor(x.value(), ax, start, end);
-        Tensor ty = x.hasTangent() ? sliceTensor(x.tangent(), ax, start, end) : null;
-        return Var.result("slice", y, ty, (g, needs) -> {
-            Tensor dx = g.backend().zeros(s);
+        Context cx = Var.contextOf(x);
+        Tensor y = sliceTensor(cx, x.value(), ax, start, end);
+        Tensor ty = x.hasTangent() ? sliceTensor(cx.tangents(), x.tangent(), ax, start, end) : null;
+        return Var.result(cx, Op.SLICE, y, ty, (arena, g, needs) -> {
+            Tensor dx = arena.zeros(s);
             copyAlong(g, dx, ax, start, false);
             return new Tensor[]{dx};
         }, x);
     }
 
-    static Tensor sliceTensor(Tensor x, int ax, int start, int end) {
+    /** A copy of elements {@code [start, end)} of {@code x} along axis {@code ax}. */
+    public static Tensor sliceTensor(Arena arena, Tensor x, int ax, int start, int end) {
         Shape s = x.shape();
-        Tensor out = x.backend().empty(s.withDim(ax, end - start));
+        Tensor out = arena.empty(s.withDim(ax, end - start), x.dtype());
         int rows = (int) s.outer(ax);
         long inner = s.inner(ax);
         x.backend().copyRuns(x, start * inner, s.dim(ax) * inner, out, 0, (end - start) * inner,
@@ -93,17 +97,14 @@ public final class Shapes {
         return out;
     }
 
-    private static Tensor concatTensors(int ax, Shape out, Var[] xs, boolean tangents) {
-        Tensor y = xs[0].backend().empty(out);
+    /** The parts' values (or tangents, zero where a part has none) joined along {@code ax}. */
+    private static Tensor concatTensors(Arena arena, int ax, Shape out, Var[] xs, boolean tangents) {
+        boolean gaps = tangents && Arrays.stream(xs).anyMatch(x -> !x.hasTangent());
+        Tensor y = gaps ? arena.zeros(out) : arena.empty(out); // one fill instead of one per missing part
         int start = 0;
         for (Var x : xs) {
             Tensor part = tangents ? x.tangent() : x.value();
-            if (part == null) {
-                Tensor zero = x.backend().zeros(x.shape());
-                copyAlong(zero, y, ax, start, false);
-            } else {
-                copyAlong(part, y, ax, start, false);
-            }
+            if (part != null) copyAlong(part, y, ax, start, false);
             start += x.shape().dim(ax);
         }
         return y;
@@ -116,15 +117,5 @@ public final class Shapes {
         int rows = (int) ws.outer(ax);
         int len = (int) (ps.dim(ax) * inner);
         part.backend().copyRuns(part, 0, len, whole, start * inner, ws.dim(ax) * inner, rows, len, accumulate);
-    }
-
-    private static void checkPermutation(Shape s, int[] perm) {
-        boolean[] seen = new boolean[s.rank()];
-        boolean ok = perm.length == s.rank();
-        for (int p : perm) {
-            if (!ok || p < 0 || p >= seen.length || seen[p]) { ok = false; break; }
-            seen[p] = true;
-        }
-        if (!ok) throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " is not a permutation of the axes of " + s);
     }
 }

@@ -1,5 +1,7 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.tensor.Tensor;
@@ -15,17 +17,18 @@ public final class Softmax {
     public static Var lastAxis(Var x) {
         if (x.shape().rank() < 1)
             throw new IllegalArgumentException("softmax: need rank >= 1 but got " + x.shape());
-        Backend be = x.backend();
-        Tensor y = be.empty(x.shape());
+        Context cx = Var.contextOf(x);
+        Backend be = cx.backend();
+        Tensor y = cx.empty(x.shape());
         Tensor ty = null;
         if (x.hasTangent()) {
-            ty = be.empty(x.shape());
+            ty = cx.tangents().empty(x.shape());
             be.softmaxDual(x.value(), x.tangent(), y, ty);
         } else {
             be.softmax(x.value(), y);
         }
-        return Var.result("softmax", y, ty, (g, needs) -> {
-            Tensor dx = be.empty(y.shape());
+        return Var.result(cx, Op.SOFTMAX, y, ty, (arena, g, needs) -> {
+            Tensor dx = arena.empty(y.shape());
             be.softmaxBackward(y, g, dx);
             return new Tensor[]{dx};
         }, x);

@@ -1,5 +1,7 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
 import imfengine.tensor.Tensor;
@@ -17,18 +19,19 @@ public final class SwiGlu {
     public static Var gate(Var a, Var b) {
         if (!a.shape().equals(b.shape()))
             throw new IllegalArgumentException("swiglu: gate " + a.shape() + " and value " + b.shape() + " must have the same shape");
-        Backend be = a.backend();
-        Tensor y = be.empty(a.shape()), ty = null;
+        Context cx = Var.contextOf(a, b);
+        Backend be = cx.backend();
+        Tensor y = cx.empty(a.shape()), ty = null;
         if (a.hasTangent() || b.hasTangent()) {
-            ty = be.empty(a.shape());
-            Tensor ta = a.hasTangent() ? a.tangent() : be.zeros(a.shape());
-            Tensor tb = b.hasTangent() ? b.tangent() : be.zeros(b.shape());
+            ty = cx.tangents().empty(a.shape());
+            Tensor ta = a.hasTangent() ? a.tangent() : cx.tangents().zeros(a.shape());
+            Tensor tb = b.hasTangent() ? b.tangent() : cx.tangents().zeros(b.shape());
             be.swigluDual(a.value(), ta, b.value(), tb, y, ty);
         } else {
             be.swiglu(a.value(), b.value(), y);
         }
-        return Var.result("swiglu", y, ty, (g, needs) -> {
-            Tensor da = be.empty(a.shape()), db = be.empty(b.shape());
+        return Var.result(cx, Op.SWIGLU, y, ty, (arena, g, needs) -> {
+            Tensor da = arena.empty(a.shape()), db = arena.empty(b.shape());
             be.swigluBackward(a.value(), b.value(), g, da, db);
             return new Tensor[]{needs[0] ? da : null, needs[1] ? db : null};
         }, a, b);

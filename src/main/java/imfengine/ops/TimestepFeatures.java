@@ -1,7 +1,9 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
-import imfengine.backend.Backend;
+import imfengine.tensor.Arena;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
@@ -26,19 +28,19 @@ public final class TimestepFeatures {
         if (!(ss.rank() == 1 || column) || dim <= 0 || dim % 2 != 0)
             throw new IllegalArgumentException("timestepFeatures: need s [B] or [B, 1] and an even dim, got " + ss + " and dim " + dim);
         int count = ss.dim(0);
-        Backend be = s.backend();
+        Context cx = Var.contextOf(s);
         Shape out = Shape.of(count, dim);
-        Tensor y = be.empty(out);
-        be.timestepFeatures(s.value(), MAX_PERIOD, false, y);
+        Tensor y = cx.empty(out);
+        cx.backend().timestepFeatures(s.value(), MAX_PERIOD, false, y);
         Tensor ty = null;
-        if (s.hasTangent()) ty = Calc.mul(derivative(s, dim), s.tangent().reshape(count, 1));
-        return Var.result("timestepFeatures", y, ty,
-                (g, needs) -> new Tensor[]{Calc.sumLastAxis(Calc.mul(g, derivative(s, dim))).reshape(ss.dims())}, s);
+        if (s.hasTangent()) ty = Untaped.mul(cx.tangents(), derivative(cx.tangents(), s, dim), s.tangent().reshape(count, 1));
+        return Var.result(cx, Op.TIMESTEP_FEATURES, y, ty, (arena, g, needs) ->
+                new Tensor[]{Untaped.sumLastAxis(arena, Untaped.mul(arena, g, derivative(arena, s, dim))).reshape(ss)}, s);
     }
 
     /** {@code φ'(s) [B, dim]}, recomputed where needed (cheaper to redo than to keep). */
-    private static Tensor derivative(Var s, int dim) {
-        Tensor d = s.backend().empty(Shape.of(s.shape().dim(0), dim));
+    private static Tensor derivative(Arena arena, Var s, int dim) {
+        Tensor d = arena.empty(Shape.of(s.shape().dim(0), dim));
         s.backend().timestepFeatures(s.value(), MAX_PERIOD, true, d);
         return d;
     }

@@ -64,6 +64,9 @@ class CliErrorsTest {
         failsWithOneLine("--interval must be A,B", "sample", "--checkpoint", checkpoint.toString(), "--interval", "-0.1,0.5");
         failsWithOneLine("unknown option --stepz", "train", "--stepz", "3");
         failsWithOneLine("--batch must be >= 1", "train", "--batch", "0", "--data", mnist.toString());
+        failsWithOneLine("--micro-batch must be between 1 and the batch (8), got 0", "train", "--batch", "8", "--micro-batch", "0");
+        failsWithOneLine("--micro-batch must be between 1 and the batch (8), got 9", "bench", "--batch", "8", "--micro-batch", "9");
+        failsWithOneLine("--recompute must be on or off, got 'yes'", "train", "--recompute", "yes");
     }
 
     @Test void corruptAndTruncatedCheckpoints() throws Exception {

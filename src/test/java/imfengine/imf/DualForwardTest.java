@@ -1,5 +1,7 @@
 package imfengine.imf;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Autodiff;
 import imfengine.autodiff.Var;
 import imfengine.backend.cpu.CpuBackend;
@@ -7,9 +9,8 @@ import imfengine.nn.ImfDiT;
 import imfengine.nn.Parameter;
 import imfengine.ops.Activations;
 import imfengine.ops.Arithmetic;
-import imfengine.ops.Calc;
+import imfengine.ops.Untaped;
 import imfengine.ops.Reductions;
-import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 import imfengine.testing.Backends;
@@ -35,20 +36,12 @@ class DualForwardTest {
     final float[] h = {0f, 0f, 0.3f, 0.7f, 0.05f}, om = {1f, 2.5f, 3f, 1f, 6f}, lo = {0f, 0f, 0.1f, 0.2f, 0.3f}, hi = {1f, 1f, 0.9f, 0.6f, 0.8f};
     final int[] y = {3, 1, 2, 0, 1};
 
-    @Test void countsTheLeadingZeroGaps() {
-        assertEquals(2, DualForward.leadingZeroGaps(h));
-        assertEquals(0, DualForward.leadingZeroGaps(new float[]{0.1f, 0f}));
-        assertEquals(3, DualForward.leadingZeroGaps(new float[3]));
-    }
-
     @Test void equalsOneDualForwardOfTheWholeBatch() {
         for (CpuBackend be : Backends.BOTH) {
             Run whole = run(be, false), split = run(be, true);
             int pixels = x.length / B, lead = 2 * pixels;
             double eu = Ref.relErr(split.u, whole.u), ev = Ref.relErr(split.v, whole.v);
             double edu = Ref.relErr(Arrays.copyOfRange(split.du, lead, split.du.length), Arrays.copyOfRange(whole.du, lead, whole.du.length));
-            System.out.printf("DualForwardTest %s: rel err u %.1e, v %.1e, du (h ≠ 0) %.1e, loss %.1e%n",
-                    be.name(), eu, ev, edu, Ref.relErr(split.loss, whole.loss));
             assertTrue(eu <= Tol.FORWARD && ev <= Tol.FORWARD, be.name() + ": outputs differ: " + eu + ", " + ev);
             assertTrue(edu <= Tol.FORWARD, be.name() + ": du differs where h ≠ 0: " + edu);
             for (int j = 0; j < lead; j++) assertEquals(0f, split.du[j], "du where h = 0");
@@ -65,25 +58,22 @@ class DualForwardTest {
 
     private Run run(CpuBackend be, boolean split) {
         ImfDiT net = TinyModels.perturbed(be, 11, 0.1);
-        ImfDiT.Conditions c = new ImfDiT.Conditions(om, lo, hi, y);
-        try (MemoryScope s = MemoryScope.open()) {
-            ImfDiT.Output out;
-            if (split) {
-                out = DualForward.run(net, x, tangent, h, c, ImfDiT.Heads.BOTH);
-            } else {
-                Shape img = ImfObjective.imageShape(net, B);
-                out = net.forward(Var.dual(be.fromArray(x, img), be.fromArray(tangent, img)),
-                        Var.dual(be.fromArray(h, Shape.of(B)), be.fromArray(ImfObjective.filled(B, 1f), Shape.of(B))), c, ImfDiT.Heads.BOTH);
-            }
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+            Shape img = net.imageShape(B);
+            Tensor z = Host.upload(cx, x, img), tz = Host.upload(cx, tangent, img), hs = Host.upload(cx, h, B);
+            ImfDiT.Conditions c = new ImfDiT.Conditions(Host.upload(cx, om, B), Host.upload(cx, lo, B), Host.upload(cx, hi, B),
+                    Host.upload(cx, y));
+            ImfDiT.Output out = split
+                    ? DualForward.run(cx, net, z, tz, hs, c, ImfDiT.Heads.BOTH, 2)
+                    : net.forward(cx, cx.dual(z, tz), cx.dual(hs, cx.full(Shape.of(B), 1)), c, ImfDiT.Heads.BOTH);
             Tensor du = out.u().tangent();
-            Tensor hs = be.fromArray(h, Shape.of(B, 1, 1, 1));
-            Var compound = Arithmetic.add(out.u().withoutTangent(), Var.constant(Calc.mul(du, hs)));
+            Var compound = Arithmetic.add(out.u().primal(), cx.constant(Untaped.mul(cx, du, hs.reshape(B, 1, 1, 1))));
             Var loss = Arithmetic.add(Reductions.meanAll(Activations.square(compound)), Reductions.meanAll(Activations.square(out.v())));
-            double l = be.toArray(loss.value())[0];
+            double l = Host.floats(loss.value())[0];
             Autodiff.backward(loss);
             List<float[]> grads = new ArrayList<>();
-            for (Parameter p : net.parameters()) grads.add(be.toArray(p.grad()));
-            return new Run(be.toArray(out.u().value()), be.toArray(out.v().value()), be.toArray(du), l, grads);
+            for (Parameter p : net.parameters()) grads.add(Host.floats(p.gradient()));
+            return new Run(Host.floats(out.u().value()), Host.floats(out.v().value()), Host.floats(du), l, grads);
         }
     }
 }

@@ -1,12 +1,13 @@
 package imfengine.imf;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Autodiff;
 import imfengine.autodiff.Var;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.Parameter;
 import imfengine.nn.RefImfDiT;
-import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.testing.Backends;
 import imfengine.testing.Ref;
@@ -32,12 +33,12 @@ class ImfNetworkTest {
         float[] x = TinyModels.images(B, 5);
         float[] h = {0f, 0.3f, 0.7f, 1f}, om = {1f, 2f, 4.5f, 8f}, lo = {0f, 0.1f, 0.2f, 0.4f}, hi = {1f, 0.6f, 0.9f, 0.5f};
         int[] y = {0, 1, 2, 3};
-        try (MemoryScope s = MemoryScope.open()) {
-            ImfDiT.Output out = net.forward(Var.constant(be.fromArray(x, img(B))), Var.constant(be.fromArray(h, Shape.of(B))),
-                    new ImfDiT.Conditions(om, lo, hi, y), ImfDiT.Heads.BOTH);
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+            ImfDiT.Output out = net.forward(cx, cx.constant(Host.upload(cx, x, img(B))), cx.constant(Host.upload(cx, h, B)),
+                    conditions(cx, om, lo, hi, y), ImfDiT.Heads.BOTH);
             double[][] r = ref.forward(Ref.toDouble(x), Ref.toDouble(h), Ref.toDouble(om), Ref.toDouble(lo), Ref.toDouble(hi), y, true);
-            assertTrue(Ref.relErr(be.toArray(out.u().value()), r[0]) <= Tol.FORWARD * 10, "u vs reference: " + Ref.relErr(be.toArray(out.u().value()), r[0]));
-            assertTrue(Ref.relErr(be.toArray(out.v().value()), r[1]) <= Tol.FORWARD * 10, "v vs reference");
+            assertTrue(Ref.relErr(Host.floats(out.u().value()), r[0]) <= Tol.FORWARD * 10, "u vs reference: " + Ref.relErr(Host.floats(out.u().value()), r[0]));
+            assertTrue(Ref.relErr(Host.floats(out.v().value()), r[1]) <= Tol.FORWARD * 10, "v vs reference");
         }
     }
 
@@ -49,12 +50,10 @@ class ImfNetworkTest {
             float[] z = TinyModels.images(B, 6), vc = TinyModels.images(B, 7);
             float[] h = {0.05f, 0.3f, 0.6f, 0.9f}, om = {1.5f, 2f, 3f, 7f}, lo = {0f, 0.2f, 0.1f, 0.3f}, hi = {1f, 0.7f, 0.8f, 0.6f};
             int[] y = {2, 0, 3, 1};
-            try (MemoryScope s = MemoryScope.open()) {
-                float[] ones = new float[B];
-                Arrays.fill(ones, 1f);
-                Var zVar = Var.dual(backend.fromArray(z, img(B)), backend.fromArray(vc, img(B)));
-                Var hVar = Var.dual(backend.fromArray(h, Shape.of(B)), backend.fromArray(ones, Shape.of(B)));
-                float[] du = backend.toArray(net.forward(zVar, hVar, new ImfDiT.Conditions(om, lo, hi, y), ImfDiT.Heads.U).u().tangent());
+            try (Context cx = Context.open(backend, Context.Tape.RECORD)) {
+                Var zVar = cx.dual(Host.upload(cx, z, img(B)), Host.upload(cx, vc, img(B)));
+                Var hVar = cx.dual(Host.upload(cx, h, B), cx.full(Shape.of(B), 1));
+                float[] du = Host.floats(net.forward(cx, zVar, hVar, conditions(cx, om, lo, hi, y), ImfDiT.Heads.U).u().tangent());
                 double eps = Tol.FD_STEP;
                 double[] zp = Ref.toDouble(z), zm = Ref.toDouble(z), hp = Ref.toDouble(h), hm = Ref.toDouble(h);
                 for (int i = 0; i < zp.length; i++) { zp[i] += eps * vc[i]; zm[i] -= eps * vc[i]; }
@@ -78,29 +77,26 @@ class ImfNetworkTest {
         int pixels = 64;
         float[] x = TinyModels.images(B, 9);
         int[] labels = {0, 1, 2, 1};
-        StepDraws d = StepDraws.draw(oc, B, pixels, 21, 1);
-        ImfObjective.Frozen fr;
-        try (MemoryScope s = MemoryScope.open()) {
-            ImfObjective.Result r = new ImfObjective(oc).loss(net, x, labels, d);
+        RecordingProbe f = new RecordingProbe();
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+            StepDraws d = StepDraws.draw(cx, oc, img(B), 21, 1, 0);
+            ImfObjective.Result r = new ImfObjective(oc, f).loss(cx, net, Host.upload(cx, x, img(B)), Host.upload(cx, labels), d);
             Autodiff.backward(r.loss());
-            fr = r.frozen();
-            double[] z = new double[B * pixels], h = new double[B];
-            for (int i = 0; i < B; i++) {
-                h[i] = d.t()[i] - d.r()[i];
-                for (int j = 0; j < pixels; j++) z[i * pixels + j] = (1 - d.t()[i]) * x[i * pixels + j] + d.t()[i] * d.noise()[i * pixels + j];
-            }
-            ImfObjective.Frozen f = fr;
+            double[] z = Ref.toDouble(f.z), h = new double[B];
+            float[] t = Host.floats(d.t()), rr = Host.floats(d.r());
+            for (int i = 0; i < B; i++) h[i] = t[i] - rr[i];
+            double[] omega = Ref.toDouble(Host.floats(d.omega())), tMin = Ref.toDouble(Host.floats(d.tMin())), tMax = Ref.toDouble(Host.floats(d.tMax()));
             java.util.function.DoubleSupplier loss = () -> {
-                double[][] uv = ref.forward(z, h, Ref.toDouble(d.omega()), Ref.toDouble(d.tMin()), Ref.toDouble(d.tMax()), f.labels(), true);
+                double[][] uv = ref.forward(z, h, omega, tMin, tMax, f.labels, true);
                 double total = 0;
                 for (int i = 0; i < B; i++) {
                     double lu = 0, lv = 0;
                     for (int j = i * pixels; j < (i + 1) * pixels; j++) {
-                        double cu = uv[0][j] + h[i] * f.du()[j] - f.target()[j], cv = uv[1][j] - f.target()[j];
+                        double cu = uv[0][j] + h[i] * f.du[j] - f.target[j], cv = uv[1][j] - f.target[j];
                         lu += cu * cu;
                         lv += cv * cv;
                     }
-                    total += lu * f.weightU()[i] + lv * f.weightV()[i];
+                    total += lu * f.weightU[i] + lv * f.weightV[i];
                 }
                 return total / B;
             };
@@ -108,7 +104,7 @@ class ImfNetworkTest {
             java.util.Set<String> types = new java.util.TreeSet<>();
             for (Parameter p : net.parameters()) {
                 double[] theta = w.get(p.name());
-                float[] g = be.toArray(p.grad());
+                float[] g = Host.floats(p.gradient());
                 int checks = Math.min(theta.length, 6);
                 double[] fd = new double[checks];
                 float[] eng = new float[checks];
@@ -137,15 +133,14 @@ class ImfNetworkTest {
         float[] x = TinyModels.images(B, 1), t = TinyModels.images(B, 2);
         float[] h = {0.1f, 0.2f, 0.3f, 0.4f}, om = {1f, 2f, 3f, 4f}, lo = new float[B], hi = {1f, 1f, 1f, 1f};
         int[] y = {0, 1, 2, 0};
-        try (MemoryScope s = MemoryScope.open()) {
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
             long n0 = Autodiff.tapeNodesCreated();
-            net.forward(Var.constant(be.fromArray(x, img(B))), Var.constant(be.fromArray(h, Shape.of(B))),
-                    new ImfDiT.Conditions(om, lo, hi, y), ImfDiT.Heads.BOTH);
+            net.forward(cx, cx.constant(Host.upload(cx, x, img(B))), cx.constant(Host.upload(cx, h, B)),
+                    conditions(cx, om, lo, hi, y), ImfDiT.Heads.BOTH);
             long plain = Autodiff.tapeNodesCreated() - n0;
             long n1 = Autodiff.tapeNodesCreated();
-            ImfDiT.Output dual = net.forward(Var.dual(be.fromArray(x, img(B)), be.fromArray(t, img(B))),
-                    Var.dual(be.fromArray(h, Shape.of(B)), be.fromArray(new float[]{1, 1, 1, 1}, Shape.of(B))),
-                    new ImfDiT.Conditions(om, lo, hi, y), ImfDiT.Heads.BOTH);
+            ImfDiT.Output dual = net.forward(cx, cx.dual(Host.upload(cx, x, img(B)), Host.upload(cx, t, img(B))),
+                    cx.dual(Host.upload(cx, h, B), cx.full(Shape.of(B), 1)), conditions(cx, om, lo, hi, y), ImfDiT.Heads.BOTH);
             long withTangent = Autodiff.tapeNodesCreated() - n1;
             assertTrue(dual.u().hasTangent());
             assertTrue(plain > 100, "a forward records its primal ops: " + plain);
@@ -156,10 +151,16 @@ class ImfNetworkTest {
     /** §6: a model whose final layers are zero predicts u = 0, so sampling returns the initial noise. */
     @Test void samplingWithZeroFinalLayersReturnsTheNoise() {
         ImfDiT net = new ImfDiT(TinyModels.TINY, be, 5, false);
-        int[] labels = {0, 1, 2};
-        float[] out = Sampler.sample(net, labels, new Sampler.Guidance(3f, 0.2f, 0.8f), 2, 99);
-        float[] z = Sampler.initialNoise(img(3), 99);
-        assertArrayEquals(z, out);
+        try (Context cx = Context.open(be, Context.Tape.OFF)) {
+            float[] out = Host.floats(Sampler.sample(cx, net, Host.upload(cx, new int[]{0, 1, 2}), new Sampler.Guidance(3f, 0.2f, 0.8f), 2, 99));
+            float[] z = Host.floats(Sampler.initialNoise(cx, img(3), 99));
+            assertArrayEquals(z, out);
+        }
+    }
+
+    static ImfDiT.Conditions conditions(Context cx, float[] omega, float[] tMin, float[] tMax, int[] labels) {
+        int b = labels.length;
+        return new ImfDiT.Conditions(Host.upload(cx, omega, b), Host.upload(cx, tMin, b), Host.upload(cx, tMax, b), Host.upload(cx, labels));
     }
 
     static Shape img(int b) { return Shape.of(b, 8, 8, 1); }

@@ -1,7 +1,6 @@
 package imfengine.imf;
 
-import imfengine.autodiff.GradMode;
-import imfengine.autodiff.Var;
+import imfengine.autodiff.Context;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.io.FileFormatException;
 import imfengine.io.PthFile;
@@ -9,7 +8,7 @@ import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
 import imfengine.nn.Parameter;
 import imfengine.nn.PortNames;
-import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 import imfengine.testing.Backends;
 import imfengine.testing.Ref;
@@ -27,6 +26,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,8 +69,8 @@ class PthImportTest {
                     net = new ImfDiT(mc, be, 99, true);
                     pth.load(net.parameters(), Checkpoint.values(net.parameters()));
                 }
-                ImfDiT.Output out = forward(net, ImfDiT.Heads.BOTH);
-                double eu = Ref.relErr(be.toArray(out.u().value()), fx.floats("u")), ev = Ref.relErr(be.toArray(out.v().value()), fx.floats("v"));
+                Outputs out = forward(net, ImfDiT.Heads.BOTH);
+                double eu = Ref.relErr(out.u(), fx.floats("u")), ev = Ref.relErr(out.v(), fx.floats("v"));
                 assertTrue(eu <= Tol.FORWARD, file + " u: " + eu);
                 assertTrue(ev <= Tol.FORWARD, file + " v: " + ev);
             }
@@ -82,7 +82,7 @@ class PthImportTest {
         try (PthImport pth = PthImport.open(fixture("port_tiny_eval_bf16.pth"), false)) {
             pth.load(net.parameters(), Checkpoint.values(net.parameters())); // its v_final_layer is accepted and unused
         }
-        double e = Ref.relErr(Backends.SIMD.toArray(forward(net, ImfDiT.Heads.U).u().value()), fx.floats("u_bf16"));
+        double e = Ref.relErr(forward(net, ImfDiT.Heads.U).u(), fx.floats("u_bf16"));
         assertTrue(e <= Tol.FORWARD, "u from bfloat16 weights: " + e);
         // a model with a v-head needs the v-head blocks the released layout does not have
         ImfDiT withV = new ImfDiT(tiny(), Backends.SIMD, 99, true);
@@ -150,6 +150,25 @@ class PthImportTest {
         assertLoadFails(p, sd, net, "net.u_final_layer.norm.weight has dtype I64");
     }
 
+    /** A tensor past its storage's end, the model's last, is caught before the first tensor is copied. */
+    @Test void aTensorOutsideItsStorageChangesNoParameter() {
+        ImfDiT net = new ImfDiT(tiny(), Backends.SIMD, 7, true);
+        List<Parameter> params = net.parameters();
+        Map<String, float[]> before = new LinkedHashMap<>();
+        for (Parameter q : params) before.put(q.name(), Host.floats(q.value()));
+        Path file = fixture("port_tiny_zip.pth");
+        try (PthFile f = PthFile.read(file)) {
+            Map<Object, Object> sd = new LinkedHashMap<Object, Object>((Map<?, ?>) f.root());
+            String last = PortNames.toPort(params.getLast().name());
+            PthFile.TensorRef t = (PthFile.TensorRef) sd.get(last);
+            sd.put(last, new PthFile.TensorRef(t.storage(), t.storage().numel(), t.shape(), t.stride()));
+            PthImport pth = PthImport.select(file, f, sd, false);
+            FileFormatException e = assertThrows(FileFormatException.class, () -> pth.load(params, Checkpoint.values(params)));
+            assertTrue(e.getMessage().contains("tensor " + last + " reaches outside its storage"), e.getMessage());
+        }
+        for (Parameter q : params) assertArrayEquals(before.get(q.name()), Host.floats(q.value()), q.name() + " changed by a failed load");
+    }
+
     private static void assertLoadFails(Path p, Map<String, Object> sd, ImfDiT net, String expected) {
         PthImport pth = PthImport.select(p, null, sd, false);
         FileFormatException e = assertThrows(FileFormatException.class, () -> pth.load(net.parameters(), Checkpoint.values(net.parameters())));
@@ -182,16 +201,17 @@ class PthImportTest {
         return new PthFile.TensorRef(new PthFile.Storage("0", dt, dt.name(), n, 0), 0, shape, stride);
     }
 
-    private static ImfDiT.Output forward(ImfDiT net, ImfDiT.Heads heads) {
-        CpuBackend be = (CpuBackend) net.backend();
-        int[] labels = fx.ints("labels");
-        try (GradMode off = GradMode.off(); MemoryScope s = MemoryScope.open()) {
-            Var x = Var.constant(be.fromArray(fx.floats("x"), Shape.of(fx.dims("x"))));
-            Var h = Var.constant(be.fromArray(fx.floats("h"), Shape.of(labels.length)));
-            ImfDiT.Output out = net.forward(x, h, new ImfDiT.Conditions(fx.floats("omega"), fx.floats("t_min"), fx.floats("t_max"), labels), heads);
-            if (out.u() != null) s.keep(out.u().value());
-            if (out.v() != null) s.keep(out.v().value());
-            return out;
+    /** The heads' outputs on the host (v null unless asked for). */
+    private record Outputs(float[] u, float[] v) {}
+
+    private static Outputs forward(ImfDiT net, ImfDiT.Heads heads) {
+        int b = fx.ints("labels").length;
+        try (Context cx = Context.open(net.backend(), Context.Tape.OFF)) {
+            var x = cx.constant(Host.upload(cx, fx.floats("x"), Shape.of(fx.dims("x"))));
+            var h = cx.constant(Host.upload(cx, fx.floats("h"), b));
+            ImfDiT.Output out = net.forward(cx, x, h, new ImfDiT.Conditions(Host.upload(cx, fx.floats("omega"), b),
+                    Host.upload(cx, fx.floats("t_min"), b), Host.upload(cx, fx.floats("t_max"), b), Host.upload(cx, fx.ints("labels"))), heads);
+            return new Outputs(Host.floats(out.u().value()), out.v() == null ? null : Host.floats(out.v().value()));
         }
     }
 }

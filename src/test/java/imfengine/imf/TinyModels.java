@@ -1,5 +1,6 @@
 package imfengine.imf;
 
+import imfengine.tensor.Host;
 import imfengine.backend.Backend;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
@@ -21,18 +22,23 @@ final class TinyModels {
     /** A model whose every parameter, zero-initialised ones included, was perturbed. */
     static ImfDiT perturbed(Backend be, long seed, double scale) {
         ImfDiT net = new ImfDiT(TINY, be, seed, true);
+        perturb(net, seed, scale);
+        return net;
+    }
+
+    /** Adds {@code N(0, scale²)} noise to every parameter of {@code net}. */
+    static void perturb(ImfDiT net, long seed, double scale) {
         SplittableRandom r = new SplittableRandom(seed);
         for (Parameter p : net.parameters()) {
-            float[] v = be.toArray(p.value());
+            float[] v = Host.floats(p.value());
             for (int i = 0; i < v.length; i++) v[i] += (float) (scale * OpCheck.gaussian(r));
-            be.copy(be.fromArray(v, p.value().shape()), p.value());
+            net.backend().upload(v, p.value());
         }
-        return net;
     }
 
     static Map<String, double[]> weights(ImfDiT net) {
         Map<String, double[]> m = new HashMap<>();
-        for (Parameter p : net.parameters()) m.put(p.name(), Ref.toDouble(net.backend().toArray(p.value())));
+        for (Parameter p : net.parameters()) m.put(p.name(), Ref.toDouble(Host.floats(p.value())));
         return m;
     }
 

@@ -1,12 +1,13 @@
 package imfengine.imf;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Autodiff;
 import imfengine.autodiff.Var;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
 import imfengine.nn.Parameter;
-import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.testing.Backends;
 import imfengine.testing.Ref;
@@ -51,7 +52,7 @@ class TorchFixtureTest {
         for (Parameter p : net.parameters()) {
             String key = "param." + p.name();
             assertArrayEquals(p.value().shape().dims(), fx.dims(key), "shape of " + p.name());
-            be.copy(be.fromArray(fx.floats(key), p.value().shape()), p.value());
+            be.upload(fx.floats(key), p.value());
         }
         return net;
     }
@@ -76,14 +77,15 @@ class TorchFixtureTest {
             Shape img = Shape.of(fx.dims("dual.z"));
             float[] ones = new float[b];
             Arrays.fill(ones, 1f);
-            try (MemoryScope s = MemoryScope.open()) {
-                Var z = Var.dual(be.fromArray(fx.floats("dual.z"), img), be.fromArray(fx.floats("dual.tangent"), img));
-                Var h = Var.dual(be.fromArray(fx.floats("dual.h"), Shape.of(b)), be.fromArray(ones, Shape.of(b)));
-                ImfDiT.Output out = net.forward(z, h, new ImfDiT.Conditions(fx.floats("draws.omega"), fx.floats("draws.t_min"),
-                        fx.floats("draws.t_max"), fx.ints("dual.labels")), ImfDiT.Heads.BOTH);
-                double eu = Ref.relErr(be.toArray(out.u().value()), fx.floats("dual.u"));
-                double ev = Ref.relErr(be.toArray(out.v().value()), fx.floats("dual.v"));
-                double edu = Ref.relErr(be.toArray(out.u().tangent()), fx.floats("dual.du"));
+            try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+                Var z = cx.dual(Host.upload(cx, fx.floats("dual.z"), img), Host.upload(cx, fx.floats("dual.tangent"), img));
+                Var h = cx.dual(Host.upload(cx, fx.floats("dual.h"), Shape.of(b)), Host.upload(cx, ones, Shape.of(b)));
+                ImfDiT.Output out = net.forward(cx, z, h, new ImfDiT.Conditions(Host.upload(cx, fx.floats("draws.omega"), b),
+                        Host.upload(cx, fx.floats("draws.t_min"), b), Host.upload(cx, fx.floats("draws.t_max"), b),
+                        Host.upload(cx, fx.ints("dual.labels"))), ImfDiT.Heads.BOTH);
+                double eu = Ref.relErr(Host.floats(out.u().value()), fx.floats("dual.u"));
+                double ev = Ref.relErr(Host.floats(out.v().value()), fx.floats("dual.v"));
+                double edu = Ref.relErr(Host.floats(out.u().tangent()), fx.floats("dual.du"));
                 System.out.printf("TorchFixtureTest %s dual forward: rel err u %.2e, v %.2e, du %.2e%n", be.name(), eu, ev, edu);
                 assertTrue(eu <= OUTPUTS, be.name() + ": u vs torch, rel err " + eu);
                 assertTrue(ev <= OUTPUTS, be.name() + ": v vs torch, rel err " + ev);
@@ -96,30 +98,36 @@ class TorchFixtureTest {
         for (CpuBackend be : Backends.BOTH) {
             ImfDiT net = model(be);
             int[] counts = fx.ints("draws.counts");
-            StepDraws d = new StepDraws(fx.floats("draws.t"), fx.floats("draws.r"), counts[0], fx.floats("draws.noise"),
-                    fx.floats("draws.t_min"), fx.floats("draws.t_max"), fx.floats("draws.omega"), counts[1]);
-            try (MemoryScope s = MemoryScope.open()) {
-                ImfObjective.Result r = new ImfObjective(ObjectiveConfig.paper()).loss(net, fx.floats("x"), fx.ints("labels"), d);
-                double loss = be.toArray(r.loss().value())[0];
-                ImfObjective.Frozen f = r.frozen();
-                assertArrayEquals(fx.ints("dual.labels"), f.labels(), "labels after class dropout");
+            int b = fx.ints("labels").length;
+            float[] drop = new float[b];
+            Arrays.fill(drop, 0, counts[1], 1f);
+            RecordingProbe f = new RecordingProbe();
+            try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+                StepDraws d = new StepDraws(Host.upload(cx, fx.floats("draws.t"), b), Host.upload(cx, fx.floats("draws.r"), b), counts[0],
+                        Host.upload(cx, fx.floats("draws.noise"), net.imageShape(b)), Host.upload(cx, fx.floats("draws.t_min"), b),
+                        Host.upload(cx, fx.floats("draws.t_max"), b), Host.upload(cx, fx.floats("draws.omega"), b), Host.upload(cx, drop, b));
+                ImfObjective.Result r = new ImfObjective(ObjectiveConfig.paper(), f)
+                        .loss(cx, net, Host.upload(cx, fx.floats("x"), net.imageShape(b)), Host.upload(cx, fx.ints("labels")), d);
+                double loss = Host.floats(r.loss().value())[0];
+                assertArrayEquals(fx.ints("dual.labels"), f.labels, "labels after class dropout");
                 double eLoss = Ref.relErr(loss, fx.floats("loss.value")[0]);
                 // the adaptive weights put the loss near 2 whatever the errors: the plain MSEs are the sharper check
-                double eMse = Math.max(Ref.relErr(r.mseCompound(), fx.floats("loss.mse")[0]), Ref.relErr(r.mseV(), fx.floats("loss.mse")[1]));
-                double eTarget = Ref.relErr(f.target(), fx.floats("loss.target"));
-                double eTangent = Ref.relErr(f.tangent(), fx.floats("loss.tangent"));
+                double eMse = Math.max(Ref.relErr(Host.floats(r.mseU())[0], fx.floats("loss.mse")[0]),
+                        Ref.relErr(Host.floats(r.mseV())[0], fx.floats("loss.mse")[1]));
+                double eTarget = Ref.relErr(f.target, fx.floats("loss.target"));
+                double eTangent = Ref.relErr(f.tangent, fx.floats("loss.tangent"));
                 // du is computed only where h = t − r ≠ 0 (DualForward): compare there, and it is 0 on the leading h = 0 rows
-                int pixels = f.du().length / fx.floats("draws.t").length;
+                int pixels = f.du.length / b;
                 int split = counts[0] * pixels;
                 assertTrue(split > 0, "the fixture has flow-matching examples");
                 float[] torchDu = fx.floats("loss.du");
-                double eDu = Ref.relErr(Arrays.copyOfRange(f.du(), split, f.du().length), Arrays.copyOfRange(torchDu, split, torchDu.length));
-                for (int j = 0; j < split; j++) assertEquals(0f, f.du()[j], "du where h = 0");
+                double eDu = Ref.relErr(Arrays.copyOfRange(f.du, split, f.du.length), Arrays.copyOfRange(torchDu, split, torchDu.length));
+                for (int j = 0; j < split; j++) assertEquals(0f, f.du[j], "du where h = 0");
                 Autodiff.backward(r.loss());
                 double worst = 0;
                 String worstName = "";
                 for (Parameter p : net.parameters()) {
-                    double e = Ref.relErr(be.toArray(p.grad()), fx.floats("grad." + p.name()));
+                    double e = Ref.relErr(Host.floats(p.gradient()), fx.floats("grad." + p.name()));
                     if (e > worst) { worst = e; worstName = p.name(); }
                 }
                 System.out.printf("TorchFixtureTest %s loss: %.9f (torch %.9f) rel err %.2e, mse %.2e; target %.2e, tangent %.2e, du %.2e;"

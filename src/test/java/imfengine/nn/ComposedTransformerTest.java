@@ -1,5 +1,7 @@
 package imfengine.nn;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Autodiff;
 import imfengine.autodiff.Var;
 import imfengine.backend.cpu.CpuBackend;
@@ -7,8 +9,6 @@ import imfengine.ops.Activations;
 import imfengine.ops.Arithmetic;
 import imfengine.ops.Reductions;
 import imfengine.ops.RopeTable;
-import imfengine.random.RandomStream;
-import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.testing.Backends;
 import imfengine.testing.OpCheck;
@@ -38,17 +38,18 @@ class ComposedTransformerTest {
 
     private void check(CpuBackend be) {
         SplittableRandom r = new SplittableRandom(7);
-        RandomStream init = new RandomStream(11, 0);
+        InitStreams init = new InitStreams(11);
         Init.Factory f = Init.Factory.scaledVariance(init, 1.0);
         TransformerBlock b0 = new TransformerBlock("blocks.0", be, D, HEADS, HIDDEN, f);
         TransformerBlock b1 = new TransformerBlock("blocks.1", be, D, HEADS, HIDDEN, f);
         List<Parameter> params = new java.util.ArrayList<>(b0.parameters());
         params.addAll(b1.parameters());
+        ParameterStore.pack(be, params);
         // zero-initialised gates and unit norms would hide terms: perturb every parameter
         for (Parameter p : params) {
-            float[] v = be.toArray(p.value());
+            float[] v = Host.floats(p.value());
             for (int i = 0; i < v.length; i++) v[i] += (float) (0.3 * OpCheck.gaussian(r));
-            be.copy(be.fromArray(v, p.value().shape()), p.value());
+            be.upload(v, p.value());
         }
         RopeTable rope = RopeTable.of(be, L, D / HEADS);
         float[] x = new float[B * L * D], tx = new float[B * L * D], w = new float[B * L * D];
@@ -58,13 +59,13 @@ class ComposedTransformerTest {
             w[i] = (float) OpCheck.gaussian(r);
         }
         Map<String, double[]> ref = new HashMap<>();
-        for (Parameter p : params) ref.put(p.name(), Ref.toDouble(be.toArray(p.value())));
+        for (Parameter p : params) ref.put(p.name(), Ref.toDouble(Host.floats(p.value())));
 
-        try (MemoryScope scope = MemoryScope.open()) {
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
             Shape s = Shape.of(B, L, D);
-            Var in = Var.dual(be.fromArray(x, s), be.fromArray(tx, s));
-            Var y = b1.forward(b0.forward(in, rope), rope);
-            float[] ty = be.toArray(y.tangent());
+            Var in = cx.dual(Host.upload(cx, x, s), Host.upload(cx, tx, s));
+            Var y = b1.forward(cx, b0.forward(cx, in, rope), rope);
+            float[] ty = Host.floats(y.tangent());
             // JVP against central differences of the float64 reference
             double[] xd = Ref.toDouble(x), plus = xd.clone(), minus = xd.clone();
             double h = Tol.FD_STEP;
@@ -76,7 +77,7 @@ class ComposedTransformerTest {
 
             // loss = Σ w ⊙ (y + sg(ty))²: the tangent enters as a constant
             Var loss = Reductions.sumAll(Arithmetic.mul(Activations.square(Arithmetic.add(y, y.tangentAsConstant())),
-                    Var.constant(be.fromArray(w, s))));
+                    cx.constant(Host.upload(cx, w, s))));
             Autodiff.backward(loss);
             double[] tyFrozen = Ref.toDouble(ty);
             for (Parameter p : params) {
@@ -91,7 +92,7 @@ class ComposedTransformerTest {
                     theta[i] = keep;
                     g[i] = (lp - lm) / (2 * h);
                 }
-                double e = Ref.relErr(be.toArray(p.grad()), g);
+                double e = Ref.relErr(Host.floats(p.gradient()), g);
                 assertTrue(e <= Tol.DERIVATIVE, be.name() + ": gradient of " + p.name() + " vs finite differences, rel err " + e);
             }
         }

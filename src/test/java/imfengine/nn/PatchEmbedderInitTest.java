@@ -1,5 +1,6 @@
 package imfengine.nn;
 
+import imfengine.tensor.Host;
 import imfengine.testing.Backends;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class PatchEmbedderInitTest {
     private static void check(ModelConfig c) {
         ImfDiT net = new ImfDiT(c, Backends.SIMD, 3, false);
         Parameter w = net.namedParameters().get("net.x_embedder.proj.weight");
-        float[] v = Backends.SIMD.toArray(w.value());
+        float[] v = Host.floats(w.value());
         int fanIn = c.patch() * c.patch() * c.channels(), fanOut = c.hidden();
         double bound = Math.sqrt(6.0 / (fanIn + fanOut));
         double max = 0, sumSq = 0;

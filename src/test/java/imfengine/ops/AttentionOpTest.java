@@ -1,9 +1,12 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Var;
 import imfengine.testing.Backends;
 import imfengine.testing.FusedCheck;
 import imfengine.testing.OpCheck;
+import imfengine.testing.Unfused;
 import imfengine.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
@@ -49,12 +52,13 @@ class AttentionOpTest {
 
     @Test void knownCaseUniformScores() {
         // with k = 0 all scores are equal, so every output row is the mean of v's rows
-        var be = Backends.SIMD;
         float[] v = {1, 2, 3, 4, 5, 6};
-        Var z = Var.constant(be.zeros(Shape.of(1, 3, 2)));
-        Var q = Var.constant(be.fromArray(new float[]{1, -2, 0.5f, 3, -1, 1}, Shape.of(1, 3, 2)));
-        Var o = Attention.apply(q, z, Var.constant(be.fromArray(v, Shape.of(1, 3, 2))), 1);
-        assertArrayEquals(new float[]{3, 4, 3, 4, 3, 4}, be.toArray(o.value()), 1e-6f);
+        try (Context cx = Context.open(Backends.SIMD, Context.Tape.OFF)) {
+            Var z = cx.constant(cx.zeros(Shape.of(1, 3, 2)));
+            Var q = cx.constant(Host.upload(cx, new float[]{1, -2, 0.5f, 3, -1, 1}, Shape.of(1, 3, 2)));
+            Var o = Attention.apply(q, z, cx.constant(Host.upload(cx, v, Shape.of(1, 3, 2))), 1);
+            assertArrayEquals(new float[]{3, 4, 3, 4, 3, 4}, Host.floats(o.value()), 1e-6f);
+        }
     }
 
     @Test void primalOnlyForwardKernelAndItsLse() {
@@ -66,35 +70,37 @@ class AttentionOpTest {
 
     @Test void primalOnlyAndDualForwardAgree() {
         // the plain forward kernel and the dual kernel give the same o (and the dual's tangent is used)
-        var be = Backends.SIMD;
         int b = 2, l = 9, h = 2, dh = 5;
         float[][] x = new float[3][b * l * h * dh];
         SplittableRandom r = new SplittableRandom(7);
         for (float[] a : x) for (int i = 0; i < a.length; i++) a[i] = MODERATE.next(r);
         Shape s = Shape.of(b, l, h * dh);
-        Var[] c = new Var[3], d = new Var[3];
-        for (int i = 0; i < 3; i++) {
-            c[i] = Var.constant(be.fromArray(x[i], s));
-            d[i] = i == 1 ? Var.dual(be.fromArray(x[i], s), be.fromArray(x[(i + 1) % 3], s)) : c[i];
+        try (Context cx = Context.open(Backends.SIMD, Context.Tape.OFF)) {
+            Var[] c = new Var[3], d = new Var[3];
+            for (int i = 0; i < 3; i++) {
+                c[i] = cx.constant(Host.upload(cx, x[i], s));
+                d[i] = i == 1 ? cx.dual(Host.upload(cx, x[i], s), Host.upload(cx, x[(i + 1) % 3], s)) : c[i];
+            }
+            float[] plain = Host.floats(Attention.apply(c[0], c[1], c[2], h).value());
+            Var dual = Attention.apply(d[0], d[1], d[2], h);
+            assertTrue(dual.hasTangent());
+            assertTrue(imfengine.testing.Ref.relErr(Host.floats(dual.value()), plain) <= imfengine.testing.Tol.FUSED);
         }
-        float[] plain = be.toArray(Attention.apply(c[0], c[1], c[2], h).value());
-        Var dual = Attention.apply(d[0], d[1], d[2], h);
-        assertTrue(dual.hasTangent());
-        assertTrue(imfengine.testing.Ref.relErr(be.toArray(dual.value()), plain) <= imfengine.testing.Tol.FUSED);
     }
 
     @Test void rejectsBadShapes() {
-        var be = Backends.SIMD;
-        Var a = Var.constant(be.zeros(Shape.of(2, 5, 12))), b = Var.constant(be.zeros(Shape.of(2, 6, 12)));
+        Context cx = Context.open(Backends.SIMD, Context.Tape.OFF);
+        Var a = cx.constant(cx.zeros(Shape.of(2, 5, 12))), b = cx.constant(cx.zeros(Shape.of(2, 6, 12)));
         var e = assertThrows(IllegalArgumentException.class, () -> Attention.apply(a, b, a, 2));
         assertTrue(e.getMessage().contains("attention: q [2, 5, 12] and k [2, 6, 12] differ"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Attention.apply(a, a, b, 2));
         assertTrue(e.getMessage().contains("and v [2, 6, 12] differ"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Attention.apply(a, a, a, 5));
         assertTrue(e.getMessage().contains("not divisible by 5 heads"), e.getMessage());
-        Var flat = Var.constant(be.zeros(Shape.of(10, 12)));
+        Var flat = cx.constant(cx.zeros(Shape.of(10, 12)));
         e = assertThrows(IllegalArgumentException.class, () -> Attention.apply(flat, flat, flat, 2));
         assertTrue(e.getMessage().contains("attention: q [10, 12] must have rank 3"), e.getMessage());
+        cx.close();
     }
 
     /** Parameters without tangents: o against the float64 reference, gradients against the dual path's. */
@@ -108,20 +114,20 @@ class AttentionOpTest {
         for (int j = 0; j < w.length; j++) w[j] = (float) OpCheck.gaussian(r);
         double[] ref = reference(x[0], x[1], x[2], b, l, h, dh);
         for (var be : Backends.BOTH) {
-            try (var scope = imfengine.tensor.MemoryScope.open()) {
+            try (Context cx = Context.open(be, Context.Tape.RECORD)) {
                 Var[] plain = new Var[3], dual = new Var[3];
                 for (int i = 0; i < 3; i++) {
-                    plain[i] = Var.parameter(be.fromArray(xf[i], s));
-                    dual[i] = Var.dualParameter(be.fromArray(xf[i], s), be.zeros(s));
+                    plain[i] = cx.input(Host.upload(cx, xf[i], s));
+                    dual[i] = cx.dualInput(Host.upload(cx, xf[i], s), cx.zeros(s));
                 }
                 Var o = Attention.apply(plain[0], plain[1], plain[2], h), od = Attention.apply(dual[0], dual[1], dual[2], h);
                 String at = "attention primal path L=" + l + " Dh=" + dh + " on " + be.name();
-                double e = imfengine.testing.Ref.relErr(be.toArray(o.value()), ref);
+                double e = imfengine.testing.Ref.relErr(Host.floats(o.value()), ref);
                 assertTrue(!o.hasTangent() && e <= imfengine.testing.Tol.FORWARD, at + ": forward rel err " + e);
-                imfengine.autodiff.Autodiff.backward(o, be.fromArray(w, s));
-                imfengine.autodiff.Autodiff.backward(od, be.fromArray(w, s));
+                imfengine.autodiff.Autodiff.backward(o, Host.upload(cx, w, s));
+                imfengine.autodiff.Autodiff.backward(od, Host.upload(cx, w, s));
                 for (int i = 0; i < 3; i++) {
-                    e = imfengine.testing.Ref.relErr(be.toArray(plain[i].grad()), be.toArray(dual[i].grad()));
+                    e = imfengine.testing.Ref.relErr(Host.floats(plain[i].grad()), Host.floats(dual[i].grad()));
                     assertTrue(e <= imfengine.testing.Tol.FUSED, at + ": gradient " + i + " vs dual path, rel err " + e);
                 }
             }

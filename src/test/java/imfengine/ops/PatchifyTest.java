@@ -1,7 +1,8 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Var;
-import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.testing.Backends;
 import imfengine.testing.OpCheck;
@@ -24,36 +25,36 @@ class PatchifyTest {
     /** 4×4 single-channel image 0..15, p = 2: tokens are the 2×2 blocks in raster order. */
     @Test void knownSmallCase() {
         for (var be : Backends.BOTH)
-            try (var scope = MemoryScope.open()) {
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
                 float[] img = new float[16];
                 for (int i = 0; i < 16; i++) img[i] = i;
-                Var x = Var.constant(be.fromArray(img, Shape.of(1, 4, 4, 1)));
+                Var x = cx.constant(Host.upload(cx, img, Shape.of(1, 4, 4, 1)));
                 Var t = Patchify.patchify(x, 2);
                 assertTrue(t.shape().equals(Shape.of(1, 4, 4)), "shape " + t.shape());
-                assertArrayEquals(new float[]{0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15}, be.toArray(t.value()));
+                assertArrayEquals(new float[]{0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15}, Host.floats(t.value()));
             }
     }
 
     @Test void unpatchifyInvertsPatchify() {
         for (var be : Backends.BOTH)
-            try (var scope = MemoryScope.open()) {
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
                 int n = 2, h = 8, w = 6, c = 4, p = 2;
                 float[] img = new float[n * h * w * c];
                 for (int i = 0; i < img.length; i++) img[i] = i * 0.5f - 7;
-                Var x = Var.constant(be.fromArray(img, Shape.of(n, h, w, c)));
+                Var x = cx.constant(Host.upload(cx, img, Shape.of(n, h, w, c)));
                 Var t = Patchify.patchify(x, p);
                 assertTrue(t.shape().equals(Shape.of(n, (h / p) * (w / p), p * p * c)), "shape " + t.shape());
-                assertArrayEquals(img, be.toArray(Patchify.unpatchify(t, p, h, w, c).value()));
+                assertArrayEquals(img, Host.floats(Patchify.unpatchify(t, p, h, w, c).value()));
             }
     }
 
     @Test void indivisibleSizesNameOpAndShape() {
-        try (var scope = MemoryScope.open()) {
-            var be = Backends.SIMD;
-            Var x = Var.constant(be.zeros(Shape.of(1, 5, 4, 3)));
+        var be = Backends.SIMD;
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+            Var x = cx.constant(cx.zeros(Shape.of(1, 5, 4, 3)));
             var e = assertThrows(IllegalArgumentException.class, () -> Patchify.patchify(x, 2));
             assertTrue(e.getMessage().contains("patchify") && e.getMessage().contains("[1, 5, 4, 3]"), e.getMessage());
-            Var t = Var.constant(be.zeros(Shape.of(1, 4, 12)));
+            Var t = cx.constant(cx.zeros(Shape.of(1, 4, 12)));
             e = assertThrows(IllegalArgumentException.class, () -> Patchify.unpatchify(t, 2, 4, 5, 3));
             assertTrue(e.getMessage().contains("unpatchify") && e.getMessage().contains("[1, 4, 12]"), e.getMessage());
         }

@@ -1,8 +1,9 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Var;
 import imfengine.backend.cpu.CpuBackend;
-import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 import imfengine.testing.Backends;
@@ -10,6 +11,7 @@ import imfengine.testing.FusedCheck;
 import imfengine.testing.OpCheck;
 import imfengine.testing.Ref;
 import imfengine.testing.Tol;
+import imfengine.testing.Unfused;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -63,23 +65,23 @@ class RmsNormTest {
     }
 
     @Test void badWeightNamesOpAndShapes() {
-        try (var scope = MemoryScope.open()) {
-            var be = Backends.SIMD;
-            Var x = Var.constant(be.zeros(Shape.of(3, 8))), w = Var.constant(be.zeros(Shape.of(7)));
+        var be = Backends.SIMD;
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+            Var x = cx.constant(cx.zeros(Shape.of(3, 8))), w = cx.constant(cx.zeros(Shape.of(7)));
             var e = assertThrows(IllegalArgumentException.class, () -> RmsNorm.apply(x, w, EPS));
             assertTrue(e.getMessage().contains("rmsNorm") && e.getMessage().contains("[7]") && e.getMessage().contains("[3, 8]"), e.getMessage());
         }
     }
 
     private static float[] dwTwice(CpuBackend be, float[] x, float[] w, float[] dy, int rows, int n) {
-        try (var scope = MemoryScope.open()) {
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
             Shape s = Shape.of(rows, n);
-            Tensor xt = be.fromArray(x, s), wt = be.fromArray(w, Shape.of(n)), dyt = be.fromArray(dy, s);
-            Tensor y = be.empty(s), rstd = be.empty(Shape.of(rows)), dx = be.empty(s), dw = be.zeros(Shape.of(n));
+            Tensor xt = Host.upload(cx, x, s), wt = Host.upload(cx, w, Shape.of(n)), dyt = Host.upload(cx, dy, s);
+            Tensor y = cx.empty(s), rstd = cx.empty(Shape.of(rows)), dx = cx.empty(s), dw = cx.zeros(Shape.of(n));
             be.rmsNorm(xt, wt, EPS, y, rstd);
             be.rmsNormBackward(xt, wt, rstd, dyt, dx, dw);
             be.rmsNormBackward(xt, wt, rstd, dyt, dx, dw);
-            return be.toArray(dw);
+            return Host.floats(dw);
         }
     }
 

@@ -1,14 +1,16 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
-import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 import imfengine.testing.Backends;
 import imfengine.testing.FusedCheck;
 import imfengine.testing.OpCheck;
 import imfengine.testing.Ref;
+import imfengine.testing.Unfused;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,30 +38,30 @@ class RopeTest {
     /** Known values: position 0 is untouched; at position 1 pair 0 turns by exactly 1 radian. */
     @Test void knownRotationAndInverse() {
         for (Backend be : Backends.BOTH)
-            try (var scope = MemoryScope.open()) {
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
                 int l = 3, dh = 4;
                 float[] x = new float[l * dh];
                 for (int p = 0; p < l; p++) { x[p * dh] = 1; x[p * dh + 2] = 1; } // (1, 0) in both pairs
-                Tensor xt = be.fromArray(x, Shape.of(1, l, dh));
+                Tensor xt = Host.upload(cx, x, Shape.of(1, l, dh));
                 RopeTable table = RopeTable.of(be, l, dh);
-                float[] y = be.toArray(Rope.apply(Var.constant(xt), table, 1).value());
+                float[] y = Host.floats(Rope.apply(cx.constant(xt), table, 1).value());
                 assertEquals(1f, y[0], 0f);
                 assertEquals(0f, y[1], 0f);
                 assertEquals(Math.cos(1), y[dh], 1e-7);
                 assertEquals(Math.sin(1), y[dh + 1], 1e-7);
                 assertEquals(Math.cos(2 * 0.01), y[2 * dh + 2], 1e-7); // pair 1: 10000^(−2/4) = 0.01 rad per position
                 assertEquals(Math.sin(2 * 0.01), y[2 * dh + 3], 1e-7);
-                Tensor back = be.empty(xt.shape());
-                be.rope(be.fromArray(y, xt.shape()), table.cos(), table.sin(), 1, true, back);
-                assertTrue(Ref.relErr(be.toArray(back), x) <= 1e-6, "inverse rotation undoes the rotation on " + be.name());
+                Tensor back = cx.empty(xt.shape());
+                be.rope(Host.upload(cx, y, xt.shape()), table.cos(), table.sin(), 1, true, back);
+                assertTrue(Ref.relErr(Host.floats(back), x) <= 1e-6, "inverse rotation undoes the rotation on " + be.name());
             }
     }
 
     @Test void badShapesNameOpAndShapes() {
-        try (var scope = MemoryScope.open()) {
-            var be = Backends.SIMD;
+        var be = Backends.SIMD;
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
             RopeTable table = RopeTable.of(be, 5, 6);
-            var e = assertThrows(IllegalArgumentException.class, () -> Rope.apply(Var.constant(be.zeros(Shape.of(2, 4, 12))), table, 2));
+            var e = assertThrows(IllegalArgumentException.class, () -> Rope.apply(cx.constant(cx.zeros(Shape.of(2, 4, 12))), table, 2));
             assertTrue(e.getMessage().contains("rope") && e.getMessage().contains("[2, 4, 12]"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> RopeTable.of(be, 5, 7));
             assertTrue(e.getMessage().contains("rope") && e.getMessage().contains("7"), e.getMessage());

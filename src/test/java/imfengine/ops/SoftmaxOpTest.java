@@ -1,8 +1,11 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Var;
 import imfengine.testing.FusedCheck;
 import imfengine.testing.OpCheck;
+import imfengine.testing.Unfused;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -22,14 +25,15 @@ class SoftmaxOpTest {
     @Test void largeLogitsDoNotOverflow() {
         // exp(100) overflows float32 without the max subtraction
         OpCheck.op("softmax shifted by 100").input(2, 19)
-                .engine(in -> Softmax.lastAxis(Arithmetic.add(in[0], Var.constant(in[0].backend().fromArray(new float[]{100f}, imfengine.tensor.Shape.of(1))))))
+                .engine(in -> Softmax.lastAxis(Arithmetic.add(in[0], in[0].context().constant(Host.upload(in[0].context(), new float[]{100f}, imfengine.tensor.Shape.of(1))))))
                 .reference(in -> reference(in[0], 19)).check();
     }
 
     @Test void knownCase() {
-        var be = imfengine.testing.Backends.SIMD;
-        float[] y = be.toArray(Softmax.lastAxis(Var.constant(be.fromArray(new float[]{0f, (float) Math.log(3)}, imfengine.tensor.Shape.of(1, 2)))).value());
-        assertArrayEquals(new float[]{0.25f, 0.75f}, y, 1e-7f);
+        try (Context cx = Context.open(imfengine.testing.Backends.SIMD, Context.Tape.OFF)) {
+            float[] y = Host.floats(Softmax.lastAxis(cx.constant(Host.upload(cx, new float[]{0f, (float) Math.log(3)}, imfengine.tensor.Shape.of(1, 2)))).value());
+            assertArrayEquals(new float[]{0.25f, 0.75f}, y, 1e-7f);
+        }
     }
 
     @Test void primalOnlyPath() {
@@ -49,13 +53,13 @@ class SoftmaxOpTest {
                 for (int j = 0; j < n; j++) dx[row * n + j] = y[row * n + j] * (w[row * n + j] - dot);
             }
             for (var be : imfengine.testing.Backends.BOTH) {
-                try (var scope = imfengine.tensor.MemoryScope.open()) {
+                try (Context cx = Context.open(be, Context.Tape.RECORD)) {
                     var shape = imfengine.tensor.Shape.of(rows, n);
-                    Var in = Var.parameter(be.fromArray(x, shape));
+                    Var in = cx.input(Host.upload(cx, x, shape));
                     Var out = Softmax.lastAxis(in);
-                    imfengine.autodiff.Autodiff.backward(out, be.fromArray(w, shape));
-                    double ey = imfengine.testing.Ref.relErr(be.toArray(out.value()), y);
-                    double eg = imfengine.testing.Ref.relErr(be.toArray(in.grad()), dx);
+                    imfengine.autodiff.Autodiff.backward(out, Host.upload(cx, w, shape));
+                    double ey = imfengine.testing.Ref.relErr(Host.floats(out.value()), y);
+                    double eg = imfengine.testing.Ref.relErr(Host.floats(in.grad()), dx);
                     assertTrue(!out.hasTangent() && ey <= imfengine.testing.Tol.FORWARD && eg <= imfengine.testing.Tol.FORWARD,
                             "softmax plain path n=" + n + " on " + be.name() + ": y err " + ey + ", dx err " + eg);
                 }

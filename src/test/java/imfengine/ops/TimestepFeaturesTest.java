@@ -1,7 +1,8 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.autodiff.Var;
-import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.testing.Backends;
 import imfengine.testing.OpCheck;
@@ -31,9 +32,9 @@ class TimestepFeaturesTest {
     /** Hand-computed: s = 0 gives [1…1 | 0…0]; s = 1, dim 4 has f = (1, 0.01) so [cos 1, cos .01, sin 1, sin .01]. */
     @Test void knownValuesCosFirst() {
         for (var be : Backends.BOTH)
-            try (var scope = MemoryScope.open()) {
-                Var s = Var.constant(be.fromArray(new float[]{0f, 1f}, Shape.of(2)));
-                float[] y = be.toArray(TimestepFeatures.of(s, 4).value());
+            try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+                Var s = cx.constant(Host.upload(cx, new float[]{0f, 1f}, Shape.of(2)));
+                float[] y = Host.floats(TimestepFeatures.of(s, 4).value());
                 float[] want = {1, 1, 0, 0, (float) Math.cos(1), (float) Math.cos(0.01), (float) Math.sin(1), (float) Math.sin(0.01)};
                 for (int i = 0; i < want.length; i++) assertEquals(want[i], y[i], 1e-7f, "feature " + i + " on " + be.name());
                 var e = assertThrows(IllegalArgumentException.class, () -> TimestepFeatures.of(s, 5));

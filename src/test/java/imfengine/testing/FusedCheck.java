@@ -1,9 +1,10 @@
 package imfengine.testing;
 
 import imfengine.autodiff.Autodiff;
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
-import imfengine.backend.cpu.CpuBackend;
-import imfengine.tensor.MemoryScope;
+import imfengine.backend.Backend;
+import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
@@ -14,9 +15,10 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A fused op against the composition of the unfused ops it replaces, on both CPU backends: primal,
- * tangent and every input's gradient must agree to {@link Tol#FUSED}. The fused op is run twice,
- * with dual inputs (its primal+tangent kernel) and with plain parameters (its primal-only kernel).
+ * A fused op against the composition of the unfused ops it replaces, on every backend
+ * ({@link Backends#all()}): primal, tangent and every input's gradient must agree to
+ * {@link Tol#FUSED}. The fused op is run twice, with dual inputs (its primal+tangent kernel) and with
+ * plain gradient leaves (its primal-only kernel).
  *
  * <pre>{@code FusedCheck.op("swiglu").input(3, 37).input(3, 37)
  *     .fused(in -> SwiGlu.gate(in[0], in[1])).unfused(in -> Arithmetic.mul(Activations.silu(in[0]), in[1])).check();}</pre>
@@ -62,7 +64,7 @@ public final class FusedCheck {
             x[i] = draw(gens.get(i), shapes.get(i), r);
             t[i] = draw(OpCheck.NORMAL, shapes.get(i), r);
         }
-        for (CpuBackend be : Backends.BOTH) {
+        for (Backend be : Backends.all()) {
             Run ref = run(be, unfused, x, t);
             Run dual = run(be, fused, x, t);
             Run plain = run(be, fused, x, null);
@@ -80,21 +82,21 @@ public final class FusedCheck {
     private record Run(float[] y, float[] ty, float[][] grads) {}
 
     /** {@code t == null}: plain parameters. The output cotangent is drawn from a fixed seed so all runs share it. */
-    private Run run(CpuBackend be, OpCheck.EngineOp op, float[][] x, float[][] t) {
-        try (MemoryScope scope = MemoryScope.open()) {
+    private Run run(Backend be, OpCheck.EngineOp op, float[][] x, float[][] t) {
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
             Var[] in = new Var[x.length];
             for (int i = 0; i < x.length; i++) {
-                Tensor v = be.fromArray(x[i], shapes.get(i));
-                in[i] = t == null ? Var.parameter(v) : Var.dualParameter(v, be.fromArray(t[i], shapes.get(i)));
+                Tensor v = Host.upload(cx, x[i], shapes.get(i));
+                in[i] = t == null ? cx.input(v) : cx.dualInput(v, Host.upload(cx, t[i], shapes.get(i)));
             }
             Var out = op.apply(in);
             float[] w = draw(OpCheck.NORMAL, out.shape(), new SplittableRandom(seed + 1));
-            float[] y = be.toArray(out.value());
-            float[] ty = out.hasTangent() ? be.toArray(out.tangent()) : new float[y.length];
-            Autodiff.backward(out, be.fromArray(w, out.shape()));
+            float[] y = Host.floats(out.value());
+            float[] ty = out.hasTangent() ? Host.floats(out.tangent()) : new float[y.length];
+            Autodiff.backward(out, Host.upload(cx, w, out.shape()));
             float[][] grads = new float[x.length][];
             for (int i = 0; i < x.length; i++)
-                grads[i] = in[i].grad() == null ? new float[x[i].length] : be.toArray(in[i].grad());
+                grads[i] = in[i].grad() == null ? new float[x[i].length] : Host.floats(in[i].grad());
             return new Run(y, ty, grads);
         }
     }

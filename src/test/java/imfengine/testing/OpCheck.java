@@ -1,9 +1,10 @@
 package imfengine.testing;
 
 import imfengine.autodiff.Autodiff;
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
-import imfengine.backend.cpu.CpuBackend;
-import imfengine.tensor.MemoryScope;
+import imfengine.backend.Backend;
+import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
@@ -15,9 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The one helper every op test uses: forward against a float64 reference, JVP and VJP against
- * central finite differences of that reference, the adjoint identity, and the scalar against the
- * SIMD backend — one call per op. JVP and VJP come from ONE engine evaluation (dual inputs that
- * are also parameters), as the iMF step uses them.
+ * central finite differences of that reference, the adjoint identity, and every backend
+ * ({@link Backends#all()}: the CPU's scalar and SIMD paths, CUDA where present) against the scalar
+ * reference — one call per op. JVP and VJP come from ONE engine evaluation (dual inputs that are
+ * also gradient leaves), as the iMF step uses them.
  *
  * <pre>{@code OpCheck.op("silu").input(3, 37).engine(in -> Activations.silu(in[0])).reference(in -> ...).check();}</pre>
  */
@@ -81,8 +83,9 @@ public final class OpCheck {
         double[] yRef = reference.apply(xd);
         float[] w = draw(NORMAL, Shape.of(yRef.length), r); // output cotangent
 
-        Result[] results = new Result[Backends.BOTH.length];
-        for (int b = 0; b < results.length; b++) results[b] = runEngine(Backends.BOTH[b], x, t, w);
+        java.util.List<Backend> backends = Backends.all();
+        Result[] results = new Result[backends.size()];
+        for (int b = 0; b < results.length; b++) results[b] = runEngine(backends.get(b), x, t, w);
 
         // forward
         for (Result res : results) {
@@ -110,32 +113,36 @@ public final class OpCheck {
             double e = Math.abs(lhs - rhs) / Math.max(Math.abs(lhs), 1e-6);
             assertTrue(e <= Tol.ADJOINT, name + " adjoint identity on " + res.backend + ": <Jt,w>=" + lhs + " <t,J'w>=" + rhs);
         }
-        // scalar and SIMD kernels agree
-        Result s = results[0], v = results[1];
-        assertTrue(Ref.relErr(v.y, s.y) <= Tol.FUSED, name + " forward: SIMD vs scalar " + Ref.relErr(v.y, s.y));
-        assertTrue(Ref.relErr(v.ty, s.ty) <= Tol.FUSED, name + " tangent: SIMD vs scalar " + Ref.relErr(v.ty, s.ty));
-        for (int i = 0; i < n; i++)
-            assertTrue(Ref.relErr(v.grads[i], s.grads[i]) <= Tol.FUSED, name + " gradient " + i + ": SIMD vs scalar");
+        // every backend agrees with the scalar reference path
+        Result s = results[0];
+        for (int b = 1; b < results.length; b++) {
+            Result v = results[b];
+            String vs = " on " + v.backend + " vs " + s.backend + ": ";
+            assertTrue(Ref.relErr(v.y, s.y) <= Tol.FUSED, name + " forward" + vs + Ref.relErr(v.y, s.y));
+            assertTrue(Ref.relErr(v.ty, s.ty) <= Tol.FUSED, name + " tangent" + vs + Ref.relErr(v.ty, s.ty));
+            for (int i = 0; i < n; i++)
+                assertTrue(Ref.relErr(v.grads[i], s.grads[i]) <= Tol.FUSED, name + " gradient " + i + vs + Ref.relErr(v.grads[i], s.grads[i]));
+        }
     }
 
     private record Result(String backend, float[] y, float[] ty, float[][] grads) {}
 
-    private Result runEngine(CpuBackend be, float[][] x, float[][] t, float[] w) {
-        try (MemoryScope scope = MemoryScope.open()) {
+    private Result runEngine(Backend be, float[][] x, float[][] t, float[] w) {
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
             Var[] in = new Var[x.length];
             for (int i = 0; i < x.length; i++)
-                in[i] = Var.dualParameter(be.fromArray(x[i], shapes.get(i)), be.fromArray(t[i], shapes.get(i)));
+                in[i] = cx.dualInput(Host.upload(cx, x[i], shapes.get(i)), Host.upload(cx, t[i], shapes.get(i)));
             Var out = engine.apply(in);
             if (out.value().size() != w.length)
                 throw new AssertionError(name + ": engine output " + out.shape() + " has " + out.value().size()
                         + " elements, reference " + w.length);
-            float[] y = be.toArray(out.value());
-            float[] ty = out.hasTangent() ? be.toArray(out.tangent()) : new float[w.length];
-            Autodiff.backward(out, be.fromArray(w, out.shape()));
+            float[] y = Host.floats(out.value());
+            float[] ty = out.hasTangent() ? Host.floats(out.tangent()) : new float[w.length];
+            Autodiff.backward(out, Host.upload(cx, w, out.shape()));
             float[][] grads = new float[x.length][];
             for (int i = 0; i < x.length; i++) {
                 Tensor g = in[i].grad();
-                grads[i] = g == null ? new float[x[i].length] : be.toArray(g);
+                grads[i] = g == null ? new float[x[i].length] : Host.floats(g);
             }
             return new Result(be.name(), y, ty, grads);
         }

@@ -5,24 +5,43 @@ import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
+import imfengine.backend.Distribution;
 import imfengine.backend.GemmSpec;
-import static imfengine.backend.SizeCheck.requireSameSize;
+import imfengine.backend.RandomKey;
+import imfengine.backend.TransferCounts;
 import imfengine.backend.UnaryOp;
-import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Bf16;
+import imfengine.tensor.DType;
+import imfengine.tensor.Permutation;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import static imfengine.backend.SizeCheck.requireDType;
+import static imfengine.backend.SizeCheck.requireHostLength;
+import static imfengine.backend.SizeCheck.requireSameDType;
+import static imfengine.backend.SizeCheck.requireSameSize;
+
 /**
- * The pure-Java backend: heap float arrays, a fixed {@link WorkerPool} over all cores, and kernels
- * with a Vector API path and a scalar path (the reference; {@code simd = false} forces it). This
- * class only unwraps tensors and delegates to one kernel class per family.
+ * The pure-Java backend: heap arrays, a fixed {@link WorkerPool} over all cores, and kernels with a
+ * Vector API path and a scalar path (the reference; {@code simd = false} forces it). This class only
+ * unwraps tensors (array + element offset) and delegates to one kernel class per family; the fused and
+ * reduction kernels see views through {@link Staging}. Its host "transfers" are array copies, counted
+ * like a device's so that a step's round trips show on the CPU.
  */
 public final class CpuBackend implements Backend {
     private final boolean simd;
     private final WorkerPool pool;
     private final ArrayPool arrays = new ArrayPool();
-    private final java.util.concurrent.atomic.LongAdder flops = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder flops = new LongAdder();
+    private final AtomicLong uploads = new AtomicLong(), downloads = new AtomicLong(), bytesUp = new AtomicLong(),
+            bytesDown = new AtomicLong();
     private final CpuElementwise elementwise;
+    private final CpuSelect select;
+    private final CpuRandom random;
     private final CpuReductions reductions;
     private final CpuGemm gemm;
     private final CpuMovement movement;
@@ -40,6 +59,8 @@ public final class CpuBackend implements Backend {
         this.simd = simd;
         this.pool = new WorkerPool(threads);
         this.elementwise = new CpuElementwise(pool, simd);
+        this.select = new CpuSelect(pool);
+        this.random = new CpuRandom(pool);
         this.reductions = new CpuReductions(pool, simd);
         this.gemm = new CpuGemm(pool, simd);
         this.movement = new CpuMovement(pool);
@@ -59,11 +80,15 @@ public final class CpuBackend implements Backend {
 
     public boolean simd() { return simd; }
 
-    /** Peak bytes of tensor storage alive at once since this backend was made (pool high-water mark). */
+    /** Peak bytes of float tensor storage alive at once since this backend was made (pool high-water mark). */
     @Override public long peakTensorBytes() { return 4 * arrays.peakLiveFloats(); }
 
     /** Floating-point operations issued by the GEMM and attention kernels so far (for {@code bench}). */
     @Override public long matrixFlops() { return flops.sum(); }
+
+    @Override public TransferCounts transfers() {
+        return new TransferCounts(uploads.get(), downloads.get(), bytesUp.get(), bytesDown.get());
+    }
 
     /** Kernels run synchronously on the calling threads. */
     @Override public void synchronize() {}
@@ -72,180 +97,311 @@ public final class CpuBackend implements Backend {
 
     @Override public String name() { return "cpu(" + pool.threads() + " threads, " + (simd ? "simd" : "scalar") + ")"; }
 
-    /** The backing array of a CPU tensor. */
-    public static float[] data(Tensor t) {
+    // ---- unwrapping ----------------------------------------------------------------------------
+    private static CpuStorage storage(Tensor t) {
         if (!(t.storage() instanceof CpuStorage s))
             throw new IllegalArgumentException("tensor " + t.shape() + " is not on the CPU backend");
-        return s.array();
+        return s;
     }
+
+    /** The backing float array of an F32 tensor; index it from {@link #off}. */
+    private static float[] f(Tensor t) { return storage(t).floats(); }
+
+    private static int[] ints(Tensor t) { return storage(t).ints(); }
+
+    /** The backing array of any dtype ({@code float[]}, {@code int[]} or {@code short[]}). */
+    private static Object any(Tensor t) {
+        CpuStorage s = storage(t);
+        return switch (s.dtype()) {
+            case F32 -> s.floats();
+            case I32 -> s.ints();
+            case BF16 -> s.halves();
+        };
+    }
+
+    private static int off(Tensor t) { return (int) t.offset(); }
+
+    /** For kernels that index their arrays from 0 (see {@link Staging}): read-only, write-only, read-write operands. */
+    private static float[] in(Staging st, Tensor t) { return st.in(f(t), off(t), t.shape().intSize()); }
+
+    private static float[] out(Staging st, Tensor t) { return st.out(f(t), off(t), t.shape().intSize()); }
+
+    private static float[] inOut(Staging st, Tensor t) { return st.inOut(f(t), off(t), t.shape().intSize()); }
 
     // ---- memory ------------------------------------------------------------------------------
-    @Override public Tensor empty(Shape shape) {
-        CpuStorage s = new CpuStorage(arrays.take(shape.intSize()), arrays);
-        MemoryScope.track(s);
-        return new Tensor(shape, s, this);
+    @Override public Tensor allocate(Shape shape, DType dtype) {
+        return new Tensor(shape, dtype, CpuStorage.allocate(dtype, shape.intSize(), arrays), 0, this);
     }
 
-    @Override public Tensor zeros(Shape shape) {
-        Tensor t = empty(shape);
-        java.util.Arrays.fill(data(t), 0f);
-        return t;
+    @Override public void fill(Tensor t, double value) {
+        int o = off(t), n = t.shape().intSize();
+        switch (t.dtype()) {
+            case F32 -> Arrays.fill(f(t), o, o + n, (float) value);
+            case I32 -> Arrays.fill(ints(t), o, o + n, (int) value);
+            case BF16 -> Arrays.fill(storage(t).halves(), o, o + n, Bf16.fromFloat((float) value));
+        }
     }
-
-    @Override public Tensor fromArray(float[] values, Shape shape) {
-        if (values.length != shape.size())
-            throw new IllegalArgumentException("fromArray: " + values.length + " values for shape " + shape);
-        Tensor t = empty(shape);
-        System.arraycopy(values, 0, data(t), 0, values.length);
-        return t;
-    }
-
-    @Override public float[] toArray(Tensor t) { return java.util.Arrays.copyOf(data(t), t.shape().intSize()); }
-
-    @Override public void fill(Tensor t, float value) { java.util.Arrays.fill(data(t), 0, t.shape().intSize(), value); }
 
     @Override public void copy(Tensor src, Tensor dst) {
         requireSameSize("copy", src, dst);
-        System.arraycopy(data(src), 0, data(dst), 0, src.shape().intSize());
+        requireSameDType("copy", src, dst);
+        System.arraycopy(any(src), off(src), any(dst), off(dst), src.shape().intSize());
+    }
+
+    @Override public void cast(Tensor src, Tensor dst) {
+        requireSameSize("cast", src, dst);
+        if (dst.dtype() == DType.I32) throw new IllegalArgumentException("cast: to I32 is not supported, got " + dst);
+        select.cast(any(src), off(src), any(dst), off(dst), src.shape().intSize());
+    }
+
+    // ---- the host boundary -------------------------------------------------------------------
+    @Override public void upload(float[] src, Tensor dst) {
+        requireHostLength("upload", src.length, dst);
+        if (dst.dtype() == DType.BF16) {
+            short[] h = storage(dst).halves();
+            for (int i = 0; i < src.length; i++) h[off(dst) + i] = Bf16.fromFloat(src[i]);
+        } else {
+            requireDType("upload", dst, DType.F32);
+            System.arraycopy(src, 0, f(dst), off(dst), src.length);
+        }
+        count(uploads, bytesUp, dst);
+    }
+
+    @Override public void upload(int[] src, Tensor dst) {
+        requireHostLength("upload", src.length, dst);
+        System.arraycopy(src, 0, ints(dst), off(dst), src.length);
+        count(uploads, bytesUp, dst);
+    }
+
+    @Override public void download(Tensor src, float[] dst) {
+        requireHostLength("download", dst.length, src);
+        if (src.dtype() == DType.BF16) {
+            short[] h = storage(src).halves();
+            for (int i = 0; i < dst.length; i++) dst[i] = Bf16.toFloat(h[off(src) + i]);
+        } else {
+            System.arraycopy(f(src), off(src), dst, 0, dst.length);
+        }
+        count(downloads, bytesDown, src);
+    }
+
+    @Override public void download(Tensor src, int[] dst) {
+        requireHostLength("download", dst.length, src);
+        System.arraycopy(ints(src), off(src), dst, 0, dst.length);
+        count(downloads, bytesDown, src);
+    }
+
+    private static void count(AtomicLong calls, AtomicLong bytes, Tensor t) {
+        calls.incrementAndGet();
+        bytes.addAndGet(t.size() * t.dtype().bytes());
+    }
+
+    // ---- random numbers ----------------------------------------------------------------------
+    @Override public void random(RandomKey key, Distribution dist, Tensor out) {
+        random.draw(key, dist, f(out), off(out), out.shape().intSize());
     }
 
     // ---- elementwise -------------------------------------------------------------------------
     @Override public void unary(UnaryOp op, Tensor x, Tensor out) {
         requireSameSize(op.name().toLowerCase(), x, out);
-        elementwise.unary(op, data(x), data(out), x.shape().intSize());
+        elementwise.unary(op, f(x), off(x), f(out), off(out), x.shape().intSize());
     }
 
     @Override public void unaryDerivative(UnaryOp op, Tensor x, Tensor y, Tensor g, Tensor out) {
         requireSameSize(op.name().toLowerCase() + " derivative", x, out);
-        elementwise.unaryDerivative(op, data(x), data(y), data(g), data(out), x.shape().intSize());
+        elementwise.unaryDerivative(op, f(x), off(x), f(y), off(y), f(g), off(g), f(out), off(out), x.shape().intSize());
     }
 
     @Override public void binary(BinaryOp op, Tensor a, Tensor b, Broadcast bc, Tensor out) {
-        elementwise.binary(op, data(a), data(b), bc, data(out));
+        elementwise.binary(op, f(a), off(a), f(b), off(b), bc, f(out), off(out));
     }
 
     @Override public void axpby(float alpha, Tensor x, float beta, Tensor y, Tensor out) {
         requireSameSize("axpby", x, out);
-        elementwise.axpby(alpha, data(x), beta, y == null ? null : data(y), data(out), x.shape().intSize());
+        elementwise.axpby(alpha, f(x), off(x), beta, y == null ? null : f(y), y == null ? 0 : off(y), f(out), off(out),
+                x.shape().intSize());
     }
 
     @Override public void where(Tensor mask, Broadcast bc, Tensor a, Tensor b, Tensor out) {
-        elementwise.where(data(mask), bc, data(a), data(b), data(out));
+        requireSameDType("where", a, b);
+        requireSameDType("where", a, out);
+        select.where(f(mask), off(mask), bc, any(a), off(a), any(b), off(b), any(out), off(out));
+    }
+
+    @Override public void iota(Tensor out) { CpuSelect.iota(any(out), off(out), out.shape().intSize()); }
+
+    @Override public int selectNonzero(Tensor mask, Tensor indices) {
+        if (indices.size() < mask.size()) throw new IllegalArgumentException("selectNonzero: " + indices + " is shorter than the mask " + mask);
+        int n = CpuSelect.selectNonzero(f(mask), off(mask), mask.shape().intSize(), ints(indices), off(indices));
+        downloads.incrementAndGet(); // the count reaches the host
+        bytesDown.addAndGet(Integer.BYTES);
+        return n;
     }
 
     // ---- reductions --------------------------------------------------------------------------
     @Override public void sumLastAxis(Tensor x, Tensor out) {
-        reductions.sumRows(data(x), x.shape().rows(), x.shape().last(), data(out));
+        try (Staging st = new Staging()) {
+            reductions.sumRows(in(st, x), x.shape().rows(), x.shape().last(), out(st, out));
+        }
     }
 
-    @Override public void sumAll(Tensor x, Tensor out) { data(out)[0] = (float) reductions.sumAll(data(x), x.shape().intSize()); }
+    @Override public void sumAll(Tensor x, Tensor out) {
+        try (Staging st = new Staging()) {
+            f(out)[off(out)] = (float) reductions.sumAll(in(st, x), x.shape().intSize());
+        }
+    }
 
     @Override public void reduceBroadcast(Tensor g, Broadcast bc, Tensor out) {
-        reductions.reduceBroadcast(data(g), bc, data(out));
+        try (Staging st = new Staging()) {
+            reductions.reduceBroadcast(in(st, g), bc, out(st, out));
+        }
     }
 
     // ---- matrix products ---------------------------------------------------------------------
     @Override public void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor c) {
-        gemm.gemm(spec, data(a), data(b), data(c));
+        gemm.gemm(spec.shifted(a.offset(), b.offset(), c.offset()), f(a), f(b), f(c));
         flops.add((long) spec.flops());
     }
 
     // ---- movement ----------------------------------------------------------------------------
-    @Override public void permute(Tensor x, int[] perm, Tensor out) {
-        movement.permute(data(x), x.shape().dims(), perm, data(out));
+    @Override public void permute(Tensor x, Permutation perm, Tensor out) {
+        requireSameDType("permute", x, out);
+        movement.permute(any(x), off(x), x.shape().dims(), perm, any(out), off(out));
     }
 
     @Override public void copyRuns(Tensor src, long srcOff, long srcStride, Tensor dst, long dstOff, long dstStride,
                                    int rows, int len, boolean accumulate) {
-        movement.copyRuns(data(src), srcOff, srcStride, data(dst), dstOff, dstStride, rows, len, accumulate);
+        requireSameDType("copyRuns", src, dst);
+        if (accumulate) requireDType("copyRuns (accumulate)", dst, DType.F32);
+        movement.copyRuns(any(src), off(src) + srcOff, srcStride, any(dst), off(dst) + dstOff, dstStride, rows, len, accumulate);
     }
 
-    @Override public void gatherRows(Tensor table, int[] idx, Tensor out) {
-        movement.gatherRows(data(table), table.shape().rows(), table.shape().last(), idx, data(out));
+    @Override public void gatherRows(Tensor table, Tensor idx, Tensor out) {
+        requireDType("gather", idx, DType.I32);
+        requireSameDType("gather", table, out);
+        movement.gatherRows(any(table), off(table), table.shape().rows(), table.shape().last(), ints(idx), off(idx),
+                idx.shape().intSize(), any(out), off(out));
     }
 
-    @Override public void scatterAddRows(Tensor g, int[] idx, Tensor tableGrad) {
-        movement.scatterAddRows(data(g), idx, data(tableGrad), tableGrad.shape().rows(), tableGrad.shape().last());
+    @Override public void scatterAddRows(Tensor g, Tensor idx, Tensor tableGrad) {
+        requireDType("scatter", idx, DType.I32);
+        movement.scatterAddRows(f(g), off(g), ints(idx), off(idx), idx.shape().intSize(), f(tableGrad), off(tableGrad),
+                tableGrad.shape().rows(), tableGrad.shape().last());
     }
 
     // ---- fused kernels -----------------------------------------------------------------------
     @Override public void rmsNorm(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
-        rmsNorm.forward(data(x), data(w), eps, data(y), data(rstd), x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            rmsNorm.forward(in(st, x), f(w), off(w), eps, out(st, y), out(st, rstd), x.shape().rows(), x.shape().last());
+        }
     }
 
     @Override public void rmsNormDual(Tensor x, Tensor tx, Tensor w, float eps, Tensor y, Tensor ty, Tensor rstd) {
-        rmsNorm.dual(data(x), data(tx), data(w), eps, data(y), data(ty), data(rstd), x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            rmsNorm.dual(in(st, x), in(st, tx), f(w), off(w), eps, out(st, y), out(st, ty), out(st, rstd), x.shape().rows(),
+                    x.shape().last());
+        }
     }
 
     @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
-        rmsNorm.backward(data(x), data(w), data(rstd), data(dy), data(dx), dw == null ? null : data(dw),
-                x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            rmsNorm.backward(in(st, x), f(w), off(w), in(st, rstd), in(st, dy), out(st, dx), dw == null ? null : inOut(st, dw),
+                    x.shape().rows(), x.shape().last());
+        }
     }
 
     @Override public void rope(Tensor x, Tensor cos, Tensor sin, int heads, boolean inverse, Tensor out) {
-        rope.apply(data(x), data(cos), data(sin), ropeRows(x), seqLen(x), heads,
-                x.shape().last() / heads, inverse, data(out));
+        try (Staging st = new Staging()) {
+            rope.apply(in(st, x), in(st, cos), in(st, sin), ropeRows(x), seqLen(x), heads, x.shape().last() / heads, inverse,
+                    out(st, out));
+        }
     }
 
     @Override public void ropeDual(Tensor x, Tensor tx, Tensor cos, Tensor sin, int heads, Tensor y, Tensor ty) {
-        rope.dual(data(x), data(tx), data(cos), data(sin), ropeRows(x), seqLen(x), heads, x.shape().last() / heads,
-                data(y), data(ty));
+        try (Staging st = new Staging()) {
+            rope.dual(in(st, x), in(st, tx), in(st, cos), in(st, sin), ropeRows(x), seqLen(x), heads, x.shape().last() / heads,
+                    out(st, y), out(st, ty));
+        }
     }
 
     @Override public void swiglu(Tensor a, Tensor b, Tensor y) {
-        swiglu.forward(data(a), data(b), data(y), a.shape().intSize());
+        try (Staging st = new Staging()) {
+            swiglu.forward(in(st, a), in(st, b), out(st, y), a.shape().intSize());
+        }
     }
 
     @Override public void swigluDual(Tensor a, Tensor ta, Tensor b, Tensor tb, Tensor y, Tensor ty) {
-        swiglu.dual(data(a), data(ta), data(b), data(tb), data(y), data(ty), a.shape().intSize());
+        try (Staging st = new Staging()) {
+            swiglu.dual(in(st, a), in(st, ta), in(st, b), in(st, tb), out(st, y), out(st, ty), a.shape().intSize());
+        }
     }
 
     @Override public void swigluBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db) {
-        swiglu.backward(data(a), data(b), data(dy), data(da), data(db), a.shape().intSize());
+        try (Staging st = new Staging()) {
+            swiglu.backward(in(st, a), in(st, b), in(st, dy), out(st, da), out(st, db), a.shape().intSize());
+        }
     }
 
     @Override public void softmax(Tensor x, Tensor y) {
-        softmax.forward(data(x), data(y), x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            softmax.forward(in(st, x), out(st, y), x.shape().rows(), x.shape().last());
+        }
     }
 
     @Override public void softmaxDual(Tensor x, Tensor tx, Tensor y, Tensor ty) {
-        softmax.dual(data(x), data(tx), data(y), data(ty), x.shape().rows(), x.shape().last());
+        try (Staging st = new Staging()) {
+            softmax.dual(in(st, x), in(st, tx), out(st, y), out(st, ty), x.shape().rows(), x.shape().last());
+        }
     }
 
     @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
-        softmax.backward(data(y), data(dy), data(dx), y.shape().rows(), y.shape().last());
+        try (Staging st = new Staging()) {
+            softmax.backward(in(st, y), in(st, dy), out(st, dx), y.shape().rows(), y.shape().last());
+        }
     }
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
-        attention.forward(s, data(q), data(k), data(v), data(o), data(lse));
+        try (Staging st = new Staging()) {
+            attention.forward(s, in(st, q), in(st, k), in(st, v), out(st, o), out(st, lse));
+        }
         flops.add(s.flops(1));
     }
 
     @Override public void attentionDual(AttentionSpec s, Tensor q, Tensor tq, Tensor k, Tensor tk, Tensor v, Tensor tv,
                                         Tensor o, Tensor to, Tensor lse) {
-        attention.dual(s, data(q), data(tq), data(k), data(tk), data(v), data(tv), data(o), data(to), data(lse));
+        try (Staging st = new Staging()) {
+            attention.dual(s, in(st, q), in(st, tq), in(st, k), in(st, tk), in(st, v), in(st, tv), out(st, o), out(st, to), out(st, lse));
+        }
         flops.add(s.flops(3));
     }
 
     @Override public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse,
                                             Tensor dO, Tensor dq, Tensor dk, Tensor dv) {
-        attention.backward(s, data(q), data(k), data(v), data(o), data(lse), data(dO), data(dq), data(dk), data(dv));
+        try (Staging st = new Staging()) {
+            attention.backward(s, in(st, q), in(st, k), in(st, v), in(st, o), in(st, lse), in(st, dO), out(st, dq), out(st, dk),
+                    out(st, dv));
+        }
         flops.add(s.flops(2.5));
     }
 
     @Override public void timestepFeatures(Tensor s, float maxPeriod, boolean derivative, Tensor out) {
-        timestep.features(data(s), s.shape().intSize(), out.shape().last(), maxPeriod, derivative, data(out));
+        try (Staging st = new Staging()) {
+            timestep.features(f(s), off(s), s.shape().intSize(), out.shape().last(), maxPeriod, derivative, out(st, out));
+        }
     }
 
     // ---- optimizer ---------------------------------------------------------------------------
     @Override public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep step) {
         requireSameSize("adamw", param, grad);
-        optimizer.adamw(data(param), data(grad), data(m), data(v), step, param.shape().intSize());
+        try (Staging st = new Staging()) {
+            optimizer.adamw(inOut(st, param), in(st, grad), inOut(st, m), inOut(st, v), step, param.shape().intSize());
+        }
     }
 
     @Override public void emaUpdate(Tensor ema, Tensor param, float decay) {
         requireSameSize("ema", ema, param);
-        optimizer.ema(data(ema), data(param), decay, ema.shape().intSize());
+        try (Staging st = new Staging()) {
+            optimizer.ema(inOut(st, ema), in(st, param), decay, ema.shape().intSize());
+        }
     }
 
     // ---- helpers -----------------------------------------------------------------------------

@@ -26,27 +26,27 @@ final class CpuRmsNorm {
     }
 
     /** {@code y, rstd} Modified; {@code x, w} not modified. */
-    void forward(float[] x, float[] w, float eps, float[] y, float[] rstd, int rows, int n) {
+    void forward(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int rows, int n) {
         pool.parallelFor(rows, grain(n), (from, to) -> {
             for (int r = from; r < to; r++) {
-                if (simd) RmsNormSimd.forwardRow(x, w, eps, y, rstd, r, n);
-                else forwardRow(x, w, eps, y, rstd, r, n);
+                if (simd) RmsNormSimd.forwardRow(x, w, wo, eps, y, rstd, r, n);
+                else forwardRow(x, w, wo, eps, y, rstd, r, n);
             }
         });
     }
 
     /** {@code y, ty, rstd} Modified. */
-    void dual(float[] x, float[] tx, float[] w, float eps, float[] y, float[] ty, float[] rstd, int rows, int n) {
+    void dual(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int rows, int n) {
         pool.parallelFor(rows, grain(n), (from, to) -> {
             for (int r = from; r < to; r++) {
-                if (simd) RmsNormSimd.dualRow(x, tx, w, eps, y, ty, rstd, r, n);
-                else dualRow(x, tx, w, eps, y, ty, rstd, r, n);
+                if (simd) RmsNormSimd.dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
+                else dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
             }
         });
     }
 
     /** {@code dx} Modified (overwritten); {@code dw} Modified (accumulated) when not null. */
-    void backward(float[] x, float[] w, float[] rstd, float[] dy, float[] dx, float[] dw, int rows, int n) {
+    void backward(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, float[] dw, int rows, int n) {
         if (rows <= 0) return;
         int chunks = Math.max(1, Math.min(Math.min(MAX_PARTIALS, rows), (int) ((long) rows * n / GRAIN)));
         float[][] partial = dw == null ? null : new float[chunks][n];
@@ -55,8 +55,8 @@ final class CpuRmsNorm {
                 int lo = (int) ((long) rows * c / chunks), hi = (int) ((long) rows * (c + 1) / chunks);
                 float[] acc = partial == null ? null : partial[c];
                 for (int r = lo; r < hi; r++) {
-                    if (simd) RmsNormSimd.backwardRow(x, w, rstd, dy, dx, acc, r, n);
-                    else backwardRow(x, w, rstd, dy, dx, acc, r, n);
+                    if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, acc, r, n);
+                    else backwardRow(x, w, wo, rstd, dy, dx, acc, r, n);
                 }
             }
         });
@@ -67,16 +67,16 @@ final class CpuRmsNorm {
     private static int grain(int n) { return Math.max(1, GRAIN / Math.max(1, n)); }
 
     // ---- scalar reference rows ---------------------------------------------------------------
-    static void forwardRow(float[] x, float[] w, float eps, float[] y, float[] rstd, int r, int n) {
+    static void forwardRow(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int r, int n) {
         int o = r * n;
         float ss = 0f;
         for (int j = 0; j < n; j++) ss += x[o + j] * x[o + j];
         float rs = rstd(ss, n, eps);
         rstd[r] = rs;
-        for (int j = 0; j < n; j++) y[o + j] = x[o + j] * rs * w[j];
+        for (int j = 0; j < n; j++) y[o + j] = x[o + j] * rs * w[wo + j];
     }
 
-    static void dualRow(float[] x, float[] tx, float[] w, float eps, float[] y, float[] ty, float[] rstd, int r, int n) {
+    static void dualRow(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int r, int n) {
         int o = r * n;
         float ss = 0f, xt = 0f;
         for (int j = 0; j < n; j++) {
@@ -87,18 +87,18 @@ final class CpuRmsNorm {
         rstd[r] = rs;
         float k = rs * rs * (xt / n); // rstd²·mean(x·tx)
         for (int j = 0; j < n; j++) {
-            float xj = x[o + j], wr = w[j] * rs;
+            float xj = x[o + j], wr = w[wo + j] * rs;
             y[o + j] = xj * wr;
             ty[o + j] = wr * (tx[o + j] - xj * k);
         }
     }
 
-    static void backwardRow(float[] x, float[] w, float[] rstd, float[] dy, float[] dx, float[] dwAcc, int r, int n) {
+    static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, float[] dwAcc, int r, int n) {
         int o = r * n;
         float rs = rstd[r], wdx = 0f;
-        for (int j = 0; j < n; j++) wdx += w[j] * dy[o + j] * x[o + j];
+        for (int j = 0; j < n; j++) wdx += w[wo + j] * dy[o + j] * x[o + j];
         float k = rs * rs * (wdx / n); // rstd²·mean(w·dy·x)
-        for (int j = 0; j < n; j++) dx[o + j] = rs * (w[j] * dy[o + j] - x[o + j] * k);
+        for (int j = 0; j < n; j++) dx[o + j] = rs * (w[wo + j] * dy[o + j] - x[o + j] * k);
         if (dwAcc != null) for (int j = 0; j < n; j++) dwAcc[j] += dy[o + j] * x[o + j] * rs;
     }
 

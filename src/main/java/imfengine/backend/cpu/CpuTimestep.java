@@ -18,7 +18,7 @@ final class CpuTimestep {
     }
 
     /** {@code out} Modified. */
-    void features(float[] s, int count, int dim, float maxPeriod, boolean derivative, float[] out) {
+    void features(float[] s, int so, int count, int dim, float maxPeriod, boolean derivative, float[] out) {
         if (dim % 2 != 0) throw new IllegalArgumentException("timestep features: dim " + dim + " is odd; need [cos, sin] halves");
         int half = dim / 2;
         double[] f = new double[half];
@@ -27,7 +27,7 @@ final class CpuTimestep {
             for (int b = from; b < to; b++) {
                 int o = b * dim;
                 for (int k = 0; k < half; k++) {
-                    double arg = s[b] * f[k], c = Math.cos(arg), sn = Math.sin(arg);
+                    double arg = s[so + b] * f[k], c = Math.cos(arg), sn = Math.sin(arg);
                     out[o + k] = (float) (derivative ? -f[k] * sn : c);
                     out[o + half + k] = (float) (derivative ? f[k] * c : sn);
                 }

@@ -10,7 +10,7 @@ final class RmsNormSimd {
 
     private RmsNormSimd() {}
 
-    static void forwardRow(float[] x, float[] w, float eps, float[] y, float[] rstd, int r, int n) {
+    static void forwardRow(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int r, int n) {
         int o = r * n, end = S.loopBound(n), j = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; j < end; j += S.length()) {
@@ -22,11 +22,11 @@ final class RmsNormSimd {
         float rs = CpuRmsNorm.rstd(ss, n, eps);
         rstd[r] = rs;
         for (j = 0; j < end; j += S.length())
-            FloatVector.fromArray(S, x, o + j).mul(rs).mul(FloatVector.fromArray(S, w, j)).intoArray(y, o + j);
-        for (; j < n; j++) y[o + j] = x[o + j] * rs * w[j];
+            FloatVector.fromArray(S, x, o + j).mul(rs).mul(FloatVector.fromArray(S, w, wo + j)).intoArray(y, o + j);
+        for (; j < n; j++) y[o + j] = x[o + j] * rs * w[wo + j];
     }
 
-    static void dualRow(float[] x, float[] tx, float[] w, float eps, float[] y, float[] ty, float[] rstd, int r, int n) {
+    static void dualRow(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int r, int n) {
         int o = r * n, end = S.loopBound(n), j = 0;
         FloatVector accSs = FloatVector.zero(S), accXt = FloatVector.zero(S);
         for (; j < end; j += S.length()) {
@@ -44,35 +44,35 @@ final class RmsNormSimd {
         float k = rs * rs * (xt / n);
         for (j = 0; j < end; j += S.length()) {
             FloatVector xv = FloatVector.fromArray(S, x, o + j);
-            FloatVector wr = FloatVector.fromArray(S, w, j).mul(rs);
+            FloatVector wr = FloatVector.fromArray(S, w, wo + j).mul(rs);
             xv.mul(wr).intoArray(y, o + j);
             FloatVector.fromArray(S, tx, o + j).sub(xv.mul(k)).mul(wr).intoArray(ty, o + j);
         }
         for (; j < n; j++) {
-            float xj = x[o + j], wr = w[j] * rs;
+            float xj = x[o + j], wr = w[wo + j] * rs;
             y[o + j] = xj * wr;
             ty[o + j] = wr * (tx[o + j] - xj * k);
         }
     }
 
-    static void backwardRow(float[] x, float[] w, float[] rstd, float[] dy, float[] dx, float[] dwAcc, int r, int n) {
+    static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, float[] dwAcc, int r, int n) {
         int o = r * n, end = S.loopBound(n), j = 0;
         float rs = rstd[r];
         FloatVector acc = FloatVector.zero(S);
         for (; j < end; j += S.length())
-            acc = FloatVector.fromArray(S, w, j).mul(FloatVector.fromArray(S, dy, o + j))
+            acc = FloatVector.fromArray(S, w, wo + j).mul(FloatVector.fromArray(S, dy, o + j))
                     .fma(FloatVector.fromArray(S, x, o + j), acc);
         float wdx = acc.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) wdx += w[j] * dy[o + j] * x[o + j];
+        for (; j < n; j++) wdx += w[wo + j] * dy[o + j] * x[o + j];
         float k = rs * rs * (wdx / n);
         for (j = 0; j < end; j += S.length()) {
             FloatVector xv = FloatVector.fromArray(S, x, o + j), dyv = FloatVector.fromArray(S, dy, o + j);
-            dyv.mul(FloatVector.fromArray(S, w, j)).sub(xv.mul(k)).mul(rs).intoArray(dx, o + j);
+            dyv.mul(FloatVector.fromArray(S, w, wo + j)).sub(xv.mul(k)).mul(rs).intoArray(dx, o + j);
             if (dwAcc != null)
                 dyv.mul(xv).mul(rs).add(FloatVector.fromArray(S, dwAcc, j)).intoArray(dwAcc, j);
         }
         for (; j < n; j++) {
-            dx[o + j] = rs * (w[j] * dy[o + j] - x[o + j] * k);
+            dx[o + j] = rs * (w[wo + j] * dy[o + j] - x[o + j] * k);
             if (dwAcc != null) dwAcc[j] += dy[o + j] * x[o + j] * rs;
         }
     }

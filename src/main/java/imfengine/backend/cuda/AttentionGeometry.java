@@ -3,12 +3,17 @@ package imfengine.backend.cuda;
 import imfengine.backend.AttentionSpec;
 
 /**
- * Launch geometry of {@code native-kernels/attention.cu}: 8 warps per block, one own row per warp,
- * other rows staged in tiles of 32 padded to {@code Dh+1} floats, lanes owning channels
- * {@code lane + 32·t, t < 4} (hence {@code Dh ≤ 128}).
+ * Launch geometry of {@code native-kernels/attention.cu}, read from its PTX where the kernel file exports
+ * it ({@code attention_tile}, {@code attention_warps}, ... ): blocks of {@code WARPS} warps, one own row per
+ * warp, other rows staged in tiles of {@code TILE} padded to {@code Dh+1} floats, {@code Dh ≤ MAX_HEAD_DIM}.
+ * Each kernel's dynamic shared memory is {@code tiles·TILE·(Dh+1) + rows·Dh + extra} floats, with its
+ * three coefficients exported next to its layout.
  */
 final class AttentionGeometry {
-    static final int WARPS = 8, THREADS = 32 * WARPS, TILE = 32, MAX_HEAD_DIM = 128;
+    static final int TILE = PtxText.constant("attention", "attention_tile");
+    static final int WARPS = PtxText.constant("attention", "attention_warps");
+    static final int THREADS = 32 * WARPS;
+    static final int MAX_HEAD_DIM = PtxText.constant("attention", "attention_max_head_dim");
 
     private AttentionGeometry() {}
 
@@ -17,11 +22,16 @@ final class AttentionGeometry {
             throw new IllegalArgumentException("attention on CUDA: head width " + s.headDim() + " > " + MAX_HEAD_DIM + " is not supported");
     }
 
-    static int gridX(AttentionSpec s) { return (s.length() + WARPS - 1) / WARPS; }
-
-    /** {@code tiles} staged tiles of 32 padded rows, {@code rowSlots} own-row floats per warp (in units of Dh), plus extras. */
-    static int sharedBytes(AttentionSpec s, int tiles, int rowSlots, int extraFloats) {
+    /** The launch of {@code kernel} ({@code fwd}, {@code jvp}, {@code dq} or {@code dkdv}) for {@code s}. */
+    static Launch launch(String kernel, AttentionSpec s) {
+        check(s);
+        int tiles = coefficient(kernel, "tiles"), rows = coefficient(kernel, "rows"), extra = coefficient(kernel, "extra");
         int dh = s.headDim();
-        return Float.BYTES * (tiles * TILE * (dh + 1) + rowSlots * dh + extraFloats);
+        int bytes = Float.BYTES * (tiles * TILE * (dh + 1) + rows * dh + extra);
+        return new Launch((s.length() + WARPS - 1) / WARPS, s.batch() * s.heads(), THREADS, 1, bytes);
+    }
+
+    private static int coefficient(String kernel, String which) {
+        return PtxText.constant("attention", "attention_" + kernel + "_smem_" + which);
     }
 }

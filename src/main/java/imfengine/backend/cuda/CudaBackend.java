@@ -5,173 +5,271 @@ import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
+import imfengine.backend.Distribution;
 import imfengine.backend.GemmSpec;
-import static imfengine.backend.SizeCheck.requireSameSize;
+import imfengine.backend.RandomKey;
+import imfengine.backend.TransferCounts;
 import imfengine.backend.UnaryOp;
-import imfengine.tensor.MemoryScope;
+import imfengine.tensor.Bf16;
+import imfengine.tensor.DType;
+import imfengine.tensor.Permutation;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
-import jcuda.Pointer;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
+import static imfengine.backend.SizeCheck.requireDType;
+import static imfengine.backend.SizeCheck.requireHostLength;
+import static imfengine.backend.SizeCheck.requireSameDType;
+import static imfengine.backend.SizeCheck.requireSameSize;
 
 /**
- * The CUDA kernel set: unwraps tensors to device addresses, checks shapes the way the CPU backend
- * does, and launches one PTX kernel (or cuBLAS) per call on the context's stream. Calls return
- * before the device finishes; {@link #toArray} and {@link #synchronize} wait. The math of every
- * kernel is in the header of its {@code native-kernels/<family>.cu}; the CPU backend is the reference.
+ * The CUDA kernel set on a {@link Device}: unwraps tensors to device addresses (storage address plus the
+ * view's offset), checks shapes the way the CPU backend does, builds each kernel's arguments against its
+ * declared signature ({@link KernelArgs}) and queues one launch (or GEMM) per call. Calls return before
+ * the device finishes; downloads and {@link #synchronize} wait. The math of every kernel is in the
+ * header of its {@code native-kernels/<family>.cu}; the CPU backend is the reference.
  */
 public final class CudaBackend implements Backend {
-    private final CudaContext context;
+    private final Device device;
     private final DeviceAllocator allocator;
-    private final Launcher launcher;
-    private final Cublas cublas;
-    private final boolean tf32;
     private final LongAdder flops = new LongAdder();
+    private final AtomicLong uploads = new AtomicLong(), downloads = new AtomicLong(), bytesUp = new AtomicLong(),
+            bytesDown = new AtomicLong();
 
-    public CudaBackend(CudaContext context, Cublas cublas, boolean tf32) {
-        this.context = context;
-        this.allocator = new DeviceAllocator(context);
-        this.launcher = new Launcher(context, new PtxModules(context));
-        this.cublas = cublas;
-        this.tf32 = tf32;
-        context.bind();
-        cublas.init(context.stream().address(), tf32);
+    public CudaBackend(Device device) {
+        this.device = device;
+        this.allocator = new DeviceAllocator(device);
     }
 
-    /** Device 0 with cuBLAS; TF32 GEMMs when {@code tf32}. Throws {@link CudaException} when there is no device. */
+    /** Device 0 through the CUDA driver and cuBLAS; TF32 GEMMs when {@code tf32}. Throws {@link CudaException} without a device. */
     public static CudaBackend create(boolean tf32) {
-        return new CudaBackend(new CudaContext(0), Cublas.open(), tf32);
+        return new CudaBackend(DriverDevice.open(tf32));
     }
 
-    public CudaContext context() { return context; }
+    public Device device() { return device; }
 
     public DeviceAllocator allocator() { return allocator; }
 
-    public Cublas cublas() { return cublas; }
-
     /** Waits until all queued work is done (for timing). */
-    @Override public void synchronize() { context.synchronize(); }
+    @Override public void synchronize() { device.synchronize(); }
 
     /** Floating-point operations issued by GEMM and attention so far, counted as the CPU backend counts them. */
     @Override public long matrixFlops() { return flops.sum(); }
 
     @Override public long peakTensorBytes() { return allocator.peakBytes(); }
 
-    @Override public String name() { return "cuda(" + context.deviceName() + (tf32 ? ", tf32" : "") + ")"; }
+    @Override public TransferCounts transfers() {
+        return new TransferCounts(uploads.get(), downloads.get(), bytesUp.get(), bytesDown.get());
+    }
 
-    // ---- memory ------------------------------------------------------------------------------
+    @Override public String name() { return "cuda(" + device.name() + ")"; }
+
+    // ---- unwrapping and launching ------------------------------------------------------------
     private static CudaStorage storage(Tensor t) {
         if (!(t.storage() instanceof CudaStorage s))
             throw new IllegalArgumentException("tensor " + t.shape() + " is not on the CUDA backend");
         return s;
     }
 
-    private static long ptr(Tensor t) { return storage(t).address(); }
+    /** The device address of a tensor's first element. */
+    private static long ptr(Tensor t) { return storage(t).address() + t.offset() * t.dtype().bytes(); }
 
-    @Override public Tensor empty(Shape shape) {
-        CudaStorage s = new CudaStorage(allocator, shape.size());
-        MemoryScope.track(s);
-        return new Tensor(shape, s, this);
+    private static long bytes(Tensor t) { return t.size() * t.dtype().bytes(); }
+
+    private static KernelArgs args(Kernel k) { return KernelArgs.of(k); }
+
+    private void launch(Launch geometry, KernelArgs a) { device.launch(a.kernel(), geometry, a); }
+
+    /** A 1-D grid-stride launch over {@code n} items; nothing is launched when {@code n == 0}. */
+    private void gridStride(long n, KernelArgs a) {
+        if (n > 0) launch(Launch.gridStride(n), a);
     }
 
-    @Override public Tensor zeros(Shape shape) {
-        Tensor t = empty(shape);
-        fill(t, 0f);
-        return t;
+    /** One block of {@link Launch#THREADS} per row. */
+    private void perRow(int rows, KernelArgs a) {
+        if (rows > 0) launch(new Launch(rows, 1, Launch.THREADS, 1, 0), a);
     }
 
-    @Override public Tensor fromArray(float[] values, Shape shape) {
-        if (values.length != shape.size())
-            throw new IllegalArgumentException("fromArray: " + values.length + " values for shape " + shape);
-        Tensor t = empty(shape);
-        context.bind();
-        if (values.length > 0) cuMemcpyHtoD(storage(t).pointer(), Pointer.to(values), (long) values.length * Float.BYTES);
-        return t;
+    /** The column-sum kernels' blocks (shape exported by reduction.cu): one column per x-thread. */
+    private void columnSums(int n, KernelArgs a) {
+        int x = PtxText.constant("reduction", "column_sum_block_x"), y = PtxText.constant("reduction", "column_sum_block_y");
+        if (n > 0) launch(new Launch((n + x - 1) / x, 1, x, y, 0), a);
     }
 
-    @Override public float[] toArray(Tensor t) {
-        float[] out = new float[t.shape().intSize()];
-        context.synchronize();
-        if (out.length > 0) cuMemcpyDtoH(Pointer.to(out), storage(t).pointer(), (long) out.length * Float.BYTES);
-        return out;
+    // ---- memory ------------------------------------------------------------------------------
+    @Override public Tensor allocate(Shape shape, DType dtype) {
+        return new Tensor(shape, dtype, new CudaStorage(allocator, shape.size() * dtype.bytes()), 0, this);
     }
 
-    @Override public void fill(Tensor t, float value) {
-        context.bind();
-        if (t.size() > 0) cuMemsetD32Async(storage(t).pointer(), Float.floatToRawIntBits(value), t.size(), context.stream());
+    @Override public void fill(Tensor t, double value) {
+        switch (t.dtype()) {
+            case F32 -> device.fill32(ptr(t), Float.floatToRawIntBits((float) value), t.size());
+            case I32 -> device.fill32(ptr(t), (int) value, t.size());
+            case BF16 -> device.fill16(ptr(t), Bf16.fromFloat((float) value), t.size());
+        }
     }
 
     @Override public void copy(Tensor src, Tensor dst) {
         requireSameSize("copy", src, dst);
-        context.bind();
-        if (src.size() > 0) cuMemcpyDtoDAsync(storage(dst).pointer(), storage(src).pointer(), src.size() * Float.BYTES, context.stream());
+        requireSameDType("copy", src, dst);
+        device.copy(ptr(src), ptr(dst), bytes(src));
+    }
+
+    @Override public void cast(Tensor src, Tensor dst) {
+        requireSameSize("cast", src, dst);
+        if (src.dtype() == dst.dtype()) {
+            copy(src, dst);
+            return;
+        }
+        Kernel k = switch (src.dtype()) {
+            case F32 -> dst.dtype() == DType.BF16 ? Kernel.CAST_F32_BF16 : null;
+            case BF16 -> dst.dtype() == DType.F32 ? Kernel.CAST_BF16_F32 : null;
+            case I32 -> dst.dtype() == DType.F32 ? Kernel.CAST_I32_F32 : null;
+        };
+        if (k == null) throw new IllegalArgumentException("cast: " + src.dtype() + " → " + dst.dtype() + " is not supported");
+        gridStride(src.size(), args(k).ptr(ptr(src)).ptr(ptr(dst)).i64(src.size()));
+    }
+
+    // ---- the host boundary -------------------------------------------------------------------
+    @Override public void upload(float[] src, Tensor dst) {
+        requireHostLength("upload", src.length, dst);
+        if (dst.dtype() == DType.BF16) {
+            short[] h = new short[src.length];
+            for (int i = 0; i < h.length; i++) h[i] = Bf16.fromFloat(src[i]);
+            device.copyToDevice(h, ptr(dst));
+        } else {
+            requireDType("upload", dst, DType.F32);
+            device.copyToDevice(src, ptr(dst));
+        }
+        count(uploads, bytesUp, dst);
+    }
+
+    @Override public void upload(int[] src, Tensor dst) {
+        requireHostLength("upload", src.length, dst);
+        requireDType("upload", dst, DType.I32);
+        device.copyToDevice(src, ptr(dst));
+        count(uploads, bytesUp, dst);
+    }
+
+    @Override public void download(Tensor src, float[] dst) {
+        requireHostLength("download", dst.length, src);
+        if (src.dtype() == DType.BF16) {
+            short[] h = new short[dst.length];
+            device.copyToHost(ptr(src), h);
+            for (int i = 0; i < h.length; i++) dst[i] = Bf16.toFloat(h[i]);
+        } else {
+            requireDType("download", src, DType.F32);
+            device.copyToHost(ptr(src), dst);
+        }
+        count(downloads, bytesDown, src);
+    }
+
+    @Override public void download(Tensor src, int[] dst) {
+        requireHostLength("download", dst.length, src);
+        requireDType("download", src, DType.I32);
+        device.copyToHost(ptr(src), dst);
+        count(downloads, bytesDown, src);
+    }
+
+    private static void count(AtomicLong calls, AtomicLong bytes, Tensor t) {
+        calls.incrementAndGet();
+        bytes.addAndGet(t.size() * t.dtype().bytes());
+    }
+
+    // ---- random numbers ----------------------------------------------------------------------
+    @Override public void random(RandomKey key, Distribution dist, Tensor out) {
+        requireDType("random", out, DType.F32);
+        Kernel k = dist == Distribution.UNIFORM ? Kernel.PHILOX_UNIFORM_FWD : Kernel.PHILOX_NORMAL_FWD;
+        KernelArgs a = args(k).ptr(ptr(out)).i64(out.size()).i64(0).i32(key.s0()).i32(key.s1()).i32(key.k0()).i32(key.k1());
+        gridStride(out.size(), dist == Distribution.UNIFORM ? a.f32(0f).f32(1f) : a); // U[0, 1): lo 0, hi 1
     }
 
     // ---- elementwise -------------------------------------------------------------------------
     @Override public void unary(UnaryOp op, Tensor x, Tensor out) {
         requireSameSize(op.name().toLowerCase(), x, out);
-        launcher.grid1d(Kernel.UNARY_FWD, x.size(), Launcher.args().i(op.ordinal()).ptr(ptr(x)).ptr(ptr(out)).l(x.size()));
+        gridStride(x.size(), args(Kernel.UNARY_FWD).i32(op.ordinal()).ptr(ptr(x)).ptr(ptr(out)).i64(x.size()));
     }
 
     @Override public void unaryDerivative(UnaryOp op, Tensor x, Tensor y, Tensor g, Tensor out) {
         requireSameSize(op.name().toLowerCase() + " derivative", x, out);
-        launcher.grid1d(Kernel.UNARY_VJP, x.size(),
-                Launcher.args().i(op.ordinal()).ptr(ptr(x)).ptr(ptr(y)).ptr(ptr(g)).ptr(ptr(out)).l(x.size()));
+        gridStride(x.size(), args(Kernel.UNARY_VJP).i32(op.ordinal()).ptr(ptr(x)).ptr(ptr(y)).ptr(ptr(g)).ptr(ptr(out)).i64(x.size()));
     }
 
     @Override public void binary(BinaryOp op, Tensor a, Tensor b, Broadcast bc, Tensor out) {
-        launcher.grid1d(Kernel.BINARY_FWD, bc.total(), Launcher.args().i(op.ordinal()).ptr(ptr(a)).ptr(ptr(b))
-                .l(bc.n()).l(bc.inner()).ptr(ptr(out)).l(bc.total()));
+        gridStride(bc.total(), args(Kernel.BINARY_FWD).i32(op.ordinal()).ptr(ptr(a)).ptr(ptr(b)).i64(bc.n()).i64(bc.inner())
+                .ptr(ptr(out)).i64(bc.total()));
     }
 
     @Override public void axpby(float alpha, Tensor x, float beta, Tensor y, Tensor out) {
         requireSameSize("axpby", x, out);
-        launcher.grid1d(Kernel.AXPBY_FWD, x.size(), Launcher.args().f(alpha).ptr(ptr(x)).f(beta)
-                .ptr(y == null ? 0L : ptr(y)).ptr(ptr(out)).l(x.size()));
+        gridStride(x.size(), args(Kernel.AXPBY_FWD).f32(alpha).ptr(ptr(x)).f32(beta).ptr(y == null ? 0L : ptr(y)).ptr(ptr(out))
+                .i64(x.size()));
     }
 
     @Override public void where(Tensor mask, Broadcast bc, Tensor a, Tensor b, Tensor out) {
-        launcher.grid1d(Kernel.WHERE_FWD, bc.total(), Launcher.args().ptr(ptr(mask)).l(bc.n()).l(bc.inner())
-                .ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).l(bc.total()));
+        requireSameDType("where", a, b);
+        requireSameDType("where", a, out);
+        Kernel k = a.dtype() == DType.BF16 ? Kernel.WHERE_FWD_B16 : Kernel.WHERE_FWD; // F32 and I32: 4-byte moves
+        gridStride(bc.total(), args(k).ptr(ptr(mask)).i64(bc.n()).i64(bc.inner()).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).i64(bc.total()));
+    }
+
+    @Override public void iota(Tensor out) {
+        Kernel k = switch (out.dtype()) {
+            case F32 -> Kernel.IOTA_FWD_F32;
+            case I32 -> Kernel.IOTA_FWD_I32;
+            case BF16 -> throw new IllegalArgumentException("iota: F32 or I32 only, got " + out);
+        };
+        gridStride(out.size(), args(k).ptr(ptr(out)).i64(out.size()));
+    }
+
+    @Override public int selectNonzero(Tensor mask, Tensor indices) {
+        requireDType("selectNonzero", indices, DType.I32);
+        if (indices.size() < mask.size()) throw new IllegalArgumentException("selectNonzero: " + indices + " is shorter than the mask " + mask);
+        Tensor count = allocate(Shape.of(1), DType.I32);
+        try {
+            int threads = PtxText.constant("selection", "select_nonzero_threads");
+            launch(new Launch(1, 1, threads, 1, 0),
+                    args(Kernel.SELECT_NONZERO_FWD).ptr(ptr(mask)).i64(mask.size()).ptr(ptr(indices)).ptr(ptr(count)));
+            int[] n = new int[1];
+            download(count, n);
+            return n[0];
+        } finally {
+            count.storage().release();
+        }
     }
 
     // ---- reductions --------------------------------------------------------------------------
     @Override public void sumLastAxis(Tensor x, Tensor out) {
         int rows = x.shape().rows(), n = x.shape().last();
-        launcher.launch(Kernel.SUM_ROWS_FWD, rows, 1, Launcher.THREADS, 1, 0, Launcher.args().ptr(ptr(x)).ptr(ptr(out)).i(rows).i(n));
+        perRow(rows, args(Kernel.SUM_ROWS_FWD).ptr(ptr(x)).ptr(ptr(out)).i32(rows).i32(n));
     }
 
     @Override public void sumAll(Tensor x, Tensor out) {
-        launcher.launch(Kernel.SUM_ALL_FWD, 1, 1, 1024, 1, 0, Launcher.args().ptr(ptr(x)).ptr(ptr(out)).l(x.size()));
+        launch(new Launch(1, 1, 1024, 1, 0), args(Kernel.SUM_ALL_FWD).ptr(ptr(x)).ptr(ptr(out)).i64(x.size()));
     }
 
     @Override public void reduceBroadcast(Tensor g, Broadcast bc, Tensor out) {
         if (bc.inner() == 1) {
             int n = Math.toIntExact(bc.n());
-            launcher.launch(Kernel.REDUCE_COLS_VJP, (n + 31) / 32, 1, 32, 8, 0,
-                    Launcher.args().ptr(ptr(g)).ptr(ptr(out)).i(Math.toIntExact(bc.outer())).i(n));
+            columnSums(n, args(Kernel.REDUCE_COLS_VJP).ptr(ptr(g)).ptr(ptr(out)).i32(Math.toIntExact(bc.outer())).i32(n));
         } else {
-            launcher.launch(Kernel.REDUCE_BROADCAST_VJP, Math.toIntExact(bc.n()), 1, Launcher.THREADS, 1, 0,
-                    Launcher.args().ptr(ptr(g)).ptr(ptr(out)).l(bc.outer()).l(bc.n()).l(bc.inner()));
+            perRow(Math.toIntExact(bc.n()), args(Kernel.REDUCE_BROADCAST_VJP).ptr(ptr(g)).ptr(ptr(out)).i64(bc.outer()).i64(bc.n())
+                    .i64(bc.inner()));
         }
     }
 
     // ---- matrix products ---------------------------------------------------------------------
     @Override public void gemm(GemmSpec s, Tensor a, Tensor b, Tensor c) {
         if (s.batch() <= 0 || s.m() <= 0 || s.n() <= 0) return;
-        context.bind();
-        cublas.gemm(s, ptr(a) + s.offA() * Float.BYTES, ptr(b) + s.offB() * Float.BYTES, ptr(c) + s.offC() * Float.BYTES);
+        device.gemm(s, ptr(a) + s.offA() * Float.BYTES, ptr(b) + s.offB() * Float.BYTES, ptr(c) + s.offC() * Float.BYTES);
         flops.add((long) s.flops());
     }
 
     // ---- movement ----------------------------------------------------------------------------
-    @Override public void permute(Tensor x, int[] perm, Tensor out) {
+    @Override public void permute(Tensor x, Permutation perm, Tensor out) {
+        requireSameDType("permute", x, out);
         int[] dims = x.shape().dims();
         int r = dims.length;
         if (r > 8) throw new IllegalArgumentException("permute: rank " + r + " > 8 is not supported on CUDA");
@@ -180,107 +278,108 @@ public final class CudaBackend implements Backend {
         for (int i = r - 1; i >= 0; i--) { inStride[i] = s; s *= dims[i]; }
         long[] geom = new long[17]; // PermGeom: od[8], st[8], rank
         for (int i = 0; i < 8; i++) geom[i] = 1;
-        for (int i = 0; i < r; i++) { geom[i] = dims[perm[i]]; geom[8 + i] = inStride[perm[i]]; }
+        for (int i = 0; i < r; i++) { geom[i] = dims[perm.source(i)]; geom[8 + i] = inStride[perm.source(i)]; }
         geom[16] = r;
-        launcher.grid1d(Kernel.PERMUTE_FWD, x.size(), Launcher.args().ptr(ptr(x)).ptr(ptr(out)).struct(geom).l(x.size()));
+        Kernel k = x.dtype() == DType.BF16 ? Kernel.PERMUTE_FWD_B16 : Kernel.PERMUTE_FWD;
+        gridStride(x.size(), args(k).ptr(ptr(x)).ptr(ptr(out)).permGeom(geom).i64(x.size()));
     }
 
     @Override public void copyRuns(Tensor src, long srcOff, long srcStride, Tensor dst, long dstOff, long dstStride,
                                    int rows, int len, boolean accumulate) {
-        launcher.grid1d(Kernel.COPY_RUNS_FWD, (long) rows * len, Launcher.args().ptr(ptr(src)).l(srcOff).l(srcStride)
-                .ptr(ptr(dst)).l(dstOff).l(dstStride).l(rows).l(len).i(accumulate ? 1 : 0));
+        requireSameDType("copyRuns", src, dst);
+        if (accumulate) requireDType("copyRuns (accumulate)", dst, DType.F32);
+        boolean halves = src.dtype() == DType.BF16;
+        KernelArgs a = args(halves ? Kernel.COPY_RUNS_FWD_B16 : Kernel.COPY_RUNS_FWD).ptr(ptr(src)).i64(srcOff).i64(srcStride)
+                .ptr(ptr(dst)).i64(dstOff).i64(dstStride).i64(rows).i64(len);
+        gridStride((long) rows * len, halves ? a : a.i32(accumulate ? 1 : 0));
     }
 
-    @Override public void gatherRows(Tensor table, int[] idx, Tensor out) {
-        checkIndices("gather", idx, table.shape().rows());
+    @Override public void gatherRows(Tensor table, Tensor idx, Tensor out) {
+        requireDType("gather", idx, DType.I32);
+        requireSameDType("gather", table, out);
+        if (table.dtype() == DType.BF16) throw new IllegalArgumentException("gather: BF16 tables are not supported on CUDA yet");
         int width = table.shape().last();
-        withIndices(idx, dIdx -> launcher.grid1d(Kernel.GATHER_ROWS_FWD, (long) idx.length * width,
-                Launcher.args().ptr(ptr(table)).ptr(dIdx).ptr(ptr(out)).l(idx.length).l(width)));
+        gridStride(idx.size() * width, args(Kernel.GATHER_ROWS_FWD).ptr(ptr(table)).ptr(ptr(idx)).ptr(ptr(out)).i64(idx.size()).i64(width));
     }
 
-    @Override public void scatterAddRows(Tensor g, int[] idx, Tensor tableGrad) {
-        checkIndices("scatter", idx, tableGrad.shape().rows());
+    @Override public void scatterAddRows(Tensor g, Tensor idx, Tensor tableGrad) {
+        requireDType("scatter", idx, DType.I32);
         int width = tableGrad.shape().last();
-        withIndices(idx, dIdx -> launcher.grid1d(Kernel.SCATTER_ADD_ROWS_VJP, (long) idx.length * width,
-                Launcher.args().ptr(ptr(g)).ptr(dIdx).ptr(ptr(tableGrad)).l(idx.length).l(width)));
+        gridStride(idx.size() * width, args(Kernel.SCATTER_ADD_ROWS_VJP).ptr(ptr(g)).ptr(ptr(idx)).ptr(ptr(tableGrad))
+                .i64(idx.size()).i64(width));
     }
 
     // ---- fused kernels -----------------------------------------------------------------------
     @Override public void rmsNorm(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
         int rows = x.shape().rows(), n = x.shape().last();
-        launcher.launch(Kernel.RMSNORM_FWD, rows, 1, Launcher.THREADS, 1, 0,
-                Launcher.args().ptr(ptr(x)).ptr(ptr(w)).f(eps).ptr(ptr(y)).ptr(ptr(rstd)).i(rows).i(n));
+        perRow(rows, args(Kernel.RMSNORM_FWD).ptr(ptr(x)).ptr(ptr(w)).f32(eps).ptr(ptr(y)).ptr(ptr(rstd)).i32(rows).i32(n));
     }
 
     @Override public void rmsNormDual(Tensor x, Tensor tx, Tensor w, float eps, Tensor y, Tensor ty, Tensor rstd) {
         int rows = x.shape().rows(), n = x.shape().last();
-        launcher.launch(Kernel.RMSNORM_JVP, rows, 1, Launcher.THREADS, 1, 0, Launcher.args().ptr(ptr(x)).ptr(ptr(tx))
-                .ptr(ptr(w)).f(eps).ptr(ptr(y)).ptr(ptr(ty)).ptr(ptr(rstd)).i(rows).i(n));
+        perRow(rows, args(Kernel.RMSNORM_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(w)).f32(eps).ptr(ptr(y)).ptr(ptr(ty)).ptr(ptr(rstd))
+                .i32(rows).i32(n));
     }
 
     @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
         int rows = x.shape().rows(), n = x.shape().last();
-        launcher.launch(Kernel.RMSNORM_VJP, rows, 1, Launcher.THREADS, 1, 0,
-                Launcher.args().ptr(ptr(x)).ptr(ptr(w)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(ptr(dx)).i(rows).i(n));
+        perRow(rows, args(Kernel.RMSNORM_VJP).ptr(ptr(x)).ptr(ptr(w)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(ptr(dx)).i32(rows).i32(n));
         if (dw != null && rows > 0)
-            launcher.launch(Kernel.RMSNORM_DW_VJP, (n + 31) / 32, 1, 32, 8, 0,
-                    Launcher.args().ptr(ptr(x)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(ptr(dw)).i(rows).i(n));
+            columnSums(n, args(Kernel.RMSNORM_DW_VJP).ptr(ptr(x)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(ptr(dw)).i32(rows).i32(n));
     }
 
     @Override public void rope(Tensor x, Tensor cos, Tensor sin, int heads, boolean inverse, Tensor out) {
         int headDim = ropeHeadDim(x, heads);
         long rows = x.shape().rows();
-        launcher.grid1d(Kernel.ROPE_FWD, rows * heads * (headDim / 2), Launcher.args().ptr(ptr(x)).ptr(ptr(cos)).ptr(ptr(sin))
-                .ptr(ptr(out)).l(rows).i(seqLen(x)).i(heads).i(headDim).f(inverse ? -1f : 1f));
+        gridStride(rows * heads * (headDim / 2), args(Kernel.ROPE_FWD).ptr(ptr(x)).ptr(ptr(cos)).ptr(ptr(sin)).ptr(ptr(out))
+                .i64(rows).i32(seqLen(x)).i32(heads).i32(headDim).f32(inverse ? -1f : 1f));
     }
 
     @Override public void ropeDual(Tensor x, Tensor tx, Tensor cos, Tensor sin, int heads, Tensor y, Tensor ty) {
         int headDim = ropeHeadDim(x, heads);
         long rows = x.shape().rows();
-        launcher.grid1d(Kernel.ROPE_JVP, rows * heads * (headDim / 2), Launcher.args().ptr(ptr(x)).ptr(ptr(tx))
-                .ptr(ptr(cos)).ptr(ptr(sin)).ptr(ptr(y)).ptr(ptr(ty)).l(rows).i(seqLen(x)).i(heads).i(headDim));
+        gridStride(rows * heads * (headDim / 2), args(Kernel.ROPE_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(cos)).ptr(ptr(sin))
+                .ptr(ptr(y)).ptr(ptr(ty)).i64(rows).i32(seqLen(x)).i32(heads).i32(headDim));
     }
 
     @Override public void swiglu(Tensor a, Tensor b, Tensor y) {
-        launcher.grid1d(Kernel.SWIGLU_FWD, a.size(), Launcher.args().ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(y)).l(a.size()));
+        gridStride(a.size(), args(Kernel.SWIGLU_FWD).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(y)).i64(a.size()));
     }
 
     @Override public void swigluDual(Tensor a, Tensor ta, Tensor b, Tensor tb, Tensor y, Tensor ty) {
-        launcher.grid1d(Kernel.SWIGLU_JVP, a.size(), Launcher.args().ptr(ptr(a)).ptr(ptr(ta)).ptr(ptr(b)).ptr(ptr(tb))
-                .ptr(ptr(y)).ptr(ptr(ty)).l(a.size()));
+        gridStride(a.size(), args(Kernel.SWIGLU_JVP).ptr(ptr(a)).ptr(ptr(ta)).ptr(ptr(b)).ptr(ptr(tb)).ptr(ptr(y)).ptr(ptr(ty))
+                .i64(a.size()));
     }
 
     @Override public void swigluBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db) {
-        launcher.grid1d(Kernel.SWIGLU_VJP, a.size(), Launcher.args().ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(dy))
-                .ptr(ptr(da)).ptr(ptr(db)).l(a.size()));
+        gridStride(a.size(), args(Kernel.SWIGLU_VJP).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(dy)).ptr(ptr(da)).ptr(ptr(db)).i64(a.size()));
     }
 
     @Override public void softmax(Tensor x, Tensor y) {
         int rows = x.shape().rows(), n = x.shape().last();
-        launcher.launch(Kernel.SOFTMAX_FWD, rows, 1, Launcher.THREADS, 1, 0, Launcher.args().ptr(ptr(x)).ptr(ptr(y)).i(rows).i(n));
+        perRow(rows, args(Kernel.SOFTMAX_FWD).ptr(ptr(x)).ptr(ptr(y)).i32(rows).i32(n));
     }
 
     @Override public void softmaxDual(Tensor x, Tensor tx, Tensor y, Tensor ty) {
         int rows = x.shape().rows(), n = x.shape().last();
-        launcher.launch(Kernel.SOFTMAX_JVP, rows, 1, Launcher.THREADS, 1, 0,
-                Launcher.args().ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(y)).ptr(ptr(ty)).i(rows).i(n));
+        perRow(rows, args(Kernel.SOFTMAX_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(y)).ptr(ptr(ty)).i32(rows).i32(n));
     }
 
     @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
         int rows = y.shape().rows(), n = y.shape().last();
-        launcher.launch(Kernel.SOFTMAX_VJP, rows, 1, Launcher.THREADS, 1, 0,
-                Launcher.args().ptr(ptr(y)).ptr(ptr(dy)).ptr(ptr(dx)).i(rows).i(n));
+        perRow(rows, args(Kernel.SOFTMAX_VJP).ptr(ptr(y)).ptr(ptr(dy)).ptr(ptr(dx)).i32(rows).i32(n));
     }
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
-        launchAttention(Kernel.ATTENTION_FWD, s, 2, 8, Launcher.args().ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v)).ptr(ptr(o)).ptr(ptr(lse)));
+        launch(AttentionGeometry.launch("fwd", s), attentionArgs(args(Kernel.ATTENTION_FWD).ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v))
+                .ptr(ptr(o)).ptr(ptr(lse)), s));
         flops.add(s.flops(1));
     }
 
     @Override public void attentionDual(AttentionSpec s, Tensor q, Tensor tq, Tensor k, Tensor tk, Tensor v, Tensor tv,
                                         Tensor o, Tensor to, Tensor lse) {
-        launchAttention(Kernel.ATTENTION_JVP, s, 4, 16, Launcher.args().ptr(ptr(q)).ptr(ptr(tq)).ptr(ptr(k)).ptr(ptr(tk))
-                .ptr(ptr(v)).ptr(ptr(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)));
+        launch(AttentionGeometry.launch("jvp", s), attentionArgs(args(Kernel.ATTENTION_JVP).ptr(ptr(q)).ptr(ptr(tq)).ptr(ptr(k))
+                .ptr(ptr(tk)).ptr(ptr(v)).ptr(ptr(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
         flops.add(s.flops(3));
     }
 
@@ -289,98 +388,43 @@ public final class CudaBackend implements Backend {
         // D_i = dO_i·o_i per row, written by the dq kernel and read by the dk/dv kernel: B·H·L floats, not L×L.
         DeviceAllocator.Block dbuf = allocator.allocate((long) s.batch() * s.heads() * s.length() * Float.BYTES);
         try {
-            launchAttention(Kernel.ATTENTION_DQ_VJP, s, 2, 16, Launcher.args().ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v)).ptr(ptr(o))
-                    .ptr(ptr(lse)).ptr(ptr(dO)).ptr(ptr(dq)).ptr(dbuf.address()));
-            launchAttention(Kernel.ATTENTION_DKDV_VJP, s, 2, 16, AttentionGeometry.TILE * 2,
-                    Launcher.args().ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v)).ptr(ptr(lse)).ptr(ptr(dO)).ptr(dbuf.address())
-                            .ptr(ptr(dk)).ptr(ptr(dv)));
+            launch(AttentionGeometry.launch("dq", s), attentionArgs(args(Kernel.ATTENTION_DQ_VJP).ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v))
+                    .ptr(ptr(o)).ptr(ptr(lse)).ptr(ptr(dO)).ptr(ptr(dq)).ptr(dbuf.address()), s));
+            launch(AttentionGeometry.launch("dkdv", s), attentionArgs(args(Kernel.ATTENTION_DKDV_VJP).ptr(ptr(q)).ptr(ptr(k))
+                    .ptr(ptr(v)).ptr(ptr(lse)).ptr(ptr(dO)).ptr(dbuf.address()).ptr(ptr(dk)).ptr(ptr(dv)), s));
         } finally {
-            allocator.free(dbuf); // stream order keeps the next user of this block behind both kernels
+            allocator.free(dbuf); // queue order keeps the next user of this block behind both kernels
         }
         flops.add(s.flops(2.5));
     }
 
-    private void launchAttention(Kernel k, AttentionSpec s, int tiles, int rowSlots, Launcher.Args a) {
-        launchAttention(k, s, tiles, rowSlots, 0, a);
-    }
-
-    private void launchAttention(Kernel k, AttentionSpec s, int tiles, int rowSlots, int extraFloats, Launcher.Args a) {
-        AttentionGeometry.check(s);
-        a.i(s.length()).i(s.heads()).i(s.headDim()).f(s.scale());
-        launcher.launch(k, AttentionGeometry.gridX(s), s.batch() * s.heads(), AttentionGeometry.THREADS, 1,
-                AttentionGeometry.sharedBytes(s, tiles, rowSlots, extraFloats), a);
+    /** The trailing {@code L, H, Dh, scale} every attention kernel takes. */
+    private static KernelArgs attentionArgs(KernelArgs a, AttentionSpec s) {
+        return a.i32(s.length()).i32(s.heads()).i32(s.headDim()).f32(s.scale());
     }
 
     @Override public void timestepFeatures(Tensor s, float maxPeriod, boolean derivative, Tensor out) {
         int dim = out.shape().last();
         if (dim % 2 != 0) throw new IllegalArgumentException("timestep features: dim " + dim + " is odd; need [cos, sin] halves");
         long count = s.size();
-        launcher.grid1d(derivative ? Kernel.TIMESTEP_JVP : Kernel.TIMESTEP_FWD, count * (dim / 2),
-                Launcher.args().ptr(ptr(s)).ptr(ptr(out)).l(count).i(dim / 2).d(Math.log(maxPeriod)));
+        gridStride(count * (dim / 2), args(derivative ? Kernel.TIMESTEP_JVP : Kernel.TIMESTEP_FWD).ptr(ptr(s)).ptr(ptr(out))
+                .i64(count).i32(dim / 2).f64(Math.log(maxPeriod)));
     }
 
     // ---- optimizer ---------------------------------------------------------------------------
     @Override public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep st) {
         requireSameSize("adamw", param, grad);
-        launcher.grid1d(Kernel.ADAMW_FWD, param.size(), Launcher.args().ptr(ptr(param)).ptr(ptr(grad)).ptr(ptr(m)).ptr(ptr(v))
-                .f(st.lr()).f(st.beta1()).f(st.beta2()).f(st.eps()).f(st.weightDecay())
-                .f((float) (1 / st.biasCorrection1())).f((float) (1 / st.biasCorrection2())).l(param.size()));
+        gridStride(param.size(), args(Kernel.ADAMW_FWD).ptr(ptr(param)).ptr(ptr(grad)).ptr(ptr(m)).ptr(ptr(v))
+                .f32(st.lr()).f32(st.beta1()).f32(st.beta2()).f32(st.eps()).f32(st.weightDecay())
+                .f32((float) (1 / st.biasCorrection1())).f32((float) (1 / st.biasCorrection2())).i64(param.size()));
     }
 
     @Override public void emaUpdate(Tensor ema, Tensor param, float decay) {
         requireSameSize("ema", ema, param);
-        launcher.grid1d(Kernel.EMA_FWD, ema.size(), Launcher.args().ptr(ptr(ema)).ptr(ptr(param)).f(decay).l(ema.size()));
-    }
-
-    // ---- random numbers (not part of Backend: the trainer draws on the host; same words here) --
-    /** Words of Philox blocks {@code first .. first+blocks−1} of {@code (seed, stream)}, as {@link imfengine.random.Philox}. */
-    public int[] philoxWords(long seed, long stream, long first, int blocks) {
-        Tensor out = empty(Shape.of(blocks * 4));
-        try {
-            launcher.grid1d(Kernel.PHILOX_WORDS_FWD, blocks, philox(Launcher.args().ptr(ptr(out)).l(blocks).l(first), seed, stream));
-            float[] f = toArray(out);
-            int[] w = new int[f.length];
-            for (int i = 0; i < f.length; i++) w[i] = Float.floatToRawIntBits(f[i]);
-            return w;
-        } finally {
-            out.storage().release();
-        }
-    }
-
-    /** {@code out} = the first {@code out.size()} uniforms of a fresh {@code RandomStream(seed, stream)} mapped to [lo, hi). */
-    public void philoxUniform(long seed, long stream, float lo, float hi, Tensor out) {
-        launcher.grid1d(Kernel.PHILOX_UNIFORM_FWD, out.size(),
-                philox(Launcher.args().ptr(ptr(out)).l(out.size()).l(0), seed, stream).f(lo).f(hi));
-    }
-
-    /** {@code out} = the first {@code out.size()} normals of a fresh {@code RandomStream(seed, stream)}. */
-    public void philoxNormal(long seed, long stream, Tensor out) {
-        launcher.grid1d(Kernel.PHILOX_NORMAL_FWD, out.size(), philox(Launcher.args().ptr(ptr(out)).l(out.size()).l(0), seed, stream));
-    }
-
-    private static Launcher.Args philox(Launcher.Args a, long seed, long stream) {
-        return a.i((int) stream).i((int) (stream >>> 32)).i((int) seed).i((int) (seed >>> 32));
+        gridStride(ema.size(), args(Kernel.EMA_FWD).ptr(ptr(ema)).ptr(ptr(param)).f32(decay).i64(ema.size()));
     }
 
     // ---- helpers -----------------------------------------------------------------------------
-    /** Uploads {@code idx} to a temporary device block for the duration of {@code use}. */
-    private void withIndices(int[] idx, java.util.function.LongConsumer use) {
-        if (idx.length == 0) return;
-        context.bind();
-        DeviceAllocator.Block b = allocator.allocate((long) idx.length * Integer.BYTES);
-        try {
-            cuMemcpyHtoD(b.ptr(), Pointer.to(idx), (long) idx.length * Integer.BYTES);
-            use.accept(b.address());
-        } finally {
-            allocator.free(b);
-        }
-    }
-
-    private static void checkIndices(String op, int[] idx, int rows) {
-        for (int i : idx)
-            if (i < 0 || i >= rows) throw new IndexOutOfBoundsException(op + ": index " + i + " outside table of " + rows + " rows");
-    }
-
     private static int ropeHeadDim(Tensor x, int heads) {
         int headDim = x.shape().last() / heads;
         if (headDim % 2 != 0) throw new IllegalArgumentException("rope: head width " + headDim + " is odd; pairs need an even Dh");

@@ -6,10 +6,10 @@ import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Device memory behind a tensor. {@link #release()} (called by the memory scope that owns it) hands
+ * Device memory behind a tensor. {@link #release()} (called by the context that owns it) hands
  * the block back to the {@link DeviceAllocator}'s cache. Storage that no scope owns (parameters,
  * optimizer state) lives as long as it is reachable; a {@link Cleaner} returns it to the cache after
- * that, as a safety net only: scoped temporaries never wait for the garbage collector.
+ * that, as a safety net only: a context's temporaries never wait for the garbage collector.
  */
 final class CudaStorage implements Storage {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -21,13 +21,13 @@ final class CudaStorage implements Storage {
         }
     }
 
-    private final long floats;
+    private final long bytes;
     private final Owner owner;
     private final Cleaner.Cleanable cleanable;
 
-    CudaStorage(DeviceAllocator allocator, long floats) {
-        this.floats = floats;
-        this.owner = new Owner(allocator, allocator.allocate(floats * Float.BYTES), new AtomicBoolean());
+    CudaStorage(DeviceAllocator allocator, long bytes) {
+        this.bytes = bytes;
+        this.owner = new Owner(allocator, allocator.allocate(bytes), new AtomicBoolean());
         this.cleanable = CLEANER.register(this, owner);
     }
 
@@ -37,12 +37,7 @@ final class CudaStorage implements Storage {
         return owner.block().address();
     }
 
-    jcuda.driver.CUdeviceptr pointer() {
-        if (owner.released().get()) throw new IllegalStateException("CUDA storage used after release");
-        return owner.block().ptr();
-    }
-
-    @Override public long floats() { return floats; }
+    @Override public long bytes() { return bytes; }
 
     @Override public void release() { cleanable.clean(); }
 

@@ -1,31 +1,26 @@
 package imfengine.backend.cuda;
 
-import jcuda.driver.CUdeviceptr;
-
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemFree;
-
 /**
- * A caching device allocator: freed blocks go to a free list keyed by their rounded size and are
- * handed out again, so after its first step a training loop (same shapes every step) never calls
- * {@code cuMemAlloc}. Sizes round up to 512 bytes below 1 MiB and to 64 KiB above. Reuse is safe
- * without events because all work runs on the backend's one stream, in order. When
- * {@code cuMemAlloc} fails, the cache is emptied ({@code cuMemFree}) and the allocation retried.
+ * A caching allocator over any {@link Device}: freed blocks go to a free list keyed by their rounded
+ * size and are handed out again, so after its first step a training loop (same shapes every step)
+ * never calls the device's allocator. Sizes round up to 512 bytes below 1 MiB and to 64 KiB above.
+ * Reuse is safe without events because all work runs on the device's one queue, in order. When an
+ * allocation fails, the cache is emptied and the allocation retried.
  */
 public final class DeviceAllocator {
     /** One device allocation. */
-    record Block(CUdeviceptr ptr, long address, long bytes) {}
+    record Block(long address, long bytes) {}
 
-    private final CudaContext context;
+    private final Device device;
     private final Map<Long, ArrayDeque<Block>> free = new HashMap<>();
     private long cachedBytes, liveBytes, peakBytes;
 
-    public DeviceAllocator(CudaContext context) {
-        this.context = context;
+    public DeviceAllocator(Device device) {
+        this.device = device;
     }
 
     static long roundUp(long bytes) {
@@ -41,15 +36,14 @@ public final class DeviceAllocator {
         if (b != null) {
             cachedBytes -= size;
         } else {
-            context.bind();
-            CUdeviceptr p = new CUdeviceptr();
+            long address;
             try {
-                cuMemAlloc(p, size);
-            } catch (RuntimeException outOfMemory) {
+                address = device.allocate(size);
+            } catch (CudaException outOfMemory) {
                 emptyCache();
-                cuMemAlloc(p, size);
+                address = device.allocate(size);
             }
-            b = new Block(p, DevPtr.addressOf(p), size);
+            b = new Block(address, size);
         }
         liveBytes += size;
         peakBytes = Math.max(peakBytes, liveBytes);
@@ -62,10 +56,10 @@ public final class DeviceAllocator {
         liveBytes -= b.bytes();
     }
 
-    /** Returns every cached (free) block to the driver. */
+    /** Returns every cached (free) block to the device. */
     public synchronized void emptyCache() {
-        context.synchronize();
-        for (ArrayDeque<Block> q : free.values()) for (Block b : q) cuMemFree(b.ptr());
+        device.synchronize();
+        for (ArrayDeque<Block> q : free.values()) for (Block b : q) device.free(b.address());
         free.clear();
         cachedBytes = 0;
     }

@@ -1,15 +1,21 @@
 package imfengine.backend.cuda;
 
+import imfengine.autodiff.Context;
+import imfengine.tensor.Host;
 import imfengine.backend.AdamWStep;
 import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
 import imfengine.backend.GemmSpec;
+import imfengine.backend.Distribution;
+import imfengine.backend.RandomKey;
+import imfengine.tensor.DType;
+import imfengine.tensor.Permutation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import imfengine.backend.cuda.emu.EmulatedDevice;
 import imfengine.backend.UnaryOp;
-import imfengine.random.Philox;
-import imfengine.random.RandomStream;
-import imfengine.tensor.MemoryScope;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 import imfengine.testing.Backends;
@@ -29,37 +35,39 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Every CUDA kernel against the CPU reference (the scalar path) on random inputs with odd sizes that
  * leave partial tiles, warps and blocks: primal, tangent (dual kernels) and backward. Errors are
- * norm-wise relative, {@code ‖gpu − cpu‖₂ / ‖cpu‖₂}, with the named tolerances of {@link CudaTol}.
+ * norm-wise relative, {@code ‖gpu − cpu‖₂ / ‖cpu‖₂}, with the named tolerances of {@link CudaTol}. The
+ * CUDA backend runs on the GPU where there is one, else on the emulated device ({@code make emu}); there
+ * the suite also shows that it launched every kernel the PTX declares.
  */
 @Tag("gpu")
 class CudaParityTest {
-    /** Named tolerances of the CUDA-vs-CPU comparisons (norm-wise relative). */
-    static final class CudaTol {
-        /** Elementwise math: different exp/rsqrt implementations, no sums. */
-        static final double ELEMENTWISE = 1e-6;
-        /** Sums over rows or the whole tensor in another order (tree vs sequential). */
-        static final double REDUCTION = 1e-5;
-        /** cuBLAS FP32 SGEMM against the scalar loop (no TF32). */
-        static final double GEMM = 1e-5;
-        /** Online softmax over tiles of 32 keys against the per-key rescaling of the CPU. */
-        static final double ATTENTION = 2e-5;
-        /** Float64 transcendental functions on both sides. */
-        static final double TIMESTEP = 1e-6;
-
-        private CudaTol() {}
-    }
-
-    static final class Holder {
-        static final CudaBackend GPU = CudaBackend.create(false);
-    }
-
     private final Backend cpu = Backends.SCALAR;
     private CudaBackend gpu;
+    /** Each test's tensors on each side, released after it. */
+    private Context cpuCx, gpuCx;
     private final SplittableRandom rnd = new SplittableRandom(20261126);
 
     @BeforeEach void needsGpu() {
-        assumeTrue(Cuda.isAvailable(), "no CUDA device");
-        gpu = Holder.GPU;
+        gpu = Backends.cuda();
+        assumeTrue(gpu != null, "no CUDA device and no kernel emulator (make emu)");
+        cpuCx = Context.open(cpu, Context.Tape.OFF);
+        gpuCx = Context.open(gpu, Context.Tape.OFF);
+    }
+
+    @AfterEach void release() {
+        if (cpuCx != null) cpuCx.close();
+        if (gpuCx != null) gpuCx.close();
+    }
+
+    /** Under emulation: every kernel of every family ran, as many per family as its PTX has entries. */
+    @AfterAll static void everyKernelRan() {
+        if (!Backends.cudaIsEmulated()) return;
+        var launched = ((EmulatedDevice) Backends.cuda().device()).launched();
+        for (Kernel k : Kernel.values()) assertTrue(launched.contains(k), k.symbol() + " never ran under the emulator");
+        var perFamily = new java.util.TreeMap<String, Integer>();
+        for (Kernel k : launched) perFamily.merge(k.family(), 1, Integer::sum);
+        for (var e : perFamily.entrySet())
+            assertEquals(PtxEntriesTest.entries("/ptx/" + e.getKey() + ".ptx").size(), e.getValue(), "kernels of " + e.getKey() + " that ran");
     }
 
     // ---- helpers ------------------------------------------------------------------------------
@@ -82,15 +90,16 @@ class CudaParityTest {
     }
 
     /** The same values on both backends: {@code [cpu, gpu]}. */
-    private Tensor[] both(float[] v, int... dims) {
-        Shape s = Shape.of(dims);
-        return new Tensor[]{cpu.fromArray(v, s), gpu.fromArray(v, s)};
-    }
+    private Tensor[] both(float[] v, int... dims) { return both(Shape.of(dims), v); }
 
-    private Tensor[] both(Shape s, float[] v) { return new Tensor[]{cpu.fromArray(v, s), gpu.fromArray(v, s)}; }
+    private Tensor[] both(Shape s, float[] v) { return new Tensor[]{Host.upload(cpuCx, v, s), Host.upload(gpuCx, v, s)}; }
+
+    private Tensor[] both(int[] v) { return new Tensor[]{Host.upload(cpuCx, v), Host.upload(gpuCx, v)}; }
+
+    private Tensor[] empty(Shape s, DType d) { return new Tensor[]{cpuCx.empty(s, d), gpuCx.empty(s, d)}; }
 
     private void close(String what, Tensor[] t, double tol) {
-        float[] c = cpu.toArray(t[0]), g = gpu.toArray(t[1]);
+        float[] c = Host.floats(t[0]), g = Host.floats(t[1]);
         assertEquals(c.length, g.length, what);
         double err = Ref.relErr(g, c);
         assertTrue(err <= tol, what + ": relative error " + err + " > " + tol);
@@ -100,27 +109,38 @@ class CudaParityTest {
     @Test void memoryRoundTripFillCopyAndScopes() {
         float[] v = normal(1001);
         Tensor[] a = both(v, 7, 11, 13);
-        assertArrayEquals(v, gpu.toArray(a[1]));
-        Tensor z = gpu.zeros(Shape.of(999));
-        for (float f : gpu.toArray(z)) assertEquals(0f, f);
+        assertArrayEquals(v, Host.floats(a[1]));
+        Tensor z = gpuCx.zeros(Shape.of(999));
+        for (float f : Host.floats(z)) assertEquals(0f, f);
         gpu.fill(z, 2.5f);
-        for (float f : gpu.toArray(z)) assertEquals(2.5f, f);
-        Tensor c = gpu.empty(Shape.of(1001));
+        for (float f : Host.floats(z)) assertEquals(2.5f, f);
+        Tensor c = gpuCx.empty(Shape.of(1001));
         gpu.copy(a[1], c);
-        assertArrayEquals(v, gpu.toArray(c));
+        assertArrayEquals(v, Host.floats(c));
+        Tensor view = c.view(7, Shape.of(3, 5));
+        float[] expect = java.util.Arrays.copyOfRange(v, 7, 22);
+        assertArrayEquals(expect, Host.floats(view), "a view reads from its offset");
+        gpu.fill(view, -1);
+        float[] after = Host.floats(c);
+        for (int i = 0; i < after.length; i++) assertEquals(i >= 7 && i < 22 ? -1f : v[i], after[i], "fill of a view at " + i);
+        int[] ints = {3, -7, 1 << 30, 0, 42};
+        Tensor it = Host.upload(gpuCx, ints);
+        assertArrayEquals(ints, Host.ints(it));
+        gpu.fill(it, 9);
+        assertArrayEquals(new int[]{9, 9, 9, 9, 9}, Host.ints(it));
         long live = gpu.allocator().liveBytes();
-        try (MemoryScope s = MemoryScope.open()) {
-            gpu.empty(Shape.of(1 << 20));
+        try (Context scope = Context.open(gpu, Context.Tape.OFF)) {
+            scope.empty(Shape.of(1 << 20));
             assertTrue(gpu.allocator().liveBytes() > live);
         }
-        assertTrue(gpu.allocator().liveBytes() <= live, "a closed scope returns its device memory to the cache");
+        assertTrue(gpu.allocator().liveBytes() <= live, "a closed context returns its device memory to the cache");
         assertTrue(gpu.allocator().cachedBytes() >= 4L << 20);
     }
 
     // ---- elementwise -------------------------------------------------------------------------
     @Test void unaryAndDerivatives() {
         for (UnaryOp op : UnaryOp.values()) {
-            float[] xv = op == UnaryOp.RSQRT ? positive(4099) : normal(4099);
+            float[] xv = op == UnaryOp.RSQRT || op == UnaryOp.LOG ? positive(4099) : normal(4099);
             Tensor[] x = both(xv, 4099), y = both(new float[4099], 4099), g = both(normal(4099), 4099), d = both(new float[4099], 4099);
             cpu.unary(op, x[0], y[0]);
             gpu.unary(op, x[1], y[1]);
@@ -209,15 +229,15 @@ class CudaParityTest {
     // ---- movement ----------------------------------------------------------------------------
     @Test void permuteCopyRunsGatherScatter() {
         int[] dims = {2, 3, 5, 2, 4, 3};
-        int[] perm = {0, 1, 3, 2, 4, 5};
+        Permutation perm = Permutation.of(0, 1, 3, 2, 4, 5);
         Shape s = Shape.of(dims);
         Tensor[] x = both(s, normal(s.size())), out = both(s, new float[(int) s.size()]);
         cpu.permute(x[0], perm, out[0]);
         gpu.permute(x[1], perm, out[1]);
         close("permute rank 6", out, 0);
         Tensor[] x3 = both(normal(7 * 9 * 11), 7, 9, 11), o3 = both(new float[693], 11, 7, 9);
-        cpu.permute(x3[0], new int[]{2, 0, 1}, o3[0]);
-        gpu.permute(x3[1], new int[]{2, 0, 1}, o3[1]);
+        cpu.permute(x3[0], Permutation.of(2, 0, 1), o3[0]);
+        gpu.permute(x3[1], Permutation.of(2, 0, 1), o3[1]);
         close("permute rank 3", o3, 0);
         for (boolean acc : new boolean[]{false, true}) {
             Tensor[] src = both(normal(500), 500), dst = both(normal(600), 600);
@@ -225,14 +245,14 @@ class CudaParityTest {
             gpu.copyRuns(src[1], 3, 41, dst[1], 5, 47, 11, 29, acc);
             close("copyRuns accumulate=" + acc, dst, CudaTol.ELEMENTWISE);
         }
-        int[] idx = {4, 0, 4, 9, 2, 2, 2, 7};
+        Tensor[] idx = both(new int[]{4, 0, 4, 9, 2, 2, 2, 7});
         Tensor[] table = both(normal(10 * 13), 10, 13), rows = both(new float[8 * 13], 8, 13);
-        cpu.gatherRows(table[0], idx, rows[0]);
-        gpu.gatherRows(table[1], idx, rows[1]);
+        cpu.gatherRows(table[0], idx[0], rows[0]);
+        gpu.gatherRows(table[1], idx[1], rows[1]);
         close("gatherRows", rows, 0);
         Tensor[] g = both(normal(8 * 13), 8, 13), tg = both(normal(130), 10, 13);
-        cpu.scatterAddRows(g[0], idx, tg[0]);
-        gpu.scatterAddRows(g[1], idx, tg[1]);
+        cpu.scatterAddRows(g[0], idx[0], tg[0]);
+        gpu.scatterAddRows(g[1], idx[1], tg[1]);
         close("scatterAddRows (repeated indices)", tg, CudaTol.REDUCTION);
     }
 
@@ -365,23 +385,77 @@ class CudaParityTest {
     }
 
     // ---- random numbers ----------------------------------------------------------------------
-    @Test void philoxMatchesTheHostWordForWord() {
-        long seed = 0x1234_5678_9ABCL, stream = 3 * 64 + 2;
-        int blocks = 1000;
-        long first = (1L << 32) - 500; // crosses the 32-bit counter boundary
-        int[] words = gpu.philoxWords(seed, stream, first, blocks), block = new int[4];
-        for (int n = 0; n < blocks; n++) {
-            long c = first + n;
-            Philox.block((int) c, (int) (c >>> 32), (int) stream, (int) (stream >>> 32), (int) seed, (int) (seed >>> 32), block);
-            for (int w = 0; w < 4; w++) assertEquals(block[w], words[4 * n + w], "block " + n + " word " + w);
+    @Test void randomDrawsEqualTheCpus() {
+        for (RandomKey key : new RandomKey[]{new RandomKey(0x1234_5678_9ABCL, 7, 0, 2), new RandomKey(-5, 0xFFFF_FFFFL, 3, 255)}) {
+            Tensor[] u = empty(Shape.of(1001), DType.F32), z = empty(Shape.of(1001), DType.F32);
+            cpu.random(key, Distribution.UNIFORM, u[0]);
+            gpu.random(key, Distribution.UNIFORM, u[1]);
+            close("uniforms " + key, u, 0); // the top 24 bits of each word, exactly
+            cpu.random(key, Distribution.NORMAL, z[0]);
+            gpu.random(key, Distribution.NORMAL, z[1]);
+            close("normals " + key, z, 1e-7); // float64 log/cos on both sides
         }
-        float[] u = new float[1001], z = new float[1001];
-        new RandomStream(seed, stream).fillUniform(u, -2f, 3f);
-        new RandomStream(seed, stream).fillNormal(z);
-        Tensor gu = gpu.empty(Shape.of(1001)), gz = gpu.empty(Shape.of(1001));
-        gpu.philoxUniform(seed, stream, -2f, 3f, gu);
-        gpu.philoxNormal(seed, stream, gz);
-        assertArrayEquals(u, gpu.toArray(gu), "uniforms");
-        assertTrue(Ref.relErr(gpu.toArray(gz), z) <= 1e-7, "normals (float64 log/cos on both sides)");
+    }
+
+    // ---- selection and conversion ------------------------------------------------------------
+    @Test void iotaSelectNonzeroAndCasts() {
+        Tensor[] fi = empty(Shape.of(777), DType.F32), ii = empty(Shape.of(777), DType.I32);
+        cpu.iota(fi[0]);
+        gpu.iota(fi[1]);
+        close("iota F32", fi, 0);
+        gpu.iota(ii[1]);
+        int[] n = Host.ints(ii[1]);
+        for (int i = 0; i < n.length; i++) assertEquals(i, n[i], "iota I32");
+        float[] mask = new float[1000];
+        for (int i = 0; i < mask.length; i++) mask[i] = rnd.nextInt(3) == 0 ? 1f : 0f;
+        Tensor[] m = both(mask, 1000), idx = empty(Shape.of(1000), DType.I32);
+        int count = cpu.selectNonzero(m[0], idx[0]);
+        assertEquals(count, gpu.selectNonzero(m[1], idx[1]), "selectNonzero count");
+        assertArrayEquals(java.util.Arrays.copyOf(Host.ints(idx[0]), count), java.util.Arrays.copyOf(Host.ints(idx[1]), count));
+        float[] v = normal(2049);
+        v[0] = Float.NaN;
+        v[1] = 1f + 0x1p-8f; // a tie: rounds to even
+        Tensor[] f = both(v, 2049), h = empty(Shape.of(2049), DType.BF16), back = empty(Shape.of(2049), DType.F32);
+        cpu.cast(f[0], h[0]);
+        gpu.cast(f[1], h[1]);
+        cpu.cast(h[0], back[0]);
+        gpu.cast(h[1], back[1]);
+        float[] c = Host.floats(back[0]), g = Host.floats(back[1]);
+        for (int i = 0; i < c.length; i++)
+            assertEquals(Float.floatToIntBits(c[i]), Float.floatToIntBits(g[i]), "bf16 round trip of " + v[i]);
+        Tensor[] labels = both(new int[]{4, -2, 0, 7}), lf = empty(Shape.of(4), DType.F32);
+        cpu.cast(labels[0], lf[0]);
+        gpu.cast(labels[1], lf[1]);
+        close("cast I32 → F32", lf, 0);
+    }
+
+    @Test void whereAndMovementOfOtherDtypes() {
+        float[] mv = {1, 0, 0, 1, 1};
+        Tensor[] mask = both(mv, 5), a = both(new int[]{1, 2, 3, 4, 5}), b = both(new int[]{-1, -2, -3, -4, -5});
+        Tensor[] out = empty(Shape.of(5), DType.I32);
+        Broadcast bc = Broadcast.of("where", Shape.of(5), Shape.of(5));
+        cpu.where(mask[0], bc, a[0], b[0], out[0]);
+        gpu.where(mask[1], bc, a[1], b[1], out[1]);
+        assertArrayEquals(Host.ints(out[0]), Host.ints(out[1]), "where on I32");
+        Shape s = Shape.of(3, 4, 5);
+        Tensor[] x = both(s, normal(60)), h = empty(s, DType.BF16), ph = empty(Shape.of(5, 3, 4), DType.BF16);
+        cpu.cast(x[0], h[0]);
+        gpu.cast(x[1], h[1]);
+        cpu.permute(h[0], Permutation.of(2, 0, 1), ph[0]);
+        gpu.permute(h[1], Permutation.of(2, 0, 1), ph[1]);
+        close("permute BF16", ph, 0);
+        Tensor[] runs = empty(Shape.of(40), DType.BF16);
+        cpu.fill(runs[0], 0);
+        gpu.fill(runs[1], 0);
+        cpu.copyRuns(h[0], 2, 20, runs[0], 1, 13, 3, 9, false);
+        gpu.copyRuns(h[1], 2, 20, runs[1], 1, 13, 3, 9, false);
+        close("copyRuns BF16", runs, 0);
+        Tensor[] rowMask = both(new float[]{0, 1, 1}, 3, 1, 1), hw = empty(s, DType.BF16), zero = empty(s, DType.BF16);
+        cpu.fill(zero[0], 0);
+        gpu.fill(zero[1], 0);
+        Broadcast perRow = Broadcast.of("where", s, Shape.of(3, 1, 1));
+        cpu.where(rowMask[0], perRow, h[0], zero[0], hw[0]);
+        gpu.where(rowMask[1], perRow, h[1], zero[1], hw[1]);
+        close("where BF16", hw, 0);
     }
 }

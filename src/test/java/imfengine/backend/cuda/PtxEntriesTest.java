@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,9 +42,52 @@ class PtxEntriesTest {
             assertEquals(e.getValue(), entries("/ptx/" + e.getKey() + ".ptx"), "entries of " + e.getKey() + ".ptx");
     }
 
+    /** Each kernel's declared parameter list is its PTX's, type for type (pointers and long long are both .u64). */
+    @Test void everyKernelsDeclaredParametersAreThoseOfItsPtx() {
+        for (Kernel k : Kernel.values()) {
+            var ptx = PtxText.entries(PtxText.of(k.resource()));
+            assertEquals(k.params().stream().map(Param::ptx).toList(), ptx.get(k.symbol()), "parameters of " + k.symbol());
+        }
+        // and the comparison notices a kernel whose signature changed in the .cu file
+        String ema = PtxText.of(Kernel.EMA_FWD.resource());
+        String changed = ema.replaceFirst("\\.param \\.f32 ema_fwd_f32_param_2", ".param .f64 ema_fwd_f32_param_2");
+        assertTrue(!changed.equals(ema), "the edit applies");
+        assertTrue(!Kernel.EMA_FWD.params().stream().map(Param::ptx).toList().equals(PtxText.entries(changed).get("ema_fwd_f32")));
+    }
+
+    @Test void argumentsAreCheckedAgainstTheSignatureAsTheyAreBuilt() {
+        var wrongType = assertThrows(IllegalArgumentException.class, () -> KernelArgs.of(Kernel.UNARY_FWD).ptr(0));
+        assertTrue(wrongType.getMessage().contains("unary_fwd_f32 argument 0 is a I32, not a PTR"), wrongType.getMessage());
+        var tooFew = assertThrows(IllegalArgumentException.class, () -> KernelArgs.of(Kernel.EMA_FWD).ptr(1).ptr(2).f32(0.9f).values());
+        assertTrue(tooFew.getMessage().contains("ema_fwd_f32 takes 4 arguments, got 3"), tooFew.getMessage());
+        var tooMany = assertThrows(IllegalArgumentException.class,
+                () -> KernelArgs.of(Kernel.IOTA_FWD_I32).ptr(1).i64(3).i64(4));
+        assertTrue(tooMany.getMessage().contains("iota_fwd_i32 takes 2 arguments"), tooMany.getMessage());
+        assertEquals(4, KernelArgs.of(Kernel.EMA_FWD).ptr(1).ptr(2).f32(0.9f).i64(7).values().size());
+    }
+
+    /** Launch geometry the kernels export in their PTX, read by the host: one definition, in the .cu file. */
+    @Test void geometryComesFromThePtx() {
+        assertEquals(32, AttentionGeometry.TILE);
+        assertEquals(8, AttentionGeometry.WARPS);
+        assertEquals(128, AttentionGeometry.MAX_HEAD_DIM);
+        var s = new imfengine.backend.AttentionSpec(3, 69, 4, 64, 0.125f);
+        Launch fwd = AttentionGeometry.launch("fwd", s), dkdv = AttentionGeometry.launch("dkdv", s);
+        assertEquals(new Launch(9, 12, 256, 1, 4 * (2 * 32 * 65 + 8 * 64)), fwd);
+        assertEquals(4 * (2 * 32 * 65 + 16 * 64 + 64), dkdv.sharedBytes());
+        assertEquals(32, PtxText.constant("reduction", "column_sum_block_x"));
+        assertEquals(8, PtxText.constant("reduction", "column_sum_block_y"));
+        assertEquals(256, PtxText.constant("selection", "select_nonzero_threads"));
+        var missing = assertThrows(CudaException.class, () -> PtxText.constant("attention", "no_such_constant"));
+        assertTrue(missing.getMessage().contains("no_such_constant"), missing.getMessage());
+        var tooWide = assertThrows(IllegalArgumentException.class,
+                () -> AttentionGeometry.launch("fwd", new imfengine.backend.AttentionSpec(1, 8, 1, 256, 1f)));
+        assertTrue(tooWide.getMessage().contains("head width 256"), tooWide.getMessage());
+    }
+
     @Test void kernelNamesFollowTheConvention() {
         for (Kernel k : Kernel.values())
-            assertTrue(k.symbol().matches("[a-z0-9_]+_(fwd|jvp|vjp)_(f32|u32)"), k.symbol());
+            assertTrue(k.symbol().matches("[a-z0-9_]+_(fwd|jvp|vjp)_(f32|i32|b16)"), k.symbol());
     }
 
     @Test void olderDriversGetTheSameKernelsRelabelledAsIsa78() {

@@ -1,0 +1,2 @@
+// device_launch_parameters.h under emulation: everything it would provide comes from cuda_emu.h.
+#pragma once

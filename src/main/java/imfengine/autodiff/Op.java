@@ -1,0 +1,25 @@
+package imfengine.autodiff;
+
+import imfengine.backend.UnaryOp;
+
+/** What a tape node computed: the names in backward-pass error messages and tape inspection. */
+public enum Op {
+    ADD, SUB, MUL, DIV, SCALE,
+    EXP, SILU, SIGMOID, SQUARE, RSQRT, NEG, LOG,
+    SUM, SUM_ALL, RESHAPE, PERMUTE, CONCAT, SLICE, GATHER, WHERE, CAST,
+    MATMUL, RMS_NORM, ROPE, SWIGLU, SOFTMAX, ATTENTION, TIMESTEP_FEATURES, CROSS_ENTROPY,
+    RECOMPUTE;
+
+    /** The tape name of an elementwise function. */
+    public static Op of(UnaryOp u) {
+        return switch (u) {
+            case EXP -> EXP;
+            case SILU -> SILU;
+            case SIGMOID -> SIGMOID;
+            case SQUARE -> SQUARE;
+            case RSQRT -> RSQRT;
+            case NEG -> NEG;
+            case LOG -> LOG;
+        };
+    }
+}

@@ -1,0 +1,11 @@
+package imfengine.backend;
+
+/**
+ * What {@link Backend#random} draws, element {@code i} from Philox blocks of its {@link RandomKey}:
+ * <ul>
+ *   <li>{@code UNIFORM}: {@code (word >>> 8)·2⁻²⁴} in [0, 1), word {@code i % 4} of block {@code i / 4};</li>
+ *   <li>{@code NORMAL}: Box–Muller {@code √(−2 ln(1 − u1))·cos(2π u2)} with the 53-bit uniforms
+ *       {@code u1, u2} made from block {@code i}'s words (0, 1) and (2, 3), in float64, rounded once.</li>
+ * </ul>
+ */
+public enum Distribution { UNIFORM, NORMAL }

@@ -1,0 +1,84 @@
+package imfengine.imf;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Which steps get a line in each mode, on a clock the test sets. */
+class ProgressLogTest {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(bytes, true);
+    private long nanos;
+
+    private static Trainer.StepMetrics m(long step) { return new Trainer.StepMetrics(step, 2.0, 0.5, 0.25, 1e-3, 0.1); }
+
+    /** The step number of each line printed. */
+    private List<Long> steps() {
+        String s = bytes.toString();
+        assertFalse(s.contains("\r"), "plain lines only:\n" + s);
+        return Arrays.stream(s.split("\n")).filter(l -> !l.isEmpty())
+                .map(l -> Long.parseLong(l.split("[ /]")[1])).toList();
+    }
+
+    @Test void everyNStepsAndTheLastOne() {
+        ProgressLog log = ProgressLog.everySteps(out, 3, () -> nanos);
+        log.begin(0, 10, 0);
+        for (long s = 1; s <= 10; s++) log.step(m(s));
+        log.end();
+        assertEquals(List.of(3L, 6L, 9L, 10L), steps());
+    }
+
+    @Test void everyNStepsWhenStepsArriveInBatches() {
+        // a trainer that reads metrics back every 5 steps: one line per batch that passes a multiple of 3
+        ProgressLog log = ProgressLog.everySteps(out, 3, () -> nanos);
+        log.begin(20, 35, 0);
+        for (long s = 21; s <= 35; s++) if (s % 5 == 0) log.step(m(s));
+        log.end();
+        assertEquals(List.of(25L, 30L, 35L), steps()); // 21..25 passes 21 and 24; 26..30 passes 27 and 30; 31..35 passes 33
+    }
+
+    @Test void everyTSecondsAndTheLastOne() {
+        ProgressLog log = ProgressLog.everySeconds(out, 10, () -> nanos);
+        log.begin(0, 0, 60);
+        double[] endOfStep = {4, 9, 11, 15, 21.5, 23};
+        for (int i = 0; i < endOfStep.length; i++) {
+            nanos = (long) (endOfStep[i] * 1e9);
+            log.step(m(i + 1));
+        }
+        log.end();
+        assertEquals(List.of(3L, 5L, 6L), steps()); // ≥ 10 s after the start, ≥ 10 s after that line, then the last
+    }
+
+    @Test void aLineSaysWhereTheRunIs() {
+        ProgressLog log = ProgressLog.everySteps(out, 1, () -> nanos);
+        log.begin(0, 100, 0);
+        nanos = 5_000_000_000L;
+        log.step(m(10));
+        assertEquals("step 10/100  " + m(10).losses() + "  2.00 it/s  elapsed 0m05s  ETA 0m45s\n", bytes.toString());
+    }
+
+    @Test void liveRedrawsOneLineAndEndsIt() {
+        ProgressLog log = ProgressLog.live(out);
+        log.begin(0, 3, 0);
+        for (long s = 1; s <= 3; s++) log.step(m(s));
+        log.end();
+        String s = bytes.toString();
+        assertEquals(3, s.chars().filter(c -> c == '\r').count());
+        assertEquals(1, s.chars().filter(c -> c == '\n').count());
+        assertTrue(s.endsWith("\n") && s.contains("step 3/3"), s);
+    }
+
+    @Test void nothingOwedWhenNoStepRan() {
+        ProgressLog log = ProgressLog.everySteps(out, 5, () -> nanos);
+        log.begin(7, 7, 0);
+        log.end();
+        assertEquals("", bytes.toString());
+    }
+}
