@@ -128,13 +128,13 @@ class CudaParityTest {
         assertArrayEquals(ints, Host.ints(it));
         gpu.fill(it, 9);
         assertArrayEquals(new int[]{9, 9, 9, 9, 9}, Host.ints(it));
-        long live = gpu.allocator().liveBytes();
+        long live = gpu.allocator().stats().liveBytes();
         try (Context scope = Context.open(gpu, Context.Tape.OFF)) {
             scope.empty(Shape.of(1 << 20));
-            assertTrue(gpu.allocator().liveBytes() > live);
+            assertTrue(gpu.allocator().stats().liveBytes() > live);
         }
-        assertTrue(gpu.allocator().liveBytes() <= live, "a closed context returns its device memory to the cache");
-        assertTrue(gpu.allocator().cachedBytes() >= 4L << 20);
+        assertTrue(gpu.allocator().stats().liveBytes() <= live, "a closed context returns its device memory to the cache");
+        assertTrue(gpu.allocator().stats().cachedBytes() >= 4L << 20);
     }
 
     // ---- elementwise -------------------------------------------------------------------------
@@ -193,11 +193,16 @@ class CudaParityTest {
         cpu.sumAll(big[0], all[0]);
         gpu.sumAll(big[1], all[1]);
         close("sumAll", all, CudaTol.REDUCTION);
-        Shape sa = Shape.of(19, 45);
-        Tensor[] g = both(sa, normal(sa.size())), col = both(new float[45], 45);
-        cpu.reduceBroadcast(g[0], Broadcast.of("r", sa, Shape.of(45)), col[0]);
-        gpu.reduceBroadcast(g[1], Broadcast.of("r", sa, Shape.of(45)), col[1]);
-        close("reduceBroadcast (columns)", col, CudaTol.REDUCTION);
+        // column sums: one slice of rows; many rows and few columns, cut into slices (the last one short)
+        for (int[] rc : new int[][]{{19, 45}, {3001, 7}, {1000, 45}}) {
+            int r = rc[0], c = rc[1];
+            assertEquals(r > 128, ColumnSums.slices(r, c) > 1, "rows " + r + " × " + c + " take the path meant");
+            Shape sa = Shape.of(r, c);
+            Tensor[] g = both(sa, normal(sa.size())), col = both(normal(c), c);
+            cpu.reduceBroadcast(g[0], Broadcast.of("r", sa, Shape.of(c)), col[0]);
+            gpu.reduceBroadcast(g[1], Broadcast.of("r", sa, Shape.of(c)), col[1]);
+            close("reduceBroadcast (columns) " + sa + " in " + ColumnSums.slices(r, c) + " slices", col, CudaTol.REDUCTION);
+        }
         Shape s3 = Shape.of(6, 5, 33);
         Tensor[] g3 = both(s3, normal(s3.size())), per = both(new float[5], 5);
         cpu.reduceBroadcast(g3[0], Broadcast.of("r", s3, Shape.of(5, 1)), per[0]);
@@ -257,26 +262,56 @@ class CudaParityTest {
     }
 
     // ---- fused kernels -----------------------------------------------------------------------
+    /**
+     * Rows shorter and longer than a warp in the warp-per-row layout, rows too long for it (a block each), and
+     * enough rows for the weight gradient's column sums to be cut into slices.
+     */
     @Test void rmsNormPrimalTangentBackward() {
-        int rows = 21, n = 77;
-        Tensor[] x = both(normal(rows * n), rows, n), tx = both(normal(rows * n), rows, n), w = both(normal(n), n);
-        Tensor[] y = both(new float[rows * n], rows, n), ty = both(new float[rows * n], rows, n), rstd = both(new float[rows], rows);
-        cpu.rmsNorm(x[0], w[0], 1e-6f, y[0], rstd[0]);
-        gpu.rmsNorm(x[1], w[1], 1e-6f, y[1], rstd[1]);
-        close("rmsNorm y", y, CudaTol.REDUCTION);
-        close("rmsNorm rstd", rstd, CudaTol.REDUCTION);
-        cpu.rmsNormDual(x[0], tx[0], w[0], 1e-6f, y[0], ty[0], rstd[0]);
-        gpu.rmsNormDual(x[1], tx[1], w[1], 1e-6f, y[1], ty[1], rstd[1]);
-        close("rmsNormDual y", y, CudaTol.REDUCTION);
-        close("rmsNormDual ty", ty, CudaTol.REDUCTION);
-        Tensor[] dy = both(normal(rows * n), rows, n), dx = both(new float[rows * n], rows, n), dw = both(normal(n), n);
-        cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], dw[0]);
-        gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], dw[1]);
-        close("rmsNormBackward dx", dx, CudaTol.REDUCTION);
-        close("rmsNormBackward dw (accumulated)", dw, CudaTol.REDUCTION);
-        cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], null);
-        gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], null);
-        close("rmsNormBackward dx without dw", dx, CudaTol.REDUCTION);
+        for (int[] rn : new int[][]{{21, 77}, {37, 13}, {5, 1100}, {2999, 13}}) {
+            int rows = rn[0], n = rn[1];
+            String tag = " [" + rows + ", " + n + "]";
+            assertEquals(n <= 1024, RowGeometry.warpPerRow("rmsnorm", n), "the row layout meant for" + tag);
+            assertEquals(rows > 128, ColumnSums.slices(rows, n) > 1, "the dw slices meant for" + tag);
+            Tensor[] x = both(normal(rows * n), rows, n), tx = both(normal(rows * n), rows, n), w = both(normal(n), n);
+            Tensor[] y = both(new float[rows * n], rows, n), ty = both(new float[rows * n], rows, n), rstd = both(new float[rows], rows);
+            cpu.rmsNorm(x[0], w[0], 1e-6f, y[0], rstd[0]);
+            gpu.rmsNorm(x[1], w[1], 1e-6f, y[1], rstd[1]);
+            close("rmsNorm y" + tag, y, CudaTol.REDUCTION);
+            close("rmsNorm rstd" + tag, rstd, CudaTol.REDUCTION);
+            cpu.rmsNormDual(x[0], tx[0], w[0], 1e-6f, y[0], ty[0], rstd[0]);
+            gpu.rmsNormDual(x[1], tx[1], w[1], 1e-6f, y[1], ty[1], rstd[1]);
+            close("rmsNormDual y" + tag, y, CudaTol.REDUCTION);
+            close("rmsNormDual ty" + tag, ty, CudaTol.REDUCTION);
+            Tensor[] dy = both(normal(rows * n), rows, n), dx = both(new float[rows * n], rows, n), dw = both(normal(n), n);
+            cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], dw[0]);
+            gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], dw[1]);
+            close("rmsNormBackward dx" + tag, dx, CudaTol.REDUCTION);
+            close("rmsNormBackward dw (accumulated)" + tag, dw, CudaTol.REDUCTION);
+            cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], null);
+            gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], null);
+            close("rmsNormBackward dx without dw" + tag, dx, CudaTol.REDUCTION);
+        }
+    }
+
+    /** The column sums' two passes give the same bits on every run: a fixed order, no atomics. */
+    @Test void columnSumsAreReproducible() {
+        int rows = 2999, n = 45;
+        Shape sa = Shape.of(rows, n);
+        Tensor[] g = both(sa, normal(sa.size())), x = both(sa, normal(sa.size())), rstd = both(positive(rows), rows);
+        float[] first = null, firstDw = null;
+        for (int run = 0; run < 3; run++) {
+            Tensor col = gpuCx.empty(Shape.of(n)), dw = gpuCx.zeros(Shape.of(n)), dx = gpuCx.empty(sa), w = gpuCx.zeros(Shape.of(n));
+            gpu.reduceBroadcast(g[1], Broadcast.of("r", sa, Shape.of(n)), col);
+            gpu.rmsNormBackward(x[1], w, rstd[1], g[1], dx, dw);
+            float[] c = Host.floats(col), d = Host.floats(dw);
+            if (first == null) {
+                first = c;
+                firstDw = d;
+            } else {
+                assertArrayEquals(first, c, "reduce_cols, run " + run);
+                assertArrayEquals(firstDw, d, "rmsnorm dw, run " + run);
+            }
+        }
     }
 
     @Test void ropeForwardInverseDual() {
@@ -314,19 +349,24 @@ class CudaParityTest {
         close("swigluBackward da", da, CudaTol.ELEMENTWISE);
         close("swigluBackward db", db, CudaTol.ELEMENTWISE);
 
-        int rows = 17, m = 301;
-        Tensor[] x = both(normal(rows * m), rows, m), tx = both(normal(rows * m), rows, m);
-        Tensor[] p = both(new float[rows * m], rows, m), tp = both(new float[rows * m], rows, m), dx = both(new float[rows * m], rows, m);
-        cpu.softmax(x[0], p[0]);
-        gpu.softmax(x[1], p[1]);
-        close("softmax", p, CudaTol.REDUCTION);
-        cpu.softmaxDual(x[0], tx[0], p[0], tp[0]);
-        gpu.softmaxDual(x[1], tx[1], p[1], tp[1]);
-        close("softmaxDual y", p, CudaTol.REDUCTION);
-        close("softmaxDual ty", tp, CudaTol.REDUCTION);
-        cpu.softmaxBackward(p[0], tx[0], dx[0]);
-        gpu.softmaxBackward(p[1], tx[1], dx[1]);
-        close("softmaxBackward", dx, CudaTol.REDUCTION);
+        // rows longer and shorter than a warp, a warp each; rows too long for that, a block each
+        for (int[] rm : new int[][]{{17, 301}, {9, 13}, {4, 1301}}) {
+            int rows = rm[0], m = rm[1];
+            String tag = " [" + rows + ", " + m + "]";
+            assertEquals(m <= 1024, RowGeometry.warpPerRow("softmax", m), "the row layout meant for" + tag);
+            Tensor[] x = both(normal(rows * m), rows, m), tx = both(normal(rows * m), rows, m);
+            Tensor[] p = both(new float[rows * m], rows, m), tp = both(new float[rows * m], rows, m), dx = both(new float[rows * m], rows, m);
+            cpu.softmax(x[0], p[0]);
+            gpu.softmax(x[1], p[1]);
+            close("softmax" + tag, p, CudaTol.REDUCTION);
+            cpu.softmaxDual(x[0], tx[0], p[0], tp[0]);
+            gpu.softmaxDual(x[1], tx[1], p[1], tp[1]);
+            close("softmaxDual y" + tag, p, CudaTol.REDUCTION);
+            close("softmaxDual ty" + tag, tp, CudaTol.REDUCTION);
+            cpu.softmaxBackward(p[0], tx[0], dx[0]);
+            gpu.softmaxBackward(p[1], tx[1], dx[1]);
+            close("softmaxBackward" + tag, dx, CudaTol.REDUCTION);
+        }
     }
 
     @Test void attentionPrimalTangentBackward() {
