@@ -33,13 +33,13 @@ final class EvalCommand implements Command {
 
                   --checkpoint FILE  a checkpoint written by train (required)
                   --per-class N      samples per class (default 100)
-                  --omega X          guidance scale ω >= 1 (default 2.0)
-                  --interval A,B     guidance interval (default 0,1)
+                  --omega X          guidance scale ω >= 1 (default {OMEGA})
+                  --interval A,B     guidance interval (default {INTERVAL})
                   --steps N          sampling steps (default 1)
                   --epochs N         classifier training epochs (default 5)
                   --seed N           seed of classifier and noise (default 0)
                   --threads N        CPU worker threads (default: all cores)
-                """ + Devices.help(19) + DataOptions.help(19);
+                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + Devices.help(19) + DataOptions.help(19);
     }
 
     @Override public int run(List<String> argv) throws Exception {
@@ -47,9 +47,9 @@ final class EvalCommand implements Command {
         if (!a.has("checkpoint")) throw new UsageException("eval: --checkpoint FILE is required");
         Path file = Path.of(a.string("checkpoint", ""));
         if (!Files.isRegularFile(file)) throw new UsageException("eval: checkpoint not found: " + file);
-        float omega = (float) a.number("omega", 2.0);
+        float omega = (float) a.number("omega", Sampler.Guidance.DEFAULT.omega());
         SampleCommand.checkOmega("eval", omega);
-        float[] interval = SampleCommand.parseInterval("eval", a.string("interval", "0,1"));
+        float[] interval = SampleCommand.parseInterval("eval", a.string("interval", SampleCommand.DEFAULT_INTERVAL));
         int perClass = a.integer("per-class", 100), steps = a.integer("steps", 1), epochs = a.integer("epochs", 5);
         if (perClass < 1 || steps < 1 || epochs < 1) throw new UsageException("eval: --per-class, --steps and --epochs must be >= 1");
         long seed = a.longValue("seed", 0);

@@ -20,6 +20,12 @@ import java.util.Set;
 
 /** {@code sample}: images from a checkpoint's EMA weights. */
 final class SampleCommand implements Command {
+    /** Sampler.Guidance.DEFAULT as the command line writes it (help texts and option defaults). */
+    static final String DEFAULT_OMEGA = number(Sampler.Guidance.DEFAULT.omega()),
+            DEFAULT_INTERVAL = number(Sampler.Guidance.DEFAULT.tMin()) + "," + number(Sampler.Guidance.DEFAULT.tMax());
+
+    private static String number(float x) { return x == Math.rint(x) ? String.valueOf((int) x) : String.valueOf(x); }
+
     @Override public String name() { return "sample"; }
 
     @Override public String summary() { return "generate images from a checkpoint (1-NFE by default)"; }
@@ -29,30 +35,39 @@ final class SampleCommand implements Command {
                 usage: imf-engine sample --checkpoint FILE [options]
 
                 Generates images with the checkpoint's EMA weights and writes a PNG grid (one row per
-                class), plus OUT.npy (N×H×W×C float32 in [0,1]) and OUT.labels.npy (int32).
+                class), plus OUT.npy (N×H×W×C float32 in [0,1]) and OUT.labels.npy (int32). For
+                latents (4 channels: the B/2 … XL/2 presets) there is no PNG, and OUT.npy holds the
+                latents as the model outputs them (NHWC), for the authors' VAE decoder.
 
-                  --checkpoint FILE  a checkpoint written by train (required)
+                  --checkpoint FILE  a checkpoint written by train, or one of the authors' released
+                                     PyTorch checkpoints (.pth, torch.save) with --preset
+                  --preset NAME      for a .pth: its size (B/2, M/2, L/2, XL/2, ...); a state dict
+                                     holds all sizes but the image size, and they must match
+                  --image-size N     for a .pth of no preset: the image (latent) side; the other
+                                     sizes are read off the tensors
                   --classes LIST     comma-separated class ids (default: all classes, at most 10)
                   --per-class N      images per class (default 10)
-                  --omega X          guidance scale ω >= 1 (default 2.0)
-                  --interval A,B     guidance interval [t_min, t_max] within [0,1] (default 0,1)
+                  --omega X          guidance scale ω >= 1 (default {OMEGA})
+                  --interval A,B     guidance interval [t_min, t_max] within [0,1] (default {INTERVAL})
                   --steps N          network evaluations (default 1: one-step sampling)
                   --seed N           noise seed (default 0)
-                  --raw              sample with the raw weights instead of the EMA
+                  --raw              sample with the raw weights instead of the EMA (a .pth
+                                     holding only one state dict is used as it is)
                   --out FILE         output PNG (default samples.png)
                   --threads N        CPU worker threads (default: all cores)
-                """ + Devices.help(19);
+                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + Devices.help(19);
     }
 
     @Override public int run(List<String> argv) throws Exception {
-        Args a = Args.parse("sample", argv, Set.of("checkpoint", "classes", "per-class", "omega", "interval", "steps", "seed", "out", "threads", "device"),
+        Args a = Args.parse("sample", argv, Set.of("checkpoint", "preset", "image-size", "classes", "per-class", "omega", "interval", "steps", "seed", "out",
+                        "threads", "device"),
                 Set.of("raw"));
         if (!a.has("checkpoint")) throw new UsageException("sample: --checkpoint FILE is required");
         Path file = Path.of(a.string("checkpoint", ""));
         if (!Files.isRegularFile(file)) throw new UsageException("sample: checkpoint not found: " + file);
-        float omega = (float) a.number("omega", 2.0);
+        float omega = (float) a.number("omega", Sampler.Guidance.DEFAULT.omega());
         checkOmega("sample", omega);
-        float[] interval = parseInterval("sample", a.string("interval", "0,1"));
+        float[] interval = parseInterval("sample", a.string("interval", SampleCommand.DEFAULT_INTERVAL));
         int steps = a.integer("steps", 1);
         if (steps < 1) throw new UsageException("sample: --steps must be >= 1, got " + steps);
         int perClass = a.integer("per-class", 10);
@@ -61,22 +76,32 @@ final class SampleCommand implements Command {
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("sample: --threads must be >= 1, got " + threads);
         Backend be = Devices.open("sample", a.string("device", "cpu"), threads);
-        SafetensorsFile ckpt = openCheckpoint(file);
-        ModelConfig mc = configOf(ckpt);
+        ImfDiT net = PthModel.isPth(file)
+                ? PthModel.open("sample", file, a.has("preset") ? a.string("preset", "") : null,
+                        a.has("image-size") ? a.string("image-size", "") : null, a.flag("raw"), be)
+                : loadCheckpoint(file, a, be);
+        ModelConfig mc = net.config();
         int[] classes = parseClasses(a.string("classes", ""), mc.classes());
-        ImfDiT net = new ImfDiT(mc, be, 0, false);
+        int[] labels = new int[classes.length * perClass];
+        for (int i = 0; i < labels.length; i++) labels[i] = classes[i / perClass];
+        float[] images = HostSampling.sample(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, a.longValue("seed", 0));
+        boolean png = writeOutputs(images, labels, mc, perClass, out);
+        System.out.println("wrote " + (png ? out + ", " : "") + npyPath(out, ".npy") + ", " + npyPath(out, ".labels.npy")
+                + " (" + labels.length + " images, " + steps + " step" + (steps > 1 ? "s" : "") + ", omega " + omega + ")");
+        return 0;
+    }
+
+    private static ImfDiT loadCheckpoint(Path file, Args a, Backend be) {
+        if (a.has("preset") || a.has("image-size"))
+            throw new UsageException("sample: --preset and --image-size are for .pth files; " + file + " carries its own config");
+        SafetensorsFile ckpt = openCheckpoint(file);
+        ImfDiT net = new ImfDiT(configOf(ckpt), be, 0, false);
         try {
             Checkpoint.load(ckpt, a.flag("raw") ? "" : Checkpoint.EMA, net.parameters(), Checkpoint.values(net.parameters()));
         } catch (FileFormatException e) {
             throw new UsageException(e.getMessage());
         }
-        int[] labels = new int[classes.length * perClass];
-        for (int i = 0; i < labels.length; i++) labels[i] = classes[i / perClass];
-        float[] images = HostSampling.sample(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, a.longValue("seed", 0));
-        writeOutputs(images, labels, mc, perClass, out);
-        System.out.println("wrote " + out + ", " + npyPath(out, ".npy") + ", " + npyPath(out, ".labels.npy")
-                + " (" + labels.length + " images, " + steps + " step" + (steps > 1 ? "s" : "") + ", omega " + omega + ")");
-        return 0;
+        return net;
     }
 
     /** A 10-per-class grid from {@code weights} (e.g. EMA) written to {@code png}, with its .npy files. */
@@ -90,15 +115,22 @@ final class SampleCommand implements Command {
         writeOutputs(HostSampling.sample(net, labels, g, steps, seed), labels, mc, perClass, png);
     }
 
-    private static void writeOutputs(float[] images, int[] labels, ModelConfig mc, int perClass, Path png) {
+    /** Writes the .npy files, and the PNG grid for 1- or 3-channel images (latents have 4); true when it wrote the PNG. */
+    private static boolean writeOutputs(float[] images, int[] labels, ModelConfig mc, int perClass, Path png) {
         int s = mc.imageSize(), c = mc.channels(), n = labels.length;
-        if (c == 1 || c == 3) {
+        boolean image = c == 1 || c == 3;
+        if (image) {
             ImageGrid.tile(images, n, s, s, c, ImageGrid.Range.SYMMETRIC, perClass, 2, 2).writePng(png);
         }
-        float[] unit = new float[images.length];
-        for (int i = 0; i < unit.length; i++) unit[i] = Math.max(0f, Math.min(1f, (images[i] + 1f) / 2f));
-        Npy.write(npyPath(png, ".npy"), NpyArray.ofF32(new int[]{n, s, s, c}, unit));
+        // images go to [0, 1]; latents stay as the model outputs them (clipping would destroy them before decoding)
+        float[] stored = images;
+        if (image) {
+            stored = new float[images.length];
+            for (int i = 0; i < stored.length; i++) stored[i] = Math.max(0f, Math.min(1f, (images[i] + 1f) / 2f));
+        }
+        Npy.write(npyPath(png, ".npy"), NpyArray.ofF32(new int[]{n, s, s, c}, stored));
         Npy.write(npyPath(png, ".labels.npy"), NpyArray.ofI32(new int[]{n}, labels));
+        return image;
     }
 
     static Path npyPath(Path png, String suffix) {
@@ -109,6 +141,8 @@ final class SampleCommand implements Command {
 
     /** Opens a checkpoint, turning a missing, corrupt or foreign file into a one-line usage error. */
     static SafetensorsFile openCheckpoint(Path file) {
+        if (PthModel.isPth(file))
+            throw new UsageException(file + ": a PyTorch .pth checkpoint, not one written by train (sample reads .pth files, with --preset)");
         try {
             return Checkpoint.open(file);
         } catch (FileFormatException | IllegalArgumentException e) {

@@ -57,10 +57,11 @@ final class TrainCommand implements Command {
                                        checkpoint's folder)
                   --v-source S         head (default: auxiliary v-head) or boundary (u at h = 0)
                   --objective O        imf (default) or mf (original MeanFlow, for the ablation)
-                  --omega X            ω of the final sample grid (default 2.0)
-                  --interval A,B       guidance interval of the final sample grid (default 0,1)
+                  --omega X            ω of the final sample grid (default {OMEGA})
+                  --interval A,B       guidance interval of the final sample grid (default {INTERVAL})
                   --threads N          CPU worker threads (default: all cores)
-                """ + MemoryOptions.help(21) + ProgressOption.help(21) + Devices.help(21) + DataOptions.help(21) + """
+                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL)
+                + MemoryOptions.help(21) + ProgressOption.help(21) + Devices.help(21) + DataOptions.help(21) + """
 
                 SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the step in flight finishes, the checkpoint is written,
                 one line says so, and the exit code is 143, 130 or 129; --resume continues the run as if it
@@ -102,8 +103,8 @@ final class TrainCommand implements Command {
         if (!(lr > 0)) throw new UsageException("train: --lr must be > 0, got " + lr);
         double emaDecay = a.number("ema", 0.999);
         if (!(emaDecay >= 0 && emaDecay < 1)) throw new UsageException("train: --ema must be in [0, 1), got " + emaDecay);
-        float omega = (float) a.number("omega", 2.0);
-        float[] interval = SampleCommand.parseInterval("train", a.string("interval", "0,1"));
+        float omega = (float) a.number("omega", Sampler.Guidance.DEFAULT.omega());
+        float[] interval = SampleCommand.parseInterval("train", a.string("interval", SampleCommand.DEFAULT_INTERVAL));
         SampleCommand.checkOmega("train", omega);
         ObjectiveConfig objective;
         try { // a resumed run keeps its objective's constants

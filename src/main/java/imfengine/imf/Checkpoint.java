@@ -71,8 +71,19 @@ public final class Checkpoint {
             Tensor dst = into.get(p.name());
             if (!s.equals(dst.shape()))
                 throw new FileFormatException(f.path(), "tensor " + key + " has shape " + s + ", the model expects " + dst.shape());
-            dst.backend().upload(a.data(), dst);
+            copyInto(a, dst);
         }
+    }
+
+    /**
+     * Host values into a parameter tensor of the same shape: the one place where loaded weights
+     * (safetensors checkpoints, the authors' .pth files) become parameters. Uploads into {@code dst}
+     * itself (a view of the parameter store), so the model's tensors stay the same objects.
+     */
+    public static void copyInto(HostArray a, Tensor dst) {
+        if (!Shape.of(a.shape()).equals(dst.shape()))
+            throw new IllegalArgumentException("copyInto: host array " + Shape.of(a.shape()) + " into a tensor of shape " + dst.shape());
+        dst.backend().upload(a.data(), dst);
     }
 
     /** name → value tensor of each parameter (the live weights). */

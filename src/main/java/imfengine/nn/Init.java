@@ -31,12 +31,14 @@ public interface Init {
         };
     }
 
-    /** Xavier-uniform for a convolution {@code [out, in, kh, kw]}: bound √(6/(fan_in+fan_out)) with receptive field. */
-    static Init xavierUniform(InitStreams streams) {
+    /**
+     * Xavier-uniform {@code U(−b, b)}, {@code b = √(6/(fanIn + fanOut))}, with the fans given by the
+     * caller rather than read off the shape: a conv-shaped weight used as a Linear (the patch
+     * embedder) must count its fans as the Linear's, not as a convolution's.
+     */
+    static Init xavierUniform(InitStreams streams, long fanIn, long fanOut) {
+        double bound = Math.sqrt(6.0 / (fanIn + fanOut));
         return (be, s) -> {
-            long receptive = s.size() / ((long) s.dim(0) * s.dim(1));
-            double fanIn = (double) s.dim(1) * receptive, fanOut = (double) s.dim(0) * receptive;
-            double bound = Math.sqrt(6.0 / (fanIn + fanOut));
             Tensor t = be.allocate(s, DType.F32), shift = filled(be, Shape.of(1), -bound);
             be.random(streams.next(), Distribution.UNIFORM, t);
             be.axpby((float) (2 * bound), t, 0f, null, t);                            // U[0, 2·bound)

@@ -12,7 +12,8 @@ import imfengine.tensor.Shape;
 /**
  * A {@code p×p} stride-{@code p} convolution, i.e. a Linear on patches. The weight is stored as
  * PyTorch's conv weight {@code [D, C, p, p]} and viewed as {@code [D, p·p·C]} to match the patch
- * layout {@code (p q c)}.
+ * layout {@code (p q c)}. Initialised as that Linear: Xavier-uniform with {@code fan_in = p²·C},
+ * {@code fan_out = D}, bias zero (the authors' port, {@code models/embedder.py}).
  */
 public final class PatchEmbedder extends Module {
     private static final Permutation CHANNELS_LAST = Permutation.of(0, 2, 3, 1);
@@ -24,7 +25,9 @@ public final class PatchEmbedder extends Module {
         this.patch = patch;
         this.channels = channels;
         this.dim = dim;
-        this.weight = parameter("proj.weight", Shape.of(dim, channels, patch, patch), Init.xavierUniform(rng));
+        // the authors initialise it as the Linear(p·p·C → D) it is: fan_in = p²·C, fan_out = D (not a conv's D·p²)
+        this.weight = parameter("proj.weight", Shape.of(dim, channels, patch, patch),
+                Init.xavierUniform(rng, (long) patch * patch * channels, dim));
         this.bias = parameter("proj.bias", Shape.of(dim), Init.zeros());
     }
 
