@@ -131,21 +131,8 @@ final class BenchCommand implements Command {
             return 0;
         }
         String precision = meters[0] != null && meters[0].raw() instanceof DriverDevice && Devices.tf32() ? "tf32" : "fp32";
-        String peakSource = "--peak-gflops";
-        if (Double.isNaN(peak) && be instanceof CpuBackend) {
-            peak = measurePeak(threads);
-            peakSource = "measured: register-only FMA loop on " + threads + " threads";
-            System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads; --peak-gflops overrides)%n", peak, threads);
-        } else if (Double.isNaN(peak) && meters[0] != null && meters[0].raw() instanceof DriverDevice d) {
-            String card = d.context().deviceName();
-            var known = GpuPeaks.tflops(card, precision);
-            peak = known.isPresent() ? 1000 * known.getAsDouble() : Double.NaN;
-            peakSource = known.isPresent() ? card + ", dense " + precision + " (data sheet)" : "unknown card " + card + ": pass --peak-gflops";
-            System.out.printf(Locale.ROOT, "peak: %s%n", known.isPresent()
-                    ? String.format(Locale.ROOT, "%.1f TFLOP/s dense %s (%s; --peak-gflops overrides)", peak / 1000, precision, card)
-                    : "unknown for " + card + " (--peak-gflops gives one; %peak is left out)");
-        }
-        if (Double.isNaN(peak)) peakSource = "none";
+        Peak pk = peak(peak, be, meters[0], precision, threads);
+        peak = pk.gflops();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("preset", mc.name());
         settings.put("batch", (long) batch);
@@ -153,7 +140,7 @@ final class BenchCommand implements Command {
         settings.put("device", be instanceof CudaBackend ? (meters[0].raw() instanceof DriverDevice ? "cuda" : "emulated") : "cpu");
         settings.put("precision", precision);
         settings.put("peak_tflops", BenchReport.number(peak / 1000));
-        settings.put("peak_source", peakSource);
+        settings.put("peak_source", pk.source());
         settings.put("warmup", (long) warmup);
         settings.put("repeats", (long) repeats);
         settings.put("max_time_s", BenchReport.number(maxTime));
@@ -183,6 +170,33 @@ final class BenchCommand implements Command {
         }
         System.out.printf(Locale.ROOT, "peak tensor memory: %.0f MiB%n", be.peakTensorBytes() / 1048576.0);
         return failed == 0 ? 0 : 1;
+    }
+
+    /** The denominator of %peak (MFU) in GFLOP/s, NaN where there is none, and where it comes from. */
+    private record Peak(double gflops, String source) {}
+
+    /**
+     * {@code --peak-gflops} if given; on the CPU this machine's measured fp32 peak; on a GPU the card's dense
+     * data-sheet peak for {@code precision} ({@link GpuPeaks}); else none (the emulator, unknown cards).
+     */
+    private static Peak peak(double given, Backend be, Meters meters, String precision, int threads) {
+        if (!Double.isNaN(given)) return new Peak(given, "--peak-gflops");
+        if (be instanceof CpuBackend) {
+            double g = measurePeak(threads);
+            System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads; --peak-gflops overrides)%n", g, threads);
+            return new Peak(g, "measured: register-only FMA loop on " + threads + " threads");
+        }
+        if (meters != null && meters.raw() instanceof DriverDevice d) {
+            String card = d.context().deviceName();
+            var known = GpuPeaks.tflops(card, precision);
+            if (known.isEmpty()) {
+                System.out.printf(Locale.ROOT, "peak: unknown for %s (--peak-gflops gives one; %%peak is left out)%n", card);
+                return new Peak(Double.NaN, "unknown card " + card + ": pass --peak-gflops");
+            }
+            System.out.printf(Locale.ROOT, "peak: %.1f TFLOP/s dense %s (%s; --peak-gflops overrides)%n", known.getAsDouble(), precision, card);
+            return new Peak(1000 * known.getAsDouble(), card + ", dense " + precision + " (data sheet)");
+        }
+        return new Peak(Double.NaN, "none");
     }
 
     /** How many runs a measurement makes, and for how long at most. */
