@@ -182,6 +182,7 @@ def draws(b, pixels_shape, device):
 
 def adamw(params, device):
     """AdamW as an expert would take it: fused on CUDA where this PyTorch has it (2.x), else the default."""
+    params = list(params)  # a second attempt must not find the generator spent
     kw = dict(lr=1e-4, betas=(0.9, 0.95), weight_decay=0.0)
     if device.type == "cuda" and "fused" in inspect.signature(torch.optim.AdamW).parameters:
         try:
