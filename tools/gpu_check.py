@@ -44,6 +44,8 @@ FORMAT = 1
 OUTPUTS = ["gpu-check.json", "gpu-check.log", "stages", "parity", "parity_blocking", "table", "breakdown.json", "pytorch"]
 JVM_FLAGS = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"]
 
+# the groups of stages, in the order they run (--stages selects some)
+GROUPS = ["environment", "parity", "table", "breakdown", "pytorch"]
 # name -> (nominal limit s, minimum s): the limit a stage gets when time allows, and the least it can use
 LIMITS = {
     "environment": (60, 15), "parity": (100, 30), "parity_blocking": (70, 30),
@@ -130,7 +132,7 @@ class Check:
         self.report = {"format": FORMAT, "tool": "gpu_check.py", "dry_run": args.dry_run, "started_utc": now(),
                        "host": socket.gethostname(), "budget_s": args.budget, "bundle": self.bundle_version(),
                        "settings": {"device": self.device(), "preset": args.preset, "batches": args.batches,
-                                    "precision": args.precision}, "stages": []}
+                                    "precision": args.precision, "stages": args.stages}, "stages": []}
 
     # ---- output ----------------------------------------------------------------------------------
     def log(self, msg):
@@ -350,8 +352,7 @@ class Check:
 
     def pytorch_stage(self, name, kind, later, batch):
         limit = self.limit(kind, later)
-        torch_probe = self.report.get("environment", {}).get("torch", {})
-        if self.a.dry_run and "torch" not in torch_probe:  # the dry run tests the script, not this machine's Python
+        if self.a.dry_run and not self.has_torch():  # the dry run tests the script, not this machine's Python
             st = {"name": name, "status": "skipped", "seconds": 0, "note": "dry run: %s has no torch" % self.a.python, "expected": True}
             self.report["stages"].append(st)
             self.log("%-16s skipped (dry run, no torch in %s)" % (name, self.a.python))
@@ -369,31 +370,48 @@ class Check:
         st = self.stage(name, cmd, limit)
         return st, parse.read_json(path)
 
+    def has_torch(self):
+        """Whether --python imports torch (the environment stage's probe, or a quick import when it did not run)."""
+        probe = self.report.get("environment", {}).get("torch")
+        if probe is not None:
+            return "torch" in probe
+        try:
+            return subprocess.run([self.a.python, "-c", "import torch"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  timeout=60).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+
     def run(self):
-        a = self.a
+        a, on = self.a, set(self.a.stages)
         batches = a.batches
-        tables = ["table"] * (len(batches) - 1) + ["table_last"]
-        torches = ["pytorch"] * (len(batches) - 1) + ["pytorch_last"]
-        self.environment(["parity"] + tables + ["breakdown"] + torches)
-        self.parity(tables + ["breakdown"] + torches)
-        engine = {}
+        tables = ["table"] * (len(batches) - 1) + ["table_last"] if "table" in on else []
+        torches = ["pytorch"] * (len(batches) - 1) + ["pytorch_last"] if "pytorch" in on else []
+        brk = ["breakdown"] if "breakdown" in on else []
+        if "environment" in on:
+            self.environment((["parity"] if "parity" in on else []) + tables + brk + torches)
+        if "parity" in on:
+            self.parity(tables + brk + torches)
+        unselected = ({"status": "not selected"}, None)
+        engine = {b: unselected for b in batches}
         reps = ["--warmup", "0", "--repeats", "1"] if a.dry_run else ["--warmup", "2", "--repeats", "10"]
-        for i, b in enumerate(batches):
-            engine[b] = self.bench_stage("table_b%d" % b, tables[i], tables[i + 1:] + ["breakdown"] + torches, b,
+        for i, b in enumerate(batches if tables else []):
+            engine[b] = self.bench_stage("table_b%d" % b, tables[i], tables[i + 1:] + brk + torches, b,
                                          ["--what", "both"] + reps, os.path.join("table", "b%d.json" % b))
-        pb = batches[0]
-        st, prof = self.bench_stage("breakdown", "breakdown", torches, pb,
-                                    ["--what", "step", "--warmup", "0", "--repeats", "1", "--profile"],  # the timed step warms up
-                                    "breakdown.json")
-        self.report["breakdown"] = {"batch": pb, "stage_status": st["status"],
-                                    "profile": (prof or {}).get("profile"), "error": (prof or {}).get("profile_error")}
-        self.save()
-        torch_res = {}
-        for i, b in enumerate(batches):
+        if brk:
+            pb = batches[0]
+            st, prof = self.bench_stage("breakdown", "breakdown", torches, pb,
+                                        ["--what", "step", "--warmup", "0", "--repeats", "1", "--profile"],  # the timed step warms up
+                                        "breakdown.json")
+            self.report["breakdown"] = {"batch": pb, "stage_status": st["status"],
+                                        "profile": (prof or {}).get("profile"), "error": (prof or {}).get("profile_error")}
+            self.save()
+        torch_res = {b: unselected for b in batches}
+        for i, b in enumerate(batches if torches else []):
             torch_res[b] = self.pytorch_stage("pytorch_b%d" % b, torches[i], torches[i + 1:], b)
-        rows = [parse.table_row(b, engine[b][1], torch_res[b][1], {"engine": engine[b][0]["status"], "pytorch": torch_res[b][0]["status"]})
-                for b in batches]
-        self.report["table"] = {"preset": a.preset, "rows": rows}
+        if tables or torches:
+            rows = [parse.table_row(b, engine[b][1], torch_res[b][1], {"engine": engine[b][0]["status"], "pytorch": torch_res[b][0]["status"]})
+                    for b in batches]
+            self.report["table"] = {"preset": a.preset, "rows": rows}
         self.finish()
 
     def finish(self):
@@ -409,20 +427,22 @@ class Check:
     def summary(self):
         r = self.report
         self.log("==== summary (%s, %.0f s of the %d s budget) ====" % ("dry run" if r["dry_run"] else "GPU", r["elapsed_s"], r["budget_s"]))
-        env = r.get("environment", {})
-        gpus = env.get("gpus") or []
-        if gpus:
-            self.log("gpu: %s, driver %s, CUDA %s, compute %s, %s MiB" % (gpus[0].get("name"), gpus[0].get("driver"),
-                     env.get("cuda_version"), gpus[0].get("compute_capability"), gpus[0].get("memory_mib")))
-        else:
-            self.log("gpu: none reported by nvidia-smi (%s)" % env.get("steps", {}).get("nvidia_smi_query", {}).get("status"))
-        self.log("engine: %s; cuda: %s" % (env.get("info", {}).get("backend"), env.get("info", {}).get("cuda")))
+        env = r.get("environment")
+        if env:
+            gpus = env.get("gpus") or []
+            if gpus:
+                self.log("gpu: %s, driver %s, CUDA %s, compute %s, %s MiB" % (gpus[0].get("name"), gpus[0].get("driver"),
+                         env.get("cuda_version"), gpus[0].get("compute_capability"), gpus[0].get("memory_mib")))
+            else:
+                self.log("gpu: none reported by nvidia-smi (%s)" % env.get("steps", {}).get("nvidia_smi_query", {}).get("status"))
+            self.log("engine: %s; cuda: %s" % (env.get("info", {}).get("backend"), env.get("info", {}).get("cuda")))
         for run in r.get("parity", {}).get("runs", []):
             self.log("%s: %s — %d tests, %d passed, %d failed, %d errors, %d skipped" % (
                 run["stage"], run["status"], run["tests"], run["passed"], run["failed"], run["error"], run["skipped"]))
             for c in [c for c in run["cases"] if c["status"] in ("failed", "error")][:15]:
                 self.log("   %s %s: %s" % (c["status"].upper(), c["name"], c.get("message", "")))
-        for line in parse.table_lines(r.get("table", {}).get("rows", [])):
+        rows = r.get("table", {}).get("rows", [])
+        for line in parse.table_lines(rows) if rows else []:
             self.log(line)
         prof = r.get("breakdown", {}).get("profile")
         if prof:
@@ -443,6 +463,8 @@ def options(argv):
     ap.add_argument("--preset", default=None, help="model (default B/2; tiny with --dry-run)")
     ap.add_argument("--batches", default=None, help="comma-separated (default 64,256; 1,2 with --dry-run)")
     ap.add_argument("--budget", type=int, default=450, help="seconds for all stages together (default 450)")
+    ap.add_argument("--stages", default=",".join(GROUPS),
+                    help="comma-separated subset of %s, e.g. for a rerun after a fix (default: all)" % ",".join(GROUPS))
     ap.add_argument("--parity-rerun", choices=["auto", "always", "never"], default="auto",
                     help="rerun the parity suite with CUDA_LAUNCH_BLOCKING=1: when something failed (auto), always, never")
     ap.add_argument("--java", default=os.path.join(HERE, "rt", "bin", "java"))
@@ -460,6 +482,10 @@ def options(argv):
         ap.error("--batches must be comma-separated integers")
     if not a.batches or min(a.batches) < 1:
         ap.error("--batches needs at least one batch size >= 1")
+    a.stages = [x.strip() for x in a.stages.split(",") if x.strip()]
+    unknown = [x for x in a.stages if x not in GROUPS]
+    if unknown or not a.stages:
+        ap.error("--stages takes a comma-separated subset of %s, got %s" % (",".join(GROUPS), ",".join(unknown) or "none"))
     if a.budget < 60:
         ap.error("--budget must be at least 60 s")
     for name in ("java", "jar", "tests", "junit_console", "pytorch_script"):
