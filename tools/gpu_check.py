@@ -316,7 +316,8 @@ class Check:
     def parity_run(self, name, limit, env):
         reports = os.path.join(self.out, name)
         shutil.rmtree(reports, ignore_errors=True)
-        cmd = self.java("-jar", self.a.junit_console, "execute", "--disable-banner", "--details=tree", "--details-theme=ascii",
+        cmd = self.java("-jar", self.a.junit_console, "execute", "--disable-banner", "--disable-ansi-colors", "--details=verbose",
+                        "--details-theme=ascii",
                         "--class-path", self.a.jar + os.pathsep + self.a.tests, "--scan-class-path", self.a.tests,
                         "--include-tag", "gpu", "--reports-dir", reports)
         return self.stage(name, cmd, limit, env=env)
@@ -327,9 +328,16 @@ class Check:
             cases = parse.junit_cases(os.path.join(self.out, st["name"]))
         except Exception as e:  # a report cut short by a timeout: say so, keep going
             cases, r["parse_error"] = [], parse.one_line(str(e))
+        if not cases and st["status"] in ("timeout", "failed"):  # no XML: what the console printed as it went
+            progress = parse.junit_progress(self.text(st))
+            cases, r["from"] = progress["cases"], "console output (no XML report)"
+            if progress["last_started"]:
+                r["last_started"] = progress["last_started"]
         r.update(parse.junit_summary(cases))
         if st["status"] == "ok" and cases and r["failed"] == 0 and r["error"] == 0:
             r["status"] = "passed"
+        elif st["status"] == "timeout":
+            r["status"] = "timeout"
         elif not cases:
             r["status"] = "no results"
         else:
@@ -437,8 +445,9 @@ class Check:
                 self.log("gpu: none reported by nvidia-smi (%s)" % env.get("steps", {}).get("nvidia_smi_query", {}).get("status"))
             self.log("engine: %s; cuda: %s" % (env.get("info", {}).get("backend"), env.get("info", {}).get("cuda")))
         for run in r.get("parity", {}).get("runs", []):
-            self.log("%s: %s — %d tests, %d passed, %d failed, %d errors, %d skipped" % (
-                run["stage"], run["status"], run["tests"], run["passed"], run["failed"], run["error"], run["skipped"]))
+            self.log("%s: %s — %d tests, %d passed, %d failed, %d errors, %d skipped%s" % (
+                run["stage"], run["status"], run["tests"], run["passed"], run["failed"], run["error"], run["skipped"],
+                "; last started, never finished: " + run["last_started"] if run.get("last_started") else ""))
             for c in [c for c in run["cases"] if c["status"] in ("failed", "error")][:15]:
                 self.log("   %s %s: %s" % (c["status"].upper(), c["name"], c.get("message", "")))
         rows = r.get("table", {}).get("rows", [])

@@ -45,6 +45,23 @@ def junit_cases(report_dir):
     return cases
 
 
+def junit_progress(text):
+    """The cases of the JUnit console's --details=verbose output, for when no XML report was written (the run was
+    killed): each test that reported a status, and the last one that started without reporting one (a hang there)."""
+    cases, current, done = [], None, True
+    for line in (text or "").splitlines():
+        m = re.match(r"^[|' ]*[+'][-]{2} (.*)$", line)
+        if m and not m.group(1).endswith(" dynamically registered") and " finished after " not in m.group(1):
+            current, done = m.group(1).strip(), False
+            continue
+        m = re.match(r"^[| ]*status: \[(OK|X|A|S)\] (\w+)", line.strip())
+        if m and current and not done:
+            status = {"OK": "passed", "X": "failed", "A": "skipped", "S": "skipped"}[m.group(1)]
+            cases.append({"name": current, "status": status})
+            done = True
+    return {"cases": cases, "last_started": None if done else current}
+
+
 def junit_summary(cases):
     counts = {s: 0 for s in ("passed", "failed", "error", "skipped")}
     for c in cases:
