@@ -7,7 +7,8 @@
 //                        (_f32 also moves any 4-byte elements when accumulate = 0; _b16 moves 2-byte ones, = only)
 //   permute_fwd_b16      permute_fwd for 2-byte elements
 //   gather_rows_fwd      out[i, :] = table[idx[i], :]          out [count, width]
-//   scatter_add_rows_vjp tableGrad[idx[i], :] += g[i, :]       (+=, atomicAdd: indices may repeat)
+//   scatter_add_rows_vjp tableGrad[idx[i], :] += g[i, :]       (+=; indices may repeat: each table row adds its
+//                        rows in index order, no atomics, so the result is the CPU's bit for bit)
 // Indices come from the device (I32 tensors); they are valid by construction (labels checked when uploaded). Launch: 1-D grid-stride, 256 threads per block, over
 // the output elements. Outputs are overwritten (=) except copy_runs with accumulate ≠ 0 and scatter_add.
 #include "common.cuh"
@@ -68,10 +69,23 @@ extern "C" __global__ void gather_rows_fwd_f32(const float* table, const int* id
     }
 }
 
+// This feeds weight gradients (the class-embedding table), so it must give the same bits on every run:
+// no atomicAdd, whose order of arrival varies. The thread of element (r, j) works only if r is the first
+// row with index idx[r]; it then adds g[r', j] of every row r' with that index in increasing r', the
+// order of the CPU's serial loop (CpuMovement.scatterAddRows), so both give the same sums. O(count) per
+// thread: count is a batch of labels, and the launch (grid-stride over count·width) is unchanged.
 extern "C" __global__ void scatter_add_rows_vjp_f32(const float* g, const int* idx, float* tableGrad, long long count, long long width) {
     long long total = count * width;
     GRID_STRIDE(i, total) {
         long long r = i / width, j = i % width;
-        atomicAdd(tableGrad + (long long)idx[r] * width + j, g[i]);
+        int row = idx[r];
+        bool first = true;
+        for (long long p = 0; p < r && first; p++) first = idx[p] != row;
+        if (!first) continue;
+        float* out = tableGrad + (long long)row * width + j;
+        float acc = *out;
+        for (long long p = r; p < count; p++)
+            if (idx[p] == row) acc += g[p * width + j];
+        *out = acc;
     }
 }

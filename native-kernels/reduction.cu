@@ -3,10 +3,15 @@
 // Math and launch geometry:
 //   sum_rows_fwd      out[r] = Σ_j x[r, j]                x [rows, n]; one block of 256 per row (grid = rows)
 //   sum_all_fwd       out[0] = (float) Σ_i x[i]           double accumulation; ONE block of 1024 threads
-//   reduce_cols_vjp   out[j] = Σ_o g[o, j]                g [outer, n] (broadcast inner = 1); block (32, 8),
-//                                                         grid ceil(n/32): x = column, y strides rows
+//   reduce_cols_vjp   out[s, j] (= or += when accumulate) Σ_{o in slice s} g[o, j]
+//                                                         g [outer, n] (broadcast inner = 1); block (32, 8), grid
+//                                                         (ceil(n/32), slices): x = column, y strides the rows of
+//                                                         slice blockIdx.y (common.cuh). One slice: out[j] is the
+//                                                         column sum. More: out is a [slices, n] buffer (=) that a
+//                                                         second launch with one slice sums in order into the output
 //   reduce_broadcast_vjp out[j] = Σ_o Σ_t g[(o·n + j)·inner + t]   inner > 1; one block of 256 per j (grid = n)
-// All outputs are overwritten (=). Results are deterministic (fixed reduction order per launch shape).
+// Outputs are overwritten (=) except reduce_cols with accumulate (+=; rmsnorm's dw finishes with it). Results are
+// deterministic (a fixed reduction order for each shape; no float atomics).
 #include "common.cuh"
 
 extern "C" __global__ void sum_rows_fwd_f32(const float* x, float* out, int rows, int n) {
@@ -34,22 +39,19 @@ extern "C" __global__ void sum_all_fwd_f32(const float* x, float* out, long long
     }
 }
 
-// The block shape of the column sums, for the host (read from this file's PTX): defined once, in common.cuh.
-extern "C" __device__ const int column_sum_block_x = COLS_X, column_sum_block_y = COLS_Y;
+// The block shape and row slicing of the column sums (here and in rmsnorm.cu), for the host (read from this
+// file's PTX): defined once, in common.cuh.
+extern "C" __device__ const int column_sum_block_x = COLS_X, column_sum_block_y = COLS_Y,
+        column_sum_target_blocks = COLS_TARGET_BLOCKS, column_sum_min_slice_rows = COLS_MIN_SLICE_ROWS;
 
-extern "C" __global__ void reduce_cols_vjp_f32(const float* g, float* out, int outer, int n) {
+extern "C" __global__ void reduce_cols_vjp_f32(const float* g, float* out, int outer, int n, int accumulate) {
     __shared__ float part[COLS_Y][COLS_X + 1];
-    int j = blockIdx.x * COLS_X + threadIdx.x;
+    int j = blockIdx.x * COLS_X + threadIdx.x, begin, end;
+    column_slice(outer, &begin, &end);
     float s = 0.f;
     if (j < n)
-        for (int o = threadIdx.y; o < outer; o += blockDim.y) s += g[(long long)o * n + j];
-    part[threadIdx.y][threadIdx.x] = s;
-    __syncthreads();
-    if (threadIdx.y == 0 && j < n) {
-        float t = 0.f;
-        for (int y = 0; y < (int)blockDim.y; y++) t += part[y][threadIdx.x];
-        out[j] = t;
-    }
+        for (int o = begin + threadIdx.y; o < end; o += blockDim.y) s += g[(long long)o * n + j];
+    column_finish(s, part, out + (long long)blockIdx.y * n, j, n, accumulate);
 }
 
 extern "C" __global__ void reduce_broadcast_vjp_f32(const float* g, float* out, long long outer, long long n, long long inner) {

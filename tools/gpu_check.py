@@ -443,7 +443,9 @@ class Check:
                          env.get("cuda_version"), gpus[0].get("compute_capability"), gpus[0].get("memory_mib")))
             else:
                 self.log("gpu: none reported by nvidia-smi (%s)" % env.get("steps", {}).get("nvidia_smi_query", {}).get("status"))
-            self.log("engine: %s; cuda: %s" % (env.get("info", {}).get("backend"), env.get("info", {}).get("cuda")))
+            info = env.get("info", {})
+            self.log("engine: %s; cuda: %s%s" % (info.get("backend"), info.get("cuda"),
+                                                 "; cublas: " + info["cublas"] if info.get("cublas") else ""))
         for run in r.get("parity", {}).get("runs", []):
             self.log("%s: %s — %d tests, %d passed, %d failed, %d errors, %d skipped%s" % (
                 run["stage"], run["status"], run["tests"], run["passed"], run["failed"], run["error"], run["skipped"],

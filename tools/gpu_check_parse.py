@@ -120,6 +120,8 @@ def table_row(batch, bench, torch_json, stage_status):
         row["precision"] = bench.get("precision")
         row["peak_tflops"] = bench.get("peak_tflops")
         row["peak_source"] = bench.get("peak_source")
+        row["recompute"] = bench.get("recompute")  # the memory plan bench ran with (recompute is on by default for B/2)
+        row["micro_batch"] = bench.get("micro_batch")
     row["engine_step"] = step
     row["engine_sample"] = sample
     torch_rec = None

@@ -121,7 +121,7 @@ public class ModelBench {
         step++;
         try (Context cx = Context.open(be, Context.Tape.RECORD)) {
             Shape img = net.imageShape(batch);
-            ImfObjective.Result res = trainingStep.run(cx, Host.upload(cx, x, img), Host.upload(cx, labels), step, 1e-4);
+            TrainingStep.Losses res = trainingStep.run(cx, Host.upload(cx, x, img), Host.upload(cx, labels), step, 1e-4);
             return Host.floats(res.mseU())[0];
         }
     }

@@ -40,6 +40,14 @@ public final class Args {
         return a;
     }
 
+    /** These options, with {@code defaults} standing in for the ones not given (as if they had been). */
+    public Args withDefaults(Map<String, String> defaults) {
+        Args b = new Args(command);
+        b.values.putAll(defaults);
+        b.values.putAll(values);
+        return b;
+    }
+
     public boolean has(String name) { return values.containsKey(name); }
 
     public boolean flag(String name) { return values.containsKey(name); }

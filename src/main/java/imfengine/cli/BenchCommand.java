@@ -13,6 +13,7 @@ import imfengine.backend.cuda.DriverDevice;
 import imfengine.backend.cuda.MeteredDevice;
 import imfengine.backend.cuda.TimedDevice;
 import imfengine.imf.ImfObjective;
+import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.Sampler;
 import imfengine.imf.TrainingStep;
@@ -80,7 +81,7 @@ final class BenchCommand implements Command {
                   --json FILE        also write the results as JSON (rewritten after each measurement)
                   --peak-gflops X    peak for the %peak column instead of the measured / known one
                   --threads N        CPU worker threads (default: all cores)
-                """ + Devices.help(19);
+                """ + MemoryOptions.help(19) + Devices.help(19);
     }
 
     /** What one measurement made of the backend: the decorators bench put on the CUDA device, if any. */
@@ -88,7 +89,7 @@ final class BenchCommand implements Command {
 
     @Override public int run(List<String> argv) {
         Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device",
-                "max-time", "json"), Set.of("profile"));
+                "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH), Set.of("profile"));
         ModelConfig mc;
         try {
             mc = a.string("preset", "xs").equals(TINY.name()) ? TINY : ModelConfig.preset(a.string("preset", "xs"));
@@ -98,6 +99,7 @@ final class BenchCommand implements Command {
         int batch = a.integer("batch", mc.name().equals("xs") ? 128 : 64);
         int repeats = a.integer("repeats", 10), warmup = a.integer("warmup", 3);
         if (batch < 1 || repeats < 1 || warmup < 0) throw new UsageException("bench: --batch and --repeats must be >= 1, --warmup >= 0");
+        MemoryPlan memory = MemoryOptions.parse("bench", a, mc, batch);
         String what = a.string("what", "both");
         if (!Set.of("step", "sample", "both", "gemm").contains(what))
             throw new UsageException("bench: --what must be step, sample, both or gemm");
@@ -118,14 +120,15 @@ final class BenchCommand implements Command {
         });
         if (profile && meters[0] == null)
             throw new UsageException("bench: --profile times the CUDA backend's device calls: use --device cuda or emulated");
-        ImfDiT net = new ImfDiT(mc, be, 1, true);
+        ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
         int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
         SplittableRandom r = new SplittableRandom(3);
         float[] x = new float[batch * pixels];
         for (int i = 0; i < x.length; i++) x[i] = (float) (2 * r.nextDouble() - 1);
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = i % mc.classes();
-        System.out.printf(Locale.ROOT, "bench: preset %s, batch %d, backend %s, %d warm-up + %d timed runs%n", mc.name(), batch, be.name(), warmup, repeats);
+        System.out.printf(Locale.ROOT, "bench: preset %s, batch %d (%s), backend %s, %d warm-up + %d timed runs%n", mc.name(), batch,
+                memory.describe(), be.name(), warmup, repeats);
         if (what.equals("gemm")) {
             gemms(be, mc, batch, repeats, warmup);
             return 0;
@@ -139,6 +142,8 @@ final class BenchCommand implements Command {
         settings.put("backend", be.name());
         settings.put("device", be instanceof CudaBackend ? (meters[0].raw() instanceof DriverDevice ? "cuda" : "emulated") : "cpu");
         settings.put("precision", precision);
+        settings.put("recompute", memory.recompute());
+        settings.put("micro_batch", (long) memory.microBatch());
         settings.put("peak_tflops", BenchReport.number(peak / 1000));
         settings.put("peak_source", pk.source());
         settings.put("warmup", (long) warmup);
@@ -151,7 +156,8 @@ final class BenchCommand implements Command {
         int failed = 0;
         if (!what.equals("sample")) {
             AdamW adam = new AdamW(net.store(), 0f);
-            TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7);
+            TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
+                    memory.examplesPerPass());
             Shape img = net.imageShape(batch);
             long[] n = {0};
             Runnable oneStep = () -> {
@@ -205,6 +211,7 @@ final class BenchCommand implements Command {
     /** Measures one row and reports it (text and JSON); a failure is reported instead. Returns 1 if it failed. */
     private static int row(String what, int batch, double peak, Backend be, Meters meters, Limits lim, Runnable run, BenchReport report) {
         if (meters != null) meters.metered().resetPeak();
+        if (be instanceof CudaBackend cb) cb.allocator().resetPeaks(); // peak live per row, not since the backend opened
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("what", what);
         try {
@@ -367,6 +374,7 @@ final class BenchCommand implements Command {
         if (meters == null) return;
         m.put("peak_reserved_gib", BenchReport.number(meters.metered().peakReservedBytes() / GIB));
         m.put("device_allocations", meters.metered().allocations());
+        if (be instanceof CudaBackend cb) m.put("allocator_flushes", cb.allocator().stats().flushes()); // each waits for the device
         String line = String.format(Locale.ROOT, "%-14s device memory: peak live %.2f GiB, peak reserved %.2f GiB", "",
                 be.peakTensorBytes() / GIB, meters.metered().peakReservedBytes() / GIB);
         if (meters.raw() instanceof DriverDevice d) {

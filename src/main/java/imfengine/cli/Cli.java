@@ -43,7 +43,7 @@ public final class Cli {
         } catch (OutOfMemoryError e) {
             // the work that filled the heap has unwound; say what to change instead of a stack trace
             System.err.printf("error: %s: out of memory (Java heap %d MiB): give the JVM more with -Xmx (java -Xmx8g -jar"
-                    + " imf-engine.jar ...) or use a smaller --batch%n", c.name(), Runtime.getRuntime().maxMemory() >> 20);
+                    + " imf-engine.jar ...), or --recompute on, --micro-batch N or a smaller --batch%n", c.name(), Runtime.getRuntime().maxMemory() >> 20);
             if (debug) e.printStackTrace();
             return 1;
         } catch (Exception e) {

@@ -23,8 +23,11 @@ final class DataOptions {
 
     private DataOptions() {}
 
+    /** The dataset path {@code --data} names (the MNIST cache by default). */
+    static Path path(Args a) { return Path.of(a.string("data", MnistCache.DEFAULT_PATH.toString())); }
+
     static Dataset open(Args a, Split split) {
-        Path data = Path.of(a.string("data", MnistCache.DEFAULT_PATH.toString()));
+        Path data = path(a);
         try {
             if (data.toString().endsWith(".npy")) {
                 if (!a.has("labels")) throw new UsageException("--data " + data + " needs --labels LABELS.npy");

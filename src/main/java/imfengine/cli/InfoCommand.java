@@ -23,7 +23,8 @@ final class InfoCommand implements Command {
 
                 Prints the compute device the engine would use, its threads, whether the Vector API
                 (SIMD) kernels are active and with which width, the Java runtime, and, when a CUDA
-                GPU is present, its name, driver and cuBLAS versions and memory.
+                GPU is present, its name, driver, memory, and cuBLAS: its version, the file loaded and
+                where it was found (IMF_CUBLAS=/path/to/libcublas.so.N or its folder chooses one).
 
                   --threads N   CPU worker threads (default: all cores)
                 """ + Devices.help(14);
@@ -44,8 +45,9 @@ final class InfoCommand implements Command {
         if (be instanceof CudaBackend g && g.device() instanceof DriverDevice d) {
             var ctx = d.context();
             long[] mem = ctx.memory();
-            System.out.printf(Locale.ROOT, "cuda:     %s (compute %s), driver CUDA %s, cuBLAS %s (%s)%n", ctx.deviceName(),
-                    ctx.computeCapability(), ctx.driverVersion(), d.cublas().version(), d.cublas().library());
+            System.out.printf(Locale.ROOT, "cuda:     %s (compute %s), driver CUDA %s%n", ctx.deviceName(), ctx.computeCapability(),
+                    ctx.driverVersion());
+            System.out.printf(Locale.ROOT, "cublas:   %s, %s (found via %s)%n", d.cublas().version(), d.cublas().library(), d.cublas().place());
             System.out.printf(Locale.ROOT, "gpu mem:  %.1f GiB free of %.1f GiB%n", mem[0] / 1073741824.0, mem[1] / 1073741824.0);
         } else {
             System.out.println("cuda:     " + (Cuda.isAvailable() ? "available (use --device cuda for details)" : "unavailable (" + Devices.oneLine(Cuda.unavailableReason()) + ")"));

@@ -3,6 +3,8 @@ package imfengine.cli;
 import imfengine.backend.Backend;
 import imfengine.data.Dataset;
 import imfengine.data.Split;
+import imfengine.imf.Checkpoint;
+import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.ProgressLog;
 import imfengine.imf.Sampler;
@@ -14,6 +16,7 @@ import imfengine.io.StaleTemporaries;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /** {@code train}: trains an imfDiT with the iMF objective. */
@@ -44,14 +47,20 @@ final class TrainCommand implements Command {
                                        0.9999 needs far longer runs than a CPU allows)
                   --seed N             fixes initialisation, data order, noise and times (default 0)
                   --checkpoint-every N steps between checkpoints (default 500; 0 = only at the end)
-                  --resume FILE        continue from a checkpoint (bit-for-bit on the CPU)
-                  --out DIR            output folder (default runs/<preset>)
+                  --resume FILE        continue the run of a checkpoint: its batch, lr, warmup, EMA,
+                                       checkpoint interval, data, device, threads and sample
+                                       settings are the defaults (a flag that changes one says
+                                       so); preset, objective, v-source and seed cannot change.
+                                       On the CPU, N steps + resume + M steps = N + M steps,
+                                       byte for byte (README, "Reproducibility")
+                  --out DIR            output folder (default runs/<preset>; with --resume, the
+                                       checkpoint's folder)
                   --v-source S         head (default: auxiliary v-head) or boundary (u at h = 0)
                   --objective O        imf (default) or mf (original MeanFlow, for the ablation)
                   --omega X            ω of the final sample grid (default 2.0)
                   --interval A,B       guidance interval of the final sample grid (default 0,1)
                   --threads N          CPU worker threads (default: all cores)
-                """ + ProgressOption.help(21) + Devices.help(21) + DataOptions.help(21) + """
+                """ + MemoryOptions.help(21) + ProgressOption.help(21) + Devices.help(21) + DataOptions.help(21) + """
 
                 SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the step in flight finishes, the checkpoint is written,
                 one line says so, and the exit code is 143, 130 or 129; --resume continues the run as if it
@@ -62,8 +71,20 @@ final class TrainCommand implements Command {
     @Override public int run(List<String> argv) throws Exception {
         Args a = Args.parse("train", argv,
                 Set.of("preset", "steps", "time", "batch", "lr", "warmup", "ema", "seed", "checkpoint-every", "resume", "out",
-                        "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device", "log-every"),
+                        "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device", "log-every",
+                        MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH),
                 Set.of());
+        Path resume = a.has("resume") ? Path.of(a.string("resume", "")) : null;
+        Map<String, String> resumed = null;
+        if (resume != null) {
+            if (!java.nio.file.Files.isRegularFile(resume)) throw new UsageException("train: checkpoint not found: " + resume);
+            try {
+                resumed = Checkpoint.metadata(resume);
+            } catch (FileFormatException | IllegalArgumentException e) {
+                throw new UsageException("train: " + e.getMessage());
+            }
+            a = ResumeOptions.apply("train", a, resumed, System.err);
+        }
         String preset = a.string("preset", "xs");
         imfengine.nn.ModelConfig model;
         try {
@@ -76,6 +97,7 @@ final class TrainCommand implements Command {
         double time = a.has("time") ? parseDuration("time", a.string("time", "")) : 0;
         int batch = a.integer("batch", 128);
         if (batch < 1) throw new UsageException("train: --batch must be >= 1, got " + batch);
+        MemoryPlan memory = MemoryOptions.parse("train", a, model, batch);
         double lr = a.number("lr", 1e-3);
         if (!(lr > 0)) throw new UsageException("train: --lr must be > 0, got " + lr);
         double emaDecay = a.number("ema", 0.999);
@@ -83,19 +105,23 @@ final class TrainCommand implements Command {
         float omega = (float) a.number("omega", 2.0);
         float[] interval = SampleCommand.parseInterval("train", a.string("interval", "0,1"));
         SampleCommand.checkOmega("train", omega);
-        ObjectiveConfig objective = ObjectiveConfig.paper().with(
+        ObjectiveConfig objective;
+        try { // a resumed run keeps its objective's constants
+            objective = (resumed == null ? ObjectiveConfig.paper() : ObjectiveConfig.fromMetadata(resumed)).with(
                 enumValue("v-source", a.string("v-source", "head"), ObjectiveConfig.VSource.class),
-                enumValue("objective", a.string("objective", "imf"), ObjectiveConfig.Objective.class));
-        Path out = Path.of(a.string("out", "runs/" + preset.replace('/', '_')));
-        Path resume = a.has("resume") ? Path.of(a.string("resume", "")) : null;
-        if (resume != null && !java.nio.file.Files.isRegularFile(resume)) throw new UsageException("train: checkpoint not found: " + resume);
+                    enumValue("objective", a.string("objective", "imf"), ObjectiveConfig.Objective.class));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("train: " + resume + ": " + e.getMessage());
+        }
+        Path out = Path.of(a.string("out", resume != null ? runFolder(resume) : "runs/" + preset.replace('/', '_')));
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("train: --threads must be >= 1, got " + threads);
         ProgressLog progress = ProgressOption.open(a.string("log-every", "auto"), System.err);
-        Backend be = Devices.open("train", a.string("device", "cpu"), threads);
+        String device = a.string("device", "cpu");
+        Backend be = Devices.open("train", device, threads);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
-                a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1]);
+                a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1], memory);
         // from here on a signal ends the run with a checkpoint (the loop asks between steps)
         try (StopSignal stop = StopSignal.install()) {
             Trainer trainer;
@@ -104,11 +130,13 @@ final class TrainCommand implements Command {
             } catch (FileFormatException | IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
+            trainer.recordLaunchSettings(ResumeOptions.launchSettings(DataOptions.path(a), a.has("labels") ? Path.of(a.string("labels", "")) : null,
+                    device, threads));
             List<Path> stale = StaleTemporaries.remove(out, CHECKPOINT, SAMPLES, "samples.npy", "samples.labels.npy");
             if (!stale.isEmpty()) System.err.println("train: removed " + stale.size() + " temporary file(s) left by an interrupted write: "
                     + String.join(", ", stale.stream().map(Path::toString).toList()));
-            System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d, %s, backend %s%n",
-                    preset, trainer.model().parameterCount(), data.count(), batch,
+            System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d (%s), %s, backend %s%n",
+                    preset, trainer.model().parameterCount(), data.count(), batch, memory.describe(),
                     time > 0 ? "time budget " + a.string("time", "") : steps + " steps", be.name());
             Trainer.StepMetrics last = trainer.run(stop);
             if (stop.getAsBoolean()) {
@@ -124,6 +152,12 @@ final class TrainCommand implements Command {
                     out.resolve(CHECKPOINT), out.resolve("metrics.jsonl"), grid);
             return 0;
         }
+    }
+
+    /** The folder a checkpoint is in: where a resumed run goes on writing by default. */
+    private static String runFolder(Path checkpoint) {
+        Path parent = checkpoint.toAbsolutePath().normalize().getParent();
+        return parent == null ? "." : parent.toString();
     }
 
     /** A duration like 90s, 10m, 1h, 500ms or plain seconds; {@code option} names it in the error. */

@@ -48,6 +48,15 @@ public final class Checkpoint {
         return f;
     }
 
+    /** A checkpoint's metadata only (the run's settings), checking its format marker; the tensors are not read. */
+    public static Map<String, String> metadata(Path file) {
+        if (!java.nio.file.Files.exists(file)) throw new IllegalArgumentException("checkpoint not found: " + file);
+        Map<String, String> m = Safetensors.readMetadata(file);
+        if (!FORMAT.equals(m.get("format")))
+            throw new FileFormatException(file, "not an imf-engine checkpoint (metadata format = " + m.get("format") + ")");
+        return m;
+    }
+
     public static ModelConfig config(SafetensorsFile f) {
         return ModelConfig.fromMetadata(f.metadata());
     }

@@ -65,6 +65,16 @@ public record StepDraws(Tensor t, Tensor r, int fmCount, Tensor noise, Tensor tM
 
     public int batch() { return t.dim(0); }
 
+    /**
+     * The draws of examples {@code [from, to)} as views: a micro-batch of this step sees exactly the
+     * values the whole batch would (its flow-matching examples are those of the batch that fall in it).
+     */
+    public StepDraws rows(int from, int to) {
+        int fm = Math.clamp(fmCount - from, 0, to - from);
+        return new StepDraws(t.rows(from, to), r.rows(from, to), fm, noise.rows(from, to), tMin.rows(from, to),
+                tMax.rows(from, to), omega.rows(from, to), dropMask.rows(from, to));
+    }
+
     /** {@code h = t − r} per example {@code [B]}. */
     public Tensor gaps(Context cx) { return Untaped.sub(cx, t, r); }
 

@@ -32,8 +32,9 @@ import java.util.function.BooleanSupplier;
  * JSONL metrics, and atomic checkpoints every N steps and at the end, which comes early when a stop is
  * asked for between steps (a signal). The step stays on the device: the batch goes up, the count of
  * examples outside their guidance interval comes back, and the metrics come back every
- * {@link #METRICS_EVERY} steps. A run resumed from a checkpoint draws the same numbers: draws depend
- * only on (seed, step) and the sampler state is saved.
+ * {@link #METRICS_EVERY} steps. A run resumed from a checkpoint continues bit for bit on the CPU with the
+ * same thread count and memory plan: draws depend only on (seed, step), the sampler state is saved, and
+ * the CPU kernels give the same bits for the same inputs (README, "Reproducibility").
  */
 public final class Trainer {
     /** Steps between read-backs of the metrics (and updates of the progress line). */
@@ -67,6 +68,8 @@ public final class Trainer {
     private final ProgressLog progress;
     private long step;
     private final long seed;
+    /** How the run was launched, beyond {@link TrainConfig}: saved with every checkpoint (see {@link #recordLaunchSettings}). */
+    private final Map<String, String> launch = new LinkedHashMap<>();
 
     /** A new run, or a resumed one when {@code resume} is not null, with a live progress line on {@code progress}. */
     public Trainer(TrainConfig cfg, Dataset data, Backend be, Path resume, PrintStream progress) {
@@ -84,7 +87,7 @@ public final class Trainer {
             throw new IllegalArgumentException("checkpoint " + resume + " is preset " + mc.name() + ", not " + cfg.model().name());
         checkData(mc, data);
         this.seed = ckpt == null ? cfg.seed() : Long.parseLong(ckpt.metadata().get("seed"));
-        this.net = new ImfDiT(mc, be, seed, true);
+        this.net = new ImfDiT(mc, be, seed, true, cfg.memory().blockRunner());
         this.adam = new AdamW(net.store(), 0f);
         this.ema = new Ema(net.store(), cfg.emaDecay());
         this.sampler = new BatchSampler(data.count(), seed);
@@ -102,9 +105,12 @@ public final class Trainer {
             String[] st = m.get("sampler_state").split(",");
             long[] state = new long[st.length];
             for (int i = 0; i < st.length; i++) state[i] = Long.parseLong(st[i]);
+            if (state.length > 1 && state[1] != data.count())
+                throw new IllegalArgumentException("the run in " + resume + " drew its batches from " + state[1] + " examples; this dataset has "
+                        + data.count() + " (resume with the run's own data)");
             sampler.restore(state);
         }
-        this.trainingStep = new TrainingStep(net, new ImfObjective(cfg.objective()), adam, ema, seed);
+        this.trainingStep = new TrainingStep(net, new ImfObjective(cfg.objective()), adam, ema, seed, cfg.memory().examplesPerPass());
         this.schedule = new LrSchedule(cfg.lr(), cfg.warmup());
     }
 
@@ -172,13 +178,19 @@ public final class Trainer {
         double lr = schedule.at(step);
         try (Context cx = Context.open(net.backend(), Context.Tape.RECORD)) {
             BatchLoader.Batch batch = loader.load(cx, sampler);
-            ImfObjective.Result r = trainingStep.run(cx, batch.images(), batch.labels(), step, lr);
-            metrics.record(step, lr, r.loss().value(), r.mseU(), r.mseV());
+            TrainingStep.Losses r = trainingStep.run(cx, batch.images(), batch.labels(), step, lr);
+            metrics.record(step, lr, r.loss(), r.mseU(), r.mseV());
         }
     }
 
     /** The metrics of the steps since the last read-back (one download). */
     public List<StepMetrics> drainMetrics() { return metrics.drain(); }
+
+    /**
+     * Settings the trainer does not use itself but a resumed run needs to continue the same way (data
+     * path, device, threads): written into every checkpoint's metadata.
+     */
+    public void recordLaunchSettings(Map<String, String> settings) { launch.putAll(settings); }
 
     public void save(Path file) {
         Map<String, String> meta = new LinkedHashMap<>(net.config().toMetadata());
@@ -192,8 +204,12 @@ public final class Trainer {
         meta.put("lr", "" + cfg.lr());
         meta.put("warmup", "" + cfg.warmup());
         meta.put("batch", "" + cfg.batch());
-        meta.put("objective", cfg.objective().objective().name().toLowerCase());
-        meta.put("v_source", cfg.objective().vSource().name().toLowerCase());
+        meta.put("checkpoint_every", "" + cfg.checkpointEvery());
+        meta.put("sample_omega", "" + cfg.sampleOmega());
+        meta.put("sample_interval", cfg.sampleTMin() + "," + cfg.sampleTMax());
+        meta.putAll(cfg.objective().toMetadata());
+        meta.putAll(cfg.memory().toMetadata());
+        meta.putAll(launch);
         Map<String, Map<String, Tensor>> groups = new LinkedHashMap<>();
         groups.put("", Checkpoint.values(net.parameters()));
         groups.put(Checkpoint.EMA, ema.weights());

@@ -99,9 +99,55 @@ public final class Safetensors {
         }
     }
 
+    /** The {@code __metadata__} map alone: reads and checks the header, not the tensors (a checkpoint's settings, cheaply). */
+    public static Map<String, String> readMetadata(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return header(file, ch).metadata();
+        } catch (NoSuchFileException e) {
+            throw new FileFormatException(file, "file not found");
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
     private record Entry(String name, String dtype, int[] shape, long begin, long end) {}
 
+    /** A parsed header: its length in bytes, the metadata and the tensor entries (not yet checked against the data). */
+    private record Header(long length, Map<String, String> metadata, List<Entry> entries) {}
+
     private static SafetensorsFile read(Path file, FileChannel ch) throws IOException {
+        long size = ch.size();
+        Header h = header(file, ch);
+        long n = h.length();
+        Map<String, String> metadata = h.metadata();
+        List<Entry> entries = h.entries();
+        long bufferLen = size - 8 - n;
+        entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long expect = 0;
+        for (Entry en : entries) {
+            if (en.begin != expect) {
+                throw new FileFormatException(file, "tensor '" + en.name + "' data starts at " + en.begin
+                        + " but the previous one ends at " + expect + " (overlap or gap)");
+            }
+            expect = en.end;
+        }
+        if (expect > bufferLen) {
+            throw new FileFormatException(file, "truncated: tensors need " + expect + " data bytes, file has " + bufferLen);
+        }
+        if (expect < bufferLen) {
+            throw new FileFormatException(file, (bufferLen - expect) + " trailing bytes after the last tensor");
+        }
+
+        Map<String, HostArray> tensors = new LinkedHashMap<>();
+        Map<String, String> dtypes = new LinkedHashMap<>();
+        for (Entry en : entries) {
+            tensors.put(en.name, new HostArray(en.shape, readTensor(ch, 8 + n + en.begin, en, file)));
+            dtypes.put(en.name, en.dtype);
+        }
+        return new SafetensorsFile(file, metadata, tensors, dtypes);
+    }
+
+    private static Header header(Path file, FileChannel ch) throws IOException {
         long size = ch.size();
         if (size < 8) throw new FileFormatException(file, "truncated: " + size + " bytes, not even a header length");
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
@@ -127,7 +173,6 @@ public final class Safetensors {
         }
         if (!(parsed instanceof Map<?, ?> top)) throw new FileFormatException(file, "header is not a JSON object");
 
-        long bufferLen = size - 8 - n;
         Map<String, String> metadata = new LinkedHashMap<>();
         List<Entry> entries = new ArrayList<>();
         for (Map.Entry<?, ?> e : top.entrySet()) {
@@ -144,30 +189,7 @@ public final class Safetensors {
                 entries.add(entry(file, name, e.getValue()));
             }
         }
-
-        entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
-        long expect = 0;
-        for (Entry en : entries) {
-            if (en.begin != expect) {
-                throw new FileFormatException(file, "tensor '" + en.name + "' data starts at " + en.begin
-                        + " but the previous one ends at " + expect + " (overlap or gap)");
-            }
-            expect = en.end;
-        }
-        if (expect > bufferLen) {
-            throw new FileFormatException(file, "truncated: tensors need " + expect + " data bytes, file has " + bufferLen);
-        }
-        if (expect < bufferLen) {
-            throw new FileFormatException(file, (bufferLen - expect) + " trailing bytes after the last tensor");
-        }
-
-        Map<String, HostArray> tensors = new LinkedHashMap<>();
-        Map<String, String> dtypes = new LinkedHashMap<>();
-        for (Entry en : entries) {
-            tensors.put(en.name, new HostArray(en.shape, readTensor(ch, 8 + n + en.begin, en, file)));
-            dtypes.put(en.name, en.dtype);
-        }
-        return new SafetensorsFile(file, metadata, tensors, dtypes);
+        return new Header(n, metadata, entries);
     }
 
     private static Entry entry(Path file, String name, Object value) {

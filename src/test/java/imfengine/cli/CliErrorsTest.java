@@ -64,6 +64,9 @@ class CliErrorsTest {
         failsWithOneLine("--interval must be A,B", "sample", "--checkpoint", checkpoint.toString(), "--interval", "-0.1,0.5");
         failsWithOneLine("unknown option --stepz", "train", "--stepz", "3");
         failsWithOneLine("--batch must be >= 1", "train", "--batch", "0", "--data", mnist.toString());
+        failsWithOneLine("--micro-batch must be between 1 and the batch (8), got 0", "train", "--batch", "8", "--micro-batch", "0");
+        failsWithOneLine("--micro-batch must be between 1 and the batch (8), got 9", "bench", "--batch", "8", "--micro-batch", "9");
+        failsWithOneLine("--recompute must be on or off, got 'yes'", "train", "--recompute", "yes");
     }
 
     @Test void corruptAndTruncatedCheckpoints() throws Exception {
@@ -83,7 +86,7 @@ class CliErrorsTest {
 
     @Test void checkpointOfAnotherPreset() throws Exception {
         byte[] before = Files.readAllBytes(checkpoint);
-        failsWithOneLine("is preset xs, not s", "train", "--preset", "s", "--resume", checkpoint.toString(),
+        failsWithOneLine("--preset s cannot change on --resume: the run's preset is xs", "train", "--preset", "s", "--resume", checkpoint.toString(),
                 "--data", mnist.toString(), "--out", dir.resolve("run").toString(), "--steps", "3");
         assertArrayEquals(before, Files.readAllBytes(checkpoint), "checkpoint not overwritten");
     }

@@ -54,6 +54,22 @@ class SafetensorsTest {
     }
 
     @Test
+    void readMetadataReadsTheHeaderOnly() throws IOException {
+        Path p = dir.resolve("m.safetensors");
+        Map<String, HostArray> t = new LinkedHashMap<>();
+        t.put("w", new HostArray(new int[] {1000}, new float[1000]));
+        Map<String, String> meta = Map.of("step", "7", "batch", "8");
+        Safetensors.write(p, t, meta);
+        assertEquals(meta, Safetensors.readMetadata(p));
+        byte[] b = Files.readAllBytes(p);
+        Files.write(p, Arrays.copyOf(b, b.length - 4000)); // the tensor data cut off: the header still reads
+        assertEquals(meta, Safetensors.readMetadata(p));
+        assertThrows(FileFormatException.class, () -> Safetensors.read(p));
+        Files.write(p, Arrays.copyOf(b, 12)); // the header cut off
+        assertThrows(FileFormatException.class, () -> Safetensors.readMetadata(p));
+    }
+
+    @Test
     void emptyMetadataIsOmittedAndReadsBackEmpty() throws IOException {
         Path p = dir.resolve("a.safetensors");
         Map<String, HostArray> t = new LinkedHashMap<>();

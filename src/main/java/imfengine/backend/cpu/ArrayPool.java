@@ -21,18 +21,35 @@ final class ArrayPool {
     /** Free arrays by length, in order of the last take or give of each length (least recent first). */
     private final LinkedHashMap<Integer, ArrayDeque<float[]>> free = new LinkedHashMap<>(64, 0.75f, true);
     private long pooledFloats, liveFloats, peakLiveFloats;
+    /**
+     * Whether every array handed out is first filled with NaN (tests): a kernel that reads an output or
+     * scratch element before writing it then gives NaN instead of a value that depends on what the
+     * array held before, i.e. on which step or call last used it.
+     */
+    private final boolean poison;
 
-    ArrayPool() { this(Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4 / Float.BYTES)); }
+    ArrayPool() { this(defaultCap(), false); }
 
-    ArrayPool(long capFloats) { this.capFloats = capFloats; }
+    ArrayPool(long capFloats) { this(capFloats, false); }
+
+    private ArrayPool(long capFloats, boolean poison) {
+        this.capFloats = capFloats;
+        this.poison = poison;
+    }
+
+    /** A pool that fills every array it hands out with NaN (see {@link #poison}). */
+    static ArrayPool poisoning() { return new ArrayPool(defaultCap(), true); }
+
+    private static long defaultCap() { return Math.max(16L << 20, Runtime.getRuntime().maxMemory() / 4 / Float.BYTES); }
 
     synchronized float[] take(int length) {
         liveFloats += length;
         peakLiveFloats = Math.max(peakLiveFloats, liveFloats);
         ArrayDeque<float[]> q = free.get(length);
         float[] a = q == null ? null : q.poll();
-        if (a == null) return new float[length];
-        pooledFloats -= length;
+        if (a == null) a = new float[length];
+        else pooledFloats -= length;
+        if (poison) java.util.Arrays.fill(a, Float.NaN);
         return a;
     }
 

@@ -34,7 +34,7 @@ final class AttentionSimd {
     // ---- kernels -----------------------------------------------------------------------------
     static void forward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
-        float[] kT = new float[dh * lp], p = new float[ROWS * lp], inv = new float[ROWS];
+        float[] kT = new float[dh * lp], p = new float[ROWS * lp], inv = new float[ROWS], lanes = new float[VL];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
@@ -43,7 +43,7 @@ final class AttentionSimd {
                 queryRows(base, w, i0, len, rows);
                 scores(q, rows, kT, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
                 for (int r = 0; r < ROWS; r++) {
-                    float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m);
+                    float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m, lanes);
                     inv[r] = 1f / l;
                     if (i0 + r < len) lse[bh * len + i0 + r] = m + (float) Math.log(l);
                 }
@@ -56,7 +56,7 @@ final class AttentionSimd {
                      float[] o, float[] to, float[] lse, int from, int until) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         float[] kT = new float[dh * lp], tkT = new float[dh * lp];
-        float[] p = new float[ROWS * lp], pds = new float[ROWS * lp], inv = new float[ROWS];
+        float[] p = new float[ROWS * lp], pds = new float[ROWS * lp], inv = new float[ROWS], lanes = new float[VL];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < until; bh++) {
             int base = CpuAttention.base(s, bh);
@@ -67,10 +67,10 @@ final class AttentionSimd {
                 scores(q, rows, kT, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
                 tangentScores(q, tq, rows, kT, tkT, lp, dh, s.scale(), len, pds);
                 for (int r = 0; r < ROWS; r++) {
-                    float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m);
+                    float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m, lanes);
                     inv[r] = 1f / l;
                     // μ = Σ P·ds; the tangent weights P(ds − μ) fold the softmax's −μ·o term into one sum
-                    tangentWeights(p, pds, r * lp, lp, dot(p, pds, r * lp, lp) * inv[r]);
+                    tangentWeights(p, pds, r * lp, lp, dot(p, pds, r * lp, lp, lanes) * inv[r]);
                     if (i0 + r < len) lse[bh * len + i0 + r] = m + (float) Math.log(l);
                 }
                 values(v, base, w, rows, p, lp, len, dh, inv, o);
@@ -85,7 +85,7 @@ final class AttentionSimd {
         float scale = s.scale();
         // kT, vT: transposed inputs; dkT, dvT: transposed gradient accumulators; p, ds: P and dS of a query group
         float[] kT = new float[dh * lp], vT = new float[dh * lp], dkT = new float[dh * lp], dvT = new float[dh * lp];
-        float[] p = new float[ROWS * lp], ds = new float[ROWS * lp], scales = new float[ROWS];
+        float[] p = new float[ROWS * lp], ds = new float[ROWS * lp], scales = new float[ROWS], lanes = new float[VL];
         java.util.Arrays.fill(scales, scale);
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
@@ -100,7 +100,7 @@ final class AttentionSimd {
                 scores(dO, rows, vT, lp, len, dh, 1f, 0f, ds);
                 for (int r = 0; r < ROWS; r++) {
                     float lsei = lse[bh * len + Math.min(i0 + r, len - 1)];
-                    gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh));
+                    gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh, lanes));
                 }
                 values(k, base, w, rows, ds, lp, len, dh, scales, dq);
                 for (int r = len - i0; r < ROWS; r++) { // repeated rows: already stored once, must not be summed again
@@ -184,25 +184,34 @@ final class AttentionSimd {
     private static float max(float[] row, int off, int lp) {
         FloatVector m = bc(Float.NEGATIVE_INFINITY);
         for (int jj = 0; jj < lp; jj += VL) m = m.max(FloatVector.fromArray(S, row, off + jj));
-        return m.reduceLanes(VectorOperators.MAX);
+        return m.reduceLanes(VectorOperators.MAX); // a max is exact in any order (see VectorMath)
     }
 
-    /** {@code row[j] = exp(row[j] − shift)} in place (0 where the row holds −∞); returns the sum. */
-    private static float exp(float[] row, int off, int lp, float shift) {
+    /**
+     * {@code row[j] = exp(row[j] − shift)} in place (0 where the row holds −∞); returns the sum.
+     * Horizontal sums here go through {@code lanes} (a scratch of VL floats) and
+     * {@link VectorMath#sumLanes}, not {@link VectorMath#sum}: these helpers get inlined into the
+     * large forward/dual/backward bodies, where C2 hit its node-count cutoff and left a vector-taking
+     * call un-inlined, boxing the vector once per row (attention ~10 % slower).
+     */
+    private static float exp(float[] row, int off, int lp, float shift, float[] lanes) {
         FloatVector sum = zero();
         for (int jj = 0; jj < lp; jj += VL) {
-            FloatVector e = FloatVector.fromArray(S, row, off + jj).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, row, off + jj).sub(shift));
             e.intoArray(row, off + jj);
             sum = sum.add(e);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        sum.intoArray(lanes, 0);
+        return VectorMath.sumLanes(lanes);
     }
 
-    private static float dot(float[] a, float[] b, int off, int n) {
+    /** {@code Σ a[off + i]·b[off + i]}, {@code i < n} (see {@link #exp} on {@code lanes}). */
+    private static float dot(float[] a, float[] b, int off, int n, float[] lanes) {
         int i = 0, end = S.loopBound(n);
         FloatVector acc = zero();
         for (; i < end; i += VL) acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        acc.intoArray(lanes, 0);
+        float sum = VectorMath.sumLanes(lanes);
         for (; i < n; i++) sum += a[off + i] * b[off + i];
         return sum;
     }
@@ -218,7 +227,7 @@ final class AttentionSimd {
     /** The backward's row: {@code P = exp(s − lse)} in place of the scores, {@code dS = P·(dP − D)} in place of {@code dP}. */
     private static void gradientWeights(float[] p, float[] ds, int off, int lp, float lse, float d) {
         for (int jj = off; jj < off + lp; jj += VL) {
-            FloatVector pv = FloatVector.fromArray(S, p, jj).sub(lse).lanewise(VectorOperators.EXP);
+            FloatVector pv = VectorMath.exp(FloatVector.fromArray(S, p, jj).sub(lse));
             pv.intoArray(p, jj);
             FloatVector.fromArray(S, ds, jj).sub(d).mul(pv).intoArray(ds, jj);
         }

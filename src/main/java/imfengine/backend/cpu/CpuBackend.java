@@ -35,7 +35,7 @@ import static imfengine.backend.SizeCheck.requireSameSize;
 public final class CpuBackend implements Backend {
     private final boolean simd;
     private final WorkerPool pool;
-    private final ArrayPool arrays = new ArrayPool();
+    private final ArrayPool arrays;
     private final LongAdder flops = new LongAdder();
     private final AtomicLong uploads = new AtomicLong(), downloads = new AtomicLong(), bytesUp = new AtomicLong(),
             bytesDown = new AtomicLong();
@@ -53,7 +53,11 @@ public final class CpuBackend implements Backend {
     private final CpuTimestep timestep;
     private final CpuOptimizer optimizer;
 
-    public CpuBackend(int threads, boolean simd) {
+    public CpuBackend(int threads, boolean simd) { this(threads, simd, new ArrayPool()); }
+
+    /** Tensors from {@code arrays} (tests: a pool that poisons what it hands out). */
+    CpuBackend(int threads, boolean simd, ArrayPool arrays) {
+        this.arrays = arrays;
         if (simd && !VectorSupport.present())
             throw new IllegalStateException("SIMD requested but jdk.incubator.vector is not in this JVM (add --add-modules=jdk.incubator.vector)");
         this.simd = simd;

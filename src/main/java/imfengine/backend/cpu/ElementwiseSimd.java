@@ -15,24 +15,47 @@ final class ElementwiseSimd {
     private ElementwiseSimd() {}
 
     static void unary(UnaryOp op, float[] x, int xo, float[] out, int oo, int from, int to) {
-        int i = from, end = from + S.loopBound(to - from), n = S.length();
-        // one loop per op: a switch inside the loop merges vectors and can leave them boxed (see AttentionSimd.store4)
+        int end = from + S.loopBound(to - from), n = S.length();
+        // one loop per op: a switch inside the loop merges vectors and can leave them boxed (see AttentionSimd.store4).
+        // The exp-based loops are methods of their own: inlined all into this one, they took C2 past its node-count
+        // cutoff, and VectorMath.exp, left a call, boxed its vectors. LOG stays scalar (Math.log gives the same bits
+        // in every JIT tier; the vector LOG does not), and it only ever sees per-example tensors.
+        int i = from;
         switch (op) {
-            case EXP -> { for (; i < end; i += n) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.EXP).intoArray(out, oo + i); }
-            case SILU -> { for (; i < end; i += n) silu(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i); }
-            case SIGMOID -> { for (; i < end; i += n) sigmoid(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i); }
+            case EXP -> i = expLoop(x, xo, out, oo, from, end);
+            case SILU -> i = siluLoop(x, xo, out, oo, from, end);
+            case SIGMOID -> i = sigmoidLoop(x, xo, out, oo, from, end);
             case SQUARE -> { for (; i < end; i += n) { FloatVector v = FloatVector.fromArray(S, x, xo + i); v.mul(v).intoArray(out, oo + i); } }
             case RSQRT -> { for (; i < end; i += n) ONE.div(FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.SQRT)).intoArray(out, oo + i); }
             case NEG -> { for (; i < end; i += n) FloatVector.fromArray(S, x, xo + i).neg().intoArray(out, oo + i); }
-            case LOG -> { for (; i < end; i += n) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.LOG).intoArray(out, oo + i); }
+            case LOG -> { }
         }
         CpuElementwise.unaryScalar(op, x, xo, out, oo, i, to);
     }
 
-    /** {@code 1 / (1 + e^−v)}; SwigluSimd's gate uses it too. */
-    static FloatVector sigmoid(FloatVector v) { return ONE.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)); }
+    /** Each returns where it stopped (the scalar tail starts there). */
+    private static int expLoop(float[] x, int xo, float[] out, int oo, int from, int end) {
+        int i = from;
+        for (; i < end; i += S.length()) VectorMath.exp(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
 
-    private static FloatVector silu(FloatVector v) { return v.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)); }
+    private static int siluLoop(float[] x, int xo, float[] out, int oo, int from, int end) {
+        int i = from;
+        for (; i < end; i += S.length()) silu(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int sigmoidLoop(float[] x, int xo, float[] out, int oo, int from, int end) {
+        int i = from;
+        for (; i < end; i += S.length()) sigmoid(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    /** {@code 1 / (1 + e^−v)}; SwigluSimd's gate uses it too. */
+    static FloatVector sigmoid(FloatVector v) { return ONE.div(VectorMath.exp(v.neg()).add(ONE)); }
+
+    private static FloatVector silu(FloatVector v) { return v.div(VectorMath.exp(v.neg()).add(ONE)); }
 
     static void unaryDerivative(UnaryOp op, float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int from, int to) {
         int i = from, end = from + S.loopBound(to - from), n = S.length();

@@ -1,7 +1,6 @@
 package imfengine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API sums for {@link CpuReductions}. */
@@ -14,7 +13,7 @@ final class ReductionSimd {
         FloatVector acc = FloatVector.zero(S);
         int i = 0, end = S.loopBound(len);
         for (; i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc);
         for (; i < len; i++) s += x[off + i];
         return s;
     }

@@ -1,7 +1,6 @@
 package imfengine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector API rows for {@link CpuRmsNorm}: the same math, lane-wise sums, scalar tails. */
@@ -17,7 +16,7 @@ final class RmsNormSimd {
             FloatVector xv = FloatVector.fromArray(S, x, o + j);
             acc = xv.fma(xv, acc);
         }
-        float ss = acc.reduceLanes(VectorOperators.ADD);
+        float ss = VectorMath.sum(acc);
         for (; j < n; j++) ss += x[o + j] * x[o + j];
         float rs = CpuRmsNorm.rstd(ss, n, eps);
         rstd[r] = rs;
@@ -34,7 +33,7 @@ final class RmsNormSimd {
             accSs = xv.fma(xv, accSs);
             accXt = xv.fma(FloatVector.fromArray(S, tx, o + j), accXt);
         }
-        float ss = accSs.reduceLanes(VectorOperators.ADD), xt = accXt.reduceLanes(VectorOperators.ADD);
+        float ss = VectorMath.sum(accSs), xt = VectorMath.sum(accXt);
         for (; j < n; j++) {
             ss += x[o + j] * x[o + j];
             xt += x[o + j] * tx[o + j];
@@ -62,7 +61,7 @@ final class RmsNormSimd {
         for (; j < end; j += S.length())
             acc = FloatVector.fromArray(S, w, wo + j).mul(FloatVector.fromArray(S, dy, o + j))
                     .fma(FloatVector.fromArray(S, x, o + j), acc);
-        float wdx = acc.reduceLanes(VectorOperators.ADD);
+        float wdx = VectorMath.sum(acc);
         for (; j < n; j++) wdx += w[wo + j] * dy[o + j] * x[o + j];
         float k = rs * rs * (wdx / n);
         for (j = 0; j < end; j += S.length()) {

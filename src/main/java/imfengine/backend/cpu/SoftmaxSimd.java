@@ -14,16 +14,16 @@ final class SoftmaxSimd {
         int end = S.loopBound(n), j = 0;
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (; j < end; j += S.length()) vmax = vmax.max(FloatVector.fromArray(S, x, off + j));
-        float max = vmax.reduceLanes(VectorOperators.MAX);
+        float max = vmax.reduceLanes(VectorOperators.MAX); // exact in any order (see VectorMath)
         for (; j < n; j++) max = Math.max(max, x[off + j]);
 
         FloatVector vsum = FloatVector.zero(S);
         for (j = 0; j < end; j += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, off + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + j).sub(max));
             e.intoArray(y, off + j);
             vsum = vsum.add(e);
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(vsum);
         for (; j < n; j++) {
             float e = (float) Math.exp(x[off + j] - max);
             y[off + j] = e;
@@ -39,7 +39,7 @@ final class SoftmaxSimd {
         FloatVector vdot = FloatVector.zero(S);
         for (; j < end; j += S.length())
             vdot = FloatVector.fromArray(S, y, off + j).fma(FloatVector.fromArray(S, t, off + j), vdot);
-        float dot = vdot.reduceLanes(VectorOperators.ADD);
+        float dot = VectorMath.sum(vdot);
         for (; j < n; j++) dot += y[off + j] * t[off + j];
         for (j = 0; j < end; j += S.length())
             FloatVector.fromArray(S, t, off + j).sub(dot).mul(FloatVector.fromArray(S, y, off + j)).intoArray(out, off + j);

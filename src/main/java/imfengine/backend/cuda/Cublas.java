@@ -19,7 +19,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * cuBLAS through {@code java.lang.foreign}: JCublas 12.0.0's natives require {@code libcublas.so.12}
  * by symbol version and cannot load where only CUDA 13 is installed, while a plain symbol lookup works
- * with either. {@code libcublas.so.13} is tried first, then {@code .so.12}.
+ * with either. Where the library is looked for, and in which order, is {@link CublasLocator}'s job; the
+ * first candidate that loads (its {@code libcublasLt} first) and has every symbol used here wins, and
+ * when none does, one line names every place looked at.
  * <p>
  * Our matrices are row-major and cuBLAS's column-major, and a row-major {@code C = op(A)·op(B)} is the
  * column-major {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}: so each call passes B before A with {@code m, n} swapped
@@ -28,20 +30,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * off by default.
  */
 public final class Cublas implements AutoCloseable {
-    /** Library names tried in order. */
-    public static final List<String> LIBRARIES = List.of("libcublas.so.13", "libcublas.so.12");
-
     private static final int CUBLAS_OP_N = 0, CUBLAS_OP_T = 1;
     private static final int CUBLAS_DEFAULT_MATH = 0, CUBLAS_TF32_TENSOR_OP_MATH = 3;
 
-    private final String library;
+    private final String library, place;
     private final MethodHandle create, destroy, setStream, setMathMode, getVersion, sgemm, sgemmStridedBatched;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment scalars = arena.allocate(ValueLayout.JAVA_FLOAT, 2);
     private MemorySegment handle = MemorySegment.NULL;
 
-    private Cublas(String library, SymbolLookup lookup) {
+    private Cublas(String library, String place, SymbolLookup lookup) {
         this.library = library;
+        this.place = place;
         Linker linker = Linker.nativeLinker();
         create = bind(linker, lookup, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         destroy = bind(linker, lookup, "cublasDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -57,30 +57,33 @@ public final class Cublas implements AutoCloseable {
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
     }
 
-    /** Opens the first of {@link #LIBRARIES} that loads. */
-    public static Cublas open() { return open(LIBRARIES); }
+    /** Opens the first cuBLAS of this JVM's {@link CublasLocator#search()} that loads. */
+    public static Cublas open() { return open(CublasLocator.search(), NativeLibrary::open); }
 
     /**
-     * Opens the first library of {@code candidates} that loads and resolves every symbol used here;
-     * throws a {@link CudaException} naming each library tried and why it failed.
+     * Opens the first candidate of {@code search} that loads with {@code loader} (its companion
+     * {@code libcublasLt} first) and resolves every symbol used here; throws a {@link CudaException} whose
+     * one-line message names each candidate tried and why it failed, and each place that had none.
      */
-    public static Cublas open(List<String> candidates) {
+    public static Cublas open(CublasLocator.Search search, NativeLibrary.Loader loader) {
         List<String> why = new ArrayList<>();
-        for (String lib : candidates) {
-            SymbolLookup lookup;
+        for (CublasLocator.Candidate c : search.candidates()) {
             try {
-                lookup = SymbolLookup.libraryLookup(lib, Arena.global());
-            } catch (IllegalArgumentException e) {
-                why.add(lib + ": not found");
-                continue;
-            }
-            try {
-                return new Cublas(lib, lookup);
-            } catch (CudaException e) {
-                why.add(lib + ": " + e.getMessage());
+                if (c.companion() != null) loader.open(c.companion());
+                NativeLibrary lib = loader.open(c.library());
+                return new Cublas(lib.path(), c.place(), lib.symbols());
+            } catch (IllegalArgumentException | CudaException e) {
+                why.add(c + ": " + oneLine(e.getMessage()));
             }
         }
-        throw new CudaException("cuBLAS is not available (" + String.join("; ", why) + ")");
+        List<String> looked = new ArrayList<>(why);
+        looked.addAll(search.emptyPlaces());
+        throw new CudaException("cuBLAS is not available: tried " + (looked.isEmpty() ? "nothing" : String.join("; ", looked))
+                + " (set " + CublasLocator.VARIABLE + " or -D" + CublasLocator.PROPERTY + " to libcublas.so.N or its folder)");
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "failed" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
     }
 
     private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name, FunctionDescriptor fd) {
@@ -88,7 +91,11 @@ public final class Cublas implements AutoCloseable {
         return linker.downcallHandle(sym, fd);
     }
 
+    /** The file loaded (the loader's choice when it was found by soname). */
     public String library() { return library; }
+
+    /** Where {@link CublasLocator} found it, e.g. {@code CUDA_HOME=/usr/local/cuda} or {@code python wheel}. */
+    public String place() { return place; }
 
     /** Creates the handle on the current context and attaches it to {@code stream} (0 = default stream). */
     public void init(long stream, boolean tf32) {

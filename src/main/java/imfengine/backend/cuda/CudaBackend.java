@@ -58,7 +58,7 @@ public final class CudaBackend implements Backend {
     /** Floating-point operations issued by GEMM and attention so far, counted as the CPU backend counts them. */
     @Override public long matrixFlops() { return flops.sum(); }
 
-    @Override public long peakTensorBytes() { return allocator.peakBytes(); }
+    @Override public long peakTensorBytes() { return allocator.stats().peakLiveBytes(); }
 
     @Override public TransferCounts transfers() {
         return new TransferCounts(uploads.get(), downloads.get(), bytesUp.get(), bytesDown.get());
@@ -92,10 +92,36 @@ public final class CudaBackend implements Backend {
         if (rows > 0) launch(new Launch(rows, 1, Launch.THREADS, 1, 0), a);
     }
 
-    /** The column-sum kernels' blocks (shape exported by reduction.cu): one column per x-thread. */
-    private void columnSums(int n, KernelArgs a) {
-        int x = PtxText.constant("reduction", "column_sum_block_x"), y = PtxText.constant("reduction", "column_sum_block_y");
-        if (n > 0) launch(new Launch((n + x - 1) / x, 1, x, y, 0), a);
+    /** A row kernel of {@code family} over {@code rows} rows of {@code n}: a warp or a block per row ({@link RowGeometry}). */
+    private void rowKernel(String family, int rows, int n, KernelArgs a) {
+        if (rows > 0) launch(RowGeometry.launch(family, rows, n), a);
+    }
+
+    /** The arguments of a column-sum kernel writing to {@code out}, {@code =} or {@code +=} ({@code accumulate} 0 or 1). */
+    @FunctionalInterface
+    private interface ColumnPass {
+        KernelArgs into(long out, int accumulate);
+    }
+
+    /**
+     * Column sums over {@code rows} rows of {@code n} columns into {@code out} ({@code +=} when {@code accumulate}):
+     * {@code pass} in one launch when one slice of rows is enough, else its per-slice partial sums into a
+     * {@code [slices, n]} buffer and {@code reduce_cols} adding them, in slice order, into {@code out} ({@link ColumnSums}).
+     */
+    private void columnSums(int rows, int n, boolean accumulate, long out, ColumnPass pass) {
+        if (n <= 0) return;
+        int slices = ColumnSums.slices(rows, n), acc = accumulate ? 1 : 0;
+        if (slices == 1) {
+            launch(ColumnSums.launch(n, 1), pass.into(out, acc));
+            return;
+        }
+        MemoryBlock partials = allocator.allocate((long) slices * n * Float.BYTES);
+        try {
+            launch(ColumnSums.launch(n, slices), pass.into(partials.address(), 0));
+            launch(ColumnSums.launch(n, 1), args(Kernel.REDUCE_COLS_VJP).ptr(partials.address()).ptr(out).i32(slices).i32(n).i32(acc));
+        } finally {
+            allocator.free(partials); // queue order keeps the next user of this block behind both launches
+        }
     }
 
     // ---- memory ------------------------------------------------------------------------------
@@ -252,8 +278,8 @@ public final class CudaBackend implements Backend {
 
     @Override public void reduceBroadcast(Tensor g, Broadcast bc, Tensor out) {
         if (bc.inner() == 1) {
-            int n = Math.toIntExact(bc.n());
-            columnSums(n, args(Kernel.REDUCE_COLS_VJP).ptr(ptr(g)).ptr(ptr(out)).i32(Math.toIntExact(bc.outer())).i32(n));
+            int n = Math.toIntExact(bc.n()), outer = Math.toIntExact(bc.outer());
+            columnSums(outer, n, false, ptr(out), (dst, acc) -> args(Kernel.REDUCE_COLS_VJP).ptr(ptr(g)).ptr(dst).i32(outer).i32(n).i32(acc));
         } else {
             perRow(Math.toIntExact(bc.n()), args(Kernel.REDUCE_BROADCAST_VJP).ptr(ptr(g)).ptr(ptr(out)).i64(bc.outer()).i64(bc.n())
                     .i64(bc.inner()));
@@ -312,20 +338,21 @@ public final class CudaBackend implements Backend {
     // ---- fused kernels -----------------------------------------------------------------------
     @Override public void rmsNorm(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
         int rows = x.shape().rows(), n = x.shape().last();
-        perRow(rows, args(Kernel.RMSNORM_FWD).ptr(ptr(x)).ptr(ptr(w)).f32(eps).ptr(ptr(y)).ptr(ptr(rstd)).i32(rows).i32(n));
+        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_FWD).ptr(ptr(x)).ptr(ptr(w)).f32(eps).ptr(ptr(y)).ptr(ptr(rstd)).i32(rows).i32(n));
     }
 
     @Override public void rmsNormDual(Tensor x, Tensor tx, Tensor w, float eps, Tensor y, Tensor ty, Tensor rstd) {
         int rows = x.shape().rows(), n = x.shape().last();
-        perRow(rows, args(Kernel.RMSNORM_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(w)).f32(eps).ptr(ptr(y)).ptr(ptr(ty)).ptr(ptr(rstd))
+        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(w)).f32(eps).ptr(ptr(y)).ptr(ptr(ty)).ptr(ptr(rstd))
                 .i32(rows).i32(n));
     }
 
     @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
         int rows = x.shape().rows(), n = x.shape().last();
-        perRow(rows, args(Kernel.RMSNORM_VJP).ptr(ptr(x)).ptr(ptr(w)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(ptr(dx)).i32(rows).i32(n));
+        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_VJP).ptr(ptr(x)).ptr(ptr(w)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(ptr(dx)).i32(rows).i32(n));
         if (dw != null && rows > 0)
-            columnSums(n, args(Kernel.RMSNORM_DW_VJP).ptr(ptr(x)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(ptr(dw)).i32(rows).i32(n));
+            columnSums(rows, n, true, ptr(dw), (dst, acc) -> args(Kernel.RMSNORM_DW_VJP).ptr(ptr(x)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(dst)
+                    .i32(rows).i32(n).i32(acc));
     }
 
     @Override public void rope(Tensor x, Tensor cos, Tensor sin, int heads, boolean inverse, Tensor out) {
@@ -357,17 +384,17 @@ public final class CudaBackend implements Backend {
 
     @Override public void softmax(Tensor x, Tensor y) {
         int rows = x.shape().rows(), n = x.shape().last();
-        perRow(rows, args(Kernel.SOFTMAX_FWD).ptr(ptr(x)).ptr(ptr(y)).i32(rows).i32(n));
+        rowKernel("softmax", rows, n, args(Kernel.SOFTMAX_FWD).ptr(ptr(x)).ptr(ptr(y)).i32(rows).i32(n));
     }
 
     @Override public void softmaxDual(Tensor x, Tensor tx, Tensor y, Tensor ty) {
         int rows = x.shape().rows(), n = x.shape().last();
-        perRow(rows, args(Kernel.SOFTMAX_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(y)).ptr(ptr(ty)).i32(rows).i32(n));
+        rowKernel("softmax", rows, n, args(Kernel.SOFTMAX_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(y)).ptr(ptr(ty)).i32(rows).i32(n));
     }
 
     @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
         int rows = y.shape().rows(), n = y.shape().last();
-        perRow(rows, args(Kernel.SOFTMAX_VJP).ptr(ptr(y)).ptr(ptr(dy)).ptr(ptr(dx)).i32(rows).i32(n));
+        rowKernel("softmax", rows, n, args(Kernel.SOFTMAX_VJP).ptr(ptr(y)).ptr(ptr(dy)).ptr(ptr(dx)).i32(rows).i32(n));
     }
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
@@ -386,7 +413,7 @@ public final class CudaBackend implements Backend {
     @Override public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO,
                                             Tensor dq, Tensor dk, Tensor dv) {
         // D_i = dO_i·o_i per row, written by the dq kernel and read by the dk/dv kernel: B·H·L floats, not L×L.
-        DeviceAllocator.Block dbuf = allocator.allocate((long) s.batch() * s.heads() * s.length() * Float.BYTES);
+        MemoryBlock dbuf = allocator.allocate((long) s.batch() * s.heads() * s.length() * Float.BYTES);
         try {
             launch(AttentionGeometry.launch("dq", s), attentionArgs(args(Kernel.ATTENTION_DQ_VJP).ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v))
                     .ptr(ptr(o)).ptr(ptr(lse)).ptr(ptr(dO)).ptr(ptr(dq)).ptr(dbuf.address()), s));

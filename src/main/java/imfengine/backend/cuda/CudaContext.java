@@ -16,8 +16,8 @@ import static jcuda.driver.JCudaDriver.cuStreamCreate;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 /**
- * One device, its primary context (the one cuBLAS's runtime also uses) and one stream that every
- * kernel, copy and GEMM of the backend is queued on, so stream order alone orders all work. The
+ * One device, its primary context (the one cuBLAS's runtime also uses) and one non-blocking stream that
+ * every kernel, copy and GEMM of the backend is queued on, so stream order alone orders all work. The
  * context is made current on each calling thread the first time that thread uses it.
  */
 public final class CudaContext {
@@ -36,7 +36,9 @@ public final class CudaContext {
         cuDevicePrimaryCtxRetain(context, device);
         cuCtxSetCurrent(context);
         bound.set(true);
-        cuStreamCreate(stream, 0); // a blocking stream: it also orders against synchronous copies
+        // non-blocking: nothing on the legacy default stream waits for it or delays it; every copy, fill,
+        // launch and GEMM of the backend is queued on this one stream, which orders them
+        cuStreamCreate(stream, jcuda.driver.CUstream_flags.CU_STREAM_NON_BLOCKING);
     }
 
     /** Makes the context current on this thread (cheap after the first call per thread). */

@@ -15,7 +15,7 @@ final class CudaStorage implements Storage {
     private static final Cleaner CLEANER = Cleaner.create();
 
     /** Shared with the cleaning action, which must not reference the storage itself. */
-    private record Owner(DeviceAllocator allocator, DeviceAllocator.Block block, AtomicBoolean released) implements Runnable {
+    private record Owner(DeviceAllocator allocator, MemoryBlock block, AtomicBoolean released) implements Runnable {
         @Override public void run() {
             if (released.compareAndSet(false, true)) allocator.free(block);
         }

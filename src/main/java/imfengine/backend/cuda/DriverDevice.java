@@ -31,6 +31,9 @@ public final class DriverDevice implements Device {
     private final Cublas cublas;
     private final boolean tf32;
     private final Set<Kernel> optedIn = EnumSet.noneOf(Kernel.class);
+    private final PinnedStaging staging;
+    /** {@code -Dimf.cuda.syncCopies=true}: plain synchronous copies after a stream sync (a first-light fallback). */
+    private final boolean syncCopies = Boolean.getBoolean("imf.cuda.syncCopies");
 
     public DriverDevice(CudaContext context, Cublas cublas, boolean tf32) {
         this.context = context;
@@ -39,6 +42,7 @@ public final class DriverDevice implements Device {
         this.tf32 = tf32;
         context.bind();
         cublas.init(context.stream().address(), tf32);
+        this.staging = syncCopies ? null : new PinnedStaging(context);
     }
 
     /** Device 0 with cuBLAS; TF32 GEMMs when {@code tf32}. Throws {@link CudaException} when there is no device. */
@@ -71,25 +75,56 @@ public final class DriverDevice implements Device {
         cuMemFree(at(address));
     }
 
-    @Override public void copyToDevice(float[] src, long dst) { toDevice(Pointer.to(src), dst, (long) src.length * Float.BYTES); }
-
-    @Override public void copyToDevice(int[] src, long dst) { toDevice(Pointer.to(src), dst, (long) src.length * Integer.BYTES); }
-
-    @Override public void copyToDevice(short[] src, long dst) { toDevice(Pointer.to(src), dst, (long) src.length * Short.BYTES); }
-
-    private void toDevice(Pointer src, long dst, long bytes) {
-        if (bytes == 0) return;
-        context.bind();
-        cuMemcpyHtoD(at(dst), src, bytes); // on the blocking stream: ordered after queued work
+    // Copies go through pinned staging on the stream (ordered after queued work, asynchronous for uploads);
+    // with -Dimf.cuda.syncCopies=true, synchronous copies once the stream has drained.
+    @Override public void copyToDevice(float[] src, long dst) {
+        long bytes = (long) src.length * Float.BYTES;
+        if (staging == null) toDeviceSync(Pointer.to(src), dst, bytes);
+        else if (bytes > 0) staged(() -> staging.upload(at(dst), bytes, b -> b.asFloatBuffer().put(src)));
     }
 
-    @Override public void copyToHost(long src, float[] dst) { toHost(src, Pointer.to(dst), (long) dst.length * Float.BYTES); }
+    @Override public void copyToDevice(int[] src, long dst) {
+        long bytes = (long) src.length * Integer.BYTES;
+        if (staging == null) toDeviceSync(Pointer.to(src), dst, bytes);
+        else if (bytes > 0) staged(() -> staging.upload(at(dst), bytes, b -> b.asIntBuffer().put(src)));
+    }
 
-    @Override public void copyToHost(long src, int[] dst) { toHost(src, Pointer.to(dst), (long) dst.length * Integer.BYTES); }
+    @Override public void copyToDevice(short[] src, long dst) {
+        long bytes = (long) src.length * Short.BYTES;
+        if (staging == null) toDeviceSync(Pointer.to(src), dst, bytes);
+        else if (bytes > 0) staged(() -> staging.upload(at(dst), bytes, b -> b.asShortBuffer().put(src)));
+    }
 
-    @Override public void copyToHost(long src, short[] dst) { toHost(src, Pointer.to(dst), (long) dst.length * Short.BYTES); }
+    @Override public void copyToHost(long src, float[] dst) {
+        long bytes = (long) dst.length * Float.BYTES;
+        if (staging == null) toHostSync(src, Pointer.to(dst), bytes);
+        else if (bytes > 0) staged(() -> staging.download(at(src), bytes, b -> b.asFloatBuffer().get(dst)));
+    }
 
-    private void toHost(long src, Pointer dst, long bytes) {
+    @Override public void copyToHost(long src, int[] dst) {
+        long bytes = (long) dst.length * Integer.BYTES;
+        if (staging == null) toHostSync(src, Pointer.to(dst), bytes);
+        else if (bytes > 0) staged(() -> staging.download(at(src), bytes, b -> b.asIntBuffer().get(dst)));
+    }
+
+    @Override public void copyToHost(long src, short[] dst) {
+        long bytes = (long) dst.length * Short.BYTES;
+        if (staging == null) toHostSync(src, Pointer.to(dst), bytes);
+        else if (bytes > 0) staged(() -> staging.download(at(src), bytes, b -> b.asShortBuffer().get(dst)));
+    }
+
+    private void staged(Runnable copy) {
+        context.bind();
+        copy.run();
+    }
+
+    private void toDeviceSync(Pointer src, long dst, long bytes) {
+        if (bytes == 0) return;
+        context.synchronize(); // the legacy stream does not wait for our non-blocking one
+        cuMemcpyHtoD(at(dst), src, bytes);
+    }
+
+    private void toHostSync(long src, Pointer dst, long bytes) {
         context.synchronize();
         if (bytes > 0) cuMemcpyDtoH(dst, at(src), bytes);
     }

@@ -32,7 +32,7 @@ public enum Kernel {
 
     SUM_ROWS_FWD("reduction", "sum_rows_fwd_f32", PTR, PTR, I32, I32),
     SUM_ALL_FWD("reduction", "sum_all_fwd_f32", PTR, PTR, I64),
-    REDUCE_COLS_VJP("reduction", "reduce_cols_vjp_f32", PTR, PTR, I32, I32),
+    REDUCE_COLS_VJP("reduction", "reduce_cols_vjp_f32", PTR, PTR, I32, I32, I32),
     REDUCE_BROADCAST_VJP("reduction", "reduce_broadcast_vjp_f32", PTR, PTR, I64, I64, I64),
 
     PERMUTE_FWD("movement", "permute_fwd_f32", PTR, PTR, PERM_GEOM, I64),
@@ -45,7 +45,7 @@ public enum Kernel {
     RMSNORM_FWD("rmsnorm", "rmsnorm_fwd_f32", PTR, PTR, F32, PTR, PTR, I32, I32),
     RMSNORM_JVP("rmsnorm", "rmsnorm_jvp_f32", PTR, PTR, PTR, F32, PTR, PTR, PTR, I32, I32),
     RMSNORM_VJP("rmsnorm", "rmsnorm_vjp_f32", PTR, PTR, PTR, PTR, PTR, I32, I32),
-    RMSNORM_DW_VJP("rmsnorm", "rmsnorm_dw_vjp_f32", PTR, PTR, PTR, PTR, I32, I32),
+    RMSNORM_DW_VJP("rmsnorm", "rmsnorm_dw_vjp_f32", PTR, PTR, PTR, PTR, I32, I32, I32),
 
     ROPE_FWD("rope", "rope_fwd_f32", PTR, PTR, PTR, PTR, I64, I32, I32, I32, F32),
     ROPE_JVP("rope", "rope_jvp_f32", PTR, PTR, PTR, PTR, PTR, PTR, I64, I32, I32, I32),

@@ -77,6 +77,19 @@ class PtxEntriesTest {
         assertEquals(4 * (2 * 32 * 65 + 16 * 64 + 64), dkdv.sharedBytes());
         assertEquals(32, PtxText.constant("reduction", "column_sum_block_x"));
         assertEquals(8, PtxText.constant("reduction", "column_sum_block_y"));
+        // column sums: B/2's per-head q/k norms at batch 256 (64 weights, 256·276·12 rows) and its gates (768 columns)
+        assertEquals(512, ColumnSums.slices(256 * 276 * 12, 64));
+        assertEquals(new Launch(2, 512, 32, 8, 0), ColumnSums.launch(64, 512));
+        assertEquals(43, ColumnSums.slices(256 * 276, 768));
+        assertEquals(1, ColumnSums.slices(128, 64), "no slice under 128 rows");
+        assertEquals(2, ColumnSums.slices(129, 64));
+        assertEquals(1, ColumnSums.slices(0, 64));
+        // rows: a warp each up to 1024 floats, 8 to a block; a block of 256 beyond
+        for (String family : new String[]{"rmsnorm", "softmax"}) {
+            assertEquals(new Launch(3, 1, 32, 8, 0), RowGeometry.launch(family, 21, 64));
+            assertEquals(new Launch(1, 1, 32, 8, 0), RowGeometry.launch(family, 1, 1024));
+            assertEquals(new Launch(5, 1, 256, 1, 0), RowGeometry.launch(family, 5, 1025));
+        }
         assertEquals(256, PtxText.constant("selection", "select_nonzero_threads"));
         var missing = assertThrows(CudaException.class, () -> PtxText.constant("attention", "no_such_constant"));
         assertTrue(missing.getMessage().contains("no_such_constant"), missing.getMessage());

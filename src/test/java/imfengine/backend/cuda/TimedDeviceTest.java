@@ -142,7 +142,7 @@ class TimedDeviceTest {
         try (Context cx = Context.open(be, Context.Tape.OFF)) {
             cx.empty(Shape.of(1 << 20));
         }
-        assertEquals(be.allocator().cachedBytes(), m.reservedBytes());
+        assertEquals(be.allocator().stats().cachedBytes(), m.reservedBytes());
         assertTrue(m.reservedBytes() >= 4L << 20);
         be.allocator().emptyCache();
         assertEquals(0, m.reservedBytes());

@@ -3,6 +3,7 @@ package imfengine.backend.cuda.emu;
 import imfengine.autodiff.Context;
 import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
+import imfengine.backend.Broadcast;
 import imfengine.backend.cuda.CudaBackend;
 import imfengine.backend.cuda.CudaTol;
 import imfengine.tensor.Host;
@@ -36,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MutantsTest {
     /** Mutants and the test below that must catch each (a new .mutant without one fails everyMutantHasATest). */
     private static final Set<String> TESTED = Set.of("attention-tile-bound", "attention-missing-sync", "attention-shuffle-lane",
-            "block-sum-missing-sync", "sum-all-shuffle-mask", "mma-fragment-index");
+            "block-sum-missing-sync", "sum-all-shuffle-mask", "mma-fragment-index", "column-slice-overlap");
     private static final Backend CPU = Backends.SCALAR;
 
     private static EmulatorLibrary mutant(String name) {
@@ -79,8 +80,15 @@ class MutantsTest {
         }, x, x, x, x);
     }
 
+    /** Rows of 1301: longer than the warp-per-row layout takes, so each row is a block and block_sum runs. */
     private static double softmax(EmulatorLibrary lib) {
-        return error(lib, (be, t) -> be.softmax(t[0], t[1]), Shape.of(17, 301), Shape.of(17, 301));
+        return error(lib, (be, t) -> be.softmax(t[0], t[1]), Shape.of(7, 1301), Shape.of(7, 1301));
+    }
+
+    /** 3001 rows of 7 columns: the column sums cut the rows into 24 slices. */
+    private static double columnSums(EmulatorLibrary lib) {
+        Shape g = Shape.of(3001, 7), out = Shape.of(7);
+        return error(lib, (be, t) -> be.reduceBroadcast(t[0], Broadcast.of("columns", g, out), t[1]), g, out);
     }
 
     private static double sumAll(EmulatorLibrary lib) {
@@ -109,6 +117,12 @@ class MutantsTest {
         assertTrue(softmax(EmulatorLibrary.engine()) <= CudaTol.REDUCTION);
         double e = softmax(mutant("block-sum-missing-sync"));
         assertFalse(e <= CudaTol.REDUCTION, "block_sum without its second barrier passed: " + e);
+    }
+
+    @Test void overlappingRowSlicesInTheColumnSums() {
+        assertTrue(columnSums(EmulatorLibrary.engine()) <= CudaTol.REDUCTION);
+        double e = columnSums(mutant("column-slice-overlap"));
+        assertFalse(e <= CudaTol.REDUCTION, "row slices overlapping by one row passed: " + e);
     }
 
     @Test void shuffleMaskNamingLanesThatReturned() {

@@ -1,0 +1,85 @@
+package imfengine.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** {@link VectorMath}: the lane sum's fixed order and the polynomial exp's accuracy and special values. */
+class VectorMathTest {
+    private static VectorSpecies<Float> species;
+
+    @BeforeAll static void needsVectorApi() {
+        assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
+        species = FloatVector.SPECIES_PREFERRED;
+    }
+
+    @Test void sumAddsTheLanesInAFixedPairwiseTree() {
+        int vl = species.length();
+        Random r = new Random(7);
+        int orderMatters = 0;
+        for (int trial = 0; trial < 200; trial++) {
+            float[] lanes = new float[vl];
+            // mixed magnitudes, so that another order of the additions gives other bits
+            for (int i = 0; i < vl; i++) lanes[i] = (float) ((r.nextBoolean() ? 1e7 : 1e-3) * r.nextGaussian());
+            float[] level = lanes.clone();
+            for (int k = vl / 2; k >= 1; k /= 2) {
+                float[] next = new float[vl];
+                for (int i = 0; i < vl; i++) next[i] = level[i] + level[i ^ k];
+                level = next;
+            }
+            float inOrder = lanes[0];
+            for (int i = 1; i < vl; i++) inOrder += lanes[i];
+            if (inOrder != level[0]) orderMatters++;
+            assertEquals(Float.floatToRawIntBits(level[0]), Float.floatToRawIntBits(VectorMath.sum(FloatVector.fromArray(species, lanes, 0))),
+                    "trial " + trial);
+            assertEquals(Float.floatToRawIntBits(level[0]), Float.floatToRawIntBits(VectorMath.sumLanes(lanes.clone())), "sumLanes, trial " + trial);
+        }
+        assertTrue(orderMatters > 0, "the inputs never told the tree from a sum in lane order");
+    }
+
+    @Test void expIsWithinTwoUlpOfMathExpOverTheWholeRange() {
+        int vl = species.length();
+        float[] x = new float[vl], y = new float[vl];
+        double worst = 0;
+        float worstAt = 0;
+        // every 331st float of magnitude up to 106, both signs: subnormal, normal and overflowing results
+        int i = 0;
+        for (int bits = 0; bits <= Float.floatToRawIntBits(106f); bits += 331) {
+            for (float v : new float[] {Float.intBitsToFloat(bits), -Float.intBitsToFloat(bits)}) {
+                x[i++] = v;
+                if (i < vl) continue;
+                i = 0;
+                VectorMath.exp(FloatVector.fromArray(species, x, 0)).intoArray(y, 0);
+                for (int j = 0; j < vl; j++) {
+                    float want = (float) Math.exp(x[j]);
+                    double err = want == y[j] ? 0 : Math.abs((double) y[j] - want) / Math.ulp(want);
+                    if (!(err <= worst)) { worst = err; worstAt = x[j]; }
+                }
+            }
+        }
+        assertTrue(worst <= 2, "worst error " + worst + " ulp at x = " + worstAt);
+        System.out.printf("VectorMath.exp: worst error %.2f ulp (at x = %s)%n", worst, worstAt);
+    }
+
+    @Test void expSpecialValues() {
+        float[] x = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, 0f, -0f, -200f, 200f, 1f};
+        float[] want = {0f, Float.POSITIVE_INFINITY, Float.NaN, 1f, 1f, 0f, Float.POSITIVE_INFINITY, (float) Math.E};
+        int vl = species.length();
+        for (int k = 0; k < x.length; k++) {
+            float[] in = new float[vl], out = new float[vl];
+            java.util.Arrays.fill(in, x[k]);
+            VectorMath.exp(FloatVector.fromArray(species, in, 0)).intoArray(out, 0);
+            for (float v : out) {
+                if (Float.isFinite(want[k]) && want[k] != 0f) assertEquals(want[k], v, Math.ulp(want[k]), "exp(" + x[k] + ")");
+                else assertEquals(want[k], v, "exp(" + x[k] + ")"); // 0, ∞ and NaN exactly
+            }
+        }
+    }
+}

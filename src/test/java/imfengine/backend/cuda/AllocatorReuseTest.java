@@ -1,0 +1,68 @@
+package imfengine.backend.cuda;
+
+import imfengine.autodiff.Context;
+import imfengine.imf.ImfObjective;
+import imfengine.imf.ObjectiveConfig;
+import imfengine.imf.TrainingStep;
+import imfengine.nn.ImfDiT;
+import imfengine.nn.ModelConfig;
+import imfengine.optim.AdamW;
+import imfengine.optim.Ema;
+import imfengine.tensor.Host;
+import imfengine.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The allocator under the real allocation pattern of training: whole iMF training steps of the {@code s}
+ * model at batch 64 through {@link CudaBackend} on a {@link FakeDevice} (no kernels run, so only the host
+ * side, the allocations among it, is exercised), where the guidance call on the examples outside their
+ * interval gets a different batch every step, as {@code selectNonzero} would give. After one step with the
+ * largest guidance batch and one with none, no step allocates from the device again and nothing is flushed.
+ */
+class AllocatorReuseTest {
+    private static final int BATCH = 64;
+
+    @Test void changingGuidanceBatchesReuseTheCacheWithoutDeviceAllocationsOrFlushes() {
+        FakeDevice device = new FakeDevice(1L << 40);
+        CudaBackend be = new CudaBackend(device);
+        ModelConfig mc = ModelConfig.preset("s");
+        ImfDiT net = new ImfDiT(mc, be, 1, true);
+        TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), new AdamW(net.store(), 0f),
+                new Ema(net.store(), 0.999), 7);
+        float[] x = new float[BATCH * mc.imageSize() * mc.imageSize() * mc.channels()];
+        int[] labels = new int[BATCH];
+        Shape img = net.imageShape(BATCH);
+        SplittableRandom r = new SplittableRandom(5);
+        int[] guidance = new int[42];
+        guidance[0] = BATCH; // warm-up: the largest guidance call, then none
+        guidance[1] = 0;
+        for (int i = 2; i < guidance.length; i++) guidance[i] = r.nextInt(BATCH + 1);
+        AllocatorStats warm = null;
+        int warmCalls = 0;
+        for (int n = 0; n < guidance.length; n++) {
+            int count = guidance[n];
+            device.counts(() -> count);
+            try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+                step.run(cx, Host.upload(cx, x, img), Host.upload(cx, labels), n + 1, 1e-4);
+            }
+            be.allocator().check();
+            if (n == 1) {
+                warm = be.allocator().stats();
+                warmCalls = device.allocateCalls;
+            }
+        }
+        AllocatorStats end = be.allocator().stats();
+        assertEquals(warmCalls, device.allocateCalls, "device allocations after warm-up (guidance batches " + java.util.Arrays.toString(guidance) + ")");
+        assertEquals(warm.reservedBytes(), end.reservedBytes());
+        assertEquals(0, end.flushes(), "flushes");
+        assertEquals(0, device.freeCalls);
+        assertEquals(0, device.synchronizeCalls, "nothing waited for the device");
+        assertTrue(end.peakReservedBytes() <= 1.25 * end.peakLiveBytes(),
+                "fragmentation: " + end.peakReservedBytes() + " bytes reserved for a peak of " + end.peakLiveBytes() + " live");
+    }
+}
