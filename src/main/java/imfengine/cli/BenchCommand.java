@@ -6,6 +6,12 @@ import imfengine.backend.GemmSpec;
 import imfengine.backend.TransferCounts;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cpu.FmaPeak;
+import imfengine.backend.cuda.CudaBackend;
+import imfengine.backend.cuda.Device;
+import imfengine.backend.cuda.DeviceProfile;
+import imfengine.backend.cuda.DriverDevice;
+import imfengine.backend.cuda.MeteredDevice;
+import imfengine.backend.cuda.TimedDevice;
 import imfengine.imf.ImfObjective;
 import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
@@ -19,19 +25,28 @@ import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
  * {@code bench}: the real training step (batch upload, guidance forwards, dual forward, backward,
  * AdamW, EMA) and 1-NFE sampling on random data, timed after warm-up; reports the median and range,
- * the GFLOP/s of the GEMM and attention work the kernels actually issued, and the host↔device
- * transfers each run made.
+ * the TFLOP/s of the GEMM and attention work the kernels actually issued and its share of the device's
+ * peak (MFU), the host↔device transfers and device memory of a step; {@code --json} writes the same as
+ * JSON, {@code --profile} adds the device time of one step per kernel family (CUDA events on a GPU).
+ * A measurement that fails (out of device memory, say) is reported and the next one still runs.
  */
 final class BenchCommand implements Command {
+    private static final double GIB = 1024.0 * 1024 * 1024;
+    /** The tests' tiny model (8×8×1 images, 3 classes, D = 16): for dry runs of the device check under the emulator. */
+    static final ModelConfig TINY = new ModelConfig("tiny", 8, 1, 3, 16, 3, 2, 1, 4);
+
     @Override public String name() { return "bench"; }
 
     @Override public String summary() { return "time the training step and 1-NFE sampling (median and range)"; }
@@ -43,27 +58,41 @@ final class BenchCommand implements Command {
                 Times the full iMF training step (batch upload, tape-free v-head guidance calls, one dual
                 forward, backward, AdamW, EMA) and 1-NFE sampling of a preset on random inputs: median
                 and range of --repeats runs after --warmup runs. GFLOP/s counts the GEMM and attention
-                operations the kernels issued; % of peak divides it by --peak-gflops, by default (on the
-                CPU) this machine's fp32 peak measured first: ~1 s of register-only FMAs on every thread.
-                "transfers" counts the host<->device copies (uploads, downloads) of one run.
+                operations the kernels issued; %peak (MFU) divides it by --peak-gflops, by default on the
+                CPU this machine's fp32 peak measured first (~1 s of register-only FMAs on every thread)
+                and on a GPU the card's dense peak for the precision used (fp32, or tf32 with
+                -Dimf.cuda.tf32=true) where the card is known (H100, H200, A100). "transfers" counts the
+                host<->device copies of one run and their bytes. On CUDA it also reports the device
+                memory of the step: peak live (tensors) and peak reserved (held from the driver).
 
-                  --preset NAME      xs (default), s, B/2, M/2, L/2, XL/2
+                  --preset NAME      xs (default), s, B/2, M/2, L/2, XL/2, or tiny (8x8x1 images, D=16:
+                                     the tests' model, for dry runs under --device emulated)
                   --batch N          examples per step (default 128 for xs, 64 otherwise)
                   --repeats N        timed runs (default 10)
                   --warmup N         untimed runs first (default 3)
+                  --max-time S       at most S seconds per measurement: a run starts only if it would
+                                     end in time, judged by the last one (the first warm-up, if any,
+                                     and the first timed run are always made)
                   --what W           step, sample, both (default) or gemm (the preset's Linear GEMMs,
                                      as bench/pytorch/imf_step_bench.py --what gemm times them)
-                  --peak-gflops X    fp32 peak for the %peak column instead of measuring it
+                  --profile          after the timed steps, one more step with every kernel launch, GEMM
+                                     and copy timed (CUDA events on a GPU, the host clock under
+                                     --device emulated), summed per kernel family and per kernel
+                  --json FILE        also write the results as JSON (rewritten after each measurement)
+                  --peak-gflops X    peak for the %peak column instead of the measured / known one
                   --threads N        CPU worker threads (default: all cores)
                 """ + MemoryOptions.help(19) + Devices.help(19);
     }
 
+    /** What one measurement made of the backend: the decorators bench put on the CUDA device, if any. */
+    private record Meters(Device raw, MeteredDevice metered, TimedDevice timed) {}
+
     @Override public int run(List<String> argv) {
         Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device",
-                MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH), Set.of());
+                "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH), Set.of("profile"));
         ModelConfig mc;
         try {
-            mc = ModelConfig.preset(a.string("preset", "xs"));
+            mc = a.string("preset", "xs").equals(TINY.name()) ? TINY : ModelConfig.preset(a.string("preset", "xs"));
         } catch (IllegalArgumentException e) {
             throw new UsageException("bench: " + e.getMessage());
         }
@@ -75,9 +104,22 @@ final class BenchCommand implements Command {
         if (!Set.of("step", "sample", "both", "gemm").contains(what))
             throw new UsageException("bench: --what must be step, sample, both or gemm");
         double peak = a.number("peak-gflops", Double.NaN);
+        double maxTime = a.has("max-time") ? TrainCommand.parseDuration("max-time", a.string("max-time", "")) : Double.POSITIVE_INFINITY;
+        boolean profile = a.flag("profile");
+        if (profile && what.equals("sample") || profile && what.equals("gemm"))
+            throw new UsageException("bench: --profile times a training step: use it with --what step or both");
+        Path json = a.has("json") ? Path.of(a.string("json", "")) : null;
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
-        Backend be = Devices.open("bench", a.string("device", "cpu"), threads);
+        Meters[] meters = {null};
+        Backend be = Devices.open("bench", a.string("device", "cpu"), threads, d -> {
+            MeteredDevice m = new MeteredDevice(d);
+            TimedDevice t = profile ? TimedDevice.of(m) : null;
+            meters[0] = new Meters(d, m, t);
+            return t != null ? t : m;
+        });
+        if (profile && meters[0] == null)
+            throw new UsageException("bench: --profile times the CUDA backend's device calls: use --device cuda or emulated");
         ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
         int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
         SplittableRandom r = new SplittableRandom(3);
@@ -91,32 +133,135 @@ final class BenchCommand implements Command {
             gemms(be, mc, batch, repeats, warmup);
             return 0;
         }
-        if (Double.isNaN(peak) && be instanceof CpuBackend) {
-            peak = measurePeak(threads);
-            System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads; --peak-gflops overrides)%n", peak, threads);
-        }
-        System.out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %10s %8s %12s%n", "what", "median_ms", "min_ms", "max_ms",
+        String precision = meters[0] != null && meters[0].raw() instanceof DriverDevice && Devices.tf32() ? "tf32" : "fp32";
+        Peak pk = peak(peak, be, meters[0], precision, threads);
+        peak = pk.gflops();
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("preset", mc.name());
+        settings.put("batch", (long) batch);
+        settings.put("backend", be.name());
+        settings.put("device", be instanceof CudaBackend ? (meters[0].raw() instanceof DriverDevice ? "cuda" : "emulated") : "cpu");
+        settings.put("precision", precision);
+        settings.put("recompute", memory.recompute());
+        settings.put("micro_batch", (long) memory.microBatch());
+        settings.put("peak_tflops", BenchReport.number(peak / 1000));
+        settings.put("peak_source", pk.source());
+        settings.put("warmup", (long) warmup);
+        settings.put("repeats", (long) repeats);
+        settings.put("max_time_s", BenchReport.number(maxTime));
+        BenchReport report = new BenchReport(json, settings);
+        System.out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %10s %8s %22s%n", "what", "median_ms", "min_ms", "max_ms",
                 "samples/s", "GFLOP/s", "%peak", "transfers");
+        Limits lim = new Limits(warmup, repeats, maxTime);
+        int failed = 0;
         if (!what.equals("sample")) {
             AdamW adam = new AdamW(net.store(), 0f);
             TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
                     memory.examplesPerPass());
             Shape img = net.imageShape(batch);
             long[] n = {0};
-            report("train_step", batch, peak, be, measure(warmup, repeats, be, () -> {
+            Runnable oneStep = () -> {
                 n[0]++;
                 try (Context cx = Context.open(be, Context.Tape.RECORD)) { // as the trainer: the batch goes up each step
                     step.run(cx, Host.upload(cx, x, img), Host.upload(cx, labels), n[0], 1e-4);
                 }
-            }));
+            };
+            failed += row("train_step", batch, peak, be, meters[0], lim, oneStep, report);
+            if (profile) failed += profileStep(meters[0].timed(), oneStep, report);
         }
         if (!what.equals("step")) {
             ImfDiT sampler = new ImfDiT(mc, be, 1, false);
-            report("sample_1nfe", batch, peak, be, measure(warmup, repeats, be,
-                    () -> HostSampling.sample(sampler, labels, new Sampler.Guidance(2f, 0f, 1f), 1, 5)));
+            failed += row("sample_1nfe", batch, peak, be, meters[0], lim,
+                    () -> HostSampling.sample(sampler, labels, new Sampler.Guidance(2f, 0f, 1f), 1, 5), report);
         }
         System.out.printf(Locale.ROOT, "peak tensor memory: %.0f MiB%n", be.peakTensorBytes() / 1048576.0);
-        return 0;
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** The denominator of %peak (MFU) in GFLOP/s, NaN where there is none, and where it comes from. */
+    private record Peak(double gflops, String source) {}
+
+    /**
+     * {@code --peak-gflops} if given; on the CPU this machine's measured fp32 peak; on a GPU the card's dense
+     * data-sheet peak for {@code precision} ({@link GpuPeaks}); else none (the emulator, unknown cards).
+     */
+    private static Peak peak(double given, Backend be, Meters meters, String precision, int threads) {
+        if (!Double.isNaN(given)) return new Peak(given, "--peak-gflops");
+        if (be instanceof CpuBackend) {
+            double g = measurePeak(threads);
+            System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads; --peak-gflops overrides)%n", g, threads);
+            return new Peak(g, "measured: register-only FMA loop on " + threads + " threads");
+        }
+        if (meters != null && meters.raw() instanceof DriverDevice d) {
+            String card = d.context().deviceName();
+            var known = GpuPeaks.tflops(card, precision);
+            if (known.isEmpty()) {
+                System.out.printf(Locale.ROOT, "peak: unknown for %s (--peak-gflops gives one; %%peak is left out)%n", card);
+                return new Peak(Double.NaN, "unknown card " + card + ": pass --peak-gflops");
+            }
+            System.out.printf(Locale.ROOT, "peak: %.1f TFLOP/s dense %s (%s; --peak-gflops overrides)%n", known.getAsDouble(), precision, card);
+            return new Peak(1000 * known.getAsDouble(), card + ", dense " + precision + " (data sheet)");
+        }
+        return new Peak(Double.NaN, "none");
+    }
+
+    /** How many runs a measurement makes, and for how long at most. */
+    private record Limits(int warmup, int repeats, double maxSeconds) {}
+
+    /** Measures one row and reports it (text and JSON); a failure is reported instead. Returns 1 if it failed. */
+    private static int row(String what, int batch, double peak, Backend be, Meters meters, Limits lim, Runnable run, BenchReport report) {
+        if (meters != null) meters.metered().resetPeak();
+        if (be instanceof CudaBackend cb) cb.allocator().resetPeaks(); // peak live per row, not since the backend opened
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("what", what);
+        try {
+            Timing t = measure(lim, be, run);
+            m.put("status", "ok");
+            describe(what, batch, peak, be, meters, t, m);
+            report.row(m);
+            return 0;
+        } catch (RuntimeException e) {
+            String why = Devices.oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            System.out.printf(Locale.ROOT, "%-14s failed: %s%n", what, why);
+            System.err.println("bench: " + what + " failed: " + why);
+            m.put("status", "error");
+            m.put("error", e.getClass().getSimpleName() + ": " + why);
+            report.row(m);
+            return 1;
+        }
+    }
+
+    /** One more step with every device call timed; prints the families and the ten slowest kernels. Returns 1 if it failed. */
+    private static int profileStep(TimedDevice timed, Runnable step, BenchReport report) {
+        try {
+            timed.start();
+            step.run();
+            DeviceProfile p = timed.stop();
+            printProfile(p);
+            report.profile(p);
+            return 0;
+        } catch (RuntimeException e) {
+            String why = Devices.oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            System.err.println("bench: profile failed: " + why);
+            report.error("profile", e.getClass().getSimpleName() + ": " + why);
+            return 1;
+        } finally {
+            timed.closeTimer();
+        }
+    }
+
+    private static void printProfile(DeviceProfile p) {
+        System.out.printf(Locale.ROOT, "profile of one step (%s): %.1f ms wall, %.1f ms device busy in %d calls, %d device allocations%n",
+                p.clock(), p.wallMs(), p.busyMs(), p.calls(), p.allocations());
+        System.out.printf(Locale.ROOT, "  %-28s %8s %10s %7s %9s%n", "family", "calls", "ms", "share", "TFLOP/s");
+        for (DeviceProfile.Entry e : p.families()) printEntry(e, p.busyMs());
+        System.out.printf(Locale.ROOT, "  %-28s %8s %10s %7s %9s%n", "kernel (10 slowest)", "calls", "ms", "share", "TFLOP/s");
+        for (DeviceProfile.Entry e : p.kernels().subList(0, Math.min(10, p.kernels().size()))) printEntry(e, p.busyMs());
+    }
+
+    private static void printEntry(DeviceProfile.Entry e, double busy) {
+        System.out.printf(Locale.ROOT, "  %-28s %8d %10.2f %6.1f%% %9s%n", e.name(), e.calls(), e.ms(), busy > 0 ? 100 * e.ms() / busy : 0,
+                Double.isNaN(e.tflops()) ? "-" : String.format(Locale.ROOT, "%.2f", e.tflops()));
     }
 
     /**
@@ -155,23 +300,42 @@ final class BenchCommand implements Command {
         return Host.upload(cx, v, Shape.of(n));
     }
 
-    private record Timing(double[] ms, double flopsPerRun, TransferCounts transfersPerRun) {}
+    private record Timing(int warmups, double[] ms, double flopsPerRun, TransferCounts transfersPerRun) {}
 
     private static Timing measure(int warmup, int repeats, Backend be, Runnable run) {
-        for (int i = 0; i < warmup; i++) run.run();
-        be.synchronize();
-        double[] ms = new double[repeats];
-        long f0 = be.matrixFlops();
-        TransferCounts x0 = be.transfers();
-        for (int i = 0; i < repeats; i++) {
+        return measure(new Limits(warmup, repeats, Double.POSITIVE_INFINITY), be, run);
+    }
+
+    /**
+     * Warm-up runs, then timed runs, each synchronised. Under a time limit the first warm-up (if any) and the first
+     * timed run are always made; any other run starts only if it would end inside the limit, judged by the last run.
+     */
+    private static Timing measure(Limits lim, Backend be, Runnable run) {
+        long start = System.nanoTime();
+        double limitNanos = lim.maxSeconds() * 1e9;
+        long last = 0;
+        int warmups = 0;
+        while (warmups < lim.warmup() && (warmups == 0 || System.nanoTime() - start + last < limitNanos)) {
             long t0 = System.nanoTime();
             run.run();
             be.synchronize();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+            last = System.nanoTime() - t0;
+            warmups++;
+        }
+        double[] ms = new double[lim.repeats()];
+        long f0 = be.matrixFlops();
+        TransferCounts x0 = be.transfers();
+        int runs = 0;
+        while (runs < lim.repeats() && (runs == 0 || System.nanoTime() - start + last < limitNanos)) {
+            long t0 = System.nanoTime();
+            run.run();
+            be.synchronize();
+            last = System.nanoTime() - t0;
+            ms[runs++] = last / 1e6;
         }
         TransferCounts x = be.transfers().minus(x0);
-        return new Timing(ms, (double) (be.matrixFlops() - f0) / repeats,
-                new TransferCounts(x.uploads() / repeats, x.downloads() / repeats, x.bytesUp() / repeats, x.bytesDown() / repeats));
+        return new Timing(warmups, Arrays.copyOf(ms, runs), (double) (be.matrixFlops() - f0) / runs,
+                new TransferCounts(x.uploads() / runs, x.downloads() / runs, x.bytesUp() / runs, x.bytesDown() / runs));
     }
 
     private static double measurePeak(int threads) {
@@ -183,14 +347,50 @@ final class BenchCommand implements Command {
         }
     }
 
-    private static void report(String what, int batch, double peak, Backend be, Timing t) {
+    /** Prints one row and puts its numbers into {@code m} (the JSON row). */
+    private static void describe(String what, int batch, double peak, Backend be, Meters meters, Timing t, Map<String, Object> m) {
         double[] s = t.ms().clone();
         Arrays.sort(s);
         double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
         double gflops = t.flopsPerRun() / (median * 1e6);
         TransferCounts x = t.transfersPerRun();
-        System.out.printf(Locale.ROOT, "%-14s %10.1f %10.1f %10.1f %12.1f %10.1f %8s %12s%n", what, median, s[0], s[s.length - 1],
+        System.out.printf(Locale.ROOT, "%-14s %10.1f %10.1f %10.1f %12.1f %10.1f %8s %22s%n", what, median, s[0], s[s.length - 1],
                 batch / (median / 1000), gflops, Double.isNaN(peak) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * gflops / peak),
-                x.uploads() + " up " + x.downloads() + " down");
+                x.uploads() + " up " + x.downloads() + " down " + bytes(x.bytesUp() + x.bytesDown()));
+        m.put("warmups", (long) t.warmups());
+        m.put("runs", (long) s.length);
+        m.put("median_ms", BenchReport.number(median));
+        m.put("min_ms", BenchReport.number(s[0]));
+        m.put("max_ms", BenchReport.number(s[s.length - 1]));
+        m.put("samples_per_s", BenchReport.number(batch / (median / 1000)));
+        m.put("flops_per_run", BenchReport.number(t.flopsPerRun()));
+        m.put("tflops", BenchReport.number(gflops / 1000));
+        m.put("mfu", BenchReport.number(gflops / peak));
+        m.put("uploads", x.uploads());
+        m.put("downloads", x.downloads());
+        m.put("bytes_up", x.bytesUp());
+        m.put("bytes_down", x.bytesDown());
+        m.put("peak_live_gib", BenchReport.number(be.peakTensorBytes() / GIB));
+        if (meters == null) return;
+        m.put("peak_reserved_gib", BenchReport.number(meters.metered().peakReservedBytes() / GIB));
+        m.put("device_allocations", meters.metered().allocations());
+        if (be instanceof CudaBackend cb) m.put("allocator_flushes", cb.allocator().stats().flushes()); // each waits for the device
+        String line = String.format(Locale.ROOT, "%-14s device memory: peak live %.2f GiB, peak reserved %.2f GiB", "",
+                be.peakTensorBytes() / GIB, meters.metered().peakReservedBytes() / GIB);
+        if (meters.raw() instanceof DriverDevice d) {
+            long[] mem = d.context().memory(); // {free, total}: what the whole process holds now (context, cuBLAS, cache)
+            m.put("device_used_gib", BenchReport.number((mem[1] - mem[0]) / GIB));
+            m.put("device_total_gib", BenchReport.number(mem[1] / GIB));
+            line += String.format(Locale.ROOT, ", in use on the device %.2f of %.2f GiB", (mem[1] - mem[0]) / GIB, mem[1] / GIB);
+        }
+        System.out.println(line);
+    }
+
+    /** Bytes as B, KiB, MiB or GiB. */
+    static String bytes(long b) {
+        if (b < 1024) return b + " B";
+        if (b < 1 << 20) return String.format(Locale.ROOT, "%.1f KiB", b / 1024.0);
+        if (b < 1 << 30) return String.format(Locale.ROOT, "%.1f MiB", b / 1048576.0);
+        return String.format(Locale.ROOT, "%.2f GiB", b / GIB);
     }
 }

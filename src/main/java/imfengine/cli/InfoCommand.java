@@ -36,7 +36,7 @@ final class InfoCommand implements Command {
         if (threads < 1) throw new UsageException("info: --threads must be >= 1, got " + threads);
         Backend be = Devices.open("info", a.string("device", "cpu"), threads);
         CpuBackend cpu = be instanceof CpuBackend c ? c : Devices.cpu(threads);
-        System.out.println("device:   " + (be instanceof CudaBackend ? "cuda" : "cpu"));
+        System.out.println("device:   " + (be instanceof CudaBackend c ? (c.device() instanceof DriverDevice ? "cuda" : "emulated") : "cpu"));
         System.out.println("backend:  " + be.name());
         System.out.println("cores:    " + Runtime.getRuntime().availableProcessors());
         System.out.println("simd:     " + (cpu.simd() ? SimdInfo.describe() : "off (" + (VectorSupport.present() ? "-Dimf.scalar=true" : "jdk.incubator.vector not loaded") + ")"));

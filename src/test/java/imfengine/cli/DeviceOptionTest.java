@@ -1,12 +1,14 @@
 package imfengine.cli;
 
 import imfengine.backend.cuda.Cuda;
+import imfengine.backend.cuda.emu.EmulatedDevice;
 import org.junit.jupiter.api.Test;
 
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code --device}: one clear line for cuda without a GPU, a noted fallback for auto, usage errors for typos. */
 class DeviceOptionTest {
@@ -35,7 +37,29 @@ class DeviceOptionTest {
     @Test void unknownDeviceIsAUsageError() {
         CliRun o = CliRun.of("bench", "--device", "tpu");
         assertEquals(2, o.code());
-        assertEquals("error: bench: --device must be cpu, cuda or auto, got 'tpu'", o.err().strip());
+        assertEquals("error: bench: --device must be cpu, cuda, auto or emulated, got 'tpu'", o.err().strip());
+    }
+
+    @Test void emulatedIsTheCudaBackendOnTheKernelEmulator() {
+        assumeTrue(EmulatedDevice.available(), "no kernel emulator (make emu)");
+        CliRun o = CliRun.of("info", "--device", "emulated");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("device:   emulated"), o.out());
+        assertTrue(o.out().contains("backend:  cuda(emulated on the CPU (libimfemu.so))"), o.out());
+    }
+
+    @Test void emulatedWithoutTheEmulatorIsOneLine() {
+        String old = System.getProperty("imf.emu.dir");
+        System.setProperty("imf.emu.dir", "/nonexistent/emu");
+        try {
+            CliRun o = CliRun.of("bench", "--device", "emulated");
+            assertEquals(2, o.code());
+            assertEquals("error: bench: --device emulated: no kernel emulator at /nonexistent/emu/libimfemu.so (make emu builds it; "
+                    + "-Dimf.emu.dir=DIR points elsewhere)", o.err().strip());
+        } finally {
+            if (old == null) System.clearProperty("imf.emu.dir");
+            else System.setProperty("imf.emu.dir", old);
+        }
     }
 
     @Test void everyCommandDocumentsTheOption() {

@@ -11,14 +11,19 @@ import imfengine.nn.Parameter;
 import imfengine.optim.AdamW;
 import imfengine.testing.Backends;
 import imfengine.testing.Ref;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -57,20 +62,28 @@ class CudaTrainStepTest {
         return new Outcome(loss, mse, grads, params);
     }
 
-    @Test void oneTrainingStepMatchesTheCpu() {
+    /**
+     * One test per compared quantity (loss, mse, each gradient, each parameter after AdamW), so a report names
+     * every quantity that is off, which points at the kernels behind it. Both steps run once, before the first.
+     */
+    @TestFactory Stream<DynamicTest> oneTrainingStepMatchesTheCpu() {
         CudaBackend cuda = Backends.cuda();
         assumeTrue(cuda != null, "no CUDA device and no kernel emulator (make emu)");
         Outcome cpu = step(Backends.SCALAR), gpu = step(cuda);
-        assertTrue(Ref.relErr(gpu.loss(), cpu.loss()) <= STEP, "loss " + gpu.loss() + " vs " + cpu.loss());
-        assertTrue(Ref.relErr(gpu.mse(), cpu.mse()) <= STEP, "mse " + gpu.mse() + " vs " + cpu.mse());
-        assertEquals(cpu.grads().keySet(), gpu.grads().keySet());
-        for (String name : List.copyOf(cpu.grads().keySet())) {
-            double e = Ref.relErr(gpu.grads().get(name), cpu.grads().get(name));
-            assertTrue(e <= STEP, "gradient of " + name + ": relative error " + e);
-        }
-        for (String name : List.copyOf(cpu.params().keySet())) {
-            double e = Ref.relErr(gpu.params().get(name), cpu.params().get(name));
-            assertTrue(e <= STEP, name + " after AdamW: relative error " + e);
-        }
+        List<DynamicTest> out = new ArrayList<>();
+        out.add(dynamicTest("train step loss", () -> assertTrue(Ref.relErr(gpu.loss(), cpu.loss()) <= STEP, "loss " + gpu.loss() + " vs " + cpu.loss())));
+        out.add(dynamicTest("train step mse_u", () -> assertTrue(Ref.relErr(gpu.mse(), cpu.mse()) <= STEP, "mse " + gpu.mse() + " vs " + cpu.mse())));
+        out.add(dynamicTest("train step parameter names", () -> assertEquals(cpu.grads().keySet(), gpu.grads().keySet())));
+        for (String name : new TreeSet<>(cpu.grads().keySet()))
+            out.add(dynamicTest("train step gradient of " + name, () -> {
+                double e = Ref.relErr(gpu.grads().get(name), cpu.grads().get(name));
+                assertTrue(e <= STEP, "gradient of " + name + ": relative error " + e);
+            }));
+        for (String name : new TreeSet<>(cpu.params().keySet()))
+            out.add(dynamicTest("train step " + name + " after AdamW", () -> {
+                double e = Ref.relErr(gpu.params().get(name), cpu.params().get(name));
+                assertTrue(e <= STEP, name + " after AdamW: relative error " + e);
+            }));
+        return out.stream();
     }
 }

@@ -1,0 +1,52 @@
+package imfengine.backend.cuda;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Device time of one recording of a {@link TimedDevice}, summed per kernel and per kernel family (the
+ * {@code native-kernels/<family>.cu} file; {@code gemm} for cuBLAS, {@code memory} for copies and fills),
+ * each list sorted by time, largest first. {@code wallMs} is the host's time from start to stop; the
+ * difference to {@link #busyMs()} is where the device waited for the host (launch overhead, host work,
+ * synchronisations).
+ *
+ * @param clock       what measured the durations ("cuda events", "host clock")
+ * @param allocations device allocations made during the recording (a caching allocator's misses)
+ * @param frees       device frees made during the recording (the cache flushed)
+ */
+public record DeviceProfile(String clock, double wallMs, List<Entry> families, List<Entry> kernels, long allocations, long frees) {
+    /** One kernel (or family): how often it ran, its summed time, and the GEMM work it did (0 for kernels). */
+    public record Entry(String name, String family, long calls, double ms, double flops) {
+        /** Achieved TFLOP/s of the GEMM work, or NaN where no flops are counted. */
+        public double tflops() { return flops > 0 && ms > 0 ? flops / (ms * 1e9) : Double.NaN; }
+    }
+
+    /** Sums {@code calls[i]}'s duration {@code ms[i]} per name and per family. */
+    static DeviceProfile of(String clock, double wallMs, List<TimedDevice.Call> calls, double[] ms, long allocations, long frees) {
+        if (calls.size() != ms.length) throw new IllegalArgumentException(ms.length + " durations for " + calls.size() + " calls");
+        Map<String, Entry> byName = new LinkedHashMap<>(), byFamily = new LinkedHashMap<>();
+        for (int i = 0; i < ms.length; i++) {
+            TimedDevice.Call c = calls.get(i);
+            byName.merge(c.name(), new Entry(c.name(), c.family(), 1, ms[i], c.flops()), DeviceProfile::add);
+            byFamily.merge(c.family(), new Entry(c.family(), c.family(), 1, ms[i], c.flops()), DeviceProfile::add);
+        }
+        return new DeviceProfile(clock, wallMs, sorted(byFamily), sorted(byName), allocations, frees);
+    }
+
+    private static Entry add(Entry a, Entry b) { return new Entry(a.name(), a.family(), a.calls() + b.calls(), a.ms() + b.ms(), a.flops() + b.flops()); }
+
+    private static List<Entry> sorted(Map<String, Entry> m) {
+        List<Entry> out = new ArrayList<>(m.values());
+        out.sort(Comparator.comparingDouble(Entry::ms).reversed().thenComparing(Entry::name));
+        return List.copyOf(out);
+    }
+
+    /** Summed device time of every timed call. */
+    public double busyMs() { return families.stream().mapToDouble(Entry::ms).sum(); }
+
+    /** Number of timed calls. */
+    public long calls() { return families.stream().mapToLong(Entry::calls).sum(); }
+}

@@ -1,0 +1,80 @@
+package imfengine.cli;
+
+import imfengine.io.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code bench --json}, {@code --max-time} and {@code --profile}'s checks: what the device check reads from bench. (A
+ * profiled step under the emulator, {@code --device emulated --profile}, runs in GpuCheckIT's dry run.)
+ */
+class BenchJsonTest {
+    @TempDir Path dir;
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) { return (Map<String, Object>) o; }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object o) { return (List<Object>) o; }
+
+    private Map<String, Object> json(Path p) throws Exception { return map(Json.parse(Files.readString(p))); }
+
+    @Test void theJsonHasTheSettingsAndARowPerMeasurement() throws Exception {
+        Path f = dir.resolve("b.json");
+        CliRun o = CliRun.of("bench", "--preset", "tiny", "--batch", "3", "--warmup", "1", "--repeats", "3", "--threads", "1",
+                "--peak-gflops", "50", "--json", f.toString());
+        assertEquals(0, o.code(), o.err());
+        Map<String, Object> j = json(f);
+        assertEquals(1L, j.get("format"));
+        assertEquals("tiny", j.get("preset"));
+        assertEquals(3L, j.get("batch"));
+        assertEquals("cpu", j.get("device"));
+        assertEquals("fp32", j.get("precision"));
+        assertEquals(0.05, j.get("peak_tflops"));
+        List<Object> rows = list(j.get("rows"));
+        assertEquals(List.of("train_step", "sample_1nfe"), rows.stream().map(r -> map(r).get("what")).toList());
+        Map<String, Object> step = map(rows.getFirst());
+        assertEquals("ok", step.get("status"));
+        assertEquals(1L, step.get("warmups"));
+        assertEquals(3L, step.get("runs"));
+        assertEquals(2L, step.get("uploads"), "the batch and its labels");
+        assertEquals(1L, step.get("downloads"), "the count of examples outside their interval");
+        assertEquals(4L, step.get("bytes_down"));
+        assertEquals(3L * 8 * 8 * 4 + 3 * 4, step.get("bytes_up"), "images and labels, 4 bytes each");
+        double median = ((Number) step.get("median_ms")).doubleValue(), tflops = ((Number) step.get("tflops")).doubleValue();
+        assertEquals(((Number) step.get("flops_per_run")).doubleValue() / (median * 1e9), tflops, 1e-4 * tflops); // 6 digits written
+        assertEquals(tflops / 0.05, ((Number) step.get("mfu")).doubleValue(), 1e-3 * tflops / 0.05);
+        assertNotNull(step.get("peak_live_gib"));
+        assertNull(step.get("peak_reserved_gib"), "only a CUDA device has memory reserved from a driver");
+        assertTrue(o.out().contains("2 up 1 down 784 B"), o.out());
+    }
+
+    @Test void aTimeLimitStopsARowAfterItsFirstWarmUpAndFirstTimedRun() throws Exception {
+        Path f = dir.resolve("t.json");
+        CliRun o = CliRun.of("bench", "--preset", "tiny", "--batch", "2", "--warmup", "3", "--repeats", "5", "--threads", "1",
+                "--peak-gflops", "50", "--what", "step", "--max-time", "1ms", "--json", f.toString());
+        assertEquals(0, o.code(), o.err());
+        Map<String, Object> step = map(list(json(f).get("rows")).getFirst());
+        assertEquals(1L, step.get("warmups"));
+        assertEquals(1L, step.get("runs"));
+    }
+
+    @Test void theProfileNeedsTheCudaBackendAndATrainingStep() {
+        CliRun cpu = CliRun.of("bench", "--preset", "tiny", "--profile");
+        assertEquals(2, cpu.code());
+        assertEquals("error: bench: --profile times the CUDA backend's device calls: use --device cuda or emulated", cpu.err().strip());
+        CliRun sample = CliRun.of("bench", "--preset", "tiny", "--profile", "--what", "sample");
+        assertEquals(2, sample.code());
+        assertTrue(sample.err().contains("--profile times a training step"), sample.err());
+    }
+}
