@@ -3,6 +3,7 @@ package imfengine.cli;
 import imfengine.backend.Backend;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cpu.VectorSupport;
+import imfengine.backend.cuda.AttentionPrecision;
 import imfengine.backend.cuda.Cuda;
 import imfengine.backend.cuda.CudaBackend;
 
@@ -13,7 +14,8 @@ import java.util.List;
  * Chooses the backend for {@code --device cpu|cuda|auto}. {@code cuda} without a usable device is one
  * clear error line; {@code auto} takes CUDA when it is there and otherwise the CPU, saying so on
  * stderr. {@link Cuda#isAvailable()} probes {@code libcuda.so.1} with FFM before any JCuda class
- * loads. TF32 tensor-core GEMMs on CUDA: {@code -Dimf.cuda.tf32=true}.
+ * loads. TF32 tensor-core GEMMs on CUDA: {@code -Dimf.cuda.tf32=true}; bf16 tensor-core attention (head dim
+ * 64): {@code -Dimf.cuda.attention=bf16} (default {@code fp32}).
  */
 final class Devices {
     static final List<String> NAMES = List.of("cpu", "cuda", "auto");
@@ -38,7 +40,7 @@ final class Devices {
             return cpu(threads);
         }
         try {
-            return CudaBackend.create(Boolean.getBoolean("imf.cuda.tf32"));
+            return CudaBackend.create(Boolean.getBoolean("imf.cuda.tf32"), AttentionPrecision.parse(System.getProperty("imf.cuda.attention")));
         } catch (RuntimeException e) {
             String why = oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             if (device.equals("cuda")) throw new UsageException(command + ": --device cuda: " + why);
