@@ -40,7 +40,7 @@ class MutantsTest {
     /** Mutants and the test below that must catch each (a new .mutant without one fails everyMutantHasATest). */
     private static final Set<String> TESTED = Set.of("attention-tile-bound", "attention-missing-sync", "attention-shuffle-lane",
             "block-sum-missing-sync", "sum-all-shuffle-mask", "mma-fragment-index", "column-slice-overlap",
-            "flash-attention-tile-bound", "flash-attention-missing-sync");
+            "flash-attention-tile-bound", "flash-attention-missing-sync", "flash-attention-tangent-rescale");
     private static final Backend CPU = Backends.SCALAR;
 
     private static EmulatorLibrary mutant(String name) {
@@ -84,15 +84,16 @@ class MutantsTest {
     }
 
     /**
-     * The bf16 flash kernels' tangent at L = 5, head dim 64 (one tile of 64 keys, 59 past L):
-     * {@code max|cuda − cpu| / max|cpu|} of to ({@link FlashAttentionTol}).
+     * The bf16 flash kernels' tangent at length {@code L}, head dim 64 (L = 5: one tile of 64 keys, 59 past L;
+     * L = 130: three tiles, the row max moving between them): {@code max|cuda − cpu| / max|cpu|} of to
+     * ({@link FlashAttentionTol}).
      */
-    private static double flashAttention(EmulatorLibrary lib) {
-        AttentionSpec s = new AttentionSpec(1, 5, 1, 64, 0.125f);
-        Shape x = Shape.of(1, 5, 64);
+    private static double flashAttention(EmulatorLibrary lib, int L) {
+        AttentionSpec s = new AttentionSpec(1, L, 1, 64, 0.125f);
+        Shape x = Shape.of(1, L, 64);
         BiConsumer<Backend, Tensor[]> dual = (be, t) -> {
             try (Context cx = Context.open(be, Context.Tape.OFF)) {
-                be.attentionDual(s, t[0], t[1], t[2], t[3], t[4], t[5], cx.empty(x), t[6], cx.empty(Shape.of(1, 1, 5)));
+                be.attentionDual(s, t[0], t[1], t[2], t[3], t[4], t[5], cx.empty(x), t[6], cx.empty(Shape.of(1, 1, L)));
             }
         };
         Shape[] shapes = {x, x, x, x, x, x, x};
@@ -140,15 +141,21 @@ class MutantsTest {
     }
 
     @Test void offByOneKeyMaskInFlashAttention() {
-        assertTrue(flashAttention(EmulatorLibrary.engine()) <= FlashAttentionTol.TANGENT);
-        double e = flashAttention(mutant("flash-attention-tile-bound"));
+        assertTrue(flashAttention(EmulatorLibrary.engine(), 5) <= FlashAttentionTol.TANGENT);
+        double e = flashAttention(mutant("flash-attention-tile-bound"), 5);
         assertFalse(e <= FlashAttentionTol.TANGENT, "the off-by-one key mask passed: " + e);
     }
 
     @Test void missingBarrierAfterStagingAFlashTile() {
-        assertTrue(flashAttention(EmulatorLibrary.engine()) <= FlashAttentionTol.TANGENT);
-        double e = flashAttention(mutant("flash-attention-missing-sync"));
+        assertTrue(flashAttention(EmulatorLibrary.engine(), 5) <= FlashAttentionTol.TANGENT);
+        double e = flashAttention(mutant("flash-attention-missing-sync"), 5);
         assertFalse(e <= FlashAttentionTol.TANGENT, "the missing __syncthreads passed: " + e);
+    }
+
+    @Test void tangentSumNotRescaledInFlashAttention() {
+        assertTrue(flashAttention(EmulatorLibrary.engine(), 130) <= FlashAttentionTol.TANGENT);
+        double e = flashAttention(mutant("flash-attention-tangent-rescale"), 130);
+        assertFalse(e <= FlashAttentionTol.TANGENT, "μ without its rescaling passed: " + e);
     }
 
     @Test void missingBarrierInBlockSum() {
