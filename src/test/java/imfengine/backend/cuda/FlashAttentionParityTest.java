@@ -99,6 +99,28 @@ class FlashAttentionParityTest {
         }
     }
 
+    /** dq, dk, dv by the fp32 backward from the bf16 forward's o and lse (as a training step runs them). */
+    static float[][] gradients(Backend be, AttentionSpec s, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Shape x = Shape.of(s.batch(), s.length(), s.width());
+        try (Context cx = Context.open(be, Context.Tape.OFF)) {
+            Tensor q = gaussian(cx, x, r), k = gaussian(cx, x, r), v = gaussian(cx, x, r), dO = gaussian(cx, x, r);
+            Tensor o = cx.empty(x), lse = cx.empty(Shape.of(s.batch(), s.heads(), s.length()));
+            Tensor dq = cx.empty(x), dk = cx.empty(x), dv = cx.empty(x);
+            be.attention(s, q, k, v, o, lse);
+            be.attentionBackward(s, q, k, v, o, lse, dO, dq, dk, dv);
+            return new float[][]{Host.floats(dq), Host.floats(dk), Host.floats(dv)};
+        }
+    }
+
+    /** The backward's P = exp(s − lse) with lse from bf16 scores: off by the lse error, within the primal bound. */
+    @Test void fp32BackwardFromTheBf16Forward() {
+        AttentionSpec s = spec(2, 2, 69);
+        float[][] want = gradients(cpu, s, 5), got = gradients(flash, s, 5);
+        String[] names = {"dq", "dk", "dv"};
+        for (int i = 0; i < 3; i++) within(names[i] + " after the bf16 forward", got[i], want[i], FlashAttentionTol.PRIMAL);
+    }
+
     /** The bf16 path did run: its error is that of bf16 operands, far above fp32 rounding. */
     @Test void roundsOperandsToBf16() {
         AttentionSpec s = spec(1, 1, 69);
