@@ -1,6 +1,7 @@
 package imfengine.cli;
 
 import imfengine.autodiff.Context;
+import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
 import imfengine.backend.GemmSpec;
 import imfengine.backend.TransferCounts;
@@ -51,8 +52,10 @@ final class BenchCommand implements Command {
                   --batch N          examples per step (default 128 for xs, 64 otherwise)
                   --repeats N        timed runs (default 10)
                   --warmup N         untimed runs first (default 3)
-                  --what W           step, sample, both (default) or gemm (the preset's Linear GEMMs,
-                                     as bench/pytorch/imf_step_bench.py --what gemm times them)
+                  --what W           step, sample, both (default), gemm (the preset's Linear GEMMs,
+                                     as bench/pytorch/imf_step_bench.py --what gemm times them) or
+                                     attention (attention alone at the preset's shapes, forward and
+                                     forward with tangent; bf16 kernels on CUDA: -Dimf.cuda.attention=bf16)
                   --peak-gflops X    fp32 peak for the %peak column instead of measuring it
                   --threads N        CPU worker threads (default: all cores)
                 """ + MemoryOptions.help(19) + Devices.help(19);
@@ -72,12 +75,16 @@ final class BenchCommand implements Command {
         if (batch < 1 || repeats < 1 || warmup < 0) throw new UsageException("bench: --batch and --repeats must be >= 1, --warmup >= 0");
         MemoryPlan memory = MemoryOptions.parse("bench", a, mc, batch);
         String what = a.string("what", "both");
-        if (!Set.of("step", "sample", "both", "gemm").contains(what))
-            throw new UsageException("bench: --what must be step, sample, both or gemm");
+        if (!Set.of("step", "sample", "both", "gemm", "attention").contains(what))
+            throw new UsageException("bench: --what must be step, sample, both, gemm or attention");
         double peak = a.number("peak-gflops", Double.NaN);
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
         Backend be = Devices.open("bench", a.string("device", "cpu"), threads);
+        if (what.equals("attention")) {
+            attention(be, mc, batch, peak, repeats, warmup);
+            return 0;
+        }
         ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
         int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
         SplittableRandom r = new SplittableRandom(3);
@@ -95,8 +102,7 @@ final class BenchCommand implements Command {
             peak = measurePeak(threads);
             System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads; --peak-gflops overrides)%n", peak, threads);
         }
-        System.out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %10s %8s %12s%n", "what", "median_ms", "min_ms", "max_ms",
-                "samples/s", "GFLOP/s", "%peak", "transfers");
+        header();
         if (!what.equals("sample")) {
             AdamW adam = new AdamW(net.store(), 0f);
             TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
@@ -147,6 +153,34 @@ final class BenchCommand implements Command {
                 System.out.printf(Locale.ROOT, "gemm %-24s %10.3f ms %8.1f GFLOP/s%n", label, median, spec.flops() / (median * 1e6));
             }
         }
+    }
+
+    /**
+     * Attention alone at the preset's shapes ({@code [batch, L, heads·Dh]}, scale 1/√Dh): the forward, and the
+     * forward with its tangent as the training step's JVP runs it. On CUDA, {@code -Dimf.cuda.attention=bf16}
+     * times the bf16 tensor-core kernels instead of the fp32 ones.
+     */
+    private static void attention(Backend be, ModelConfig mc, int batch, double peak, int repeats, int warmup) {
+        int dh = mc.headDim();
+        AttentionSpec s = new AttentionSpec(batch, mc.sequenceLength(), mc.heads(), dh, (float) (1 / Math.sqrt(dh)));
+        System.out.printf(Locale.ROOT, "bench: attention of preset %s: B %d, L %d, %d heads, Dh %d, backend %s, %d warm-up + %d timed runs%n",
+                mc.name(), batch, s.length(), s.heads(), dh, be.name(), warmup, repeats);
+        header();
+        SplittableRandom r = new SplittableRandom(5);
+        int n = Math.toIntExact(s.elements());
+        try (Context cx = Context.open(be, Context.Tape.OFF)) {
+            Tensor q = random(cx, r, n), k = random(cx, r, n), v = random(cx, r, n), tq = random(cx, r, n), tk = random(cx, r, n),
+                    tv = random(cx, r, n), o = cx.empty(Shape.of(n)), to = cx.empty(Shape.of(n)),
+                    lse = cx.empty(Shape.of(batch * s.heads() * s.length()));
+            report("attention_fwd", batch, peak, be, measure(warmup, repeats, be, () -> be.attention(s, q, k, v, o, lse)));
+            report("attention_jvp", batch, peak, be, measure(warmup, repeats, be,
+                    () -> be.attentionDual(s, q, tq, k, tk, v, tv, o, to, lse)));
+        }
+    }
+
+    private static void header() {
+        System.out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %10s %8s %12s%n", "what", "median_ms", "min_ms", "max_ms",
+                "samples/s", "GFLOP/s", "%peak", "transfers");
     }
 
     private static Tensor random(Context cx, SplittableRandom r, int n) {
