@@ -94,8 +94,9 @@ class FlashAttentionParityTest {
             within("dual o" + tag, got.dualO(), want.dualO(), FlashAttentionTol.PRIMAL);
             within("to" + tag, got.to(), want.to(), FlashAttentionTol.TANGENT);
             within("dual lse" + tag, got.dualLse(), want.dualLse(), FlashAttentionTol.PRIMAL);
-            // the primal and dual kernels share their primal half: the same o and lse, bit for bit
-            assertEquals(java.util.Arrays.toString(got.o()), java.util.Arrays.toString(got.dualO()), "o of fwd vs jvp" + tag);
+            // the primal and dual kernels share their primal half (the same bits under the emulator; nvcc may
+            // contract the two instances differently on a GPU)
+            assertTrue(FlashAttentionTol.maxAbsRel(got.dualO(), got.o()) <= 1e-6, "o of the fwd and jvp kernels" + tag);
         }
     }
 
