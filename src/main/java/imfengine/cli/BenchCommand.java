@@ -1,6 +1,7 @@
 package imfengine.cli;
 
 import imfengine.autodiff.Context;
+import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
 import imfengine.backend.GemmSpec;
 import imfengine.backend.TransferCounts;
@@ -73,8 +74,10 @@ final class BenchCommand implements Command {
                   --max-time S       at most S seconds per measurement: a run starts only if it would
                                      end in time, judged by the last one (the first warm-up, if any,
                                      and the first timed run are always made)
-                  --what W           step, sample, both (default) or gemm (the preset's Linear GEMMs,
-                                     as bench/pytorch/imf_step_bench.py --what gemm times them)
+                  --what W           step, sample, both (default), gemm (the preset's Linear GEMMs,
+                                     as bench/pytorch/imf_step_bench.py --what gemm times them) or
+                                     attention (attention alone at the preset's shapes, forward and
+                                     forward with tangent; bf16 kernels on CUDA: -Dimf.cuda.attention=bf16)
                   --profile          after the timed steps, one more step with every kernel launch, GEMM
                                      and copy timed (CUDA events on a GPU, the host clock under
                                      --device emulated), summed per kernel family and per kernel
@@ -101,12 +104,12 @@ final class BenchCommand implements Command {
         if (batch < 1 || repeats < 1 || warmup < 0) throw new UsageException("bench: --batch and --repeats must be >= 1, --warmup >= 0");
         MemoryPlan memory = MemoryOptions.parse("bench", a, mc, batch);
         String what = a.string("what", "both");
-        if (!Set.of("step", "sample", "both", "gemm").contains(what))
-            throw new UsageException("bench: --what must be step, sample, both or gemm");
+        if (!Set.of("step", "sample", "both", "gemm", "attention").contains(what))
+            throw new UsageException("bench: --what must be step, sample, both, gemm or attention");
         double peak = a.number("peak-gflops", Double.NaN);
         double maxTime = a.has("max-time") ? TrainCommand.parseDuration("max-time", a.string("max-time", "")) : Double.POSITIVE_INFINITY;
         boolean profile = a.flag("profile");
-        if (profile && what.equals("sample") || profile && what.equals("gemm"))
+        if (profile && !(what.equals("step") || what.equals("both")))
             throw new UsageException("bench: --profile times a training step: use it with --what step or both");
         Path json = a.has("json") ? Path.of(a.string("json", "")) : null;
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
@@ -150,10 +153,15 @@ final class BenchCommand implements Command {
         settings.put("repeats", (long) repeats);
         settings.put("max_time_s", BenchReport.number(maxTime));
         BenchReport report = new BenchReport(json, settings);
+        AttentionSpec attention = attentionShapes(mc, batch);
+        if (what.equals("attention"))
+            System.out.printf(Locale.ROOT, "attention of preset %s: B %d, L %d, %d heads, Dh %d%n", mc.name(), batch, attention.length(),
+                    attention.heads(), attention.headDim());
         System.out.printf(Locale.ROOT, "%-14s %10s %10s %10s %12s %10s %8s %22s%n", "what", "median_ms", "min_ms", "max_ms",
                 "samples/s", "GFLOP/s", "%peak", "transfers");
         Limits lim = new Limits(warmup, repeats, maxTime);
         int failed = 0;
+        if (what.equals("attention")) return attention(be, attention, batch, peak, meters[0], lim, report);
         if (!what.equals("sample")) {
             AdamW adam = new AdamW(net.store(), 0f);
             TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
@@ -291,6 +299,30 @@ final class BenchCommand implements Command {
                 String label = transA ? "[" + sh[0] + "x" + sh[1] + "]^T*[" + k + "x" + n + "]" : "[" + sh[0] + "x" + sh[1] + "]*[" + k + "x" + n + "]";
                 System.out.printf(Locale.ROOT, "gemm %-24s %10.3f ms %8.1f GFLOP/s%n", label, median, spec.flops() / (median * 1e6));
             }
+        }
+    }
+
+    /**
+     * Attention alone at the preset's shapes ({@code [batch, L, heads·Dh]}, scale 1/√Dh): the forward, and the
+     * forward with its tangent as the training step's JVP runs it. On CUDA, {@code -Dimf.cuda.attention=bf16}
+     * times the bf16 tensor-core kernels instead of the fp32 ones.
+     */
+    /** The shapes of the preset's attention: batch, sequence (image tokens and in-context tokens), heads, head dim. */
+    private static AttentionSpec attentionShapes(ModelConfig mc, int batch) {
+        int dh = mc.headDim();
+        return new AttentionSpec(batch, mc.sequenceLength(), mc.heads(), dh, (float) (1 / Math.sqrt(dh)));
+    }
+
+    /** Attention alone at the preset's shapes: forward, and forward with tangent. Returns 1 if a row failed. */
+    private static int attention(Backend be, AttentionSpec s, int batch, double peak, Meters meters, Limits lim, BenchReport report) {
+        SplittableRandom r = new SplittableRandom(5);
+        int n = Math.toIntExact(s.elements());
+        try (Context cx = Context.open(be, Context.Tape.OFF)) {
+            Tensor q = random(cx, r, n), k = random(cx, r, n), v = random(cx, r, n), tq = random(cx, r, n), tk = random(cx, r, n),
+                    tv = random(cx, r, n), o = cx.empty(Shape.of(n)), to = cx.empty(Shape.of(n)),
+                    lse = cx.empty(Shape.of(batch * s.heads() * s.length()));
+            return row("attention_fwd", batch, peak, be, meters, lim, () -> be.attention(s, q, k, v, o, lse), report)
+                    + row("attention_jvp", batch, peak, be, meters, lim, () -> be.attentionDual(s, q, tq, k, tk, v, tv, o, to, lse), report);
         }
     }
 

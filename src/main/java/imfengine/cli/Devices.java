@@ -3,6 +3,7 @@ package imfengine.cli;
 import imfengine.backend.Backend;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cpu.VectorSupport;
+import imfengine.backend.cuda.AttentionPrecision;
 import imfengine.backend.cuda.Cuda;
 import imfengine.backend.cuda.CudaBackend;
 import imfengine.backend.cuda.Device;
@@ -18,7 +19,8 @@ import java.util.function.UnaryOperator;
  * Chooses the backend for {@code --device cpu|cuda|auto}. {@code cuda} without a usable device is one
  * clear error line; {@code auto} takes CUDA when it is there and otherwise the CPU, saying so on
  * stderr. {@link Cuda#isAvailable()} probes {@code libcuda.so.1} with FFM before any JCuda class
- * loads. TF32 tensor-core GEMMs on CUDA: {@code -Dimf.cuda.tf32=true}. {@code emulated} is the CUDA
+ * loads. TF32 tensor-core GEMMs on CUDA: {@code -Dimf.cuda.tf32=true}; bf16 tensor-core attention
+ * (head dim 64): {@code -Dimf.cuda.attention=bf16} (default {@code fp32}). {@code emulated} is the CUDA
  * backend on the CPU kernel emulator ({@code make emu}, {@code -Dimf.emu.dir}): slow, for testing the
  * CUDA code paths (and {@code tools/gpu_check.py --dry-run}) on a machine without a GPU.
  */
@@ -48,7 +50,7 @@ final class Devices {
             if (!EmulatedDevice.available())
                 throw new UsageException(command + ": --device emulated: no kernel emulator at " + EmulatorLibrary.directory().resolve("libimfemu.so")
                         + " (make emu builds it; -Dimf.emu.dir=DIR points elsewhere)");
-            return new CudaBackend(decorate.apply(EmulatedDevice.open()));
+            return new CudaBackend(decorate.apply(EmulatedDevice.open()), attention());
         }
         if (!Cuda.isAvailable()) {
             String why = oneLine(Cuda.unavailableReason());
@@ -57,7 +59,7 @@ final class Devices {
             return cpu(threads);
         }
         try {
-            return new CudaBackend(decorate.apply(DriverDevice.open(tf32())));
+            return new CudaBackend(decorate.apply(DriverDevice.open(tf32())), attention());
         } catch (RuntimeException e) {
             String why = oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             if (device.equals("cuda")) throw new UsageException(command + ": --device cuda: " + why);
@@ -68,6 +70,9 @@ final class Devices {
 
     /** Whether CUDA GEMMs use TF32 tensor cores ({@code -Dimf.cuda.tf32=true}). */
     static boolean tf32() { return Boolean.getBoolean("imf.cuda.tf32"); }
+
+    /** Attention on CUDA: fp32 (default) or {@code -Dimf.cuda.attention=bf16} for the tensor-core kernels. */
+    static AttentionPrecision attention() { return AttentionPrecision.parse(System.getProperty("imf.cuda.attention")); }
 
     static CpuBackend cpu(int threads) { return new CpuBackend(threads, VectorSupport.enabledByDefault()); }
 

@@ -34,18 +34,27 @@ import static imfengine.backend.SizeCheck.requireSameSize;
 public final class CudaBackend implements Backend {
     private final Device device;
     private final DeviceAllocator allocator;
+    private final AttentionPrecision attentionPrecision;
     private final LongAdder flops = new LongAdder();
     private final AtomicLong uploads = new AtomicLong(), downloads = new AtomicLong(), bytesUp = new AtomicLong(),
             bytesDown = new AtomicLong();
 
-    public CudaBackend(Device device) {
+    /** fp32 attention ({@link AttentionPrecision#FP32}). */
+    public CudaBackend(Device device) { this(device, AttentionPrecision.FP32); }
+
+    /** Attention's forward and tangent by the kernels {@code attentionPrecision} names. */
+    public CudaBackend(Device device, AttentionPrecision attentionPrecision) {
         this.device = device;
         this.allocator = new DeviceAllocator(device);
+        this.attentionPrecision = attentionPrecision;
     }
 
     /** Device 0 through the CUDA driver and cuBLAS; TF32 GEMMs when {@code tf32}. Throws {@link CudaException} without a device. */
-    public static CudaBackend create(boolean tf32) {
-        return new CudaBackend(DriverDevice.open(tf32));
+    public static CudaBackend create(boolean tf32) { return create(tf32, AttentionPrecision.FP32); }
+
+    /** As {@link #create(boolean)}, with attention by the kernels {@code attentionPrecision} names. */
+    public static CudaBackend create(boolean tf32, AttentionPrecision attentionPrecision) {
+        return new CudaBackend(DriverDevice.open(tf32), attentionPrecision);
     }
 
     public Device device() { return device; }
@@ -64,7 +73,9 @@ public final class CudaBackend implements Backend {
         return new TransferCounts(uploads.get(), downloads.get(), bytesUp.get(), bytesDown.get());
     }
 
-    @Override public String name() { return "cuda(" + device.name() + ")"; }
+    @Override public String name() {
+        return "cuda(" + device.name() + (attentionPrecision == AttentionPrecision.FP32 ? "" : ", " + attentionPrecision + " attention") + ")";
+    }
 
     // ---- unwrapping and launching ------------------------------------------------------------
     private static CudaStorage storage(Tensor t) {
@@ -398,16 +409,34 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
-        launch(AttentionGeometry.launch("fwd", s), attentionArgs(args(Kernel.ATTENTION_FWD).ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v))
-                .ptr(ptr(o)).ptr(ptr(lse)), s));
+        if (flash(s))
+            launch(FlashAttentionGeometry.launch("fwd", s), flashArgs(args(Kernel.FLASH_ATTENTION_FWD).ptr(ptr(q)).ptr(ptr(k))
+                    .ptr(ptr(v)).ptr(ptr(o)).ptr(ptr(lse)), s));
+        else
+            launch(AttentionGeometry.launch("fwd", s), attentionArgs(args(Kernel.ATTENTION_FWD).ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v))
+                    .ptr(ptr(o)).ptr(ptr(lse)), s));
         flops.add(s.flops(1));
     }
 
     @Override public void attentionDual(AttentionSpec s, Tensor q, Tensor tq, Tensor k, Tensor tk, Tensor v, Tensor tv,
                                         Tensor o, Tensor to, Tensor lse) {
-        launch(AttentionGeometry.launch("jvp", s), attentionArgs(args(Kernel.ATTENTION_JVP).ptr(ptr(q)).ptr(ptr(tq)).ptr(ptr(k))
-                .ptr(ptr(tk)).ptr(ptr(v)).ptr(ptr(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
+        if (flash(s))
+            launch(FlashAttentionGeometry.launch("jvp", s), flashArgs(args(Kernel.FLASH_ATTENTION_JVP).ptr(ptr(q)).ptr(ptr(tq))
+                    .ptr(ptr(k)).ptr(ptr(tk)).ptr(ptr(v)).ptr(ptr(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
+        else
+            launch(AttentionGeometry.launch("jvp", s), attentionArgs(args(Kernel.ATTENTION_JVP).ptr(ptr(q)).ptr(ptr(tq)).ptr(ptr(k))
+                    .ptr(ptr(tk)).ptr(ptr(v)).ptr(ptr(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
         flops.add(s.flops(3));
+    }
+
+    /** Whether attention's forward goes to the bf16 tensor-core kernels: asked for, and a head dim they handle. */
+    private boolean flash(AttentionSpec s) {
+        return attentionPrecision == AttentionPrecision.BF16 && FlashAttentionGeometry.supports(s);
+    }
+
+    /** The trailing {@code L, H, scale} of the flash kernels (head dim fixed by the kernel). */
+    private static KernelArgs flashArgs(KernelArgs a, AttentionSpec s) {
+        return a.i32(s.length()).i32(s.heads()).f32(s.scale());
     }
 
     @Override public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO,

@@ -63,6 +63,9 @@ public enum Kernel {
     ATTENTION_DQ_VJP("attention", "attention_dq_vjp_f32", PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, I32, F32),
     ATTENTION_DKDV_VJP("attention", "attention_dkdv_vjp_f32", PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, I32, F32),
 
+    FLASH_ATTENTION_FWD("flash_attention", "flash_attention_fwd_f32", PTR, PTR, PTR, PTR, PTR, I32, I32, F32),
+    FLASH_ATTENTION_JVP("flash_attention", "flash_attention_jvp_f32", PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, F32),
+
     TIMESTEP_FWD("timestep", "timestep_fwd_f32", PTR, PTR, I64, I32, F64),
     TIMESTEP_JVP("timestep", "timestep_jvp_f32", PTR, PTR, I64, I32, F64),
 

@@ -46,7 +46,8 @@ class CudaParityTest {
     @AfterAll static void everyKernelRan() {
         if (!Backends.cudaIsEmulated()) return;
         var launched = ((EmulatedDevice) Backends.cuda().device()).launched();
-        for (Kernel k : Kernel.values()) assertTrue(launched.contains(k), k.symbol() + " never ran under the emulator");
+        for (Kernel k : Kernel.values())   // the bf16 flash kernels are FlashAttentionParityTest's to run and count
+            if (!k.family().equals(FlashAttentionParityTest.FAMILY)) assertTrue(launched.contains(k), k.symbol() + " never ran under the emulator");
         var perFamily = new TreeMap<String, Integer>();
         for (Kernel k : launched) perFamily.merge(k.family(), 1, Integer::sum);
         for (var e : perFamily.entrySet())

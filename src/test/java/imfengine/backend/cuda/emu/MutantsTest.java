@@ -4,7 +4,9 @@ import imfengine.autodiff.Context;
 import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
 import imfengine.backend.Broadcast;
+import imfengine.backend.cuda.AttentionPrecision;
 import imfengine.backend.cuda.CudaBackend;
+import imfengine.backend.cuda.FlashAttentionTol;
 import imfengine.backend.cuda.CudaTol;
 import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
@@ -37,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MutantsTest {
     /** Mutants and the test below that must catch each (a new .mutant without one fails everyMutantHasATest). */
     private static final Set<String> TESTED = Set.of("attention-tile-bound", "attention-missing-sync", "attention-shuffle-lane",
-            "block-sum-missing-sync", "sum-all-shuffle-mask", "mma-fragment-index", "column-slice-overlap");
+            "block-sum-missing-sync", "sum-all-shuffle-mask", "mma-fragment-index", "column-slice-overlap",
+            "flash-attention-tile-bound", "flash-attention-missing-sync", "flash-attention-tangent-rescale");
     private static final Backend CPU = Backends.SCALAR;
 
     private static EmulatorLibrary mutant(String name) {
@@ -80,6 +83,30 @@ class MutantsTest {
         }, x, x, x, x);
     }
 
+    /**
+     * The bf16 flash kernels' tangent at length {@code L}, head dim 64 (L = 5: one tile of 64 keys, 59 past L;
+     * L = 130: three tiles, the row max moving between them): {@code max|cuda − cpu| / max|cpu|} of to
+     * ({@link FlashAttentionTol}).
+     */
+    private static double flashAttention(EmulatorLibrary lib, int L) {
+        AttentionSpec s = new AttentionSpec(1, L, 1, 64, 0.125f);
+        Shape x = Shape.of(1, L, 64);
+        BiConsumer<Backend, Tensor[]> dual = (be, t) -> {
+            try (Context cx = Context.open(be, Context.Tape.OFF)) {
+                be.attentionDual(s, t[0], t[1], t[2], t[3], t[4], t[5], cx.empty(x), t[6], cx.empty(Shape.of(1, 1, L)));
+            }
+        };
+        Shape[] shapes = {x, x, x, x, x, x, x};
+        SplittableRandom r = new SplittableRandom(20261130);
+        float[][] values = new float[shapes.length][];
+        for (int i = 0; i < shapes.length; i++) {
+            values[i] = new float[shapes[i].intSize()];
+            for (int j = 0; j < values[i].length; j++) values[i][j] = (float) OpCheck.gaussian(r);
+        }
+        CudaBackend flash = new CudaBackend(new EmulatedDevice(lib), AttentionPrecision.BF16);
+        return FlashAttentionTol.maxAbsRel(run(flash, dual, shapes, values), run(CPU, dual, shapes, values));
+    }
+
     /** Rows of 1301: longer than the warp-per-row layout takes, so each row is a block and block_sum runs. */
     private static double softmax(EmulatorLibrary lib) {
         return error(lib, (be, t) -> be.softmax(t[0], t[1]), Shape.of(7, 1301), Shape.of(7, 1301));
@@ -111,6 +138,24 @@ class MutantsTest {
         assertTrue(attention(EmulatorLibrary.engine()) <= CudaTol.ATTENTION);
         double e = attention(mutant("attention-shuffle-lane"));
         assertFalse(e <= CudaTol.ATTENTION, "the shuffle from lane jj + 1 passed: " + e);
+    }
+
+    @Test void offByOneKeyMaskInFlashAttention() {
+        assertTrue(flashAttention(EmulatorLibrary.engine(), 5) <= FlashAttentionTol.TANGENT);
+        double e = flashAttention(mutant("flash-attention-tile-bound"), 5);
+        assertFalse(e <= FlashAttentionTol.TANGENT, "the off-by-one key mask passed: " + e);
+    }
+
+    @Test void missingBarrierAfterStagingAFlashTile() {
+        assertTrue(flashAttention(EmulatorLibrary.engine(), 5) <= FlashAttentionTol.TANGENT);
+        double e = flashAttention(mutant("flash-attention-missing-sync"), 5);
+        assertFalse(e <= FlashAttentionTol.TANGENT, "the missing __syncthreads passed: " + e);
+    }
+
+    @Test void tangentSumNotRescaledInFlashAttention() {
+        assertTrue(flashAttention(EmulatorLibrary.engine(), 130) <= FlashAttentionTol.TANGENT);
+        double e = flashAttention(mutant("flash-attention-tangent-rescale"), 130);
+        assertFalse(e <= FlashAttentionTol.TANGENT, "μ without its rescaling passed: " + e);
     }
 
     @Test void missingBarrierInBlockSum() {
