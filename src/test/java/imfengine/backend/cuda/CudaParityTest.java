@@ -9,6 +9,8 @@ import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
 import imfengine.backend.GemmSpec;
 import imfengine.backend.Distribution;
+import imfengine.backend.Pooling;
+import imfengine.backend.Window2d;
 import imfengine.backend.RandomKey;
 import imfengine.tensor.DType;
 import imfengine.tensor.Permutation;
@@ -368,6 +370,39 @@ class CudaParityTest {
             gpu.softmaxBackward(p[1], tx[1], dx[1]);
             close("softmaxBackward" + tag, dx, CudaTol.REDUCTION);
         }
+    }
+
+    /** The image kernels on views at an odd offset; movement and max exact, sums within rounding. */
+    @Test void imageKernels() {
+        int n = 2, c = 64, h = 9, w = 7;
+        Shape xs = Shape.of(n, c, h, w);
+        Tensor[] big = both(normal(xs.size() + 13), (int) xs.size() + 13);
+        Tensor[] x = {big[0].view(13, xs), big[1].view(13, xs)};
+        for (Window2d win : new Window2d[]{new Window2d(3, 1, 1), new Window2d(3, 2, 0), new Window2d(1, 2, 0)}) {
+            Shape cs = Shape.of(n, c * win.size() * win.size(), win.out(h) * win.out(w));
+            Tensor[] cols = empty(cs, DType.F32);
+            cpu.im2col(x[0], win, cols[0]);
+            gpu.im2col(x[1], win, cols[1]);
+            assertArrayEquals(Host.floats(cols[0]), Host.floats(cols[1]), "im2col " + win);
+        }
+        Tensor[] gamma = both(normal(c), c), beta = both(normal(c), c), y = empty(xs, DType.F32);
+        for (int groups : new int[]{32, 1, 64}) {
+            cpu.groupNorm(x[0], gamma[0], beta[0], groups, 1e-6f, y[0]);
+            gpu.groupNorm(x[1], gamma[1], beta[1], groups, 1e-6f, y[1]);
+            close("groupNorm, " + groups + " groups", y, CudaTol.REDUCTION);
+        }
+        Tensor[] up = empty(Shape.of(n, c, 2 * h, 2 * w), DType.F32);
+        cpu.upsampleNearest2x(x[0], up[0]);
+        gpu.upsampleNearest2x(x[1], up[1]);
+        assertArrayEquals(Host.floats(up[0]), Host.floats(up[1]), "upsampleNearest2x");
+        for (Window2d win : new Window2d[]{new Window2d(2, 2, 0), new Window2d(3, 1, 1), new Window2d(3, 2, 1)})
+            for (Pooling kind : Pooling.values()) {
+                Tensor[] p = empty(Shape.of(n, c, win.out(h), win.out(w)), DType.F32);
+                cpu.pool2d(kind, win, x[0], p[0]);
+                gpu.pool2d(kind, win, x[1], p[1]);
+                if (kind == Pooling.MAX) assertArrayEquals(Host.floats(p[0]), Host.floats(p[1]), kind + " " + win);
+                else close(kind + " " + win, p, CudaTol.ELEMENTWISE);
+            }
     }
 
     @Test void attentionPrimalTangentBackward() {
