@@ -1,0 +1,74 @@
+package imfengine.ops;
+
+import imfengine.autodiff.Context;
+import imfengine.autodiff.Var;
+import imfengine.tensor.Shape;
+import imfengine.testing.Backends;
+import imfengine.testing.OpCheck;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Conv2d (im2col + GEMM) against a float64 direct-loop convolution on every backend; its refusals. */
+class Conv2dTest {
+    /** n, c, cout, h, w, k, stride, padding: odd sizes, 1×1 images, both kernels and strides, padding 0 and 1. */
+    private static final int[][] CASES = {
+            {1, 1, 1, 1, 1, 3, 1, 1}, {2, 3, 5, 7, 9, 3, 1, 1}, {2, 3, 8, 9, 7, 3, 2, 1}, {1, 5, 3, 8, 8, 3, 2, 0},
+            {1, 5, 1, 3, 3, 3, 1, 0}, {2, 32, 64, 3, 3, 3, 1, 1}, {1, 64, 32, 8, 9, 1, 1, 0}, {2, 5, 3, 9, 8, 1, 2, 0},
+            {1, 64, 5, 7, 7, 3, 1, 1}, {2, 1, 3, 1, 1, 1, 1, 0}};
+
+    @Test void matchesDirectConvolutionOnEveryBackend() {
+        double worst = 0;
+        for (int[] t : CASES) {
+            worst = Math.max(worst, check(t, true, Conv2d.COLUMN_BUDGET));
+            if (t[6] == 1) worst = Math.max(worst, check(t, false, Conv2d.COLUMN_BUDGET)); // and without bias
+        }
+        System.out.println("conv2d: max rel err vs float64 " + worst);
+    }
+
+    /** Columns cut to one image per GEMM: the chunks must land on their own images. */
+    @Test void columnChunksCoverTheBatch() {
+        check(new int[]{3, 3, 4, 7, 5, 3, 1, 1}, true, 1);
+        check(new int[]{3, 2, 4, 9, 9, 3, 2, 0}, true, 1);
+    }
+
+    private static double check(int[] t, boolean bias, long budget) {
+        int n = t[0], c = t[1], cout = t[2], h = t[3], w = t[4], k = t[5], s = t[6], p = t[7];
+        OpCheck op = OpCheck.op("conv2d " + java.util.Arrays.toString(t) + (bias ? "" : " without bias"))
+                .input(n, c, h, w).input(cout, c, k, k);
+        if (bias) op.input(cout);
+        return op.forwardOnly()
+                .engine(in -> Conv2d.apply(in[0], in[1], bias ? in[2] : null, s, p, budget))
+                .reference(in -> ImageRef.conv2d(in[0], in[1], bias ? in[2] : null, n, c, h, w, cout, k, s, p))
+                .checkForward();
+    }
+
+    @Test void badShapesFailWithOneLine() {
+        try (Context cx = Context.open(Backends.SCALAR, Context.Tape.OFF)) {
+            Var x = cx.constant(cx.zeros(Shape.of(1, 4, 5, 5))), w = cx.constant(cx.zeros(Shape.of(8, 3, 3, 3)));
+            var e = assertThrows(IllegalArgumentException.class, () -> Conv2d.apply(x, w, null, 1, 1));
+            assertEquals("conv2d: weight [8, 3, 3, 3] needs 3 input channels, got 4", e.getMessage());
+            Var w4 = cx.constant(cx.zeros(Shape.of(8, 4, 3, 3)));
+            e = assertThrows(IllegalArgumentException.class, () -> Conv2d.apply(x, w4, cx.constant(cx.zeros(Shape.of(4))), 1, 1));
+            assertEquals("conv2d: bias [4] should be [8] for weight [8, 4, 3, 3]", e.getMessage());
+            Var small = cx.constant(cx.zeros(Shape.of(1, 4, 2, 2)));
+            e = assertThrows(IllegalArgumentException.class, () -> Conv2d.apply(small, w4, null, 1, 0));
+            assertEquals("conv2d: a 3×3 window with padding 0 does not fit an image of 2×2", e.getMessage());
+        }
+    }
+
+    @Test void refusesTangentsAndGradients() {
+        try (Context cx = Context.open(Backends.SCALAR, Context.Tape.RECORD)) {
+            Var w = cx.constant(cx.zeros(Shape.of(2, 1, 1, 1)));
+            Var dual = cx.dual(cx.zeros(Shape.of(1, 1, 2, 2)), cx.zeros(Shape.of(1, 1, 2, 2)));
+            var e = assertThrows(UnsupportedOperationException.class, () -> Conv2d.apply(dual, w, null, 1, 0));
+            assertTrue(e.getMessage().startsWith("conv2d is forward only: it has no JVP"), e.getMessage());
+            Var leaf = cx.input(cx.zeros(Shape.of(1, 1, 2, 2)));
+            e = assertThrows(UnsupportedOperationException.class, () -> Conv2d.apply(leaf, w, null, 1, 0));
+            assertTrue(e.getMessage().startsWith("conv2d is forward only: it has no VJP"), e.getMessage());
+            assertEquals(4 * 2, Conv2d.apply(leaf.detach(), w, null, 1, 0).value().size()); // detached: fine on a tape
+        }
+    }
+}
