@@ -2,16 +2,20 @@ package imfengine.ops;
 
 import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
+import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 import imfengine.testing.Backends;
 import imfengine.testing.OpCheck;
+import imfengine.vision.BatchNormFold;
 import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Conv2d (im2col + GEMM) against a float64 direct-loop convolution on every backend; its refusals. */
+/** Conv2d (im2col + GEMM) against a float64 direct-loop convolution on every backend; BatchNorm folding; its refusals. */
 class Conv2dTest {
     /** n, c, cout, h, w, k, stride, padding: odd sizes, 1×1 images, both kernels and strides, padding 0 and 1. */
     private static final int[][] CASES = {
@@ -45,6 +49,33 @@ class Conv2dTest {
                 .checkForward();
     }
 
+    /** conv → BatchNorm (eval) in float64 equals the engine's convolution with the folded weights. */
+    @Test void foldedBatchNormEqualsConvThenBatchNorm() {
+        int n = 2, c = 3, cout = 5, h = 7, w = 8, k = 3;
+        double eps = 1e-3; // Inception-v3's
+        SplittableRandom r = new SplittableRandom(11);
+        float[] wt = draw(r, cout * c * k * k, 0), b = draw(r, cout, 0), gamma = draw(r, cout, 0), beta = draw(r, cout, 0),
+                mean = draw(r, cout, 0), var = draw(r, cout, 1.5);
+        for (float[] bias : new float[][]{b, null}) {
+            BatchNormFold.Conv folded = BatchNormFold.fold(wt, bias, gamma, beta, mean, var, eps);
+            OpCheck.op("conv2d with folded BatchNorm" + (bias == null ? " (no conv bias)" : "")).input(n, c, h, w).forwardOnly()
+                    .engine(in -> {
+                        Context cx = in[0].context();
+                        return Conv2d.apply(in[0], cx.constant(Host.upload(cx, folded.weight(), Shape.of(cout, c, k, k))),
+                                cx.constant(Host.upload(cx, folded.bias(), Shape.of(cout))), 1, 1);
+                    })
+                    .reference(in -> {
+                        double[] y = ImageRef.conv2d(in[0], d(wt), bias == null ? null : d(bias), n, c, h, w, cout, k, 1, 1);
+                        int plane = h * w;
+                        for (int i = 0; i < y.length; i++) {
+                            int o = (i / plane) % cout;
+                            y[i] = (y[i] - mean[o]) / Math.sqrt(var[o] + eps) * gamma[o] + beta[o];
+                        }
+                        return y;
+                    }).check();
+        }
+    }
+
     @Test void badShapesFailWithOneLine() {
         try (Context cx = Context.open(Backends.SCALAR, Context.Tape.OFF)) {
             Var x = cx.constant(cx.zeros(Shape.of(1, 4, 5, 5))), w = cx.constant(cx.zeros(Shape.of(8, 3, 3, 3)));
@@ -70,5 +101,17 @@ class Conv2dTest {
             assertTrue(e.getMessage().startsWith("conv2d is forward only: it has no VJP"), e.getMessage());
             assertEquals(4 * 2, Conv2d.apply(leaf.detach(), w, null, 1, 0).value().size()); // detached: fine on a tape
         }
+    }
+
+    private static float[] draw(SplittableRandom r, int n, double positiveFrom) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = positiveFrom > 0 ? (float) (0.2 + positiveFrom * r.nextDouble()) : (float) OpCheck.gaussian(r);
+        return a;
+    }
+
+    private static double[] d(float[] a) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) out[i] = a[i];
+        return out;
     }
 }
