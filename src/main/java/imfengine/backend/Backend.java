@@ -174,6 +174,26 @@ public interface Backend {
      */
     void timestepFeatures(Tensor s, float maxPeriod, boolean derivative, Tensor out);
 
+    // ---- images: NCHW, forward only ----------------------------------------------------------
+    /**
+     * Unfolds {@code x [N, C, H, W]} for a convolution by GEMM: {@code cols [N, C·k·k, Ho·Wo]} with
+     * {@code cols[n, (c·k + ky)·k + kx, oy·Wo + ox] = x[n, c, oy·s − p + ky, ox·s − p + kx]}, 0 outside the image
+     * ({@code k, s, p} from {@code w}; {@code Ho, Wo} = {@code w.out(H), w.out(W)}).
+     */
+    void im2col(Tensor x, Window2d w, Tensor cols);
+
+    /**
+     * GroupNorm of {@code x [N, C, H, W]}: per sample and group of {@code C / groups} channels, mean and biased
+     * variance over the group's channels and pixels, {@code y = (x − mean)/√(var + eps)·gamma[c] + beta[c]}.
+     */
+    void groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps, Tensor y);
+
+    /** Nearest-neighbour ×2 upsampling: {@code y [N, C, 2H, 2W]}, {@code y[n, c, i, j] = x[n, c, i/2, j/2]}. */
+    void upsampleNearest2x(Tensor x, Tensor y);
+
+    /** Pooling of {@code x [N, C, H, W]} over windows {@code w} into {@code y [N, C, w.out(H), w.out(W)]}. */
+    void pool2d(Pooling kind, Window2d w, Tensor x, Tensor y);
+
     // ---- optimizer ---------------------------------------------------------------------------
     /**
      * AdamW in place: {@code m = β1·m + (1−β1)·g}, {@code v = β2·v + (1−β2)·g²},

@@ -22,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * also gradient leaves), as the iMF step uses them.
  *
  * <pre>{@code OpCheck.op("silu").input(3, 37).engine(in -> Activations.silu(in[0])).reference(in -> ...).check();}</pre>
+ * Ops without derivatives ({@link #forwardOnly()}) get the forward and backend checks only, on constants
+ * under {@code Tape.OFF}.
  */
 public final class OpCheck {
     /** The op under test, on engine values. */
@@ -47,6 +49,7 @@ public final class OpCheck {
     private Reference reference;
     private long seed = 345;
     private double forwardTol = Tol.FORWARD;
+    private boolean forwardOnly;
 
     private OpCheck(String name) { this.name = name; }
 
@@ -69,8 +72,15 @@ public final class OpCheck {
     /** Loosens the forward tolerance for long float32 sums (say why at the call site). */
     public OpCheck forwardTolerance(double tol) { this.forwardTol = tol; return this; }
 
+    /** The op has no JVP or VJP: only the forward output is checked (against float64 and across backends). */
+    public OpCheck forwardOnly() { this.forwardOnly = true; return this; }
+
     /** Runs every check; fails with the op's name and the measured error. */
     public void check() {
+        if (forwardOnly) {
+            checkForward();
+            return;
+        }
         SplittableRandom r = new SplittableRandom(seed);
         int n = shapes.size();
         float[][] x = new float[n][], t = new float[n][];
@@ -122,6 +132,36 @@ public final class OpCheck {
             assertTrue(Ref.relErr(v.ty, s.ty) <= Tol.FUSED, name + " tangent" + vs + Ref.relErr(v.ty, s.ty));
             for (int i = 0; i < n; i++)
                 assertTrue(Ref.relErr(v.grads[i], s.grads[i]) <= Tol.FUSED, name + " gradient " + i + vs + Ref.relErr(v.grads[i], s.grads[i]));
+        }
+    }
+
+    /** The forward output of every backend against the float64 reference and against the scalar path. */
+    private void checkForward() {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[][] x = new float[shapes.size()][];
+        double[][] xd = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = draw(gens.get(i), shapes.get(i), r);
+            xd[i] = Ref.toDouble(x[i]);
+        }
+        double[] yRef = reference.apply(xd);
+        float[] scalar = null;
+        for (Backend be : Backends.all()) {
+            float[] y;
+            try (Context cx = Context.open(be, Context.Tape.OFF)) {
+                Var[] in = new Var[x.length];
+                for (int i = 0; i < x.length; i++) in[i] = cx.constant(Host.upload(cx, x[i], shapes.get(i)));
+                Var out = engine.apply(in);
+                if (out.value().size() != yRef.length)
+                    throw new AssertionError(name + ": engine output " + out.shape() + " has " + out.value().size()
+                            + " elements, reference " + yRef.length);
+                y = Host.floats(out.value());
+            }
+            double e = Ref.relErr(y, yRef);
+            assertTrue(e <= forwardTol, name + " forward on " + be.name() + ": rel err " + e + " > " + forwardTol);
+            if (scalar == null) scalar = y;
+            else assertTrue(Ref.relErr(y, scalar) <= Tol.FUSED, name + " forward on " + be.name() + " vs the scalar path: "
+                    + Ref.relErr(y, scalar));
         }
     }
 

@@ -7,9 +7,12 @@ import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
 import imfengine.backend.Distribution;
 import imfengine.backend.GemmSpec;
+import imfengine.backend.ImageShapes;
+import imfengine.backend.Pooling;
 import imfengine.backend.RandomKey;
 import imfengine.backend.TransferCounts;
 import imfengine.backend.UnaryOp;
+import imfengine.backend.Window2d;
 import imfengine.tensor.Bf16;
 import imfengine.tensor.DType;
 import imfengine.tensor.Permutation;
@@ -52,6 +55,10 @@ public final class CpuBackend implements Backend {
     private final CpuAttention attention;
     private final CpuTimestep timestep;
     private final CpuOptimizer optimizer;
+    private final CpuIm2col im2col;
+    private final CpuGroupNorm groupNorm;
+    private final CpuUpsample upsample;
+    private final CpuPooling pooling;
 
     public CpuBackend(int threads, boolean simd) { this(threads, simd, new ArrayPool()); }
 
@@ -75,6 +82,10 @@ public final class CpuBackend implements Backend {
         this.attention = new CpuAttention(pool, simd);
         this.timestep = new CpuTimestep(pool);
         this.optimizer = new CpuOptimizer(pool);
+        this.im2col = new CpuIm2col(pool);
+        this.groupNorm = new CpuGroupNorm(pool, simd);
+        this.upsample = new CpuUpsample(pool);
+        this.pooling = new CpuPooling(pool);
     }
 
     /** All cores, SIMD when the Vector API module is present (and not disabled by {@code -Dimf.scalar=true}). */
@@ -391,6 +402,28 @@ public final class CpuBackend implements Backend {
         try (Staging st = new Staging()) {
             timestep.features(f(s), off(s), s.shape().intSize(), out.shape().last(), maxPeriod, derivative, out(st, out));
         }
+    }
+
+    // ---- images -------------------------------------------------------------------------------
+    @Override public void im2col(Tensor x, Window2d w, Tensor cols) {
+        ImageShapes.requireIm2col(x, w, cols);
+        im2col.im2col(f(x), off(x), x.dim(0), x.dim(1), x.dim(2), x.dim(3), w, f(cols), off(cols));
+    }
+
+    @Override public void groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps, Tensor y) {
+        ImageShapes.requireGroupNorm(x, gamma, beta, groups, y);
+        groupNorm.forward(f(x), off(x), f(gamma), off(gamma), f(beta), off(beta), x.dim(0), x.dim(1), x.dim(2) * x.dim(3), groups, eps,
+                f(y), off(y));
+    }
+
+    @Override public void upsampleNearest2x(Tensor x, Tensor y) {
+        ImageShapes.requireUpsample2x(x, y);
+        upsample.nearest2x(f(x), off(x), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), f(y), off(y));
+    }
+
+    @Override public void pool2d(Pooling kind, Window2d w, Tensor x, Tensor y) {
+        ImageShapes.requirePool(w, x, y);
+        pooling.pool(kind, w, f(x), off(x), x.dim(0) * x.dim(1), x.dim(2), x.dim(3), f(y), off(y));
     }
 
     // ---- optimizer ---------------------------------------------------------------------------

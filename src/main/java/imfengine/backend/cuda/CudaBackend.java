@@ -7,9 +7,12 @@ import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
 import imfengine.backend.Distribution;
 import imfengine.backend.GemmSpec;
+import imfengine.backend.ImageShapes;
+import imfengine.backend.Pooling;
 import imfengine.backend.RandomKey;
 import imfengine.backend.TransferCounts;
 import imfengine.backend.UnaryOp;
+import imfengine.backend.Window2d;
 import imfengine.tensor.Bf16;
 import imfengine.tensor.DType;
 import imfengine.tensor.Permutation;
@@ -465,6 +468,33 @@ public final class CudaBackend implements Backend {
         long count = s.size();
         gridStride(count * (dim / 2), args(derivative ? Kernel.TIMESTEP_JVP : Kernel.TIMESTEP_FWD).ptr(ptr(s)).ptr(ptr(out))
                 .i64(count).i32(dim / 2).f64(Math.log(maxPeriod)));
+    }
+
+    // ---- images -------------------------------------------------------------------------------
+    @Override public void im2col(Tensor x, Window2d w, Tensor cols) {
+        ImageShapes.requireIm2col(x, w, cols);
+        gridStride(cols.size(), args(Kernel.IM2COL_FWD).ptr(ptr(x)).ptr(ptr(cols)).i32(x.dim(0)).i32(x.dim(1)).i32(x.dim(2)).i32(x.dim(3))
+                .i32(w.size()).i32(w.stride()).i32(w.padding()).i32(w.out(x.dim(2))).i32(w.out(x.dim(3))));
+    }
+
+    @Override public void groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps, Tensor y) {
+        ImageShapes.requireGroupNorm(x, gamma, beta, groups, y);
+        perRow(x.dim(0) * groups, args(Kernel.GROUP_NORM_FWD).ptr(ptr(x)).ptr(ptr(gamma)).ptr(ptr(beta)).ptr(ptr(y)).i32(x.dim(1)).i32(groups)
+                .i64((long) x.dim(2) * x.dim(3)).f32(eps));
+    }
+
+    @Override public void upsampleNearest2x(Tensor x, Tensor y) {
+        ImageShapes.requireUpsample2x(x, y);
+        gridStride(y.size(), args(Kernel.UPSAMPLE_NEAREST2X_FWD).ptr(ptr(x)).ptr(ptr(y)).i64((long) x.dim(0) * x.dim(1)).i32(x.dim(2))
+                .i32(x.dim(3)));
+    }
+
+    @Override public void pool2d(Pooling kind, Window2d w, Tensor x, Tensor y) {
+        ImageShapes.requirePool(w, x, y);
+        KernelArgs a = args(kind == Pooling.MAX ? Kernel.MAX_POOL_FWD : Kernel.AVG_POOL_FWD).ptr(ptr(x)).ptr(ptr(y))
+                .i64((long) x.dim(0) * x.dim(1)).i32(x.dim(2)).i32(x.dim(3)).i32(y.dim(2)).i32(y.dim(3))
+                .i32(w.size()).i32(w.stride()).i32(w.padding());
+        gridStride(y.size(), kind == Pooling.MAX ? a : a.i32(kind == Pooling.AVG_INCLUDE_PAD ? 1 : 0));
     }
 
     // ---- optimizer ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
 import imfengine.backend.Distribution;
 import imfengine.backend.GemmSpec;
+import imfengine.backend.Pooling;
+import imfengine.backend.Window2d;
 import imfengine.backend.RandomKey;
 import imfengine.backend.UnaryOp;
 import imfengine.backend.cuda.emu.EmulatedDevice;
@@ -426,6 +428,52 @@ class CudaParityTest {
                     })));
         }
         return out;
+    }
+
+    /** The image kernels on an input at an odd offset (a view), so that indexing from the view's start is tested too. */
+    @TestFactory List<DynamicTest> imageKernels() {
+        int n = 2, ch = 64, h = 9, w = 7;
+        Shape xs = Shape.of(n, ch, h, w);
+        String shape = " [" + n + "," + ch + "," + h + "," + w + "]";
+        List<DynamicTest> out = new ArrayList<>();
+        for (Window2d win : new Window2d[]{new Window2d(3, 1, 1), new Window2d(3, 2, 0), new Window2d(1, 2, 0)})
+            out.add(of("im2col " + win + shape, c -> {
+                Tensor[] x = offsetInput(c, xs);
+                Tensor[] cols = c.empty(Shape.of(n, ch * win.size() * win.size(), win.out(h) * win.out(w)), DType.F32);
+                c.cpu.im2col(x[0], win, cols[0]);
+                c.gpu.im2col(x[1], win, cols[1]);
+                assertArrayEquals(Host.floats(cols[0]), Host.floats(cols[1]), "im2col " + win);
+            }));
+        for (int groups : new int[]{32, 1, 64})
+            out.add(of("groupnorm " + groups + " groups" + shape, c -> {
+                Tensor[] x = offsetInput(c, xs), gamma = c.normals(ch), beta = c.normals(ch), y = c.empty(xs, DType.F32);
+                c.cpu.groupNorm(x[0], gamma[0], beta[0], groups, 1e-6f, y[0]);
+                c.gpu.groupNorm(x[1], gamma[1], beta[1], groups, 1e-6f, y[1]);
+                c.expectClose("groupNorm, " + groups + " groups", y, CudaTol.REDUCTION);
+            }));
+        out.add(of("upsample nearest 2x" + shape, c -> {
+            Tensor[] x = offsetInput(c, xs), up = c.empty(Shape.of(n, ch, 2 * h, 2 * w), DType.F32);
+            c.cpu.upsampleNearest2x(x[0], up[0]);
+            c.gpu.upsampleNearest2x(x[1], up[1]);
+            assertArrayEquals(Host.floats(up[0]), Host.floats(up[1]), "upsampleNearest2x");
+        }));
+        for (Window2d win : new Window2d[]{new Window2d(2, 2, 0), new Window2d(3, 1, 1), new Window2d(3, 2, 1)})
+            for (Pooling kind : Pooling.values())
+                out.add(of("pool " + kind + " " + win + shape, c -> {
+                    Tensor[] x = offsetInput(c, xs), p = c.empty(Shape.of(n, ch, win.out(h), win.out(w)), DType.F32);
+                    c.cpu.pool2d(kind, win, x[0], p[0]);
+                    c.gpu.pool2d(kind, win, x[1], p[1]);
+                    if (kind == Pooling.MAX) assertArrayEquals(Host.floats(p[0]), Host.floats(p[1]), kind + " " + win);
+                    else c.expectClose(kind + " " + win, p, CudaTol.ELEMENTWISE);
+                }));
+        return out;
+    }
+
+    /** Normal draws of {@code shape}, viewed 13 floats into a larger buffer on both sides. */
+    private static Tensor[] offsetInput(ParityCase c, Shape shape) {
+        int size = Math.toIntExact(shape.size());
+        Tensor[] big = c.both(c.normal(size + 13), size + 13);
+        return new Tensor[]{big[0].view(13, shape), big[1].view(13, shape)};
     }
 
     @TestFactory List<DynamicTest> attention() {
