@@ -123,13 +123,6 @@ final class BenchCommand implements Command {
         });
         if (profile && meters[0] == null)
             throw new UsageException("bench: --profile times the CUDA backend's device calls: use --device cuda or emulated");
-        ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
-        int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
-        SplittableRandom r = new SplittableRandom(3);
-        float[] x = new float[batch * pixels];
-        for (int i = 0; i < x.length; i++) x[i] = (float) (2 * r.nextDouble() - 1);
-        int[] labels = new int[batch];
-        for (int i = 0; i < batch; i++) labels[i] = i % mc.classes();
         System.out.printf(Locale.ROOT, "bench: preset %s, batch %d (%s), backend %s, %d warm-up + %d timed runs%n", mc.name(), batch,
                 memory.describe(), be.name(), warmup, repeats);
         if (what.equals("gemm")) {
@@ -162,6 +155,14 @@ final class BenchCommand implements Command {
         Limits lim = new Limits(warmup, repeats, maxTime);
         int failed = 0;
         if (what.equals("attention")) return attention(be, attention, batch, peak, meters[0], lim, report);
+        // the model and its batch only for the rows that run it (gemm and attention time kernels alone)
+        ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
+        int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
+        SplittableRandom r = new SplittableRandom(3);
+        float[] x = new float[batch * pixels];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (2 * r.nextDouble() - 1);
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) labels[i] = i % mc.classes();
         if (!what.equals("sample")) {
             AdamW adam = new AdamW(net.store(), 0f);
             TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
