@@ -53,12 +53,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Device 0 through the CUDA driver and cuBLAS; TF32 GEMMs when {@code tf32}. Throws {@link CudaException} without a device. */
-    public static CudaBackend create(boolean tf32) { return create(tf32, AttentionPrecision.FP32); }
-
-    /** As {@link #create(boolean)}, with attention by the kernels {@code attentionPrecision} names. */
-    public static CudaBackend create(boolean tf32, AttentionPrecision attentionPrecision) {
-        return new CudaBackend(DriverDevice.open(tf32), attentionPrecision);
-    }
+    public static CudaBackend create(boolean tf32) { return new CudaBackend(DriverDevice.open(tf32)); }
 
     public Device device() { return device; }
 
