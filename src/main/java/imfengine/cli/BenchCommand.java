@@ -46,7 +46,6 @@ import java.util.SplittableRandom;
 final class BenchCommand implements Command {
     private static final double GIB = 1024.0 * 1024 * 1024;
     /** The tests' tiny model (8×8×1 images, 3 classes, D = 16): for dry runs of the device check under the emulator. */
-    static final ModelConfig TINY = new ModelConfig("tiny", 8, 1, 3, 16, 3, 2, 1, 4);
 
     @Override public String name() { return "bench"; }
 
@@ -95,7 +94,7 @@ final class BenchCommand implements Command {
                 Devices.PRECISION, "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH), Set.of("profile"));
         ModelConfig mc;
         try {
-            mc = a.string("preset", "xs").equals(TINY.name()) ? TINY : ModelConfig.preset(a.string("preset", "xs"));
+            mc = ModelConfig.preset(a.string("preset", "xs"));
         } catch (IllegalArgumentException e) {
             throw new UsageException("bench: " + e.getMessage());
         }

@@ -36,7 +36,8 @@ final class TrainCommand implements Command {
                 checkpoint.safetensors (every --checkpoint-every steps and at the end, atomically),
                 metrics.jsonl (one line per step), and samples.png (1-NFE, EMA weights, 10 per class).
 
-                  --preset NAME        xs (default), s, B/2, M/2, L/2, XL/2
+                  --preset NAME        xs (default), s, B/2, M/2, L/2, XL/2, or tiny (8x8x1 images, 3
+                                       classes, D=16: the tests' model, for dry runs under --device emulated)
                   --steps N            total steps to reach (default 1000); with --resume, the run
                                        continues from the checkpoint's step up to N
                   --time DURATION      stop after a wall-clock budget instead (e.g. 90s, 10m, 1h)
