@@ -138,11 +138,11 @@ class GpuCheckIT {
         assertEquals(profile.get("calls"), calls, "the families add up to every timed call");
         Map<String, Object> curves = map(r.report().get("losscurve"));
         for (String p : List.of("fp32", "bf16")) {
-            Map<String, Object> run = map(map(curves.get("runs")).get(p));
-            assertEquals(3L, run.get("steps"), p + ": " + run);
-            double first = ((Number) run.get("mse_u_first10")).doubleValue();
-            assertTrue(first > 0 && Double.isFinite(first), p + ": " + run);
-            List<String> csv = Files.readAllLines(out.resolve((String) run.get("csv")));
+            Map<String, Object> lc = map(map(curves.get("runs")).get(p));
+            assertEquals(3L, lc.get("steps"), p + ": " + lc);
+            double first = ((Number) lc.get("mse_u_first10")).doubleValue();
+            assertTrue(first > 0 && Double.isFinite(first), p + ": " + lc);
+            List<String> csv = Files.readAllLines(out.resolve((String) lc.get("csv")));
             assertEquals("step,loss,mse_u,mse_v,sec", csv.getFirst());
             assertEquals(4, csv.size(), "a header and a row per step: " + csv);
         }
