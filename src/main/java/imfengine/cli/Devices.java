@@ -30,6 +30,8 @@ final class Devices {
 
     /** The option naming the arithmetic ({@link Precision}). */
     static final String PRECISION = "precision";
+    /** System properties that chose TF32 GEMMs and bf16 attention before {@code --precision}. */
+    static final List<String> REPLACED_PROPERTIES = List.of("imf.cuda.tf32", "imf.cuda.attention");
     /** The CUDA backend's precision when {@code --precision} is not given. */
     static final Precision CUDA_DEFAULT = Precision.BF16;
 
@@ -60,6 +62,8 @@ final class Devices {
             throw new UsageException(command + ": --device must be cpu, cuda, auto or emulated, got '" + device + "'");
         Precision asked = parsePrecision(command, precision);
         Precision cuda = asked == null ? CUDA_DEFAULT : asked;
+        for (String old : REPLACED_PROPERTIES) // read before --precision existed: say that they no longer count
+            if (System.getProperty(old) != null) err.println(command + ": -D" + old + " is no longer read; --precision bf16|tf32|fp32 replaces it");
         if (device.equals("cpu")) {
             if (asked != null && asked != Precision.FP32)
                 throw new UsageException(command + ": --precision " + asked.label() + " needs --device cuda: the CPU computes in fp32");

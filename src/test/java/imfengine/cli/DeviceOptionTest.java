@@ -76,6 +76,17 @@ class DeviceOptionTest {
         }
     }
 
+    @Test void theReplacedPropertiesAreNamedNotSilentlyIgnored() {
+        System.setProperty("imf.cuda.tf32", "true");
+        try {
+            CliRun o = CliRun.of("info");
+            assertEquals(0, o.code(), o.err());
+            assertTrue(o.err().contains("info: -Dimf.cuda.tf32 is no longer read; --precision bf16|tf32|fp32 replaces it"), o.err());
+        } finally {
+            System.clearProperty("imf.cuda.tf32");
+        }
+    }
+
     @Test void everyCommandDocumentsTheOption() {
         for (String cmd : new String[]{"info", "bench", "train", "sample", "eval"})
             assertTrue(CliRun.of(cmd, "--help").out().contains("--device D") && CliRun.of(cmd, "--help").out().contains("--precision P"), cmd);
