@@ -1,5 +1,6 @@
 package imfengine.cli;
 
+import imfengine.backend.Precision;
 import imfengine.imf.MemoryPlan;
 
 import java.io.PrintStream;
@@ -79,7 +80,7 @@ final class ResumeOptions {
     }
 
     /** The launch settings a resumed run takes from a checkpoint that {@link #apply} reads back. */
-    static Map<String, String> launchSettings(Path data, Path labels, String device, int threads, imfengine.backend.Precision precision) {
+    static Map<String, String> launchSettings(Path data, Path labels, String device, int threads, Precision precision) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("data", absolute(data.toString()));
         if (labels != null) m.put("labels", absolute(labels.toString()));
