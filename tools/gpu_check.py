@@ -414,6 +414,8 @@ class Check:
             plot_loss_curves.write_csv(rows, csv_path)
             result["runs"][p] = dict(loss_summary(rows), stage_status=st["status"], csv="losscurve/%s.csv" % p)
             curves.append((p,) + plot_loss_curves.read(csv_path, "mse_u"))
+        f32, b16 = (result["runs"][p]["mse_u_last10"] for p in ("fp32", "bf16"))
+        result["mse_u_last10_bf16_over_fp32"] = b16 / f32 if f32 and b16 is not None else None
         svg_path = os.path.join(folder, "loss-curves.svg")
         with open(svg_path, "w") as f:
             f.write(plot_loss_curves.svg(curves, "mse_u", "preset %s, batch %d, %d steps, seed 0: fp32 vs bf16 (%s)" % (
@@ -510,6 +512,8 @@ class Check:
         for p, lc in sorted(r.get("losscurve", {}).get("runs", {}).items()):
             self.log("loss curve %s: %s steps, mse_u first 10 %s, last 10 %s, %s s/step" % (
                 p, lc["steps"], fmt(lc["mse_u_first10"]), fmt(lc["mse_u_last10"]), fmt(lc["sec_per_step"])))
+        if r.get("losscurve"):
+            self.log("loss curve: mse_u of the last 10 steps, bf16 / fp32 = %s" % fmt(r["losscurve"].get("mse_u_last10_bf16_over_fp32")))
         self.log("stages not ok: %s" % (", ".join(r["stages_not_ok"]) or "none"))
         self.log("written: %s" % os.path.join(self.out, "gpu-check.json"))
 
