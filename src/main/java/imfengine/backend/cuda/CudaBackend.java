@@ -39,7 +39,6 @@ public final class CudaBackend implements Backend {
     private final Device device;
     private final DeviceAllocator allocator;
     private final AttentionPrecision attentionPrecision;
-    private final GemmInputs gemmInputs;
     private final Precision precision;
     private final LongAdder flops = new LongAdder();
     private final AtomicLong uploads = new AtomicLong(), downloads = new AtomicLong(), bytesUp = new AtomicLong(),
@@ -50,7 +49,7 @@ public final class CudaBackend implements Backend {
 
     /** Attention's forward and tangent by the kernels {@code attentionPrecision} names; fp32 GEMMs. */
     public CudaBackend(Device device, AttentionPrecision attentionPrecision) {
-        this(device, attentionPrecision, GemmInputs.F32, Precision.FP32);
+        this(device, attentionPrecision, Precision.FP32);
     }
 
     /**
@@ -59,15 +58,13 @@ public final class CudaBackend implements Backend {
      * so here it is fp32 inputs and fp32 attention, as {@link Precision#FP32}.
      */
     public CudaBackend(Device device, Precision precision) {
-        this(device, precision == Precision.BF16 ? AttentionPrecision.BF16 : AttentionPrecision.FP32,
-                precision == Precision.BF16 ? GemmInputs.BF16 : GemmInputs.F32, precision);
+        this(device, precision == Precision.BF16 ? AttentionPrecision.BF16 : AttentionPrecision.FP32, precision);
     }
 
-    private CudaBackend(Device device, AttentionPrecision attentionPrecision, GemmInputs gemmInputs, Precision precision) {
+    private CudaBackend(Device device, AttentionPrecision attentionPrecision, Precision precision) {
         this.device = device;
         this.allocator = new DeviceAllocator(device);
         this.attentionPrecision = attentionPrecision;
-        this.gemmInputs = gemmInputs;
         this.precision = precision;
     }
 
@@ -76,6 +73,9 @@ public final class CudaBackend implements Backend {
      * {@link AttentionPrecision} alone, which is for attention tests).
      */
     public Precision precision() { return precision; }
+
+    /** bf16 GEMM operands exactly when the precision is bf16 (TF32 is cuBLAS's math mode on fp32 operands). */
+    private GemmInputs gemmInputs() { return precision == Precision.BF16 ? GemmInputs.BF16 : GemmInputs.F32; }
 
     /** Device 0 through the CUDA driver and cuBLAS; TF32 GEMMs when {@code tf32}. Throws {@link CudaException} without a device. */
     public static CudaBackend create(boolean tf32) { return new CudaBackend(DriverDevice.open(tf32)); }
@@ -97,7 +97,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public String name() {
-        return "cuda(" + device.name() + (gemmInputs == GemmInputs.F32 ? "" : ", " + gemmInputs + " GEMM inputs")
+        return "cuda(" + device.name() + (gemmInputs() == GemmInputs.F32 ? "" : ", " + gemmInputs() + " GEMM inputs")
                 + (attentionPrecision == AttentionPrecision.FP32 ? "" : ", " + attentionPrecision + " attention") + ")";
     }
 
@@ -325,7 +325,7 @@ public final class CudaBackend implements Backend {
     @Override public void gemm(GemmSpec s, Tensor a, Tensor b, Tensor c) {
         if (s.batch() <= 0 || s.m() <= 0 || s.n() <= 0) return;
         long pa = ptr(a) + s.offA() * Float.BYTES, pb = ptr(b) + s.offB() * Float.BYTES, pc = ptr(c) + s.offC() * Float.BYTES;
-        if (gemmInputs == GemmInputs.BF16 && s.k() > 0) gemmBf16(s, pa, pb, pc);
+        if (gemmInputs() == GemmInputs.BF16 && s.k() > 0) gemmBf16(s, pa, pb, pc);
         else device.gemm(s, GemmInputs.F32, pa, pb, pc);
         flops.add((long) s.flops());
     }
