@@ -73,8 +73,7 @@ final class TrainCommand implements Command {
                   mpirun -np N imf-engine train ...   (docs/DISTRIBUTED.md)
                 Each rank trains on its N-th of every --batch (the global batch, drawn as on one process),
                 the gradients are summed with MPI_Allreduce, rank 0 alone writes --out, and --resume may use
-                another N. On the CPU only for now: --device cuda under mpirun stages the gradients through
-                host memory (NCCL is not built yet).
+                another N. On the CPU only so far (NCCL between GPUs is not built yet).
                 """;
     }
 
@@ -128,13 +127,16 @@ final class TrainCommand implements Command {
         if (threads < 1) throw new UsageException("train: --threads must be >= 1, got " + threads);
         ProgressLog progress = ProgressOption.open(a.string("log-every", "auto"), System.err);
         String device = a.string("device", "cpu");
+        ProcessGroup group = Launch.processGroup(); // one process unless mpirun started this one
+        if (group.size() > 1 && !device.equals("cpu"))
+            throw new UsageException("train: --device " + device + " with " + group.size() + " ranks: data-parallel training runs on the CPU only "
+                    + "so far (NCCL between GPUs is not built yet, docs/DISTRIBUTED.md); use --device cpu");
+        if (group.size() > batch) throw new UsageException("train: --batch " + batch + " cannot be split over " + group.size()
+                + " ranks (each needs at least one example)");
         Backend be = Devices.open("train", device, threads);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
                 a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1], memory);
-        ProcessGroup group = Launch.processGroup(); // one process unless mpirun started this one
-        if (group.size() > batch) throw new UsageException("train: --batch " + batch + " cannot be split over " + group.size()
-                + " ranks (each needs at least one example)");
         if (!group.leads()) progress = ProgressLog.quiet();
         // from here on a signal ends the run with a checkpoint (the loop asks between steps)
         try (StopSignal stop = StopSignal.install()) {

@@ -14,8 +14,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * The ranks of an {@code mpirun} job, with their collectives on host memory: a tensor is downloaded, summed
  * by {@code MPI_Allreduce} in one native buffer (grown as needed, reused), and uploaded again. For the CPU
- * backend that is two copies of the flat gradient buffer per step, small next to the step. (A CUDA run would
- * stage through the host too; all-reducing device memory with NCCL is not built yet, see docs/DISTRIBUTED.md.)
+ * backend that is two copies of the flat gradient buffer per step, small next to the step. (Device memory would
+ * go through the host the same way; {@code train} allows several ranks on the CPU only until NCCL all-reduces
+ * on the GPU, docs/DISTRIBUTED.md.)
  */
 final class MpiProcessGroup implements ProcessGroup {
     private final Mpi mpi;
