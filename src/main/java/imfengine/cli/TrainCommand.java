@@ -4,6 +4,8 @@ import imfengine.backend.Backend;
 import imfengine.backend.Precision;
 import imfengine.data.Dataset;
 import imfengine.data.Split;
+import imfengine.distributed.Launch;
+import imfengine.distributed.ProcessGroup;
 import imfengine.imf.Checkpoint;
 import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
@@ -68,6 +70,12 @@ final class TrainCommand implements Command {
                 SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the step in flight finishes, the checkpoint is written,
                 one line says so, and the exit code is 143, 130 or 129; --resume continues the run as if it
                 had not stopped. Stale temporaries of an interrupted write in --out are removed at the start.
+
+                Data-parallel on several processes or machines: start it with Open MPI,
+                  mpirun -np N imf-engine train ...   (docs/DISTRIBUTED.md)
+                Each rank trains on its N-th of every --batch (the global batch, drawn as on one process),
+                the gradients are summed with MPI_Allreduce, rank 0 alone writes --out, and --resume may use
+                another N. On the CPU only so far (NCCL between GPUs is not built yet).
                 """;
     }
 
@@ -121,34 +129,50 @@ final class TrainCommand implements Command {
         if (threads < 1) throw new UsageException("train: --threads must be >= 1, got " + threads);
         ProgressLog progress = ProgressOption.open(a.string("log-every", "auto"), System.err);
         String device = a.string("device", "cpu");
+        ProcessGroup group = Launch.processGroup(); // one process unless mpirun started this one
+        if (group.size() > 1 && !device.equals("cpu"))
+            throw new UsageException("train: --device " + device + " with " + group.size() + " ranks: data-parallel training runs on the CPU only "
+                    + "so far (NCCL between GPUs is not built yet, docs/DISTRIBUTED.md); use --device cpu");
+        if (group.size() > batch) throw new UsageException("train: --batch " + batch + " cannot be split over " + group.size()
+                + " ranks (each needs at least one example)");
         Backend be = Devices.open("train", a, threads);
         Precision precision = Devices.precision(be);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
                 a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1], memory);
+        if (!group.leads()) progress = ProgressLog.quiet();
         // from here on a signal ends the run with a checkpoint (the loop asks between steps)
         try (StopSignal stop = StopSignal.install()) {
             Trainer trainer;
             try {
-                trainer = new Trainer(cfg, data, be, resume, progress);
+                trainer = new Trainer(cfg, data, be, resume, progress, group);
             } catch (FileFormatException | IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
             trainer.recordLaunchSettings(ResumeOptions.launchSettings(DataOptions.path(a), a.has("labels") ? Path.of(a.string("labels", "")) : null,
                     device, threads, precision));
-            List<Path> stale = StaleTemporaries.remove(out, CHECKPOINT, SAMPLES, "samples.npy", "samples.labels.npy");
+            List<Path> stale = group.leads() ? StaleTemporaries.remove(out, CHECKPOINT, SAMPLES, "samples.npy", "samples.labels.npy") : List.of();
             if (!stale.isEmpty()) System.err.println("train: removed " + stale.size() + " temporary file(s) left by an interrupted write: "
                     + String.join(", ", stale.stream().map(Path::toString).toList()));
-            System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d (%s), %s, precision %s, backend %s%n",
-                    preset, trainer.model().parameterCount(), data.count(), batch, memory.describe(),
+            if (group.leads()) System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d%s (%s), %s, precision %s, backend %s%n",
+                    preset, trainer.model().parameterCount(), data.count(), batch,
+                    group.size() == 1 ? "" : " over " + group.size() + " ranks", memory.describe(),
                     time > 0 ? "time budget " + a.string("time", "") : steps + " steps", precision.label(), be.name());
             Trainer.StepMetrics last = trainer.run(stop);
-            if (stop.getAsBoolean()) {
+            // the ranks stopped together; a rank the signal did not reach exits as the one it reached
+            int stopCode = group.maxOverRanks(stop.getAsBoolean() ? stop.exitCode() : 0);
+            if (stopCode != 0) {
                 Path ckpt = out.resolve(CHECKPOINT);
-                System.out.printf(Locale.ROOT, "train: stopped by %s after step %d; wrote %s (continue with --resume %s)%n",
-                        stop.name(), trainer.step(), ckpt, ckpt);
-                return stop.exitCode();
+                if (group.leads()) System.out.printf(Locale.ROOT, "train: stopped by %s after step %d; wrote %s (continue with --resume %s)%n",
+                        stop.getAsBoolean() ? stop.name() : "a signal to another rank", trainer.step(), ckpt, ckpt);
+                group.close();
+                return stopCode;
             }
+            if (!group.leads()) {
+                group.close();
+                return 0;
+            }
+            group.close(); // rank 0's sampling below needs no other rank
             Path grid = out.resolve(SAMPLES);
             SampleCommand.writeClassGrid(trainer.model(), trainer.ema().weights(), new Sampler.Guidance(omega, interval[0], interval[1]),
                     1, 10, cfg.seed(), grid);

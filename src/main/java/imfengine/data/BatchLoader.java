@@ -8,7 +8,9 @@ import imfengine.tensor.Tensor;
 /**
  * The data-loading upload point of a training step: gathers a batch of a {@link Dataset} into host
  * buffers (reused from step to step) and uploads it, images {@code [B, H, W, C]} (F32) and labels
- * {@code [B]} (I32), into tensors of the given arena: two host→device copies per step.
+ * {@code [B]} (I32), into tensors of the given arena: two host→device copies per step. A data-parallel rank
+ * loads only its rows {@code [from, to)} of each batch, while its sampler draws the whole batch as every
+ * rank's does, so all ranks stay at the same place in the data.
  */
 public final class BatchLoader {
     /** One batch on the device. */
@@ -16,22 +18,31 @@ public final class BatchLoader {
 
     private final Dataset data;
     private final float[] images;
-    private final int[] labels, indices;
+    private final int[] labels, indices, rows;
+    private final int from;
     private final Shape imageShape, labelShape;
 
-    public BatchLoader(Dataset data, int batch) {
+    public BatchLoader(Dataset data, int batch) { this(data, batch, 0, batch); }
+
+    /** Loads rows {@code [from, to)} of each batch of {@code batch}. */
+    public BatchLoader(Dataset data, int batch, int from, int to) {
+        if (from < 0 || to <= from || to > batch) throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a batch of " + batch);
+        int n = to - from;
         this.data = data;
-        this.images = new float[batch * data.imageSize()];
-        this.labels = new int[batch];
+        this.from = from;
+        this.images = new float[n * data.imageSize()];
+        this.labels = new int[n];
         this.indices = new int[batch];
-        this.imageShape = Shape.of(batch, data.height(), data.width(), data.channels());
-        this.labelShape = Shape.of(batch);
+        this.rows = new int[n];
+        this.imageShape = Shape.of(n, data.height(), data.width(), data.channels());
+        this.labelShape = Shape.of(n);
     }
 
     /** The next batch of {@code sampler} as device tensors of {@code arena}. */
     public Batch load(Arena arena, BatchSampler sampler) {
         sampler.next(indices);
-        data.fillBatch(indices, images, labels);
+        System.arraycopy(indices, from, rows, 0, rows.length);
+        data.fillBatch(rows, images, labels);
         Tensor x = arena.empty(imageShape), y = arena.empty(labelShape, DType.I32);
         arena.backend().upload(images, x);
         arena.backend().upload(labels, y);

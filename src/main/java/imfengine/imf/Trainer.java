@@ -5,6 +5,8 @@ import imfengine.backend.Backend;
 import imfengine.data.BatchLoader;
 import imfengine.data.BatchSampler;
 import imfengine.data.Dataset;
+import imfengine.distributed.ProcessGroup;
+import imfengine.distributed.SyncCheck;
 import imfengine.io.SafetensorsFile;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
@@ -35,6 +37,11 @@ import java.util.function.BooleanSupplier;
  * {@link #METRICS_EVERY} steps. A run resumed from a checkpoint continues bit for bit on the CPU with the
  * same thread count and memory plan: draws depend only on (seed, step), the sampler state is saved, and
  * the CPU kernels give the same bits for the same inputs (README, "Reproducibility").
+ *
+ * <p>In a data-parallel run ({@link ProcessGroup} of several ranks) each rank trains on its {@link BatchShard}
+ * of every batch; rank 0 alone writes the metrics and checkpoints (whose state is the whole run's, so a
+ * resume may use another number of ranks), whether to stop is decided by all ranks together, and after the
+ * first step {@link SyncCheck} compares the ranks' parameters.
  */
 public final class Trainer {
     /** Steps between read-backs of the metrics (and updates of the progress line). */
@@ -68,6 +75,7 @@ public final class Trainer {
     private final ProgressLog progress;
     private long step;
     private final long seed;
+    private final ProcessGroup group;
     /** How the run was launched, beyond {@link TrainConfig}: saved with every checkpoint (see {@link #recordLaunchSettings}). */
     private final Map<String, String> launch = new LinkedHashMap<>();
 
@@ -78,7 +86,13 @@ public final class Trainer {
 
     /** A new run, or a resumed one when {@code resume} is not null. */
     public Trainer(TrainConfig cfg, Dataset data, Backend be, Path resume, ProgressLog progress) {
+        this(cfg, data, be, resume, progress, ProcessGroup.single());
+    }
+
+    /** As above, as one rank of {@code group}. */
+    public Trainer(TrainConfig cfg, Dataset data, Backend be, Path resume, ProgressLog progress, ProcessGroup group) {
         this.cfg = cfg;
+        this.group = group;
         this.data = data;
         this.progress = progress;
         SafetensorsFile ckpt = resume == null ? null : Checkpoint.open(resume);
@@ -91,8 +105,9 @@ public final class Trainer {
         this.adam = new AdamW(net.store(), 0f);
         this.ema = new Ema(net.store(), cfg.emaDecay());
         this.sampler = new BatchSampler(data.count(), seed);
-        this.loader = new BatchLoader(data, cfg.batch());
-        this.metrics = new MetricsBuffer(be, METRICS_EVERY);
+        BatchShard shard = new BatchShard(cfg.batch(), group.rank(), group.size());
+        this.loader = new BatchLoader(data, cfg.batch(), shard.from(), shard.to());
+        this.metrics = new MetricsBuffer(be, METRICS_EVERY, group);
         if (ckpt != null) {
             Checkpoint.load(ckpt, "", net.parameters(), Checkpoint.values(net.parameters()));
             Checkpoint.load(ckpt, Checkpoint.EMA, net.parameters(), ema.weights());
@@ -110,7 +125,8 @@ public final class Trainer {
                         + data.count() + " (resume with the run's own data)");
             sampler.restore(state);
         }
-        this.trainingStep = new TrainingStep(net, new ImfObjective(cfg.objective()), adam, ema, seed, cfg.memory().examplesPerPass());
+        this.trainingStep = new TrainingStep(net, new ImfObjective(cfg.objective()), adam, ema, seed, cfg.memory().examplesPerPass(),
+                shard, group);
         this.schedule = new LrSchedule(cfg.lr(), cfg.warmup());
     }
 
@@ -125,34 +141,37 @@ public final class Trainer {
 
     /**
      * Runs until the step target, the time budget, or {@code stop} says so (it is asked before each step);
-     * then writes the checkpoint. Returns the metrics of the last step (null when none ran).
+     * then writes the checkpoint. Returns the metrics of the last step (null when none ran). In a
+     * data-parallel run the ranks stop together when any rank's {@code stop} or clock says so.
      */
     public StepMetrics run(BooleanSupplier stop) throws IOException {
-        Files.createDirectories(cfg.outDir());
+        boolean writes = group.leads();
+        if (writes) Files.createDirectories(cfg.outDir());
         Path metricsFile = cfg.outDir().resolve("metrics.jsonl");
         long startStep = step, target = cfg.steps();
         long t0 = System.nanoTime();
         StepMetrics last = null;
         List<Double> seconds = new ArrayList<>();
         progress.begin(startStep, target, cfg.timeBudgetSeconds());
-        try (Writer out = Files.newBufferedWriter(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        try (Writer out = writes ? Files.newBufferedWriter(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND) : Writer.nullWriter()) {
             while (step < target || target <= 0) {
-                if (stop.getAsBoolean()) break;
                 double elapsed = (System.nanoTime() - t0) / 1e9;
-                if (cfg.timeBudgetSeconds() > 0 && elapsed >= cfg.timeBudgetSeconds()) break;
+                boolean timeUp = cfg.timeBudgetSeconds() > 0 && elapsed >= cfg.timeBudgetSeconds();
+                if (group.anyRank(stop.getAsBoolean() || timeUp)) break;
                 long s0 = System.nanoTime();
                 trainStep();
+                if (step == startStep + 1) SyncCheck.parametersAgree(group, net.store().values(), step);
                 seconds.add((System.nanoTime() - s0) / 1e9);
                 boolean checkpoint = cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0 && step < target;
                 if (metrics.isFull() || checkpoint) {
                     last = flushMetrics(out, seconds, last);
-                    if (checkpoint) save(cfg.outDir().resolve("checkpoint.safetensors"));
+                    if (checkpoint && writes) save(cfg.outDir().resolve("checkpoint.safetensors"));
                 }
             }
             last = flushMetrics(out, seconds, last);
         }
         progress.end();
-        save(cfg.outDir().resolve("checkpoint.safetensors"));
+        if (writes) save(cfg.outDir().resolve("checkpoint.safetensors"));
         return last;
     }
 

@@ -2,6 +2,7 @@ package imfengine.imf;
 
 import imfengine.autodiff.Autodiff;
 import imfengine.autodiff.Context;
+import imfengine.distributed.ProcessGroup;
 import imfengine.nn.ImfDiT;
 import imfengine.ops.Untaped;
 import imfengine.optim.AdamW;
@@ -18,6 +19,12 @@ import imfengine.tensor.Tensor;
  * examples runs forward and backward in a root context of its own (freed before the next), its gradient
  * seeded with its share of the batch, so the gradients add up to the full batch's: the objective is a
  * mean of per-example terms.
+ *
+ * <p>Data-parallel ({@link BatchShard}, {@link ProcessGroup}): every rank draws the whole batch's draws from
+ * the same seed and takes its rows, as it would a micro-batch, its gradient seeded with its share of the
+ * whole batch; the group's sum of the ranks' gradients is then the whole batch's gradient (up to float
+ * summation order), and AdamW and the EMA act on the same numbers on every rank. The losses stay shares too:
+ * their sum over the ranks is the whole batch's loss (the trainer sums them when it reads them back).
  */
 public final class TrainingStep {
     private final ImfDiT net;
@@ -26,6 +33,8 @@ public final class TrainingStep {
     private final Ema ema;
     private final long seed;
     private final int microBatch;
+    private final BatchShard shard;
+    private final ProcessGroup group;
 
     /** The reported values of one step, {@code [1]} tensors on the device ({@code mseV} null without a v-head). */
     public record Losses(Tensor loss, Tensor mseU, Tensor mseV) {}
@@ -36,7 +45,20 @@ public final class TrainingStep {
 
     /** As above, running at most {@code microBatch} examples at a time. */
     public TrainingStep(ImfDiT net, ImfObjective objective, AdamW adam, Ema ema, long seed, int microBatch) {
+        this(net, objective, adam, ema, seed, microBatch, null, ProcessGroup.single());
+    }
+
+    /**
+     * As above, on the rows of {@code shard} (null: whatever batch {@link #run} is given) of each global batch,
+     * the gradients summed over {@code group} before the update.
+     */
+    public TrainingStep(ImfDiT net, ImfObjective objective, AdamW adam, Ema ema, long seed, int microBatch,
+                        BatchShard shard, ProcessGroup group) {
         if (microBatch < 1) throw new IllegalArgumentException("micro-batch must be at least 1, got " + microBatch);
+        if (shard != null && shard.ranks() != group.size())
+            throw new IllegalArgumentException("shard of " + shard.ranks() + " ranks in a group of " + group.size());
+        this.shard = shard;
+        this.group = group;
         this.net = net;
         this.objective = objective;
         this.adam = adam;
@@ -45,9 +67,13 @@ public final class TrainingStep {
         this.microBatch = microBatch;
     }
 
-    /** Step number {@code step} (its draws) at learning rate {@code lr}; the losses stay in {@code cx}. */
+    /**
+     * Step number {@code step} (its draws) at learning rate {@code lr} on {@code images} (this rank's rows of
+     * the global batch when sharded); the losses stay in {@code cx}.
+     */
     public Losses run(Context cx, Tensor images, Tensor labels, long step, double lr) {
         Losses losses = accumulateGradients(cx, images, labels, step);
+        group.sumInPlace(net.store().gradients()); // all ranks apply the same update to the same parameters
         adam.step(lr);
         adam.zeroGrad();
         ema.update();
@@ -56,9 +82,12 @@ public final class TrainingStep {
 
     /** The loss of the step and its gradient added into the parameters' gradient buffer. */
     Losses accumulateGradients(Context cx, Tensor images, Tensor labels, long step) {
-        StepDraws draws = StepDraws.draw(cx, objective.config(), images.shape(), seed, step, 0);
-        int b = labels.dim(0);
-        if (microBatch >= b) {
+        int b = labels.dim(0), whole = shard == null ? b : shard.batch();
+        if (b != (shard == null ? whole : shard.rows()))
+            throw new IllegalArgumentException("a batch of " + b + " rows for a shard of " + shard.rows());
+        StepDraws draws = StepDraws.draw(cx, objective.config(), images.shape().withDim(0, whole), seed, step, 0);
+        if (b != whole) draws = draws.rows(shard.from(), shard.to());
+        if (microBatch >= b && b == whole) {
             ImfObjective.Result r = objective.loss(cx, net, images, labels, draws);
             Autodiff.backward(r.loss());
             return new Losses(r.loss().value(), r.mseU(), r.mseV());
@@ -66,7 +95,7 @@ public final class TrainingStep {
         Losses sum = null;
         for (int from = 0; from < b; from += microBatch) {
             int to = Math.min(b, from + microBatch);
-            float share = (to - from) / (float) b;
+            float share = (to - from) / (float) whole;
             // a root of its own: a recording child would hand its tape's values to cx when it closes, but
             // after this slice's backward pass nothing needs them, so they go before the next slice runs
             try (Context part = Context.open(cx.backend(), Context.Tape.RECORD)) {

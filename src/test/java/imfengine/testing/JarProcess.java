@@ -57,7 +57,13 @@ public final class JarProcess implements AutoCloseable {
      * so that the launcher's own decisions (re-launch or not) are what is tested.
      */
     public static JarProcess start(Path java, List<String> jvmOptions, Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return startUnder(List.of(), java, jvmOptions, env, args);
+    }
+
+    /** As above, as the program that {@code launcher} starts ({@code mpirun -np 2 …}). */
+    public static JarProcess startUnder(List<String> launcher, Path java, List<String> jvmOptions, Map<String, String> env, String... args)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(java.toString());
         cmd.addAll(jvmOptions);
         cmd.add("-jar");

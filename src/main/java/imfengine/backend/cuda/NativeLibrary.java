@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * {@link #path()} is the file the loader chose (its link map's name), also when opened by soname.
  */
 public record NativeLibrary(String path, SymbolLookup symbols) {
-    private static final int RTLD_NOW = 2, RTLD_DI_LINKMAP = 2;
+    private static final int RTLD_NOW = 2, RTLD_GLOBAL = 0x100, RTLD_DI_LINKMAP = 2;
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final MethodHandle DLOPEN = bind("dlopen", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
@@ -37,12 +37,20 @@ public record NativeLibrary(String path, SymbolLookup symbols) {
      * {@code dlopen(library, RTLD_NOW)}: a path, or a soname the loader searches for ({@code LD_LIBRARY_PATH},
      * {@code ld.so.cache}, the system folders). Throws {@link IllegalArgumentException} with {@code dlerror()}.
      */
-    public static NativeLibrary open(String library) {
+    public static NativeLibrary open(String library) { return open(library, RTLD_NOW); }
+
+    /**
+     * As {@link #open(String)}, with {@code RTLD_GLOBAL}: for a library whose plug-ins, opened later by the
+     * library itself, need its symbols (Open MPI's MCA components need those of {@code libmpi}).
+     */
+    public static NativeLibrary openGlobal(String library) { return open(library, RTLD_NOW | RTLD_GLOBAL); }
+
+    private static NativeLibrary open(String library, int flags) {
         if (DLOPEN == null || DLSYM == null) { // a C library without dl* in its default lookup: the JDK's loader
             return new NativeLibrary(library, SymbolLookup.libraryLookup(library, Arena.global()));
         }
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment handle = (MemorySegment) DLOPEN.invokeExact(a.allocateFrom(library), RTLD_NOW);
+            MemorySegment handle = (MemorySegment) DLOPEN.invokeExact(a.allocateFrom(library), flags);
             if (handle.equals(MemorySegment.NULL)) throw new IllegalArgumentException(lastError());
             return new NativeLibrary(loadedPath(handle, library), name -> find(handle, name));
         } catch (IllegalArgumentException e) {
