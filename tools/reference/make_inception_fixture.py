@@ -13,8 +13,9 @@ Writes, for the Java tests (imfengine.vision.InceptionV3Test, imfengine.eval.Fre
       resize_down.x [1, 3, 40, 37] -> resize_down.y [1, 3, 13, 11]
   fid_stats_v1.npz            Fréchet distance cases in float64 (np.savez: a zip of .npy):
       <case>.mu1, <case>.sigma1, <case>.mu2, <case>.sigma2, <case>.fd   for
-      general (d = 48, full-rank covariances), lowrank (d = 40, sigma1 from 12 samples: rank 11),
-      The FD reference: |mu1 - mu2|² + tr σ1 + tr σ2 − 2 Σ √λ(σ1^½ σ2 σ1^½) with numpy's float64 eigh.
+      general (d = 48, full-rank covariances), lowrank (d = 40, sigma1 from 12 samples: rank 11).
+      The FD reference: |mu1 - mu2|² + tr σ1 + tr σ2 − 2 Σ √λ(σ1^½ σ2 σ1^½) with numpy's float64 eigh; for
+      lowrank Σ √λ(Lᵀ σ2 L) with the exact factor σ1 = L Lᵀ of the samples.
 
 The TF1 bilinear resize follows torch-fidelity's interpolate_bilinear_2d_like_tensorflow1x ("slow" method,
 float32): source coordinate = i · float32(in/out), no half-pixel offset, low index = trunc, high = min(low + 1,
@@ -257,15 +258,25 @@ def fid_cases(path):
     rng = np.random.default_rng(14)
     out = {}
 
-    def covariance(d, samples):
-        a = rng.standard_normal((samples, d)) @ rng.standard_normal((d, d)) / np.sqrt(d)
-        return np.cov(a, rowvar=False)
+    def samples(d, n):
+        a = rng.standard_normal((n, d)) @ rng.standard_normal((d, d)) / np.sqrt(d)
+        return a - a.mean(axis=0)
 
     for name, d, n1 in (("general", 48, 400), ("lowrank", 40, 12)):
         mu1, mu2 = rng.standard_normal(d), rng.standard_normal(d)
-        s1, s2 = covariance(d, n1), covariance(d, 300)
+        a1, a2 = samples(d, n1), samples(d, 300)
+        s1, s2 = a1.T @ a1 / (n1 - 1), a2.T @ a2 / 299
+        if n1 <= d:
+            # rank n1 − 1: the square root near the zero eigenvalues would amplify rounding (√1e-15 ≈ 3e-8 each),
+            # so the reference uses the exact factor σ1 = L Lᵀ, L = a1ᵀ/√(n1 − 1): tr(σ1σ2)^½ = Σ √λ(Lᵀ σ2 L)
+            l = a1.T / np.sqrt(n1 - 1)
+            inner = np.linalg.eigvalsh(l.T @ s2 @ l)
+            diff = mu1 - mu2
+            fd = float(diff @ diff + np.trace(s1) + np.trace(s2) - 2 * np.sum(np.sqrt(np.clip(inner, 0, None))))
+        else:
+            fd = frechet(mu1, s1, mu2, s2)
         out.update({f"{name}.mu1": mu1, f"{name}.sigma1": s1, f"{name}.mu2": mu2, f"{name}.sigma2": s2,
-                    f"{name}.fd": np.array([frechet(mu1, s1, mu2, s2)])})
+                    f"{name}.fd": np.array([fd])})
     np.savez(path, **out)
     return out
 

@@ -32,6 +32,11 @@ public final class Npy {
     private Npy() {}
 
     public static void write(Path file, NpyArray a) {
+        AtomicWrite.write(file, os -> write(os, a));
+    }
+
+    /** The {@code .npy} bytes of {@code a} to {@code os} (an entry of an {@code .npz}, say); does not close it. */
+    public static void write(java.io.OutputStream os, NpyArray a) throws IOException {
         StringBuilder dims = new StringBuilder();
         for (int d : a.shape()) dims.append(d).append(", ");
         if (a.rank() == 1) dims.setLength(dims.length() - 1);          // "(5,)"
@@ -41,17 +46,15 @@ public final class Npy {
         while ((MAGIC.length + 4 + header.length() + 1) % 64 != 0) header.append(' ');
         header.append('\n');
         byte[] h = header.toString().getBytes(StandardCharsets.US_ASCII);
-        AtomicWrite.write(file, os -> {
-            DataOutputStream out = new DataOutputStream(os);
-            out.write(MAGIC);
-            out.write(1);
-            out.write(0);
-            out.write(h.length & 0xFF);
-            out.write(h.length >>> 8);
-            out.write(h);
-            writeData(out, a);
-            out.flush();
-        });
+        DataOutputStream out = new DataOutputStream(os);
+        out.write(MAGIC);
+        out.write(1);
+        out.write(0);
+        out.write(h.length & 0xFF);
+        out.write(h.length >>> 8);
+        out.write(h);
+        writeData(out, a);
+        out.flush();
     }
 
     private static void writeData(DataOutputStream out, NpyArray a) throws IOException {
@@ -68,6 +71,7 @@ public final class Npy {
             }
             switch (a.data()) {
                 case float[] f -> buf.putFloat(f[i]);
+                case double[] d -> buf.putDouble(d[i]);
                 case int[] v -> buf.putInt(v[i]);
                 case long[] v -> buf.putLong(v[i]);
                 default -> throw new IllegalStateException();
@@ -127,6 +131,7 @@ public final class Npy {
             throws IOException {
         Object data = switch (dtype) {
             case F32 -> new float[n];
+            case F64 -> new double[n];
             case I32 -> new int[n];
             case I64 -> new long[n];
             case U8 -> new byte[n];
@@ -140,6 +145,7 @@ public final class Npy {
             buf.flip();
             switch (data) {
                 case float[] f -> buf.asFloatBuffer().get(f, off, k);
+                case double[] d -> buf.asDoubleBuffer().get(d, off, k);
                 case int[] v -> buf.asIntBuffer().get(v, off, k);
                 case long[] v -> buf.asLongBuffer().get(v, off, k);
                 case byte[] v -> buf.get(v, off, k);
@@ -148,6 +154,7 @@ public final class Npy {
         }
         return switch (data) {
             case float[] f -> NpyArray.ofF32(shape, f);
+            case double[] d -> NpyArray.ofF64(shape, d);
             case int[] v -> NpyArray.ofI32(shape, v);
             case long[] v -> NpyArray.ofI64(shape, v);
             case byte[] v -> NpyArray.ofU8(shape, v);
@@ -173,7 +180,7 @@ public final class Npy {
     private static NpyArray.DType dtype(Path file, String descr) {
         String d = descr.equals("<u1") ? "|u1" : descr;
         for (NpyArray.DType t : NpyArray.DType.values()) if (t.descr.equals(d)) return t;
-        throw new FileFormatException(file, "unsupported dtype '" + descr + "' (supported: <f4, <i4, <i8, |u1)");
+        throw new FileFormatException(file, "unsupported dtype '" + descr + "' (supported: <f4, <f8, <i4, <i8, |u1)");
     }
 
     private static int[] shape(Path file, String tuple) {
