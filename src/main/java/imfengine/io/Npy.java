@@ -80,51 +80,71 @@ public final class Npy {
         out.write(buf.array(), 0, buf.position());
     }
 
-    public static NpyArray read(Path file) {
+    /** Where an array's elements are: dtype, shape and the byte offset of the first element. */
+    public record Header(NpyArray.DType dtype, int[] shape, long dataOffset) {}
+
+    /** The header alone (checked against the file's size), for reading a large array a slice at a time. */
+    public static Header header(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long fileSize = ch.size();
-            ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, pre, 0, file);
-            for (int i = 0; i < MAGIC.length; i++) {
-                if (pre.get(i) != MAGIC[i]) throw new FileFormatException(file, "not a .npy file (bad magic)");
-            }
-            int major = pre.get(6);
-            int headerLen;
-            int prefix;
-            if (major == 1) {
-                headerLen = pre.getShort(8) & 0xFFFF;
-                prefix = 10;
-            } else if (major == 2 || major == 3) {
-                headerLen = pre.getInt(8);
-                prefix = 12;
-            } else {
-                throw new FileFormatException(file, "unsupported .npy version " + major);
-            }
-            if (headerLen < 0 || prefix + (long) headerLen > fileSize) {
-                throw new FileFormatException(file, "truncated: header of " + headerLen + " bytes, file has " + fileSize);
-            }
-            ByteBuffer hb = ByteBuffer.allocate(headerLen);
-            readFully(ch, hb, prefix, file);
-            String header = new String(hb.array(), StandardCharsets.ISO_8859_1);
-            NpyArray.DType dtype = dtype(file, group(file, DESCR, header, "descr"));
-            if (group(file, FORTRAN, header, "fortran_order").equals("True")) {
-                throw new FileFormatException(file, "Fortran-order arrays are not supported (save with C order)");
-            }
-            int[] shape = shape(file, group(file, SHAPE, header, "shape"));
-            long n = NpyArray.numel(shape);
-            long dataBytes = fileSize - prefix - headerLen;
-            if (dataBytes != n * dtype.bytes) {
-                throw new FileFormatException(file, (dataBytes < n * dtype.bytes ? "truncated" : "trailing bytes")
-                        + ": shape " + Arrays.toString(shape) + " of " + dtype.descr + " needs " + n * dtype.bytes
-                        + " data bytes, file has " + dataBytes);
-            }
-            if (n > Integer.MAX_VALUE - 8) throw new FileFormatException(file, "array too large for one Java array");
-            return readData(ch, prefix + headerLen, dtype, shape, (int) n, file);
+            return header(ch, file);
         } catch (NoSuchFileException e) {
             throw new FileFormatException(file, "file not found");
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    public static NpyArray read(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Header h = header(ch, file);
+            long n = NpyArray.numel(h.shape());
+            if (n > Integer.MAX_VALUE - 8) throw new FileFormatException(file, "array too large for one Java array");
+            return readData(ch, h.dataOffset(), h.dtype(), h.shape(), (int) n, file);
+        } catch (NoSuchFileException e) {
+            throw new FileFormatException(file, "file not found");
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Header header(FileChannel ch, Path file) throws IOException {
+        long fileSize = ch.size();
+        ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, pre, 0, file);
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (pre.get(i) != MAGIC[i]) throw new FileFormatException(file, "not a .npy file (bad magic)");
+        }
+        int major = pre.get(6);
+        int headerLen;
+        int prefix;
+        if (major == 1) {
+            headerLen = pre.getShort(8) & 0xFFFF;
+            prefix = 10;
+        } else if (major == 2 || major == 3) {
+            headerLen = pre.getInt(8);
+            prefix = 12;
+        } else {
+            throw new FileFormatException(file, "unsupported .npy version " + major);
+        }
+        if (headerLen < 0 || prefix + (long) headerLen > fileSize) {
+            throw new FileFormatException(file, "truncated: header of " + headerLen + " bytes, file has " + fileSize);
+        }
+        ByteBuffer hb = ByteBuffer.allocate(headerLen);
+        readFully(ch, hb, prefix, file);
+        String header = new String(hb.array(), StandardCharsets.ISO_8859_1);
+        NpyArray.DType dtype = dtype(file, group(file, DESCR, header, "descr"));
+        if (group(file, FORTRAN, header, "fortran_order").equals("True")) {
+            throw new FileFormatException(file, "Fortran-order arrays are not supported (save with C order)");
+        }
+        int[] shape = shape(file, group(file, SHAPE, header, "shape"));
+        long n = NpyArray.numel(shape);
+        long dataBytes = fileSize - prefix - headerLen;
+        if (dataBytes != n * dtype.bytes) {
+            throw new FileFormatException(file, (dataBytes < n * dtype.bytes ? "truncated" : "trailing bytes")
+                    + ": shape " + Arrays.toString(shape) + " of " + dtype.descr + " needs " + n * dtype.bytes
+                    + " data bytes, file has " + dataBytes);
+        }
+        return new Header(dtype, shape, prefix + (long) headerLen);
     }
 
     private static NpyArray readData(FileChannel ch, long pos, NpyArray.DType dtype, int[] shape, int n, Path file)

@@ -37,6 +37,8 @@ import java.util.Map;
  */
 public final class InceptionV3 implements AutoCloseable {
     public static final int INPUT_SIZE = 299;
+    /** Floats of one network input, {@code 3·299·299}. */
+    public static final int INPUT_VALUES = 3 * INPUT_SIZE * INPUT_SIZE;
     static final double BN_EPS = 1e-3;
 
     private final Context weights;
@@ -86,7 +88,16 @@ public final class InceptionV3 implements AutoCloseable {
     public float[] features(float[] imagesHwc, int n, int h, int w) {
         if (imagesHwc.length != (long) n * h * w * 3)
             throw new IllegalArgumentException("inception: " + imagesHwc.length + " values are not " + n + " RGB images of " + h + "×" + w);
-        float[] input = preprocess(imagesHwc, n, h, w);
+        float[] input = new float[n * INPUT_VALUES];
+        for (int i = 0; i < n; i++)
+            toInput(java.util.Arrays.copyOfRange(imagesHwc, i * h * w * 3, (i + 1) * h * w * 3), h, w, input, i * INPUT_VALUES);
+        return features(input, n);
+    }
+
+    /** The features of {@code n} network inputs {@code [n, 3, 299, 299]} made by {@link #toInput}. */
+    public float[] features(float[] input, int n) {
+        if (input.length != (long) n * INPUT_VALUES)
+            throw new IllegalArgumentException("inception: " + input.length + " values are not " + n + " inputs of 3×299×299");
         try (Context step = weights.child(Context.Tape.OFF)) {
             Var x = step.constant(Host.upload(step, input, Shape.of(n, 3, INPUT_SIZE, INPUT_SIZE)));
             x = inBlock(step, x, t -> {
@@ -100,17 +111,16 @@ public final class InceptionV3 implements AutoCloseable {
         }
     }
 
-    /** HWC [0, 255] → CHW, TF1 resize to 299×299, then {@code (x − 128)/128} (exact: a power of two). */
-    static float[] preprocess(float[] hwc, int n, int h, int w) {
-        float[] chw = new float[3 * h * w], out = new float[n * 3 * INPUT_SIZE * INPUT_SIZE];
-        for (int i = 0; i < n; i++) {
-            int base = i * h * w * 3;
-            for (int p = 0; p < h * w; p++)
-                for (int c = 0; c < 3; c++) chw[c * h * w + p] = hwc[base + p * 3 + c];
-            Tf1Resize.resize(chw, 0, 3, h, w, out, i * 3 * INPUT_SIZE * INPUT_SIZE, INPUT_SIZE, INPUT_SIZE);
-        }
-        for (int i = 0; i < out.length; i++) out[i] = (out[i] - 128f) / 128f;
-        return out;
+    /**
+     * One RGB image {@code [h, w, 3]} of uint8 values in floats → the network's input {@code [3, 299, 299]} at
+     * {@code out[offset…]}: CHW, TF1 resize to 299×299, then {@code (x − 128)/128} (exact: a power of two).
+     */
+    public static void toInput(float[] hwc, int h, int w, float[] out, int offset) {
+        float[] chw = new float[3 * h * w];
+        for (int p = 0; p < h * w; p++)
+            for (int c = 0; c < 3; c++) chw[c * h * w + p] = hwc[p * 3 + c];
+        Tf1Resize.resize(chw, 0, 3, h, w, out, offset, INPUT_SIZE, INPUT_SIZE);
+        for (int i = offset; i < offset + INPUT_VALUES; i++) out[i] = (out[i] - 128f) / 128f;
     }
 
     /** Runs one block in a child context, so that only its output outlives it. */
