@@ -3,9 +3,8 @@ package imfengine.cli;
 import imfengine.io.FileFormatException;
 import imfengine.io.Npy;
 import imfengine.io.NpyArray;
+import imfengine.io.PngReader;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -132,23 +131,10 @@ abstract class FidImages implements AutoCloseable {
         @Override int count() { return files.size(); }
 
         @Override Image get(int i) {
-            Path f = files.get(i);
-            BufferedImage img;
-            try {
-                img = ImageIO.read(f.toFile());
-            } catch (IOException e) {
-                throw new FileFormatException(f, "unreadable PNG: " + e.getMessage());
-            }
-            if (img == null) throw new FileFormatException(f, "unreadable PNG");
-            int h = img.getHeight(), w = img.getWidth();
-            int[] argb = img.getRGB(0, 0, w, h, null, 0, w); // sRGB, 8 bits a channel, whatever the PNG's own type
-            float[] px = new float[h * w * 3];
-            for (int p = 0; p < h * w; p++) {
-                px[3 * p] = (argb[p] >> 16) & 0xFF;
-                px[3 * p + 1] = (argb[p] >> 8) & 0xFF;
-                px[3 * p + 2] = argb[p] & 0xFF;
-            }
-            return new Image(px, h, w);
+            PngReader.Rgb img = PngReader.read(files.get(i));
+            float[] px = new float[img.pixels().length];
+            for (int k = 0; k < px.length; k++) px[k] = img.pixels()[k] & 0xFF;
+            return new Image(px, img.height(), img.width());
         }
     }
 

@@ -28,6 +28,22 @@ class InceptionV3Test {
     private static SafetensorsFile fixture;
     private static Path weights;
 
+    /** {@code make inception-full-check}: the same comparison at full width (2048 features), from files the script wrote. */
+    @Test void fullWidthFromTheDirectoryGiven() {
+        String dir = System.getProperty("imf.inception.full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir != null, "set -Dimf.inception.full=DIR (make inception-full-check)");
+        SafetensorsFile full = Safetensors.read(Path.of(dir, "inception_w1_v1.safetensors"));
+        HostArray images = full.get("images"), want = full.get("features");
+        int n = images.shape()[0], h = images.shape()[2], w = images.shape()[3];
+        float[] hwc = hwc(images);
+        try (InceptionV3 net = InceptionV3.load(Path.of(dir, "inception_w1_v1.pth"), Backends.SIMD)) {
+            assertEquals(2048, net.featureDim());
+            double err = maxError(net.features(hwc, n, h, w), want.data());
+            assertTrue(err <= FEATURES_TOL, "full width: features off by " + err + " of the largest");
+            System.out.println("inception full width: max |engine − reference| = " + err + " of the largest feature");
+        }
+    }
+
     @BeforeAll static void load() throws Exception {
         var st = InceptionV3Test.class.getResource("/fixtures/inception_w16_v1.safetensors");
         var pth = InceptionV3Test.class.getResource("/fixtures/inception_w16_v1.pth");
@@ -40,10 +56,7 @@ class InceptionV3Test {
     @Test void featuresMatchTheReferenceOnEveryBackend() {
         HostArray images = fixture.get("images"), want = fixture.get("features");
         int n = images.shape()[0], h = images.shape()[2], w = images.shape()[3];
-        float[] hwc = new float[images.data().length]; // the fixture stores NCHW; the network takes NHWC
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < 3; c++)
-                for (int p = 0; p < h * w; p++) hwc[(i * h * w + p) * 3 + c] = images.data()[(i * 3 + c) * h * w + p];
+        float[] hwc = hwc(images);
         for (Backend be : Backends.all()) {
             try (InceptionV3 net = InceptionV3.load(weights, be)) {
                 assertEquals(want.shape()[1], net.featureDim());
@@ -69,6 +82,16 @@ class InceptionV3Test {
         Path other = Path.of(InceptionV3Test.class.getResource("/fixtures/pth/port_tiny_zip.pth").toURI());
         var e = assertThrows(FileFormatException.class, () -> InceptionV3.load(other, Backends.SCALAR));
         assertTrue(e.getMessage().contains("no tensor Conv2d_1a_3x3.conv.weight (not torch-fidelity's Inception-v3 weights?)"), e.getMessage());
+    }
+
+    /** The fixture stores NCHW; the network takes NHWC. */
+    private static float[] hwc(HostArray images) {
+        int n = images.shape()[0], h = images.shape()[2], w = images.shape()[3];
+        float[] hwc = new float[images.data().length];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++)
+                for (int p = 0; p < h * w; p++) hwc[(i * h * w + p) * 3 + c] = images.data()[(i * 3 + c) * h * w + p];
+        return hwc;
     }
 
     static double maxError(float[] got, float[] want) {
