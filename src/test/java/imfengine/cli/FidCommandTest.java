@@ -66,6 +66,35 @@ class FidCommandTest {
         assertEquals(3, ((Number) doc.get("count")).intValue());
     }
 
+    /** An ADM-style reference: uint8 images under arr_0 (no mu/sigma), measured by the same network. */
+    @Test void referenceImagesUnderArr0(@TempDir Path dir) {
+        int n = 3, h = 11, w = 14;
+        SplittableRandom r = new SplittableRandom(8);
+        byte[] u8 = new byte[n * h * w * 3];
+        float[] f = new float[u8.length];
+        for (int i = 0; i < u8.length; i++) {
+            u8[i] = (byte) r.nextInt(256);
+            f[i] = (u8[i] & 0xFF) / 255f;
+        }
+        Path ref = dir.resolve("ref.npz"), npy = dir.resolve("s.npy"), json = dir.resolve("f.json");
+        Npz.write(ref, Map.of("arr_0", NpyArray.ofU8(new int[]{n, h, w, 3}, u8)));
+        Npy.write(npy, NpyArray.ofF32(new int[]{n, h, w, 3}, f));
+        CliRun o = CliRun.of("fid", "--samples", npy.toString(), "--inception", weights.toString(), "--ref", ref.toString(), "--json", json.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.err().contains("fid: reference 3/3 images"), o.err());
+        @SuppressWarnings("unchecked") Map<String, Object> doc = (Map<String, Object>) Json.parse(readString(json));
+        assertEquals(0, ((Number) doc.get("fid")).doubleValue(), 1e-4, "the same images on both sides");
+        assertEquals(3, ((Number) doc.get("ref_count")).intValue());
+    }
+
+    private static String readString(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test void refusalsAreOneLine(@TempDir Path dir) {
         Path latents = dir.resolve("latents.npy");
         Npy.write(latents, NpyArray.ofF32(new int[]{2, 4, 4, 4}, new float[2 * 4 * 4 * 4]));
