@@ -18,7 +18,7 @@ JAR := target/imf-engine.jar
 JVM_FLAGS := --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
 ARGS ?=
 
-.PHONY: build test run bench bench-compare ptx gpu-bundle gpu-check-dry data clean run-command help
+.PHONY: inception-full-check build test run bench bench-compare ptx gpu-bundle gpu-check-dry data clean run-command help
 
 help:
 	@echo "make build   fat jar target/imf-engine.jar, and build/imf-engine/bin/imf-engine on its own Java runtime"
@@ -27,6 +27,7 @@ help:
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
 	@echo "make bench   JMH microbenchmarks (short settings; JSON in target/jmh-*.json)"
 	@echo "make bench-compare  Java vs PyTorch training step and sampling, alternating (needs python3-torch)"
+	@echo "make inception-full-check  the FID Inception at full width (random weights, ~95 MB in /tmp) against the PyTorch reference"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
 	@echo "make gpu-check-dry  the bundle's device check without a GPU (kernels emulated, PyTorch on the CPU)"
@@ -48,6 +49,13 @@ test: emu
 RUN_ARGS ?= train --preset xs --time 12m --out runs/xs
 run: data build
 	$(JAVA) $(JVM_FLAGS) -Xmx1536m -jar $(JAR) $(if $(ARGS),$(ARGS),$(RUN_ARGS))
+
+# The FID Inception at full width: tools/reference/make_inception_fixture.py writes random full-size weights
+# (in the real file's key layout) and its reference features to INCEPTION_DIR; InceptionV3Test compares.
+INCEPTION_DIR ?= /tmp/imf-inception
+inception-full-check:
+	/usr/bin/python3 tools/reference/make_inception_fixture.py --divisor 1 --out-dir $(INCEPTION_DIR)
+	$(MVN) -q test -Dtest='InceptionV3Test#fullWidthFromTheDirectoryGiven' -Dsurefire.failIfNoSpecifiedTests=false -Dimf.inception.full=$(INCEPTION_DIR)
 
 run-command:
 	@echo "$(JAVA) $(JVM_FLAGS) -jar $(JAR) --help"

@@ -1,8 +1,9 @@
 // image.cu: forward-only kernels on NCHW image batches (the SD-VAE decoder and Inception-v3 for FID).
 //
 // Math (matches backend/cpu/CpuIm2col, CpuGroupNorm, CpuUpsample, CpuPooling; all outputs overwritten, =):
-//   im2col_fwd          cols[n, (c·k + ky)·k + kx, oy·wo + ox] = x[n, c, oy·s − p + ky, ox·s − p + kx], 0 outside;
-//                       a convolution is then one GEMM of the weight [Cout, C·k·k] by cols (cuBLAS, on the host side)
+//   im2col_fwd          cols[n, (c·kh + ky)·kw + kx, oy·wo + ox] = x[n, c, oy·s − py + ky, ox·s − px + kx], 0 outside;
+//                       a convolution is then one GEMM of the weight [Cout, C·kh·kw] by cols (cuBLAS, on the host side);
+//                       the window may be rectangular (Inception's 1×7 / 7×1 with padding (0, 3) / (3, 0))
 //   group_norm_fwd      per (n, group) row of L = C/G·H·W contiguous values: mean, var = mean((x − mean)²),
 //                       y = (x − mean)·rstd·gamma[c] + beta[c], rstd = 1/√(var + eps)
 //   upsample_nearest2x  y[p, i, j] = x[p, i/2, j/2] over planes p = n·C + c
@@ -12,15 +13,15 @@
 // the others 1-D grid-stride, 256 threads per block, one output element per iteration.
 #include "common.cuh"
 
-extern "C" __global__ void im2col_fwd_f32(const float* x, float* cols, int n, int c, int h, int w, int k, int stride,
-                                          int pad, int ho, int wo) {
-    long long total = (long long)n * c * k * k * ho * wo;
+extern "C" __global__ void im2col_fwd_f32(const float* x, float* cols, int n, int c, int h, int w, int kh, int kw,
+                                          int stride, int pad_y, int pad_x, int ho, int wo) {
+    long long total = (long long)n * c * kh * kw * ho * wo;
     GRID_STRIDE(i, total) {
         int ox = (int)(i % wo), oy = (int)((i / wo) % ho);
-        long long row = i / ((long long)ho * wo);          // (n·c + channel)·k·k + ky·k + kx
-        int kx = (int)(row % k), ky = (int)((row / k) % k);
-        long long plane = row / ((long long)k * k);
-        int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+        long long row = i / ((long long)ho * wo);          // (n·c + channel)·kh·kw + ky·kw + kx
+        int kx = (int)(row % kw), ky = (int)((row / kw) % kh);
+        long long plane = row / ((long long)kh * kw);
+        int iy = oy * stride - pad_y + ky, ix = ox * stride - pad_x + kx;
         cols[i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane * h * w + (long long)iy * w + ix] : 0.f;
     }
 }

@@ -8,7 +8,7 @@ public enum Op {
     EXP, SILU, SIGMOID, SQUARE, RSQRT, NEG, LOG,
     SUM, SUM_ALL, RESHAPE, PERMUTE, CONCAT, SLICE, GATHER, WHERE, CAST,
     MATMUL, RMS_NORM, ROPE, SWIGLU, SOFTMAX, ATTENTION, TIMESTEP_FEATURES, CROSS_ENTROPY,
-    CONV2D, GROUP_NORM, UPSAMPLE_NEAREST, POOL2D, // forward only (ops.ForwardOnly)
+    CONV2D, GROUP_NORM, UPSAMPLE_NEAREST, POOL2D, RELU, // forward only (ops.ForwardOnly)
     RECOMPUTE;
 
     /** The tape name of an elementwise function. */

@@ -176,9 +176,9 @@ public interface Backend {
 
     // ---- images: NCHW, forward only ----------------------------------------------------------
     /**
-     * Unfolds {@code x [N, C, H, W]} for a convolution by GEMM: {@code cols [N, C·k·k, Ho·Wo]} with
-     * {@code cols[n, (c·k + ky)·k + kx, oy·Wo + ox] = x[n, c, oy·s − p + ky, ox·s − p + kx]}, 0 outside the image
-     * ({@code k, s, p} from {@code w}; {@code Ho, Wo} = {@code w.out(H), w.out(W)}).
+     * Unfolds {@code x [N, C, H, W]} for a convolution by GEMM: {@code cols [N, C·kh·kw, Ho·Wo]} with
+     * {@code cols[n, (c·kh + ky)·kw + kx, oy·Wo + ox] = x[n, c, oy·s − py + ky, ox·s − px + kx]}, 0 outside the image
+     * ({@code kh, kw, s, py, px} from {@code w}; {@code Ho, Wo} = {@code w.outY(H), w.outX(W)}).
      */
     void im2col(Tensor x, Window2d w, Tensor cols);
 
@@ -191,7 +191,7 @@ public interface Backend {
     /** Nearest-neighbour ×2 upsampling: {@code y [N, C, 2H, 2W]}, {@code y[n, c, i, j] = x[n, c, i/2, j/2]}. */
     void upsampleNearest2x(Tensor x, Tensor y);
 
-    /** Pooling of {@code x [N, C, H, W]} over windows {@code w} into {@code y [N, C, w.out(H), w.out(W)]}. */
+    /** Pooling of {@code x [N, C, H, W]} over square windows {@code w} into {@code y [N, C, w.outY(H), w.outX(W)]}. */
     void pool2d(Pooling kind, Window2d w, Tensor x, Tensor y);
 
     // ---- optimizer ---------------------------------------------------------------------------

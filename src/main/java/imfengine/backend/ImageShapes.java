@@ -14,17 +14,17 @@ public final class ImageShapes {
 
     /** The output shape of a window over {@code x [N, C, H, W]} with {@code channels} output channels. */
     public static Shape windowed(String op, Shape x, Window2d w, int channels) {
-        int ho = w.out(x.dim(2)), wo = w.out(x.dim(3));
+        int ho = w.outY(x.dim(2)), wo = w.outX(x.dim(3));
         if (ho < 1 || wo < 1)
-            throw new IllegalArgumentException(op + ": a " + w.size() + "×" + w.size() + " window with padding " + w.padding()
-                    + " does not fit an image of " + x.dim(2) + "×" + x.dim(3));
+            throw new IllegalArgumentException(op + ": a " + w.height() + "×" + w.width() + " window with padding (" + w.padY() + ", "
+                    + w.padX() + ") does not fit an image of " + x.dim(2) + "×" + x.dim(3));
         return Shape.of(x.dim(0), channels, ho, wo);
     }
 
     public static void requireIm2col(Tensor x, Window2d w, Tensor cols) {
         requireNchw("im2col", x);
         Shape out = windowed("im2col", x.shape(), w, x.dim(1));
-        Shape want = Shape.of(x.dim(0), x.dim(1) * w.size() * w.size(), out.dim(2) * out.dim(3));
+        Shape want = Shape.of(x.dim(0), x.dim(1) * w.taps(), out.dim(2) * out.dim(3));
         if (!cols.shape().equals(want)) throw new IllegalArgumentException("im2col: cols " + cols.shape() + " should be " + want);
     }
 
@@ -45,8 +45,9 @@ public final class ImageShapes {
 
     public static void requirePool(Window2d w, Tensor x, Tensor y) {
         requireNchw("pool2d", x);
-        if (w.padding() > w.size() / 2)
-            throw new IllegalArgumentException("pool2d: padding " + w.padding() + " is more than half the window " + w.size()
+        if (!w.isSquare()) throw new IllegalArgumentException("pool2d: window " + w + " is not square (pooling takes square windows)");
+        if (w.padY() > w.height() / 2)
+            throw new IllegalArgumentException("pool2d: padding " + w.padY() + " is more than half the window " + w.height()
                     + " (a window could lie wholly in the padding)");
         requireSame("pool2d", y, windowed("pool2d", x.shape(), w, x.dim(1)));
     }

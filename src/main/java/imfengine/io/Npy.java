@@ -32,6 +32,11 @@ public final class Npy {
     private Npy() {}
 
     public static void write(Path file, NpyArray a) {
+        AtomicWrite.write(file, os -> write(os, a));
+    }
+
+    /** The {@code .npy} bytes of {@code a} to {@code os} (an entry of an {@code .npz}, say); does not close it. */
+    public static void write(java.io.OutputStream os, NpyArray a) throws IOException {
         StringBuilder dims = new StringBuilder();
         for (int d : a.shape()) dims.append(d).append(", ");
         if (a.rank() == 1) dims.setLength(dims.length() - 1);          // "(5,)"
@@ -41,17 +46,15 @@ public final class Npy {
         while ((MAGIC.length + 4 + header.length() + 1) % 64 != 0) header.append(' ');
         header.append('\n');
         byte[] h = header.toString().getBytes(StandardCharsets.US_ASCII);
-        AtomicWrite.write(file, os -> {
-            DataOutputStream out = new DataOutputStream(os);
-            out.write(MAGIC);
-            out.write(1);
-            out.write(0);
-            out.write(h.length & 0xFF);
-            out.write(h.length >>> 8);
-            out.write(h);
-            writeData(out, a);
-            out.flush();
-        });
+        DataOutputStream out = new DataOutputStream(os);
+        out.write(MAGIC);
+        out.write(1);
+        out.write(0);
+        out.write(h.length & 0xFF);
+        out.write(h.length >>> 8);
+        out.write(h);
+        writeData(out, a);
+        out.flush();
     }
 
     private static void writeData(DataOutputStream out, NpyArray a) throws IOException {
@@ -68,6 +71,7 @@ public final class Npy {
             }
             switch (a.data()) {
                 case float[] f -> buf.putFloat(f[i]);
+                case double[] d -> buf.putDouble(d[i]);
                 case int[] v -> buf.putInt(v[i]);
                 case long[] v -> buf.putLong(v[i]);
                 default -> throw new IllegalStateException();
@@ -76,46 +80,13 @@ public final class Npy {
         out.write(buf.array(), 0, buf.position());
     }
 
-    public static NpyArray read(Path file) {
+    /** Where an array's elements are: dtype, shape and the byte offset of the first element. */
+    public record Header(NpyArray.DType dtype, int[] shape, long dataOffset) {}
+
+    /** The header alone (checked against the file's size), for reading a large array a slice at a time. */
+    public static Header header(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long fileSize = ch.size();
-            ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, pre, 0, file);
-            for (int i = 0; i < MAGIC.length; i++) {
-                if (pre.get(i) != MAGIC[i]) throw new FileFormatException(file, "not a .npy file (bad magic)");
-            }
-            int major = pre.get(6);
-            int headerLen;
-            int prefix;
-            if (major == 1) {
-                headerLen = pre.getShort(8) & 0xFFFF;
-                prefix = 10;
-            } else if (major == 2 || major == 3) {
-                headerLen = pre.getInt(8);
-                prefix = 12;
-            } else {
-                throw new FileFormatException(file, "unsupported .npy version " + major);
-            }
-            if (headerLen < 0 || prefix + (long) headerLen > fileSize) {
-                throw new FileFormatException(file, "truncated: header of " + headerLen + " bytes, file has " + fileSize);
-            }
-            ByteBuffer hb = ByteBuffer.allocate(headerLen);
-            readFully(ch, hb, prefix, file);
-            String header = new String(hb.array(), StandardCharsets.ISO_8859_1);
-            NpyArray.DType dtype = dtype(file, group(file, DESCR, header, "descr"));
-            if (group(file, FORTRAN, header, "fortran_order").equals("True")) {
-                throw new FileFormatException(file, "Fortran-order arrays are not supported (save with C order)");
-            }
-            int[] shape = shape(file, group(file, SHAPE, header, "shape"));
-            long n = NpyArray.numel(shape);
-            long dataBytes = fileSize - prefix - headerLen;
-            if (dataBytes != n * dtype.bytes) {
-                throw new FileFormatException(file, (dataBytes < n * dtype.bytes ? "truncated" : "trailing bytes")
-                        + ": shape " + Arrays.toString(shape) + " of " + dtype.descr + " needs " + n * dtype.bytes
-                        + " data bytes, file has " + dataBytes);
-            }
-            if (n > Integer.MAX_VALUE - 8) throw new FileFormatException(file, "array too large for one Java array");
-            return readData(ch, prefix + headerLen, dtype, shape, (int) n, file);
+            return header(ch, file);
         } catch (NoSuchFileException e) {
             throw new FileFormatException(file, "file not found");
         } catch (IOException e) {
@@ -123,10 +94,64 @@ public final class Npy {
         }
     }
 
+    public static NpyArray read(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Header h = header(ch, file);
+            long n = NpyArray.numel(h.shape());
+            if (n > Integer.MAX_VALUE - 8) throw new FileFormatException(file, "array too large for one Java array");
+            return readData(ch, h.dataOffset(), h.dtype(), h.shape(), (int) n, file);
+        } catch (NoSuchFileException e) {
+            throw new FileFormatException(file, "file not found");
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Header header(FileChannel ch, Path file) throws IOException {
+        long fileSize = ch.size();
+        ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, pre, 0, file);
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (pre.get(i) != MAGIC[i]) throw new FileFormatException(file, "not a .npy file (bad magic)");
+        }
+        int major = pre.get(6);
+        int headerLen;
+        int prefix;
+        if (major == 1) {
+            headerLen = pre.getShort(8) & 0xFFFF;
+            prefix = 10;
+        } else if (major == 2 || major == 3) {
+            headerLen = pre.getInt(8);
+            prefix = 12;
+        } else {
+            throw new FileFormatException(file, "unsupported .npy version " + major);
+        }
+        if (headerLen < 0 || prefix + (long) headerLen > fileSize) {
+            throw new FileFormatException(file, "truncated: header of " + headerLen + " bytes, file has " + fileSize);
+        }
+        ByteBuffer hb = ByteBuffer.allocate(headerLen);
+        readFully(ch, hb, prefix, file);
+        String header = new String(hb.array(), StandardCharsets.ISO_8859_1);
+        NpyArray.DType dtype = dtype(file, group(file, DESCR, header, "descr"));
+        if (group(file, FORTRAN, header, "fortran_order").equals("True")) {
+            throw new FileFormatException(file, "Fortran-order arrays are not supported (save with C order)");
+        }
+        int[] shape = shape(file, group(file, SHAPE, header, "shape"));
+        long n = NpyArray.numel(shape);
+        long dataBytes = fileSize - prefix - headerLen;
+        if (dataBytes != n * dtype.bytes) {
+            throw new FileFormatException(file, (dataBytes < n * dtype.bytes ? "truncated" : "trailing bytes")
+                    + ": shape " + Arrays.toString(shape) + " of " + dtype.descr + " needs " + n * dtype.bytes
+                    + " data bytes, file has " + dataBytes);
+        }
+        return new Header(dtype, shape, prefix + (long) headerLen);
+    }
+
     private static NpyArray readData(FileChannel ch, long pos, NpyArray.DType dtype, int[] shape, int n, Path file)
             throws IOException {
         Object data = switch (dtype) {
             case F32 -> new float[n];
+            case F64 -> new double[n];
             case I32 -> new int[n];
             case I64 -> new long[n];
             case U8 -> new byte[n];
@@ -140,6 +165,7 @@ public final class Npy {
             buf.flip();
             switch (data) {
                 case float[] f -> buf.asFloatBuffer().get(f, off, k);
+                case double[] d -> buf.asDoubleBuffer().get(d, off, k);
                 case int[] v -> buf.asIntBuffer().get(v, off, k);
                 case long[] v -> buf.asLongBuffer().get(v, off, k);
                 case byte[] v -> buf.get(v, off, k);
@@ -148,6 +174,7 @@ public final class Npy {
         }
         return switch (data) {
             case float[] f -> NpyArray.ofF32(shape, f);
+            case double[] d -> NpyArray.ofF64(shape, d);
             case int[] v -> NpyArray.ofI32(shape, v);
             case long[] v -> NpyArray.ofI64(shape, v);
             case byte[] v -> NpyArray.ofU8(shape, v);
@@ -173,7 +200,7 @@ public final class Npy {
     private static NpyArray.DType dtype(Path file, String descr) {
         String d = descr.equals("<u1") ? "|u1" : descr;
         for (NpyArray.DType t : NpyArray.DType.values()) if (t.descr.equals(d)) return t;
-        throw new FileFormatException(file, "unsupported dtype '" + descr + "' (supported: <f4, <i4, <i8, |u1)");
+        throw new FileFormatException(file, "unsupported dtype '" + descr + "' (supported: <f4, <f8, <i4, <i8, |u1)");
     }
 
     private static int[] shape(Path file, String tuple) {

@@ -4,13 +4,13 @@ import java.util.Arrays;
 
 /**
  * An n-dimensional array as stored in a {@code .npy} file: a dtype, a C-order shape and the
- * elements in one Java array ({@code float[]} for F32, {@code int[]} for I32, {@code long[]} for
+ * elements in one Java array ({@code float[]} for F32, {@code double[]} for F64, {@code int[]} for I32, {@code long[]} for
  * I64, {@code byte[]} for U8, whose bytes are read unsigned).
  */
 public final class NpyArray {
     /** The element types we read and write, with their numpy descriptors (little-endian). */
     public enum DType {
-        F32("<f4", 4), I32("<i4", 4), I64("<i8", 8), U8("|u1", 1);
+        F32("<f4", 4), F64("<f8", 8), I32("<i4", 4), I64("<i8", 8), U8("|u1", 1);
 
         public final String descr;
         public final int bytes;
@@ -38,6 +38,8 @@ public final class NpyArray {
 
     public static NpyArray ofF32(int[] shape, float[] data) { return new NpyArray(DType.F32, shape, data, data.length); }
 
+    public static NpyArray ofF64(int[] shape, double[] data) { return new NpyArray(DType.F64, shape, data, data.length); }
+
     public static NpyArray ofI32(int[] shape, int[] data) { return new NpyArray(DType.I32, shape, data, data.length); }
 
     public static NpyArray ofI64(int[] shape, long[] data) { return new NpyArray(DType.I64, shape, data, data.length); }
@@ -58,11 +60,22 @@ public final class NpyArray {
     public float[] floats() {
         return switch (data) {
             case float[] f -> f;
+            case double[] a -> { float[] f = new float[a.length]; for (int i = 0; i < a.length; i++) f[i] = (float) a[i]; yield f; }
             case int[] a -> { float[] f = new float[a.length]; for (int i = 0; i < a.length; i++) f[i] = a[i]; yield f; }
             case long[] a -> { float[] f = new float[a.length]; for (int i = 0; i < a.length; i++) f[i] = a[i]; yield f; }
             case byte[] a -> { float[] f = new float[a.length]; for (int i = 0; i < a.length; i++) f[i] = a[i] & 0xFF; yield f; }
             default -> throw new IllegalStateException();
         };
+    }
+
+    /** The elements as doubles (a copy; exact for every dtype but I64 beyond 2⁵³). */
+    public double[] doubles() {
+        if (data instanceof double[] d) return d.clone();
+        if (data instanceof long[] a) { double[] d = new double[a.length]; for (int i = 0; i < a.length; i++) d[i] = a[i]; return d; }
+        float[] f = data instanceof float[] g ? g : floats();
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
     }
 
     /** The elements as ints; an integer dtype only, and I64 values must fit in an int. */
@@ -82,7 +95,7 @@ public final class NpyArray {
         };
     }
 
-    /** The raw Java array ({@code float[]}, {@code int[]}, {@code long[]} or {@code byte[]}); not a copy. */
+    /** The raw Java array ({@code float[]}, {@code double[]}, {@code int[]}, {@code long[]} or {@code byte[]}); not a copy. */
     public Object data() { return data; }
 
     static long numel(int[] shape) {

@@ -14,9 +14,9 @@ import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
 /**
- * 2-D convolution of NCHW images with a square kernel, PyTorch's {@code conv2d} (weight {@code [Cout, C, k, k]},
- * optional bias {@code [Cout]}), forward only. It is im2col and the backend's GEMM: per image
- * {@code y[n] = W·cols[n]}, with the weight read as the matrix {@code [Cout, C·k·k]}; a 1×1 kernel at stride 1
+ * 2-D convolution of NCHW images, PyTorch's {@code conv2d} (weight {@code [Cout, C, kh, kw]}, optional bias
+ * {@code [Cout]}, one stride for both axes, padding per axis), forward only. It is im2col and the backend's GEMM:
+ * per image {@code y[n] = W·cols[n]}, with the weight read as the matrix {@code [Cout, C·kh·kw]}; a 1×1 kernel at stride 1
  * without padding multiplies the image itself. The unfolded columns are made a few images at a time, so their
  * memory stays near {@link #COLUMN_BUDGET} floats (at least one image's worth).
  */
@@ -26,22 +26,31 @@ public final class Conv2d {
 
     private Conv2d() {}
 
+    /** The same {@code padding} on every side. */
     public static Var apply(Var x, Var weight, Var bias, int stride, int padding) {
-        return apply(x, weight, bias, stride, padding, COLUMN_BUDGET);
+        return apply(x, weight, bias, stride, padding, padding, COLUMN_BUDGET);
+    }
+
+    /** {@code padY} rows above and below, {@code padX} columns left and right (PyTorch's {@code padding=(padY, padX)}). */
+    public static Var apply(Var x, Var weight, Var bias, int stride, int padY, int padX) {
+        return apply(x, weight, bias, stride, padY, padX, COLUMN_BUDGET);
     }
 
     /** As above with the columns cut to {@code columnBudget} floats per GEMM (tests: chunks of one image). */
     static Var apply(Var x, Var weight, Var bias, int stride, int padding, long columnBudget) {
+        return apply(x, weight, bias, stride, padding, padding, columnBudget);
+    }
+
+    static Var apply(Var x, Var weight, Var bias, int stride, int padY, int padX, long columnBudget) {
         Shape xs = x.shape(), ws = weight.shape();
         if (xs.rank() != 4) throw new IllegalArgumentException("conv2d: x " + xs + " is not an NCHW image batch [N, C, H, W]");
-        if (ws.rank() != 4 || ws.dim(2) != ws.dim(3))
-            throw new IllegalArgumentException("conv2d: weight " + ws + " is not [Cout, C, k, k] with a square kernel");
+        if (ws.rank() != 4) throw new IllegalArgumentException("conv2d: weight " + ws + " is not [Cout, C, kh, kw]");
         if (ws.dim(1) != xs.dim(1))
             throw new IllegalArgumentException("conv2d: weight " + ws + " needs " + ws.dim(1) + " input channels, got " + xs.dim(1));
         int cout = ws.dim(0);
         if (bias != null && !bias.shape().equals(Shape.of(cout)))
             throw new IllegalArgumentException("conv2d: bias " + bias.shape() + " should be [" + cout + "] for weight " + ws);
-        Window2d win = new Window2d(ws.dim(2), stride, padding);
+        Window2d win = new Window2d(ws.dim(2), ws.dim(3), stride, padY, padX);
         Shape ys = ImageShapes.windowed("conv2d", xs, win, cout);
         Context cx = Var.contextOf(bias == null ? new Var[]{x, weight} : new Var[]{x, weight, bias});
         ForwardOnly.require(Op.CONV2D, cx, x, weight, bias);
@@ -55,8 +64,8 @@ public final class Conv2d {
 
     /** {@code y = W ⋆ x} without bias: one batched GEMM per chunk of images. */
     private static void multiply(Backend be, Tensor x, Tensor w, Window2d win, Tensor y, long columnBudget) {
-        int n = x.dim(0), cout = w.dim(0), k = w.dim(1) * win.size() * win.size(), pixels = y.dim(2) * y.dim(3);
-        if (win.size() == 1 && win.stride() == 1 && win.padding() == 0) { // the image is its own column matrix
+        int n = x.dim(0), cout = w.dim(0), k = w.dim(1) * win.taps(), pixels = y.dim(2) * y.dim(3);
+        if (win.taps() == 1 && win.stride() == 1 && win.padY() == 0 && win.padX() == 0) { // the image is its own column matrix
             be.gemm(perImage(n, cout, pixels, k), w, x, y);
             return;
         }

@@ -115,7 +115,7 @@ class CliErrorsTest {
     }
 
     @Test void helpOnEveryCommand() {
-        for (String c : new String[]{"train", "sample", "eval", "bench", "info"}) {
+        for (String c : new String[]{"train", "sample", "eval", "fid", "bench", "info"}) {
             CliRun o = CliRun.of(c, "--help");
             assertEquals(0, o.code());
             assertTrue(o.out().startsWith("usage: imf-engine " + c), o.out());

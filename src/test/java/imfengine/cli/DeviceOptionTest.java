@@ -88,7 +88,7 @@ class DeviceOptionTest {
     }
 
     @Test void everyCommandDocumentsTheOption() {
-        for (String cmd : new String[]{"info", "bench", "train", "sample", "eval"})
+        for (String cmd : new String[]{"info", "bench", "train", "sample", "eval", "fid"})
             assertTrue(CliRun.of(cmd, "--help").out().contains("--device D") && CliRun.of(cmd, "--help").out().contains("--precision P"), cmd);
     }
 }

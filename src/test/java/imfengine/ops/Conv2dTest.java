@@ -30,6 +30,21 @@ class Conv2dTest {
         }
     }
 
+    /** n, c, cout, h, w, kh, kw, stride, padY, padX: Inception's 1×7 / 7×1 / 1×3 / 3×1 kernels, and odd mixes. */
+    private static final int[][] RECTANGULAR = {
+            {2, 3, 4, 9, 8, 1, 7, 1, 0, 3}, {1, 4, 3, 8, 9, 7, 1, 1, 3, 0}, {2, 5, 3, 7, 6, 1, 3, 1, 0, 1},
+            {1, 3, 5, 6, 7, 3, 1, 1, 1, 0}, {2, 3, 2, 9, 11, 2, 5, 2, 1, 2}, {1, 2, 3, 5, 3, 5, 1, 1, 0, 2}};
+
+    @Test void rectangularKernelsMatchDirectConvolution() {
+        for (int[] t : RECTANGULAR) {
+            int n = t[0], c = t[1], cout = t[2], h = t[3], w = t[4], kh = t[5], kw = t[6], s = t[7], py = t[8], px = t[9];
+            OpCheck.op("conv2d " + java.util.Arrays.toString(t)).input(n, c, h, w).input(cout, c, kh, kw).input(cout).forwardOnly()
+                    .engine(in -> Conv2d.apply(in[0], in[1], in[2], s, py, px))
+                    .reference(in -> ImageRef.conv2d(in[0], in[1], in[2], n, c, h, w, cout, kh, kw, s, py, px))
+                    .check();
+        }
+    }
+
     /** Columns cut to one image per GEMM: the chunks must land on their own images. */
     @Test void columnChunksCoverTheBatch() {
         check(new int[]{3, 3, 4, 7, 5, 3, 1, 1}, true, 1);
@@ -84,7 +99,7 @@ class Conv2dTest {
             assertEquals("conv2d: bias [4] should be [8] for weight [8, 4, 3, 3]", e.getMessage());
             Var small = cx.constant(cx.zeros(Shape.of(1, 4, 2, 2)));
             e = assertThrows(IllegalArgumentException.class, () -> Conv2d.apply(small, w4, null, 1, 0));
-            assertEquals("conv2d: a 3×3 window with padding 0 does not fit an image of 2×2", e.getMessage());
+            assertEquals("conv2d: a 3×3 window with padding (0, 0) does not fit an image of 2×2", e.getMessage());
         }
     }
 

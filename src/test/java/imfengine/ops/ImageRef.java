@@ -6,7 +6,13 @@ final class ImageRef {
 
     /** {@code conv2d(x [n, c, h, w], weight [cout, c, k, k], bias [cout] or null, stride, padding)}. */
     static double[] conv2d(double[] x, double[] wt, double[] bias, int n, int c, int h, int w, int cout, int k, int s, int p) {
-        int ho = (h + 2 * p - k) / s + 1, wo = (w + 2 * p - k) / s + 1;
+        return conv2d(x, wt, bias, n, c, h, w, cout, k, k, s, p, p);
+    }
+
+    /** {@code conv2d(x, weight [cout, c, kh, kw], bias, stride, padding=(py, px))}. */
+    static double[] conv2d(double[] x, double[] wt, double[] bias, int n, int c, int h, int w, int cout, int kh, int kw, int s,
+                           int py, int px) {
+        int ho = (h + 2 * py - kh) / s + 1, wo = (w + 2 * px - kw) / s + 1;
         double[] y = new double[n * cout * ho * wo];
         for (int b = 0; b < n; b++)
             for (int o = 0; o < cout; o++)
@@ -14,11 +20,11 @@ final class ImageRef {
                     for (int ox = 0; ox < wo; ox++) {
                         double acc = bias == null ? 0 : bias[o];
                         for (int ci = 0; ci < c; ci++)
-                            for (int ky = 0; ky < k; ky++)
-                                for (int kx = 0; kx < k; kx++) {
-                                    int iy = oy * s - p + ky, ix = ox * s - p + kx;
+                            for (int ky = 0; ky < kh; ky++)
+                                for (int kx = 0; kx < kw; kx++) {
+                                    int iy = oy * s - py + ky, ix = ox * s - px + kx;
                                     if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                    acc += wt[((o * c + ci) * k + ky) * k + kx] * x[((b * c + ci) * h + iy) * w + ix];
+                                    acc += wt[((o * c + ci) * kh + ky) * kw + kx] * x[((b * c + ci) * h + iy) * w + ix];
                                 }
                         y[((b * cout + o) * ho + oy) * wo + ox] = acc;
                     }

@@ -50,7 +50,7 @@ class ResamplingTest {
         try (Context cx = Context.open(Backends.SCALAR, Context.Tape.OFF)) {
             Var x = cx.constant(cx.zeros(Shape.of(1, 2, 2, 2)));
             var e = assertThrows(IllegalArgumentException.class, () -> Resampling.maxPool(x, new Window2d(3, 2, 0)));
-            assertEquals("pool2d: a 3×3 window with padding 0 does not fit an image of 2×2", e.getMessage());
+            assertEquals("pool2d: a 3×3 window with padding (0, 0) does not fit an image of 2×2", e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> Resampling.maxPool(x, new Window2d(2, 1, 2)));
             assertEquals("pool2d: padding 2 is more than half the window 2 (a window could lie wholly in the padding)", e.getMessage());
             Var flat = cx.constant(cx.zeros(Shape.of(2, 2)));

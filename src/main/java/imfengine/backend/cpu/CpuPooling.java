@@ -14,7 +14,7 @@ final class CpuPooling {
     CpuPooling(WorkerPool pool) { this.pool = pool; }
 
     void pool(Pooling kind, Window2d win, float[] x, int xo, int planes, int h, int w, float[] y, int yo) {
-        int k = win.size(), s = win.stride(), p = win.padding(), ho = win.out(h), wo = win.out(w);
+        int k = win.height(), s = win.stride(), p = win.padY(), ho = win.outY(h), wo = win.outX(w); // square: checked
         pool.parallelFor(planes, Math.max(1, 4096 / Math.max(1, ho * wo * k * k)), (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 int src = xo + pl * h * w, dst = yo + pl * ho * wo;

@@ -515,7 +515,7 @@ public final class CudaBackend implements Backend {
     @Override public void im2col(Tensor x, Window2d w, Tensor cols) {
         ImageShapes.requireIm2col(x, w, cols);
         gridStride(cols.size(), args(Kernel.IM2COL_FWD).ptr(ptr(x)).ptr(ptr(cols)).i32(x.dim(0)).i32(x.dim(1)).i32(x.dim(2)).i32(x.dim(3))
-                .i32(w.size()).i32(w.stride()).i32(w.padding()).i32(w.out(x.dim(2))).i32(w.out(x.dim(3))));
+                .i32(w.height()).i32(w.width()).i32(w.stride()).i32(w.padY()).i32(w.padX()).i32(w.outY(x.dim(2))).i32(w.outX(x.dim(3))));
     }
 
     @Override public void groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps, Tensor y) {
@@ -534,7 +534,7 @@ public final class CudaBackend implements Backend {
         ImageShapes.requirePool(w, x, y);
         KernelArgs a = args(kind == Pooling.MAX ? Kernel.MAX_POOL_FWD : Kernel.AVG_POOL_FWD).ptr(ptr(x)).ptr(ptr(y))
                 .i64((long) x.dim(0) * x.dim(1)).i32(x.dim(2)).i32(x.dim(3)).i32(y.dim(2)).i32(y.dim(3))
-                .i32(w.size()).i32(w.stride()).i32(w.padding());
+                .i32(w.height()).i32(w.stride()).i32(w.padY()); // square: checked
         gridStride(y.size(), kind == Pooling.MAX ? a : a.i32(kind == Pooling.AVG_INCLUDE_PAD ? 1 : 0));
     }
 

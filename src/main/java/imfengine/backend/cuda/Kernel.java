@@ -69,7 +69,7 @@ public enum Kernel {
     TIMESTEP_FWD("timestep", "timestep_fwd_f32", PTR, PTR, I64, I32, F64),
     TIMESTEP_JVP("timestep", "timestep_jvp_f32", PTR, PTR, I64, I32, F64),
 
-    IM2COL_FWD("image", "im2col_fwd_f32", PTR, PTR, I32, I32, I32, I32, I32, I32, I32, I32, I32),
+    IM2COL_FWD("image", "im2col_fwd_f32", PTR, PTR, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32),
     GROUP_NORM_FWD("image", "group_norm_fwd_f32", PTR, PTR, PTR, PTR, I32, I32, I64, F32),
     UPSAMPLE_NEAREST2X_FWD("image", "upsample_nearest2x_fwd_f32", PTR, PTR, I64, I32, I32),
     MAX_POOL_FWD("image", "max_pool_fwd_f32", PTR, PTR, I64, I32, I32, I32, I32, I32, I32, I32),

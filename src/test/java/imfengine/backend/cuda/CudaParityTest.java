@@ -436,10 +436,11 @@ class CudaParityTest {
         Shape xs = Shape.of(n, ch, h, w);
         String shape = " [" + n + "," + ch + "," + h + "," + w + "]";
         List<DynamicTest> out = new ArrayList<>();
-        for (Window2d win : new Window2d[]{new Window2d(3, 1, 1), new Window2d(3, 2, 0), new Window2d(1, 2, 0)})
+        for (Window2d win : new Window2d[]{new Window2d(3, 1, 1), new Window2d(3, 2, 0), new Window2d(1, 2, 0),
+                new Window2d(1, 7, 1, 0, 3), new Window2d(7, 1, 1, 3, 0), new Window2d(3, 1, 1, 1, 0), new Window2d(2, 5, 2, 1, 2)})
             out.add(of("im2col " + win + shape, c -> {
                 Tensor[] x = offsetInput(c, xs);
-                Tensor[] cols = c.empty(Shape.of(n, ch * win.size() * win.size(), win.out(h) * win.out(w)), DType.F32);
+                Tensor[] cols = c.empty(Shape.of(n, ch * win.taps(), win.outY(h) * win.outX(w)), DType.F32);
                 c.cpu.im2col(x[0], win, cols[0]);
                 c.gpu.im2col(x[1], win, cols[1]);
                 assertArrayEquals(Host.floats(cols[0]), Host.floats(cols[1]), "im2col " + win);
@@ -460,7 +461,7 @@ class CudaParityTest {
         for (Window2d win : new Window2d[]{new Window2d(2, 2, 0), new Window2d(3, 1, 1), new Window2d(3, 2, 1)})
             for (Pooling kind : Pooling.values())
                 out.add(of("pool " + kind + " " + win + shape, c -> {
-                    Tensor[] x = offsetInput(c, xs), p = c.empty(Shape.of(n, ch, win.out(h), win.out(w)), DType.F32);
+                    Tensor[] x = offsetInput(c, xs), p = c.empty(Shape.of(n, ch, win.outY(h), win.outX(w)), DType.F32);
                     c.cpu.pool2d(kind, win, x[0], p[0]);
                     c.gpu.pool2d(kind, win, x[1], p[1]);
                     if (kind == Pooling.MAX) assertArrayEquals(Host.floats(p[0]), Host.floats(p[1]), kind + " " + win);
