@@ -63,7 +63,8 @@ final class DecodeCommand implements Command {
         Backend be = Devices.open("decode", a.string("device", "cpu"), threads);
         try (VaeDecoder dec = VaeImages.open("decode", Path.of(a.string("vae", "")), be)) {
             double seconds = VaeImages.write(dec, z.floats(), s[0], s[1], s[2], batch, columns, GRID_IMAGES, out, System.err);
-            System.out.printf(Locale.ROOT, "wrote %s, %s (%d images, %.2f s per image)%n", out, VaeImages.imagesPath(out), s[0], seconds / s[0]);
+            System.out.printf(Locale.ROOT, "wrote %s, %s (%d images, %.2f s per image; tensors peaked at %.2f GiB)%n", out,
+                    VaeImages.imagesPath(out), s[0], seconds / s[0], be.peakTensorBytes() / (double) (1L << 30));
         }
         return 0;
     }
