@@ -16,8 +16,6 @@ import java.util.Set;
 
 /** {@code decode}: latents written earlier by {@code sample} turned into images by the SD-VAE decoder. */
 final class DecodeCommand implements Command {
-    static final int GRID_IMAGES = 100;
-
     @Override public String name() { return "decode"; }
 
     @Override public String summary() { return "decode sampled latents into images with the SD-VAE decoder"; }
@@ -62,7 +60,7 @@ final class DecodeCommand implements Command {
         Path out = Path.of(a.string("out", "decoded.png"));
         Backend be = Devices.open("decode", a.string("device", "cpu"), threads);
         try (VaeDecoder dec = VaeImages.open("decode", Path.of(a.string("vae", "")), be)) {
-            double seconds = VaeImages.write(dec, z.floats(), s[0], s[1], s[2], batch, columns, GRID_IMAGES, out, System.err);
+            double seconds = VaeImages.write(dec, z.floats(), s[0], s[1], s[2], batch, columns, VaeImages.GRID_IMAGES, out, System.err);
             System.out.printf(Locale.ROOT, "wrote %s, %s (%d images, %.2f s per image; tensors peaked at %.2f GiB)%n", out,
                     VaeImages.imagesPath(out), s[0], seconds / s[0], be.peakTensorBytes() / (double) (1L << 30));
         }

@@ -60,8 +60,9 @@ final class SampleCommand implements Command {
                   --threads N        CPU worker threads (default: all cores)
 
                 For latents, --vae also decodes them with the Stable Diffusion VAE (after the authors'
-                de-normalisation) and writes the images as the PNG grid OUT and OUT.images.npy (uint8
-                [N, 256, 256, 3], RGB); OUT.npy still holds the latents (`decode` reads them again).
+                de-normalisation) and writes the images to OUT.images.npy (uint8 [N, 256, 256, 3], RGB)
+                and the first rows of them (at most 100 images, at least one row) as the PNG grid OUT;
+                OUT.npy still holds the latents (`decode` reads them again).
                 """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + VaeImages.HELP
                 + Devices.help(19);
     }
@@ -103,7 +104,8 @@ final class SampleCommand implements Command {
         if (vae != null) {
             try (vae) {
                 int s = mc.imageSize();
-                double seconds = VaeImages.write(vae, images, labels.length, s, s, vaeBatch, perClass, labels.length, out, System.err);
+                int grid = Math.min(labels.length, Math.max(1, VaeImages.GRID_IMAGES / perClass) * perClass); // whole rows
+                double seconds = VaeImages.write(vae, images, labels.length, s, s, vaeBatch, perClass, grid, out, System.err);
                 decoded = String.format(Locale.ROOT, ", decoded by the VAE in %.2f s per image", seconds / labels.length);
             }
             png = true;

@@ -24,6 +24,8 @@ final class VaeImages {
     /** The SD-VAE's GroupNorm groups (diffusers' norm_num_groups; not stored in its file). */
     static final int GROUPS = 32;
     static final int DEFAULT_BATCH = 4;
+    /** Images in a grid at most: the pictures are for looking at; the .npy holds them all. */
+    static final int GRID_IMAGES = 100;
 
     static final String HELP = """
               --vae FILE         the SD-VAE decoder (diffusers AutoencoderKL safetensors, e.g.

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link VaeDecoderFullSizeTest} ({@code make test-vae-full}).
  */
 class VaeDecoderTest {
-    /** Float32 decoder vs float64 PyTorch, norm-wise relative (measured: 1.3e-7 on the CPU). */
+    /** Float32 decoder vs float64 PyTorch, norm-wise relative (measured: 1.5e-6 on the scalar, vector and emulated CUDA paths). */
     static final double TOLERANCE = 1e-5;
 
     private static SafetensorsFile fixture;
