@@ -18,11 +18,12 @@ JAR := target/imf-engine.jar
 JVM_FLAGS := --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
 ARGS ?=
 
-.PHONY: inception-full-check build test run bench bench-compare ptx gpu-bundle gpu-check-dry data clean run-command help
+.PHONY: inception-full-check build test test-vae-full run bench bench-compare ptx gpu-bundle gpu-check-dry data clean run-command help
 
 help:
 	@echo "make build   fat jar target/imf-engine.jar, and build/imf-engine/bin/imf-engine on its own Java runtime"
 	@echo "make test    unit, gradient-check and process tests, CUDA kernels under the CPU emulator (GPU tests skip without a GPU)"
+	@echo "make test-vae-full  the SD-VAE decoder at its real widths vs PyTorch (random weights into /tmp, ~200 MB; needs python3-torch)"
 	@echo "make emu     the CPU emulator of native-kernels/ (target/emu/*.so; needs g++, see docs/EMULATION.md)"
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
 	@echo "make bench   JMH microbenchmarks (short settings; JSON in target/jmh-*.json)"
@@ -44,6 +45,15 @@ build:
 # `test`: the process tests (*IT) start the packaged jar, so they run after `package`.
 test: emu
 	$(MVN) verify
+
+# The SD-VAE decoder at full width against the PyTorch twin: the weights (198 MB of random values in the real
+# layout) are made at test time, not committed. VAE_FULL_LATENT=32 checks the 256x256 case (slower in PyTorch).
+VAE_FULL_DIR ?= $(or $(TMPDIR),/tmp)/imf-vae-full
+VAE_FULL_LATENT ?= 8
+test-vae-full:
+	/usr/bin/python3 tools/reference/make_vae_fixture.py --full $(VAE_FULL_DIR) --latent-size $(VAE_FULL_LATENT)
+	$(MVN) test -Dtest=VaeDecoderFullSizeTest -Dsurefire.failIfNoSpecifiedTests=false -Dimf.vae.full=$(VAE_FULL_DIR) \
+	  -Dsurefire.printSummary=true | grep -E 'VAE decoder, full size|Tests run:|FAIL|ERROR'
 
 # The embedded default: the xs model on MNIST on the CPU for a 12-minute budget, then a 10×10 grid.
 RUN_ARGS ?= train --preset xs --time 12m --out runs/xs

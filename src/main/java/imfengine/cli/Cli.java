@@ -11,7 +11,7 @@ public final class Cli {
 
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
-        for (Command c : List.<Command>of(new TrainCommand(), new SampleCommand(), new EvalCommand(), new ExportCommand(), new FidCommand(), new BenchCommand(), new InfoCommand())) m.put(c.name(), c);
+        for (Command c : List.<Command>of(new TrainCommand(), new SampleCommand(), new DecodeCommand(), new EvalCommand(), new ExportCommand(), new FidCommand(), new BenchCommand(), new InfoCommand())) m.put(c.name(), c);
         return m;
     }
 

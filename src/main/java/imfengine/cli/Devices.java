@@ -56,6 +56,17 @@ final class Devices {
         return open(command, a.string("device", "cpu"), a.has(PRECISION) ? a.string(PRECISION, "") : null, threads, System.err, decorate);
     }
 
+    /** Help line of the commands that open with {@link #openFp32ByDefault}, at the column of {@code help(19)}. */
+    static final String FP32_DEFAULT_HELP = """
+                                 on CUDA this command computes in fp32 unless --precision says otherwise:
+                                 its figures (FID, decoded images) are compared with fp32 references
+            """;
+
+    /** As {@link #open(String, Args, int)}, but fp32 on CUDA too unless {@code --precision} is given. */
+    static Backend openFp32ByDefault(String command, Args a, int threads) {
+        return open(command, a.string("device", "cpu"), a.has(PRECISION) ? a.string(PRECISION, "") : Precision.FP32.label(), threads, System.err, d -> d);
+    }
+
     /** {@code precision} null: the device's default (bf16 on CUDA, fp32 on the CPU). */
     static Backend open(String command, String device, String precision, int threads, PrintStream err, UnaryOperator<Device> decorate) {
         if (!NAMES.contains(device))

@@ -47,10 +47,7 @@ final class FidCommand implements Command {
                   --batch N          images per forward pass (default 25)
                   --limit N          only the first N images
                   --threads N        CPU worker threads (default: all cores)
-                """ + Devices.help(19) + """
-                                     fid computes in fp32 on CUDA too unless --precision says otherwise:
-                                     FID is compared across papers, so features are not rounded to bf16
-                """;
+                """ + Devices.help(19) + Devices.FP32_DEFAULT_HELP;
     }
 
     @Override public int run(List<String> argv) {
@@ -72,8 +69,7 @@ final class FidCommand implements Command {
         Map<String, NpyArray> refArrays = ref == null ? null : Npz.read(ref);
         if (refArrays != null && !GaussianStatistics.present(refArrays) && !refArrays.containsKey("arr_0"))
             throw new FileFormatException(ref, "neither 'mu' and 'sigma' nor 'arr_0' images (keys: " + refArrays.keySet() + ")");
-        // fp32 by default (not the CUDA default bf16): published FIDs use fp32 features
-        Backend be = Devices.open("fid", device, a.has(Devices.PRECISION) ? a.string(Devices.PRECISION, "") : "fp32", threads, System.err, d -> d);
+        Backend be = Devices.openFp32ByDefault("fid", a, threads);
         long t0 = System.nanoTime();
         try (InceptionV3 net = InceptionV3.load(weights, be); FidImages images = FidImages.open(samples)) {
             GaussianStatistics mine = statistics(net, images, batch, limit, "samples", System.err);

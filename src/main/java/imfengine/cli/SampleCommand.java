@@ -11,10 +11,13 @@ import imfengine.io.SafetensorsFile;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
 import imfengine.tensor.Tensor;
+import imfengine.vision.SdLatents;
+import imfengine.vision.VaeDecoder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -55,12 +58,18 @@ final class SampleCommand implements Command {
                                      holding only one state dict is used as it is)
                   --out FILE         output PNG (default samples.png)
                   --threads N        CPU worker threads (default: all cores)
-                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + Devices.help(19);
+
+                For latents, --vae also decodes them with the Stable Diffusion VAE (after the authors'
+                de-normalisation) and writes the images to OUT.images.npy (uint8 [N, 256, 256, 3], RGB)
+                and the first rows of them (at most 100 images, at least one row) as the PNG grid OUT;
+                OUT.npy still holds the latents (`decode` reads them again).
+                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + VaeImages.HELP
+                + Devices.help(19);
     }
 
     @Override public int run(List<String> argv) throws Exception {
         Args a = Args.parse("sample", argv, Set.of("checkpoint", "preset", "image-size", "classes", "per-class", "omega", "interval", "steps", "seed", "out",
-                        "threads", "device", Devices.PRECISION),
+                        "threads", "device", Devices.PRECISION, "vae", "vae-batch"),
                 Set.of("raw"));
         if (!a.has("checkpoint")) throw new UsageException("sample: --checkpoint FILE is required");
         Path file = Path.of(a.string("checkpoint", ""));
@@ -75,19 +84,32 @@ final class SampleCommand implements Command {
         Path out = Path.of(a.string("out", "samples.png"));
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("sample: --threads must be >= 1, got " + threads);
-        Backend be = Devices.open("sample", a, threads);
+                        "threads", "device", Devices.PRECISION, "vae", "vae-batch"),
         ImfDiT net = PthModel.isPth(file)
                 ? PthModel.open("sample", file, a.has("preset") ? a.string("preset", "") : null,
                         a.has("image-size") ? a.string("image-size", "") : null, a.flag("raw"), be)
                 : loadCheckpoint(file, a, be);
         ModelConfig mc = net.config();
+        if (vae != null && mc.channels() != SdLatents.MEAN.length)
+            throw new UsageException("sample: --vae decodes SD-VAE latents; this model makes " + mc.channels() + "-channel images");
         int[] classes = parseClasses(a.string("classes", ""), mc.classes());
         int[] labels = new int[classes.length * perClass];
         for (int i = 0; i < labels.length; i++) labels[i] = classes[i / perClass];
         float[] images = HostSampling.sample(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, a.longValue("seed", 0));
         boolean png = writeOutputs(images, labels, mc, perClass, out);
+        String decoded = "";
+        if (vae != null) {
+            try (vae) {
+                int s = mc.imageSize();
+                int grid = Math.min(labels.length, Math.max(1, VaeImages.GRID_IMAGES / perClass) * perClass); // whole rows
+                double seconds = VaeImages.write(vae, images, labels.length, s, s, vaeBatch, perClass, grid, out, System.err);
+                decoded = String.format(Locale.ROOT, ", decoded by the VAE in %.2f s per image", seconds / labels.length);
+            }
+            png = true;
+        }
         System.out.println("wrote " + (png ? out + ", " : "") + npyPath(out, ".npy") + ", " + npyPath(out, ".labels.npy")
-                + " (" + labels.length + " images, " + steps + " step" + (steps > 1 ? "s" : "") + ", omega " + omega + ")");
+                + (vae != null ? ", " + VaeImages.imagesPath(out) : "")
+                + " (" + labels.length + " images, " + steps + " step" + (steps > 1 ? "s" : "") + ", omega " + omega + decoded + ")");
         return 0;
     }
 

@@ -37,24 +37,34 @@ public final class Npy {
 
     /** The {@code .npy} bytes of {@code a} to {@code os} (an entry of an {@code .npz}, say); does not close it. */
     public static void write(java.io.OutputStream os, NpyArray a) throws IOException {
+        DataOutputStream out = new DataOutputStream(os);
+        out.write(prefix(a.dtype(), a.shape()));
+        writeData(out, a);
+        out.flush();
+    }
+
+    /**
+     * Everything of a v1.0 file before its elements: magic, version, header length and the padded header. A file
+     * written in parts (elements streamed after it) is this, then exactly {@code numel(shape)} elements.
+     */
+    public static byte[] prefix(NpyArray.DType dtype, int[] shape) {
         StringBuilder dims = new StringBuilder();
-        for (int d : a.shape()) dims.append(d).append(", ");
-        if (a.rank() == 1) dims.setLength(dims.length() - 1);          // "(5,)"
-        else if (a.rank() > 1) dims.setLength(dims.length() - 2);      // "(2, 3)"
-        StringBuilder header = new StringBuilder("{'descr': '" + a.dtype().descr
+        for (int d : shape) dims.append(d).append(", ");
+        if (shape.length == 1) dims.setLength(dims.length() - 1);          // "(5,)"
+        else if (shape.length > 1) dims.setLength(dims.length() - 2);      // "(2, 3)"
+        StringBuilder header = new StringBuilder("{'descr': '" + dtype.descr
                 + "', 'fortran_order': False, 'shape': (" + dims + "), }");
         while ((MAGIC.length + 4 + header.length() + 1) % 64 != 0) header.append(' ');
         header.append('\n');
         byte[] h = header.toString().getBytes(StandardCharsets.US_ASCII);
-        DataOutputStream out = new DataOutputStream(os);
-        out.write(MAGIC);
-        out.write(1);
-        out.write(0);
-        out.write(h.length & 0xFF);
-        out.write(h.length >>> 8);
-        out.write(h);
-        writeData(out, a);
-        out.flush();
+        byte[] out = new byte[MAGIC.length + 4 + h.length];
+        System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
+        out[6] = 1;
+        out[7] = 0;
+        out[8] = (byte) (h.length & 0xFF);
+        out[9] = (byte) (h.length >>> 8);
+        System.arraycopy(h, 0, out, 10, h.length);
+        return out;
     }
 
     private static void writeData(DataOutputStream out, NpyArray a) throws IOException {

@@ -88,7 +88,7 @@ class DeviceOptionTest {
     }
 
     @Test void everyCommandDocumentsTheOption() {
-        for (String cmd : new String[]{"info", "bench", "train", "sample", "eval", "fid"})
+        for (String cmd : new String[]{"info", "bench", "train", "sample", "eval", "fid", "decode"})
             assertTrue(CliRun.of(cmd, "--help").out().contains("--device D") && CliRun.of(cmd, "--help").out().contains("--precision P"), cmd);
     }
 }

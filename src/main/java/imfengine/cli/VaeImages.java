@@ -1,0 +1,90 @@
+package imfengine.cli;
+
+import imfengine.backend.Backend;
+import imfengine.io.AtomicWrite;
+import imfengine.io.FileFormatException;
+import imfengine.io.ImageGrid;
+import imfengine.io.Npy;
+import imfengine.io.NpyArray;
+import imfengine.io.Safetensors;
+import imfengine.vision.SdLatents;
+import imfengine.vision.VaeDecoder;
+import imfengine.vision.VaeWeights;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Latents to pictures for {@code sample --vae} and {@code decode}: the SD-VAE decoder over the latents a few at a
+ * time, the bytes of each batch streamed into {@code STEM.images.npy} ({@code uint8 [N, H, W, 3]}, RGB, the authors'
+ * rounding: {@link SdLatents#toByte}), and a PNG grid of the first images.
+ */
+final class VaeImages {
+    /** The SD-VAE's GroupNorm groups (diffusers' norm_num_groups; not stored in its file). */
+    static final int GROUPS = 32;
+    static final int DEFAULT_BATCH = 4;
+    /** Images in a grid at most: the pictures are for looking at; the .npy holds them all. */
+    static final int GRID_IMAGES = 100;
+
+    static final String HELP = """
+              --vae FILE         the SD-VAE decoder (diffusers AutoencoderKL safetensors, e.g.
+                                 diffusion_pytorch_model.safetensors of stabilityai/sd-vae-ft-mse)
+              --vae-batch N      latents decoded at a time (default 4: 1.9 GiB of tensors for
+                                 256×256 images, a 2.5 GiB heap on the CPU, JAVA_OPTS=-Xmx2560m)
+            """;
+
+    private VaeImages() {}
+
+    /** Opens the decoder of {@code file} on {@code be}; a missing or foreign file is a one-line usage error. */
+    static VaeDecoder open(String cmd, Path file, Backend be) {
+        if (!Files.isRegularFile(file)) throw new UsageException(cmd + ": VAE weights not found: " + file);
+        VaeWeights w;
+        try {
+            w = VaeWeights.read(Safetensors.read(file), GROUPS);
+        } catch (FileFormatException | IllegalArgumentException e) {
+            throw new UsageException(cmd + ": " + e.getMessage());
+        }
+        if (w.config().latentChannels() != SdLatents.MEAN.length)
+            throw new UsageException(cmd + ": " + file + " decodes " + w.config().latentChannels() + "-channel latents; the SD-VAE's have "
+                    + SdLatents.MEAN.length);
+        return new VaeDecoder(w, be);
+    }
+
+    static int batch(String cmd, Args a) {
+        int b = a.integer("vae-batch", DEFAULT_BATCH);
+        if (b < 1) throw new UsageException(cmd + ": --vae-batch must be >= 1, got " + b);
+        return b;
+    }
+
+    static Path imagesPath(Path png) { return SampleCommand.npyPath(png, ".images.npy"); }
+
+    /**
+     * Decodes {@code n} latents {@code nhwc [n, h, w, 4]} in batches of {@code batch}, writes {@code STEM.images.npy}
+     * next to {@code png} and the grid of the first {@code gridImages} images, {@code columns} per row, to {@code png}.
+     * One progress line per batch on {@code log}. Returns the seconds spent decoding.
+     */
+    static double write(VaeDecoder dec, float[] nhwc, int n, int h, int w, int batch, int columns, int gridImages, Path png,
+                        PrintStream log) {
+        int scale = dec.config().upscale(), side = h * scale, width = w * scale, pixels = side * width * 3;
+        int grid = Math.min(n, gridImages);
+        float[] gridPixels = new float[grid * pixels];
+        long[] nanos = {0};
+        AtomicWrite.write(imagesPath(png), out -> {
+            out.write(Npy.prefix(NpyArray.DType.U8, new int[]{n, side, width, 3}));
+            byte[] bytes = new byte[Math.min(n, batch) * pixels];
+            for (int from = 0; from < n; from += batch) {
+                int count = Math.min(batch, n - from);
+                long t0 = System.nanoTime();
+                float[] images = dec.decode(SdLatents.decoderInput(nhwc, from, count, h, w), count, h, w);
+                nanos[0] += System.nanoTime() - t0;
+                for (int i = 0; i < count * pixels; i++) bytes[i] = SdLatents.toByte(images[i]);
+                out.write(bytes, 0, count * pixels);
+                if (from < grid) System.arraycopy(images, 0, gridPixels, from * pixels, Math.min(count, grid - from) * pixels);
+                log.printf("decode: %d/%d images, %.2f s per image%n", from + count, n, nanos[0] / 1e9 / (from + count));
+            }
+        });
+        ImageGrid.tile(gridPixels, grid, side, width, 3, ImageGrid.Range.SYMMETRIC, Math.min(columns, grid), 2, 1).writePng(png);
+        return nanos[0] / 1e9;
+    }
+}
