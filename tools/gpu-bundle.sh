@@ -5,7 +5,7 @@
 #   bundle/imf-engine-tests.jar     the test classes (the gpu-tagged parity suite and its helpers)
 #   bundle/junit-console.jar        junit-platform-console-standalone (runs the suite; Maven copies it at `package`)
 #   bundle/gpu-check.sh             the device check (docs/GPU_CHECK.md): runs gpu_check.py with the machine's python3
-#   bundle/gpu_check.py, gpu_check_parse.py   its stages and readers (Python standard library only)
+#   bundle/gpu_check.py, gpu_check_parse.py, plot_loss_curves.py   its stages, readers and SVG plot (Python standard library only)
 #   bundle/pytorch/                 imf_step_bench.py and imf_torch.py: the same step in PyTorch
 #   bundle/VERSION                  the commit the bundle was built from
 # Usage: tools/gpu-bundle.sh BUILD_DIR   (run by `make gpu-bundle`, after the Maven package)
@@ -26,7 +26,7 @@ cp "$BUILD_DIR/junit-console/junit-console.jar" bundle/junit-console.jar
 # the runtime 4 MiB smaller.
 bash tools/jlink-runtime.sh bundle/imf-engine.jar bundle/rt jdk.zipfs,java.xml
 
-cp tools/gpu-check.sh tools/gpu_check.py tools/gpu_check_parse.py bundle/
+cp tools/gpu-check.sh tools/gpu_check.py tools/gpu_check_parse.py tools/plot_loss_curves.py bundle/
 mkdir -p bundle/pytorch
 cp bench/pytorch/imf_step_bench.py tools/reference/imf_torch.py tools/reference/imf_dual.py bundle/pytorch/
 chmod +x bundle/gpu-check.sh bundle/gpu_check.py

@@ -9,13 +9,15 @@ under 8 minutes, that never stops early. It runs, in this order, each as a stage
                   and reserved device memory, host<->device bytes per step; sampling too (one stage per batch)
   breakdown       `bench --profile`: one step's device time per kernel family from CUDA events
   pytorch_b64 …   bench/pytorch/imf_step_bench.py --device cuda: the same step in PyTorch at the same precision
+  losscurve_fp32, losscurve_bf16   the same short training run (preset s on synthetic class-pattern images, fixed
+                  seed) in fp32 and in bf16: per-step metrics as CSV and both curves overlaid in losscurve/loss-curves.svg
 
 Each stage's exit code, stdout and stderr are kept (stages/NAME.out, .err), a stage that overruns its limit is
 killed and marked "timeout", and the next stage runs. The stages share a budget (--budget, 450 s): a stage's
 limit shrinks so that every later stage keeps its minimum, and a stage with less than its minimum left is
 "skipped". OUT/gpu-check.json is rewritten after every stage; OUT/gpu-check.log has everything printed.
 
-  gpu-check.sh [--out DIR] [--precision fp32|tf32] [--batches 64,256] [--budget 450]     (from the bundle)
+  gpu-check.sh [--out DIR] [--precision bf16|tf32|fp32] [--batches 64,256] [--budget 450]     (from the bundle)
   python3 tools/gpu_check.py --dry-run --out DIR --java … --jar … --tests … --junit-console … --emu-dir …
 
 --dry-run runs the same stages on a machine without a GPU: the CUDA backend on the CPU kernel emulator
@@ -25,8 +27,11 @@ was ok, 1 when one was not (the report says which), 2 on bad options. docs/GPU_C
 """
 import argparse
 import datetime
+import array
 import json
+import math
 import os
+import random
 import shutil
 import signal
 import socket
@@ -37,20 +42,27 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gpu_check_parse as parse  # noqa: E402
+import plot_loss_curves  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FORMAT = 1
 # what a run writes into --out (a rerun into the same folder replaces these and nothing else)
-OUTPUTS = ["gpu-check.json", "gpu-check.log", "stages", "parity", "parity_blocking", "table", "breakdown.json", "pytorch"]
+OUTPUTS = ["gpu-check.json", "gpu-check.log", "stages", "parity", "parity_blocking", "table", "breakdown.json", "pytorch", "losscurve"]
 JVM_FLAGS = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"]
 
 # the groups of stages, in the order they run (--stages selects some)
-GROUPS = ["environment", "parity", "table", "breakdown", "pytorch"]
+GROUPS = ["environment", "parity", "table", "breakdown", "pytorch", "losscurve"]
 # name -> (nominal limit s, minimum s): the limit a stage gets when time allows, and the least it can use
 LIMITS = {
     "environment": (60, 15), "parity": (100, 30), "parity_blocking": (70, 30),
     "table": (90, 30), "table_last": (120, 30), "breakdown": (60, 25), "pytorch": (60, 20), "pytorch_last": (75, 20),
+    "losscurve": (90, 25),
 }
+# the loss-curve runs: the same training in each precision (fp32 first: the reference), and their size
+LOSS_PRECISIONS = ["fp32", "bf16"]
+LOSS_RUN = {"preset": "s", "size": 28, "classes": 10, "steps": 300, "batch": 128, "examples": 4096}  # s: head dim 64 (flash kernels)
+LOSS_RUN_DRY = {"preset": "tiny", "size": 8, "classes": 3, "steps": 3, "batch": 2, "examples": 30}
+
 
 PROBE_LIBS = r'''
 import ctypes, glob, json, os, sys
@@ -180,8 +192,8 @@ class Check:
     def engine(self, *args, jvm=()):
         return self.java("-jar", self.a.jar, *args, jvm=jvm)
 
-    def precision_flags(self):
-        return ["-Dimf.cuda.tf32=" + ("true" if self.a.precision == "tf32" else "false")]
+    def precision_args(self):
+        return ["--precision", self.a.precision]
 
     def stage(self, name, cmd, timeout, env=None, record=True):
         """Runs cmd with a time limit; returns (and, if record, reports) the stage's outcome. Never raises."""
@@ -276,7 +288,7 @@ class Check:
                 ("nvidia_smi", ["nvidia-smi"], 10),
                 ("probe_libraries", [sys.executable, "-c", PROBE_LIBS], 15),
                 ("probe_torch", [self.a.python, "-c", PROBE_TORCH], 25),
-                ("info", self.engine("info", "--device", self.device(), jvm=self.precision_flags()), 40)]
+                ("info", self.engine("info", "--device", self.device(), *self.precision_args()), 40)]
         results = {}
         for name, cmd, t in subs:
             t = min(t, end - time.monotonic())
@@ -354,7 +366,7 @@ class Check:
         # bench's limit per measurement (step, sampling): both together stay inside the stage's limit
         max_time = max(2.0, 0.45 * ((limit or 0) - 20))
         cmd = self.engine("bench", "--device", self.device(), "--preset", self.a.preset, "--batch", str(batch),
-                          *extra, "--max-time", "%.0f" % max_time, "--json", path, jvm=self.precision_flags())
+                          *self.precision_args(), *extra, "--max-time", "%.0f" % max_time, "--json", path)
         st = self.stage(name, cmd, limit)
         return st, parse.read_json(path)
 
@@ -377,6 +389,40 @@ class Check:
             cmd += ["--max-time", "%.0f" % max(2.0, 0.6 * (limit - 15))]
         st = self.stage(name, cmd, limit)
         return st, parse.read_json(path)
+
+    def losscurve(self, later):
+        """The same short training run in each of LOSS_PRECISIONS; metrics as CSV, the curves overlaid in an SVG."""
+        folder = os.path.join(self.out, "losscurve")
+        os.makedirs(folder, exist_ok=True)
+        run = LOSS_RUN_DRY if self.a.dry_run else LOSS_RUN
+        data, labels = synthetic_images(folder, run["examples"], run["size"], 1, run["classes"], seed=0)
+        result = {"run": dict(run, data="synthetic class patterns + noise, %dx%dx1, %d classes (seed 0)" % (run["size"], run["size"], run["classes"])),
+                  "runs": {}}
+        curves = []
+        for i, p in enumerate(LOSS_PRECISIONS):
+            name, run_dir = "losscurve_" + p, os.path.join(folder, p)
+            cmd = self.engine("train", "--device", self.device(), "--precision", p, "--preset", run["preset"], "--data", data,
+                              "--labels", labels, "--steps", str(run["steps"]), "--batch", str(run["batch"]), "--seed", "0",
+                              "--warmup", "20", "--checkpoint-every", "0", "--log-every", "50", "--out", run_dir)
+            st = self.stage(name, cmd, self.limit("losscurve", ["losscurve"] * (len(LOSS_PRECISIONS) - 1 - i) + later))
+            rows = []
+            try:
+                rows = plot_loss_curves.curves_from_metrics(os.path.join(run_dir, "metrics.jsonl"))
+            except OSError:
+                pass
+            csv_path = os.path.join(folder, p + ".csv")
+            plot_loss_curves.write_csv(rows, csv_path)
+            result["runs"][p] = dict(loss_summary(rows), stage_status=st["status"], csv="losscurve/%s.csv" % p)
+            curves.append((p,) + plot_loss_curves.read(csv_path, "mse_u"))
+        f32, b16 = (result["runs"][p]["mse_u_last10"] for p in ("fp32", "bf16"))
+        result["mse_u_last10_bf16_over_fp32"] = b16 / f32 if f32 and b16 is not None else None
+        svg_path = os.path.join(folder, "loss-curves.svg")
+        with open(svg_path, "w") as f:
+            f.write(plot_loss_curves.svg(curves, "mse_u", "preset %s, batch %d, %d steps, seed 0: fp32 vs bf16 (%s)" % (
+                run["preset"], run["batch"], run["steps"], "emulated dry run" if self.a.dry_run else "GPU")))
+        result["svg"] = "losscurve/loss-curves.svg"
+        self.report["losscurve"] = result
+        self.save()
 
     def has_torch(self):
         """Whether --python imports torch (the environment stage's probe, or a quick import when it did not run)."""
@@ -420,6 +466,8 @@ class Check:
             rows = [parse.table_row(b, engine[b][1], torch_res[b][1], {"engine": engine[b][0]["status"], "pytorch": torch_res[b][0]["status"]})
                     for b in batches]
             self.report["table"] = {"preset": a.preset, "rows": rows}
+        if "losscurve" in on:
+            self.losscurve([])
         self.finish()
 
     def finish(self):
@@ -461,8 +509,57 @@ class Check:
                 r["breakdown"]["batch"], prof["clock"], prof["wall_ms"] or 0, prof["busy_ms"] or 0, prof["calls"]))
             for f in prof["families"][:8]:
                 self.log("   %-14s %6d calls %10.2f ms %5.1f%%" % (f["name"], f["calls"], f["ms"] or 0, 100 * (f["share"] or 0)))
+        for p, lc in sorted(r.get("losscurve", {}).get("runs", {}).items()):
+            self.log("loss curve %s: %s steps, mse_u first 10 %s, last 10 %s, %s s/step" % (
+                p, lc["steps"], fmt(lc["mse_u_first10"]), fmt(lc["mse_u_last10"]), fmt(lc["sec_per_step"])))
+        if r.get("losscurve"):
+            self.log("loss curve: mse_u of the last 10 steps, bf16 / fp32 = %s" % fmt(r["losscurve"].get("mse_u_last10_bf16_over_fp32")))
         self.log("stages not ok: %s" % (", ".join(r["stages_not_ok"]) or "none"))
         self.log("written: %s" % os.path.join(self.out, "gpu-check.json"))
+
+
+def fmt(x):
+    return "-" if x is None else "%.4g" % x
+
+
+def loss_summary(rows):
+    """Steps done, the mean mse_u of the first and the last 10 steps, and the median seconds per step."""
+    mse = [r["mse_u"] for r in rows if isinstance(r.get("mse_u"), (int, float)) and math.isfinite(r["mse_u"])]
+    secs = sorted(r["sec"] for r in rows if isinstance(r.get("sec"), (int, float)))
+    return {"steps": len(rows), "mse_u_first10": sum(mse[:10]) / len(mse[:10]) if mse else None,
+            "mse_u_last10": sum(mse[-10:]) / len(mse[-10:]) if mse else None,
+            "sec_per_step": secs[len(secs) // 2] if secs else None}
+
+
+def write_npy(path, descr, shape, values):
+    """A version-1.0 .npy of values (an array.array of the matching type), little-endian, C order."""
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (descr, ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else ""))
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    if sys.byteorder != "little":
+        values.byteswap()
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1"))
+        values.tofile(f)
+
+
+def synthetic_images(folder, n, size, channels, classes, seed):
+    """n images (N×H×W×C float32) of `classes` fixed smooth random patterns plus noise (sd 0.3), and their int32 labels:
+    learnable, so a loss curve falls, and made here so the bundle carries no data set."""
+    rnd = random.Random(seed)
+    patterns = []
+    for _ in range(classes):
+        waves = [(rnd.uniform(0.5, 3), rnd.uniform(0.5, 3), rnd.uniform(0, 6.3), rnd.uniform(0.3, 0.7)) for _ in range(3)]
+        patterns.append([sum(a * math.sin(fx * x * 6.3 / size + fy * y * 6.3 / size + ph) for fx, fy, ph, a in waves)
+                         for y in range(size) for x in range(size) for _ in range(channels)])
+    x, y = array.array("f"), array.array("i")
+    for i in range(n):
+        c = i % classes
+        y.append(c)
+        x.extend(v + rnd.gauss(0, 0.3) for v in patterns[c])
+    data, labels = os.path.join(folder, "images.npy"), os.path.join(folder, "labels.npy")
+    write_npy(data, "<f4", (n, size, size, channels), x)
+    write_npy(labels, "<i4", (n,), y)
+    return data, labels
 
 
 def options(argv):
@@ -470,7 +567,8 @@ def options(argv):
                                  epilog="Defaults are the bundle's layout (files beside this script).")
     ap.add_argument("--out", default=os.environ.get("OUT") or "gpu-check-out", help="output folder (default: $OUT, else ./gpu-check-out)")
     ap.add_argument("--dry-run", action="store_true", help="no GPU: the CUDA kernels under the CPU emulator, PyTorch on the CPU, tiny sizes")
-    ap.add_argument("--precision", choices=["fp32", "tf32"], default="fp32", help="engine GEMMs and PyTorch matmuls (default fp32)")
+    ap.add_argument("--precision", choices=["bf16", "tf32", "fp32"], default="bf16",
+                    help="engine --precision and PyTorch's (bf16: autocast) for the table, breakdown and PyTorch stages (default bf16)")
     ap.add_argument("--preset", default=None, help="model (default B/2; tiny with --dry-run)")
     ap.add_argument("--batches", default=None, help="comma-separated (default 64,256; 1,2 with --dry-run)")
     ap.add_argument("--budget", type=int, default=450, help="seconds for all stages together (default 450)")

@@ -19,7 +19,7 @@
   gemm    matmul GFLOP/s on the GEMM shapes of the preset's step (M = B·L tokens): the forward
           [M×D]·[D×D], [M×D]·[D×H], [M×H]·[H×D] and the weight-gradient Aᵀ·B with k = M.
 
-Precision: fp32 (TF32 off everywhere), tf32 (TF32 tensor-core matmuls, as the engine's -Dimf.cuda.tf32=true),
+Precision: fp32 (TF32 off everywhere), tf32 (TF32 tensor-core matmuls, as the engine's --precision tf32),
 bf16 (torch.autocast to bfloat16 around the forward passes; parameters, gradients and AdamW stay float32).
 
 Every measurement makes --warmup untimed runs (default 2), then --repeats timed runs (default 10); with

@@ -27,6 +27,19 @@ public record GemmSpec(int batch, int m, int n, int k,
 
     public double flops() { return 2.0 * batch * m * n * k; }
 
+    /** Elements of A from its first to one past its last (offset excluded): what a copy of A must hold. */
+    public long spanA() { return span(batch, strideA, transA ? k : m, lda, transA ? m : k); }
+
+    /** Elements of B from its first to one past its last. */
+    public long spanB() { return span(batch, strideB, transB ? n : k, ldb, transB ? k : n); }
+
+    /** Elements of C from its first to one past its last. */
+    public long spanC() { return span(batch, strideC, m, ldc, n); }
+
+    private static long span(int batch, long stride, int rows, int ld, int cols) {
+        return (batch - 1) * stride + (long) (rows - 1) * ld + cols;
+    }
+
     /** The same product with each operand's offset moved by {@code da, db, dc} elements (tensor views). */
     public GemmSpec shifted(long da, long db, long dc) {
         if (da == 0 && db == 0 && dc == 0) return this;

@@ -46,7 +46,6 @@ import java.util.SplittableRandom;
 final class BenchCommand implements Command {
     private static final double GIB = 1024.0 * 1024 * 1024;
     /** The tests' tiny model (8×8×1 images, 3 classes, D = 16): for dry runs of the device check under the emulator. */
-    static final ModelConfig TINY = new ModelConfig("tiny", 8, 1, 3, 16, 3, 2, 1, 4);
 
     @Override public String name() { return "bench"; }
 
@@ -61,8 +60,8 @@ final class BenchCommand implements Command {
                 and range of --repeats runs after --warmup runs. GFLOP/s counts the GEMM and attention
                 operations the kernels issued; %peak (MFU) divides it by --peak-gflops, by default on the
                 CPU this machine's fp32 peak measured first (~1 s of register-only FMAs on every thread)
-                and on a GPU the card's dense peak for the precision used (fp32, or tf32 with
-                -Dimf.cuda.tf32=true) where the card is known (H100, H200, A100). "transfers" counts the
+                and on a GPU the card's dense peak for --precision (bf16, tf32 or fp32) where the
+                card is known (H100, H200, A100). "transfers" counts the
                 host<->device copies of one run and their bytes. On CUDA it also reports the device
                 memory of the step: peak live (tensors) and peak reserved (held from the driver).
 
@@ -77,7 +76,7 @@ final class BenchCommand implements Command {
                   --what W           step, sample, both (default), gemm (the preset's Linear GEMMs,
                                      as bench/pytorch/imf_step_bench.py --what gemm times them) or
                                      attention (attention alone at the preset's shapes, forward and
-                                     forward with tangent; bf16 kernels on CUDA: -Dimf.cuda.attention=bf16)
+                                     forward with tangent; bf16 kernels on CUDA with --precision bf16)
                   --profile          after the timed steps, one more step with every kernel launch, GEMM
                                      and copy timed (CUDA events on a GPU, the host clock under
                                      --device emulated), summed per kernel family and per kernel
@@ -92,10 +91,10 @@ final class BenchCommand implements Command {
 
     @Override public int run(List<String> argv) {
         Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device",
-                "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH), Set.of("profile"));
+                Devices.PRECISION, "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH), Set.of("profile"));
         ModelConfig mc;
         try {
-            mc = a.string("preset", "xs").equals(TINY.name()) ? TINY : ModelConfig.preset(a.string("preset", "xs"));
+            mc = ModelConfig.preset(a.string("preset", "xs"));
         } catch (IllegalArgumentException e) {
             throw new UsageException("bench: " + e.getMessage());
         }
@@ -115,7 +114,7 @@ final class BenchCommand implements Command {
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
         Meters[] meters = {null};
-        Backend be = Devices.open("bench", a.string("device", "cpu"), threads, d -> {
+        Backend be = Devices.open("bench", a, threads, d -> {
             MeteredDevice m = new MeteredDevice(d);
             TimedDevice t = profile ? TimedDevice.of(m) : null;
             meters[0] = new Meters(d, m, t);
@@ -129,7 +128,7 @@ final class BenchCommand implements Command {
             gemms(be, mc, batch, repeats, warmup);
             return 0;
         }
-        String precision = meters[0] != null && meters[0].raw() instanceof DriverDevice && Devices.tf32() ? "tf32" : "fp32";
+        String precision = Devices.precision(be).label();
         Peak pk = peak(peak, be, meters[0], precision, threads);
         peak = pk.gflops();
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -305,7 +304,7 @@ final class BenchCommand implements Command {
 
     /**
      * Attention alone at the preset's shapes ({@code [batch, L, heads·Dh]}, scale 1/√Dh): the forward, and the
-     * forward with its tangent as the training step's JVP runs it. On CUDA, {@code -Dimf.cuda.attention=bf16}
+     * forward with its tangent as the training step's JVP runs it. On CUDA, {@code --precision bf16}
      * times the bf16 tensor-core kernels instead of the fp32 ones.
      */
     /** The shapes of the preset's attention: batch, sequence (image tokens and in-context tokens), heads, head dim. */

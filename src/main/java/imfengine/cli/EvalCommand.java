@@ -43,7 +43,7 @@ final class EvalCommand implements Command {
     }
 
     @Override public int run(List<String> argv) throws Exception {
-        Args a = Args.parse("eval", argv, Set.of("checkpoint", "per-class", "omega", "interval", "steps", "epochs", "seed", "threads", "data", "labels", "device"), Set.of());
+        Args a = Args.parse("eval", argv, Set.of("checkpoint", "per-class", "omega", "interval", "steps", "epochs", "seed", "threads", "data", "labels", "device", Devices.PRECISION), Set.of());
         if (!a.has("checkpoint")) throw new UsageException("eval: --checkpoint FILE is required");
         Path file = Path.of(a.string("checkpoint", ""));
         if (!Files.isRegularFile(file)) throw new UsageException("eval: checkpoint not found: " + file);
@@ -55,7 +55,7 @@ final class EvalCommand implements Command {
         long seed = a.longValue("seed", 0);
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("eval: --threads must be >= 1, got " + threads);
-        Backend be = Devices.open("eval", a.string("device", "cpu"), threads);
+        Backend be = Devices.open("eval", a, threads);
         SafetensorsFile ckpt = SampleCommand.openCheckpoint(file);
         ModelConfig mc = SampleCommand.configOf(ckpt);
         Dataset train = DataOptions.open(a, Split.TRAIN), test = DataOptions.open(a, Split.TEST);

@@ -19,7 +19,7 @@ final class InfoCommand implements Command {
 
     @Override public String help() {
         return """
-                usage: imf-engine info [--threads N] [--device D]
+                usage: imf-engine info [--threads N] [--device D] [--precision P]
 
                 Prints the compute device the engine would use, its threads, whether the Vector API
                 (SIMD) kernels are active and with which width, the Java runtime, and, when a CUDA
@@ -31,10 +31,10 @@ final class InfoCommand implements Command {
     }
 
     @Override public int run(List<String> argv) {
-        Args a = Args.parse("info", argv, Set.of("threads", "device"), Set.of());
+        Args a = Args.parse("info", argv, Set.of("threads", "device", Devices.PRECISION), Set.of());
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("info: --threads must be >= 1, got " + threads);
-        Backend be = Devices.open("info", a.string("device", "cpu"), threads);
+        Backend be = Devices.open("info", a, threads);
         CpuBackend cpu = be instanceof CpuBackend c ? c : Devices.cpu(threads);
         System.out.println("device:   " + (be instanceof CudaBackend c ? (c.device() instanceof DriverDevice ? "cuda" : "emulated") : "cpu"));
         System.out.println("backend:  " + be.name());

@@ -1,5 +1,6 @@
 package imfengine.cli;
 
+import imfengine.backend.Precision;
 import imfengine.imf.MemoryPlan;
 
 import java.io.PrintStream;
@@ -18,7 +19,7 @@ final class ResumeOptions {
     /** Option → metadata key, for settings a flag may change on resume. */
     private static final Map<String, String> CHANGEABLE = pairs(
             "batch", "batch", "lr", "lr", "warmup", "warmup", "ema", "ema_decay", "checkpoint-every", "checkpoint_every",
-            "data", "data", "labels", "labels", "device", "device", "threads", "threads",
+            "data", "data", "labels", "labels", "device", "device", "precision", "precision", "threads", "threads",
             "omega", "sample_omega", "interval", "sample_interval",
             MemoryOptions.RECOMPUTE, MemoryPlan.RECOMPUTE_KEY, MemoryOptions.MICRO_BATCH, MemoryPlan.MICRO_BATCH_KEY);
     /**
@@ -47,9 +48,11 @@ final class ResumeOptions {
                         + option + " is " + value + " (start a new run without --resume to change it)");
             recorded.put(option, value);
         }
+        // the precision was chosen for the run's device: a new --device takes its own default unless --precision says
+        boolean newDevice = a.has("device") && metadata.containsKey("device") && !same("device", a.string("device", ""), metadata.get("device"));
         for (var e : CHANGEABLE.entrySet()) {
             String option = e.getKey(), value = metadata.get(e.getValue());
-            if (value == null) continue;
+            if (value == null || option.equals("precision") && newDevice && !a.has(option)) continue;
             if (a.has(option) && !same(option, a.string(option, ""), value))
                 notices.println(command + ": --" + option + " " + a.string(option, "") + " overrides the resumed run's --" + option + " " + value);
             recorded.put(option, value);
@@ -77,12 +80,13 @@ final class ResumeOptions {
     }
 
     /** The launch settings a resumed run takes from a checkpoint that {@link #apply} reads back. */
-    static Map<String, String> launchSettings(Path data, Path labels, String device, int threads) {
+    static Map<String, String> launchSettings(Path data, Path labels, String device, int threads, Precision precision) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("data", absolute(data.toString()));
         if (labels != null) m.put("labels", absolute(labels.toString()));
         m.put("device", device);
         m.put("threads", "" + threads);
+        m.put("precision", precision.label());
         return m;
     }
 

@@ -60,7 +60,7 @@ final class SampleCommand implements Command {
 
     @Override public int run(List<String> argv) throws Exception {
         Args a = Args.parse("sample", argv, Set.of("checkpoint", "preset", "image-size", "classes", "per-class", "omega", "interval", "steps", "seed", "out",
-                        "threads", "device"),
+                        "threads", "device", Devices.PRECISION),
                 Set.of("raw"));
         if (!a.has("checkpoint")) throw new UsageException("sample: --checkpoint FILE is required");
         Path file = Path.of(a.string("checkpoint", ""));
@@ -75,7 +75,7 @@ final class SampleCommand implements Command {
         Path out = Path.of(a.string("out", "samples.png"));
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("sample: --threads must be >= 1, got " + threads);
-        Backend be = Devices.open("sample", a.string("device", "cpu"), threads);
+        Backend be = Devices.open("sample", a, threads);
         ImfDiT net = PthModel.isPth(file)
                 ? PthModel.open("sample", file, a.has("preset") ? a.string("preset", "") : null,
                         a.has("image-size") ? a.string("image-size", "") : null, a.flag("raw"), be)

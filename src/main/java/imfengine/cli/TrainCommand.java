@@ -1,6 +1,7 @@
 package imfengine.cli;
 
 import imfengine.backend.Backend;
+import imfengine.backend.Precision;
 import imfengine.data.Dataset;
 import imfengine.data.Split;
 import imfengine.imf.Checkpoint;
@@ -35,7 +36,8 @@ final class TrainCommand implements Command {
                 checkpoint.safetensors (every --checkpoint-every steps and at the end, atomically),
                 metrics.jsonl (one line per step), and samples.png (1-NFE, EMA weights, 10 per class).
 
-                  --preset NAME        xs (default), s, B/2, M/2, L/2, XL/2
+                  --preset NAME        xs (default), s, B/2, M/2, L/2, XL/2, or tiny (8x8x1 images, 3
+                                       classes, D=16: the tests' model, for dry runs under --device emulated)
                   --steps N            total steps to reach (default 1000); with --resume, the run
                                        continues from the checkpoint's step up to N
                   --time DURATION      stop after a wall-clock budget instead (e.g. 90s, 10m, 1h)
@@ -48,7 +50,7 @@ final class TrainCommand implements Command {
                   --seed N             fixes initialisation, data order, noise and times (default 0)
                   --checkpoint-every N steps between checkpoints (default 500; 0 = only at the end)
                   --resume FILE        continue the run of a checkpoint: its batch, lr, warmup, EMA,
-                                       checkpoint interval, data, device, threads and sample
+                                       checkpoint interval, data, device, precision, threads and sample
                                        settings are the defaults (a flag that changes one says
                                        so); preset, objective, v-source and seed cannot change.
                                        On the CPU, N steps + resume + M steps = N + M steps,
@@ -72,7 +74,7 @@ final class TrainCommand implements Command {
     @Override public int run(List<String> argv) throws Exception {
         Args a = Args.parse("train", argv,
                 Set.of("preset", "steps", "time", "batch", "lr", "warmup", "ema", "seed", "checkpoint-every", "resume", "out",
-                        "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device", "log-every",
+                        "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device", Devices.PRECISION, "log-every",
                         MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH),
                 Set.of());
         Path resume = a.has("resume") ? Path.of(a.string("resume", "")) : null;
@@ -119,7 +121,8 @@ final class TrainCommand implements Command {
         if (threads < 1) throw new UsageException("train: --threads must be >= 1, got " + threads);
         ProgressLog progress = ProgressOption.open(a.string("log-every", "auto"), System.err);
         String device = a.string("device", "cpu");
-        Backend be = Devices.open("train", device, threads);
+        Backend be = Devices.open("train", a, threads);
+        Precision precision = Devices.precision(be);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
                 a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1], memory);
@@ -132,13 +135,13 @@ final class TrainCommand implements Command {
                 throw new UsageException(e.getMessage());
             }
             trainer.recordLaunchSettings(ResumeOptions.launchSettings(DataOptions.path(a), a.has("labels") ? Path.of(a.string("labels", "")) : null,
-                    device, threads));
+                    device, threads, precision));
             List<Path> stale = StaleTemporaries.remove(out, CHECKPOINT, SAMPLES, "samples.npy", "samples.labels.npy");
             if (!stale.isEmpty()) System.err.println("train: removed " + stale.size() + " temporary file(s) left by an interrupted write: "
                     + String.join(", ", stale.stream().map(Path::toString).toList()));
-            System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d (%s), %s, backend %s%n",
+            System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d (%s), %s, precision %s, backend %s%n",
                     preset, trainer.model().parameterCount(), data.count(), batch, memory.describe(),
-                    time > 0 ? "time budget " + a.string("time", "") : steps + " steps", be.name());
+                    time > 0 ? "time budget " + a.string("time", "") : steps + " steps", precision.label(), be.name());
             Trainer.StepMetrics last = trainer.run(stop);
             if (stop.getAsBoolean()) {
                 Path ckpt = out.resolve(CHECKPOINT);

@@ -18,9 +18,13 @@ public record ModelConfig(String name, int imageSize, int channels, int classes,
         if (hidden % heads != 0) throw new IllegalArgumentException("hidden " + hidden + " not divisible by " + heads + " heads");
     }
 
-    /** The presets users name with {@code --preset}. */
+    /** The tests' model (8×8×1 images, 3 classes, D = 16): {@code --preset tiny}, for dry runs under {@code --device emulated}. */
+    public static final ModelConfig TINY = new ModelConfig("tiny", 8, 1, 3, 16, 3, 2, 1, 4);
+
+    /** The presets users name with {@code --preset}, and {@link #TINY}. */
     public static ModelConfig preset(String name) {
         return switch (name) {
+            case "tiny" -> TINY;
             case "xs" -> new ModelConfig("xs", 28, 1, 10, 96, 6, 3, 2, 4);
             case "s" -> new ModelConfig("s", 28, 1, 10, 192, 8, 3, 2, 2);
             case "B/2" -> new ModelConfig("B/2", 32, 4, 1000, 768, 12, 12, 8, 2);

@@ -45,7 +45,21 @@ class DeviceOptionTest {
         CliRun o = CliRun.of("info", "--device", "emulated");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("device:   emulated"), o.out());
-        assertTrue(o.out().contains("backend:  cuda(emulated on the CPU (libimfemu.so))"), o.out());
+        assertTrue(o.out().contains("backend:  cuda(emulated on the CPU (libimfemu.so), BF16 GEMM inputs, BF16 attention)"), o.out());
+        CliRun fp32 = CliRun.of("info", "--device", "emulated", "--precision", "fp32");
+        assertTrue(fp32.out().contains("backend:  cuda(emulated on the CPU (libimfemu.so))"), fp32.out());
+    }
+
+    @Test void theCpuComputesInFp32Only() {
+        for (String p : new String[]{"bf16", "tf32"}) {
+            CliRun o = CliRun.of("train", "--device", "cpu", "--precision", p);
+            assertEquals(2, o.code());
+            assertEquals("error: train: --precision " + p + " needs --device cuda: the CPU computes in fp32", o.err().strip());
+        }
+        CliRun o = CliRun.of("info", "--precision", "fp16");
+        assertEquals(2, o.code());
+        assertEquals("error: info: --precision must be bf16, tf32 or fp32, got 'fp16'", o.err().strip());
+        assertEquals(0, CliRun.of("info", "--precision", "FP32").code());
     }
 
     @Test void emulatedWithoutTheEmulatorIsOneLine() {
@@ -62,8 +76,19 @@ class DeviceOptionTest {
         }
     }
 
+    @Test void theReplacedPropertiesAreNamedNotSilentlyIgnored() {
+        System.setProperty("imf.cuda.tf32", "true");
+        try {
+            CliRun o = CliRun.of("info");
+            assertEquals(0, o.code(), o.err());
+            assertTrue(o.err().contains("info: -Dimf.cuda.tf32 is no longer read; --precision bf16|tf32|fp32 replaces it"), o.err());
+        } finally {
+            System.clearProperty("imf.cuda.tf32");
+        }
+    }
+
     @Test void everyCommandDocumentsTheOption() {
         for (String cmd : new String[]{"info", "bench", "train", "sample", "eval"})
-            assertTrue(CliRun.of(cmd, "--help").out().contains("--device D"), cmd);
+            assertTrue(CliRun.of(cmd, "--help").out().contains("--device D") && CliRun.of(cmd, "--help").out().contains("--precision P"), cmd);
     }
 }

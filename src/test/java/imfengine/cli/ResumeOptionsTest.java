@@ -52,4 +52,19 @@ class ResumeOptionsTest {
         assertTrue(e.getMessage().startsWith("train: --seed 4 cannot change on --resume: the run's seed is 3"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
+
+    @Test void theRecordedPrecisionIsKeptUnlessTheDeviceOrTheFlagChanges() {
+        Map<String, String> meta = Map.of("device", "cuda", "precision", "bf16");
+        Set<String> options = Set.of("device", "precision");
+        ByteArrayOutputStream notices = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(notices, true);
+        assertEquals("bf16", ResumeOptions.apply("train", Args.parse("train", List.of(), options, Set.of()), meta, out).string("precision", "?"));
+        // a new device takes its own default precision: the CPU's fp32, not the GPU run's bf16
+        Args cpu = ResumeOptions.apply("train", Args.parse("train", List.of("--device", "cpu"), options, Set.of()), meta, out);
+        assertFalse(cpu.has("precision"));
+        Args tf32 = ResumeOptions.apply("train", Args.parse("train", List.of("--precision", "tf32"), options, Set.of()), meta, out);
+        assertEquals("tf32", tf32.string("precision", "?"));
+        assertEquals("train: --device cpu overrides the resumed run's --device cuda\n"
+                + "train: --precision tf32 overrides the resumed run's --precision bf16\n", notices.toString());
+    }
 }

@@ -53,6 +53,13 @@ class TrainOutputTest {
         for (int i = 0; i < 3; i++) assertTrue(lines.get(i).startsWith("step " + new int[]{2, 4, 5}[i] + "/5  mse_u "), lines.get(i));
     }
 
+    @Test void thePrecisionIsPrintedAndSavedWithTheRun() throws Exception {
+        Path out = dir.resolve("precision");
+        CliRun r = train(out, "--steps", "1");
+        assertTrue(r.err().contains(" steps, precision fp32, backend cpu"), r.err());
+        assertEquals("fp32", imfengine.imf.Checkpoint.metadata(out.resolve("checkpoint.safetensors")).get("precision"));
+    }
+
     @Test void plainLinesByDefaultWhenStderrIsNoTerminal() {
         CliRun r = train(dir.resolve("auto"), "--steps", "2");
         assertFalse(r.err().contains("\r"), r.err());

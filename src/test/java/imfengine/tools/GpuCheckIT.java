@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class GpuCheckIT {
     private static final Path ROOT = Path.of("").toAbsolutePath();
-    private static final List<String> STAGES = List.of("environment", "parity", "table_b1", "table_b2", "breakdown", "pytorch_b1", "pytorch_b2");
+    private static final List<String> STAGES = List.of("environment", "parity", "table_b1", "table_b2", "breakdown", "pytorch_b1", "pytorch_b2",
+            "losscurve_fp32", "losscurve_bf16");
 
     @TempDir Path out;
 
@@ -135,6 +136,19 @@ class GpuCheckIT {
         for (String f : List.of("gemm", "attention", "rmsnorm", "optimizer", "philox", "memory")) assertTrue(names.contains(f), f + " in " + names);
         long calls = families.stream().mapToLong(f -> (Long) map(f).get("calls")).sum();
         assertEquals(profile.get("calls"), calls, "the families add up to every timed call");
+        Map<String, Object> curves = map(r.report().get("losscurve"));
+        for (String p : List.of("fp32", "bf16")) {
+            Map<String, Object> lc = map(map(curves.get("runs")).get(p));
+            assertEquals(3L, lc.get("steps"), p + ": " + lc);
+            double first = ((Number) lc.get("mse_u_first10")).doubleValue();
+            assertTrue(first > 0 && Double.isFinite(first), p + ": " + lc);
+            List<String> csv = Files.readAllLines(out.resolve((String) lc.get("csv")));
+            assertEquals("step,loss,mse_u,mse_v,sec", csv.getFirst());
+            assertEquals(4, csv.size(), "a header and a row per step: " + csv);
+        }
+        String svg = Files.readString(out.resolve((String) curves.get("svg")));
+        assertTrue(svg.startsWith("<svg") && svg.contains(">fp32</text>") && svg.contains(">bf16</text>") && svg.contains("<polyline"), svg);
+        assertTrue(r.log().contains("loss curve bf16: 3 steps"), r.log());
         assertTrue(r.log().contains("==== summary"), r.log());
     }
 

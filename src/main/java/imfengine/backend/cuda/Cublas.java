@@ -27,14 +27,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * column-major {@code Cᵀ = op(B)ᵀ·op(A)ᵀ}: so each call passes B before A with {@code m, n} swapped
  * and the transpose flags unchanged. Scalars {@code alpha, beta} are read from host memory (the
  * default pointer mode). TF32 tensor-core math ({@code CUBLAS_TF32_TENSOR_OP_MATH}) is an option,
- * off by default.
+ * off by default. bf16 operands go through {@code cublasGemmEx} / {@code cublasGemmStridedBatchedEx}: A and B
+ * {@code CUDA_R_16BF}, C {@code CUDA_R_32F}, compute type {@code CUBLAS_COMPUTE_32F} (fp32 accumulation).
  */
 public final class Cublas implements AutoCloseable {
     private static final int CUBLAS_OP_N = 0, CUBLAS_OP_T = 1;
     private static final int CUBLAS_DEFAULT_MATH = 0, CUBLAS_TF32_TENSOR_OP_MATH = 3;
+    // library_types.h (cudaDataType_t) and cublas_api.h (cublasComputeType_t, cublasGemmAlgo_t)
+    private static final int CUDA_R_32F = 0, CUDA_R_16BF = 14, CUBLAS_COMPUTE_32F = 68, CUBLAS_GEMM_DEFAULT = -1;
 
     private final String library, place;
-    private final MethodHandle create, destroy, setStream, setMathMode, getVersion, sgemm, sgemmStridedBatched;
+    private final MethodHandle create, destroy, setStream, setMathMode, getVersion, sgemm, sgemmStridedBatched, gemmEx,
+            gemmStridedBatchedEx;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment scalars = arena.allocate(ValueLayout.JAVA_FLOAT, 2);
     private MemorySegment handle = MemorySegment.NULL;
@@ -55,6 +59,23 @@ public final class Cublas implements AutoCloseable {
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG,
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
+        gemmEx = bind(linker, lookup, "cublasGemmEx", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS,
+                ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        gemmStridedBatchedEx = bind(linker, lookup, "cublasGemmStridedBatchedEx", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    /** The cuBLAS entry point {@link #gemm} calls for {@code spec} with {@code inputs} (profiles name GEMMs by it). */
+    public static String call(GemmSpec spec, GemmInputs inputs) {
+        boolean batched = spec.batch() > 1;
+        return switch (inputs) {
+            case F32 -> batched ? "cublasSgemmStridedBatched" : "cublasSgemm";
+            case BF16 -> batched ? "cublasGemmStridedBatchedEx" : "cublasGemmEx";
+        };
     }
 
     /** Opens the first cuBLAS of this JVM's {@link CublasLocator#search()} that loads. */
@@ -122,14 +143,19 @@ public final class Cublas implements AutoCloseable {
         }
     }
 
-    /** {@code C = alpha·op(A)·op(B) + beta·C}, row-major, at device addresses {@code a, b, c} (offsets already added). */
-    public synchronized void gemm(GemmSpec s, long a, long b, long c) {
+    /**
+     * {@code C = alpha·op(A)·op(B) + beta·C}, row-major, at device addresses {@code a, b, c} (offsets already added);
+     * A and B of {@code inputs} elements, C fp32.
+     */
+    public synchronized void gemm(GemmSpec s, GemmInputs inputs, long a, long b, long c) {
         int opA = s.transA() ? CUBLAS_OP_T : CUBLAS_OP_N, opB = s.transB() ? CUBLAS_OP_T : CUBLAS_OP_N;
         scalars.set(ValueLayout.JAVA_FLOAT, 0, s.alpha());
         scalars.set(ValueLayout.JAVA_FLOAT, 4, s.beta());
         MemorySegment alpha = scalars, beta = scalars.asSlice(4);
         try {
-            if (s.batch() == 1) {
+            if (inputs == GemmInputs.BF16) {
+                gemmBf16(s, opA, opB, alpha, beta, a, b, c);
+            } else if (s.batch() == 1) {
                 check("cublasSgemm_v2", (int) sgemm.invokeExact(handle, opB, opA, s.n(), s.m(), s.k(), alpha,
                         MemorySegment.ofAddress(b), s.ldb(), MemorySegment.ofAddress(a), s.lda(), beta,
                         MemorySegment.ofAddress(c), s.ldc()));
@@ -139,7 +165,19 @@ public final class Cublas implements AutoCloseable {
                         beta, MemorySegment.ofAddress(c), s.ldc(), s.strideC(), s.batch()));
             }
         } catch (Throwable t) {
-            throw rethrow("cuBLAS SGEMM " + s, t);
+            throw rethrow("cuBLAS " + call(s, inputs) + " " + s, t);
+        }
+    }
+
+    private void gemmBf16(GemmSpec s, int opA, int opB, MemorySegment alpha, MemorySegment beta, long a, long b, long c) throws Throwable {
+        if (s.batch() == 1) {
+            check("cublasGemmEx", (int) gemmEx.invokeExact(handle, opB, opA, s.n(), s.m(), s.k(), alpha,
+                    MemorySegment.ofAddress(b), CUDA_R_16BF, s.ldb(), MemorySegment.ofAddress(a), CUDA_R_16BF, s.lda(), beta,
+                    MemorySegment.ofAddress(c), CUDA_R_32F, s.ldc(), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+        } else {
+            check("cublasGemmStridedBatchedEx", (int) gemmStridedBatchedEx.invokeExact(handle, opB, opA, s.n(), s.m(), s.k(), alpha,
+                    MemorySegment.ofAddress(b), CUDA_R_16BF, s.ldb(), s.strideB(), MemorySegment.ofAddress(a), CUDA_R_16BF, s.lda(), s.strideA(),
+                    beta, MemorySegment.ofAddress(c), CUDA_R_32F, s.ldc(), s.strideC(), s.batch(), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
         }
     }
 

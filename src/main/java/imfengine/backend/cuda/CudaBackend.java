@@ -9,6 +9,7 @@ import imfengine.backend.Distribution;
 import imfengine.backend.GemmSpec;
 import imfengine.backend.ImageShapes;
 import imfengine.backend.Pooling;
+import imfengine.backend.Precision;
 import imfengine.backend.RandomKey;
 import imfengine.backend.TransferCounts;
 import imfengine.backend.UnaryOp;
@@ -38,6 +39,8 @@ public final class CudaBackend implements Backend {
     private final Device device;
     private final DeviceAllocator allocator;
     private final AttentionPrecision attentionPrecision;
+    private final GemmInputs gemmInputs;
+    private final Precision precision;
     private final LongAdder flops = new LongAdder();
     private final AtomicLong uploads = new AtomicLong(), downloads = new AtomicLong(), bytesUp = new AtomicLong(),
             bytesDown = new AtomicLong();
@@ -45,12 +48,34 @@ public final class CudaBackend implements Backend {
     /** fp32 attention ({@link AttentionPrecision#FP32}). */
     public CudaBackend(Device device) { this(device, AttentionPrecision.FP32); }
 
-    /** Attention's forward and tangent by the kernels {@code attentionPrecision} names. */
+    /** Attention's forward and tangent by the kernels {@code attentionPrecision} names; fp32 GEMMs. */
     public CudaBackend(Device device, AttentionPrecision attentionPrecision) {
+        this(device, attentionPrecision, GemmInputs.F32, Precision.FP32);
+    }
+
+    /**
+     * The GEMMs and attention of {@code precision}: {@link Precision#BF16} rounds GEMM inputs to bf16 and takes the
+     * bf16 flash attention; {@link Precision#TF32} is the device's cuBLAS math mode ({@link DriverDevice#open}),
+     * so here it is fp32 inputs and fp32 attention, as {@link Precision#FP32}.
+     */
+    public CudaBackend(Device device, Precision precision) {
+        this(device, precision == Precision.BF16 ? AttentionPrecision.BF16 : AttentionPrecision.FP32,
+                precision == Precision.BF16 ? GemmInputs.BF16 : GemmInputs.F32, precision);
+    }
+
+    private CudaBackend(Device device, AttentionPrecision attentionPrecision, GemmInputs gemmInputs, Precision precision) {
         this.device = device;
         this.allocator = new DeviceAllocator(device);
         this.attentionPrecision = attentionPrecision;
+        this.gemmInputs = gemmInputs;
+        this.precision = precision;
     }
+
+    /**
+     * The {@code --precision} this backend was made for (its GEMMs' precision: fp32 when it was made with an
+     * {@link AttentionPrecision} alone, which is for attention tests).
+     */
+    public Precision precision() { return precision; }
 
     /** Device 0 through the CUDA driver and cuBLAS; TF32 GEMMs when {@code tf32}. Throws {@link CudaException} without a device. */
     public static CudaBackend create(boolean tf32) { return new CudaBackend(DriverDevice.open(tf32)); }
@@ -72,7 +97,8 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public String name() {
-        return "cuda(" + device.name() + (attentionPrecision == AttentionPrecision.FP32 ? "" : ", " + attentionPrecision + " attention") + ")";
+        return "cuda(" + device.name() + (gemmInputs == GemmInputs.F32 ? "" : ", " + gemmInputs + " GEMM inputs")
+                + (attentionPrecision == AttentionPrecision.FP32 ? "" : ", " + attentionPrecision + " attention") + ")";
     }
 
     // ---- unwrapping and launching ------------------------------------------------------------
@@ -298,8 +324,28 @@ public final class CudaBackend implements Backend {
     // ---- matrix products ---------------------------------------------------------------------
     @Override public void gemm(GemmSpec s, Tensor a, Tensor b, Tensor c) {
         if (s.batch() <= 0 || s.m() <= 0 || s.n() <= 0) return;
-        device.gemm(s, ptr(a) + s.offA() * Float.BYTES, ptr(b) + s.offB() * Float.BYTES, ptr(c) + s.offC() * Float.BYTES);
+        long pa = ptr(a) + s.offA() * Float.BYTES, pb = ptr(b) + s.offB() * Float.BYTES, pc = ptr(c) + s.offC() * Float.BYTES;
+        if (gemmInputs == GemmInputs.BF16 && s.k() > 0) gemmBf16(s, pa, pb, pc);
+        else device.gemm(s, GemmInputs.F32, pa, pb, pc);
         flops.add((long) s.flops());
+    }
+
+    /**
+     * Autocast: A's and B's spans rounded to bf16 (nearest even) into workspace blocks with the same leading
+     * dimensions and batch strides, then one bf16 GEMM with fp32 accumulation into fp32 C. Weights are cast
+     * per GEMM as well (a cached bf16 copy per optimizer step is a later step: docs/PERF.md).
+     */
+    private void gemmBf16(GemmSpec s, long pa, long pb, long pc) {
+        long spanA = s.spanA(), spanB = s.spanB();
+        MemoryBlock a16 = allocator.allocate(spanA * Short.BYTES), b16 = allocator.allocate(spanB * Short.BYTES);
+        try {
+            gridStride(spanA, args(Kernel.CAST_F32_BF16).ptr(pa).ptr(a16.address()).i64(spanA));
+            gridStride(spanB, args(Kernel.CAST_F32_BF16).ptr(pb).ptr(b16.address()).i64(spanB));
+            device.gemm(s, GemmInputs.BF16, a16.address(), b16.address(), pc);
+        } finally {
+            allocator.free(a16); // queue order keeps the next user of these blocks behind the GEMM
+            allocator.free(b16);
+        }
     }
 
     // ---- movement ----------------------------------------------------------------------------

@@ -42,8 +42,11 @@ public interface Device {
     /** Queues {@code kernel} with {@code geometry}; {@code args} were checked against the kernel's signature. */
     void launch(Kernel kernel, Launch geometry, KernelArgs args);
 
-    /** {@code C = alpha·op(A)·op(B) + beta·C}, row-major, at device addresses that include the operands' offsets. */
-    void gemm(GemmSpec spec, long a, long b, long c);
+    /**
+     * {@code C = alpha·op(A)·op(B) + beta·C}, row-major, at device addresses that include the operands' offsets;
+     * A and B hold {@code inputs} elements (C is fp32), accumulation is fp32.
+     */
+    void gemm(GemmSpec spec, GemmInputs inputs, long a, long b, long c);
 
     /** Waits until all queued work is done. */
     void synchronize();

@@ -174,9 +174,9 @@ public final class DriverDevice implements Device {
             cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, Launch.MAX_SHARED);
     }
 
-    @Override public void gemm(GemmSpec spec, long a, long b, long c) {
+    @Override public void gemm(GemmSpec spec, GemmInputs inputs, long a, long b, long c) {
         context.bind();
-        cublas.gemm(spec, a, b, c);
+        cublas.gemm(spec, inputs, a, b, c);
     }
 
     @Override public void synchronize() { context.synchronize(); }

@@ -49,7 +49,7 @@ public abstract class ForwardingDevice implements Device {
 
     @Override public void launch(Kernel kernel, Launch geometry, KernelArgs args) { inner.launch(kernel, geometry, args); }
 
-    @Override public void gemm(GemmSpec spec, long a, long b, long c) { inner.gemm(spec, a, b, c); }
+    @Override public void gemm(GemmSpec spec, GemmInputs inputs, long a, long b, long c) { inner.gemm(spec, inputs, a, b, c); }
 
     @Override public void synchronize() { inner.synchronize(); }
 }

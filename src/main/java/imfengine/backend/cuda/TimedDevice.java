@@ -17,7 +17,7 @@ import java.util.List;
  * </pre>
  */
 public final class TimedDevice extends ForwardingDevice {
-    /** What one timed call was: a kernel symbol (or "cublasSgemm", "memcpy HtoD", …), its family, its GEMM flops. */
+    /** What one timed call was: a kernel symbol (or "cublasSgemm", "cublasGemmEx", "memcpy HtoD", …), its family, its GEMM flops. */
     record Call(String name, String family, double flops) {}
 
     private final LaunchTimer timer;
@@ -87,8 +87,8 @@ public final class TimedDevice extends ForwardingDevice {
         timed(kernel.symbol(), kernel.family(), 0, () -> inner.launch(kernel, geometry, args));
     }
 
-    @Override public void gemm(GemmSpec spec, long a, long b, long c) {
-        timed(spec.batch() > 1 ? "cublasSgemmStridedBatched" : "cublasSgemm", "gemm", spec.flops(), () -> inner.gemm(spec, a, b, c));
+    @Override public void gemm(GemmSpec spec, GemmInputs inputs, long a, long b, long c) {
+        timed(Cublas.call(spec, inputs), "gemm", spec.flops(), () -> inner.gemm(spec, inputs, a, b, c));
     }
 
     @Override public void copyToDevice(float[] src, long dst) { timed("memcpy HtoD", "memory", 0, () -> inner.copyToDevice(src, dst)); }

@@ -67,7 +67,7 @@ final class FakeDevice implements Device {
 
     @Override public void launch(Kernel kernel, Launch geometry, KernelArgs args) { args.values(); }
 
-    @Override public void gemm(GemmSpec spec, long a, long b, long c) {}
+    @Override public void gemm(GemmSpec spec, GemmInputs inputs, long a, long b, long c) {}
 
     @Override public void synchronize() { synchronizeCalls++; }
 }

@@ -3,9 +3,11 @@ package imfengine.backend.cuda.emu;
 import imfengine.backend.GemmSpec;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cuda.Device;
+import imfengine.backend.cuda.GemmInputs;
 import imfengine.backend.cuda.Kernel;
 import imfengine.backend.cuda.KernelArgs;
 import imfengine.backend.cuda.Launch;
+import imfengine.tensor.Bf16;
 import imfengine.tensor.DType;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
@@ -123,13 +125,14 @@ public final class EmulatedDevice implements Device {
 
     /**
      * cuBLAS's product done by the CPU backend: each operand's span of memory is copied into a host tensor,
-     * the product runs with the same leading dimensions and strides, and C's span is copied back.
+     * the product runs with the same leading dimensions and strides, and C's span is copied back. bf16 operands
+     * are widened to fp32 exactly (a bf16 is the top half of a float), so the product is that of the rounded
+     * inputs with fp32 accumulation, as {@code cublasGemmEx} with compute type 32F computes it up to
+     * summation order.
      */
-    @Override public void gemm(GemmSpec s, long a, long b, long c) {
-        long spanA = span(s.batch(), s.strideA(), s.transA() ? s.k() : s.m(), s.lda(), s.transA() ? s.m() : s.k());
-        long spanB = span(s.batch(), s.strideB(), s.transB() ? s.n() : s.k(), s.ldb(), s.transB() ? s.k() : s.n());
-        long spanC = span(s.batch(), s.strideC(), s.m(), s.ldc(), s.n());
-        Tensor ta = host(a, spanA), tb = host(b, spanB), tc = host(c, spanC);
+    @Override public void gemm(GemmSpec s, GemmInputs inputs, long a, long b, long c) {
+        long spanC = s.spanC();
+        Tensor ta = host(a, s.spanA(), inputs), tb = host(b, s.spanB(), inputs), tc = host(c, spanC, GemmInputs.F32);
         GemmSpec local = new GemmSpec(s.batch(), s.m(), s.n(), s.k(), s.transA(), s.transB(), s.lda(), s.ldb(), s.ldc(), 0, 0, 0,
                 s.strideA(), s.strideB(), s.strideC(), s.alpha(), s.beta());
         gemm.gemm(local, ta, tb, tc);
@@ -139,14 +142,15 @@ public final class EmulatedDevice implements Device {
         for (Tensor t : new Tensor[]{ta, tb, tc}) t.storage().release();
     }
 
-    /** Elements from the first to one past the last of a strided batch of row-major matrices. */
-    private static long span(int batch, long stride, int rows, int ld, int cols) {
-        return (batch - 1) * stride + (long) (rows - 1) * ld + cols;
-    }
-
-    private Tensor host(long address, long elements) {
+    private Tensor host(long address, long elements, GemmInputs type) {
         float[] v = new float[Math.toIntExact(elements)];
-        copyToHost(address, v);
+        if (type == GemmInputs.BF16) {
+            short[] h = new short[v.length];
+            copyToHost(address, h);
+            for (int i = 0; i < v.length; i++) v[i] = Bf16.toFloat(h[i]);
+        } else {
+            copyToHost(address, v);
+        }
         Tensor t = gemm.allocate(Shape.of(v.length), DType.F32);
         gemm.upload(v, t);
         return t;
