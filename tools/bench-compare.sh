@@ -56,4 +56,4 @@ for k in j:
         print("%-6s %-28s %10.1f %10.1f %8.2f" % (sys.argv[1], k, max(j[k]), max(t[k]), max(j[k]) / max(t[k])))
 PYEOF
 done
-echo "ratio = Java median / PyTorch median (lower is faster; the goal is <= 0.5 for the steps); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ratio = Java median / PyTorch median (lower is faster; the goals: xs step <= 0.33, s step <= 0.40). PyTorch: the written-out dual forward (--jvp written); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"

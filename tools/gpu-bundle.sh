@@ -28,7 +28,7 @@ bash tools/jlink-runtime.sh bundle/imf-engine.jar bundle/rt jdk.zipfs,java.xml
 
 cp tools/gpu-check.sh tools/gpu_check.py tools/gpu_check_parse.py tools/plot_loss_curves.py bundle/
 mkdir -p bundle/pytorch
-cp bench/pytorch/imf_step_bench.py tools/reference/imf_torch.py bundle/pytorch/
+cp bench/pytorch/imf_step_bench.py tools/reference/imf_torch.py tools/reference/imf_dual.py bundle/pytorch/
 chmod +x bundle/gpu-check.sh bundle/gpu_check.py
 echo "$(git describe --always --dirty 2>/dev/null || echo unknown) built $(date -u +%FT%TZ)" > bundle/VERSION
 bytes=$(du -sb bundle | cut -f1)

@@ -383,7 +383,7 @@ class Check:
         if os.path.exists(path):
             os.remove(path)
         cmd = [self.a.python, self.a.pytorch_script, "--device", "cpu" if self.a.dry_run else "cuda", "--precision", self.a.precision,
-               "--preset", self.a.preset, "--batch", str(batch), "--what", "step", "--json", path]
+               "--preset", self.a.preset, "--batch", str(batch), "--what", "step", "--jvp", self.a.pytorch_jvp, "--json", path]
         cmd += ["--warmup", "1", "--repeats", "2", "--no-blas-check"] if self.a.dry_run else ["--warmup", "2", "--repeats", "10"]
         if limit is not None:
             cmd += ["--max-time", "%.0f" % max(2.0, 0.6 * (limit - 15))]
@@ -582,6 +582,8 @@ def options(argv):
     ap.add_argument("--junit-console", default=os.path.join(HERE, "junit-console.jar"))
     ap.add_argument("--python", default=os.environ.get("PYTHON") or sys.executable, help="the Python with PyTorch")
     ap.add_argument("--pytorch-script", default=os.path.join(HERE, "pytorch", "imf_step_bench.py"))
+    ap.add_argument("--pytorch-jvp", choices=["written", "forward-ad"], default="written",
+                    help="PyTorch's dual forward: written out by hand (default; tools/reference/imf_dual.py) or forward_ad")
     ap.add_argument("--emu-dir", default=None, help="the kernel emulator's libraries (make emu: target/emu), for --dry-run")
     a = ap.parse_args(argv)
     a.preset = a.preset or ("tiny" if a.dry_run else "B/2")

@@ -2,15 +2,19 @@
 2 threads; `make bench-compare`) or on a CUDA GPU (PyTorch 2.x; the device check, tools/gpu_check.py).
 
     python3 bench/pytorch/imf_step_bench.py [--device cpu|cuda] [--precision fp32|tf32|bf16]
-        [--preset tiny|xs|s|B/2] [--what step|sample|gemm] [--batch B] [--repeats N] [--warmup N]
+        [--preset tiny|xs|s|B/2] [--what step|sample|gemm] [--jvp written|forward-ad] [--batch B] [--repeats N] [--warmup N]
         [--max-time S] [--json FILE]
 
   step    one full iMF training step (IMF_SPEC.md §2): the tape-free v-head forwards (torch.no_grad) on 2B
-          examples and on the ≤ B examples outside their guidance interval, one dual forward of the whole
-          network on B examples with forward-mode AD (torch.autograd.forward_ad; tangents (v_c, 1) on (z, h))
-          through the math attention path (softmax(QKᵀ/√d)·V written out: SDPA and flash attention have no
-          forward-mode rule), backward of the primal, AdamW (β = 0.9, 0.95, wd 0; fused on CUDA when this
-          PyTorch has it). Default batch: xs 128, otherwise 64.
+          examples and on the ≤ B examples outside their guidance interval, one dual forward of the network
+          on B examples (tangents (v_c, 1) on (z, h)) through the math attention path (softmax(QKᵀ/√d)·V
+          written out), backward of the primal, AdamW (β = 0.9, 0.95, wd 0; fused on CUDA when this PyTorch
+          has it). Default batch: xs 128, otherwise 64.
+          --jvp written (default): the dual forward as an expert writes it for speed (tools/reference/imf_dual.py:
+          tangents under no_grad, so none of them is on the backward tape; only for the examples with h ≠ 0 and
+          only through the trunk and u-head, as the Java engine does), checked against forward_ad in float64
+          before timing. --jvp forward-ad: torch.autograd.forward_ad over everything, as MeanFlow ports do
+          (it records the tangents on the tape, and SDPA/flash attention have no forward-mode rule).
   sample  1-NFE sampling throughput (u-head only, no tape), samples/s. Default batch 128.
   gemm    matmul GFLOP/s on the GEMM shapes of the preset's step (M = B·L tokens): the forward
           [M×D]·[D×D], [M×D]·[D×H], [M×H]·[H×D] and the weight-gradient Aᵀ·B with k = M.
@@ -46,8 +50,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(1, os.path.join(HERE, "..", "..", "tools", "reference"))
 import imf_torch as it  # noqa: E402
+import imf_dual  # noqa: E402
 
 THREADS = 2
+DUAL_CHECK_TOL = 1e-10
 MIN_GFLOPS = 100.0
 DEFAULT_BATCH = {"step": {"xs": 128}, "sample": {}, "gemm": {"xs": 128}}
 # the spec's step constants (IMF_SPEC.md §2)
@@ -192,7 +198,15 @@ def adamw(params, device):
     return torch.optim.AdamW(params, **kw), "default"
 
 
-def bench_step(cfg, name, batch, run):
+def dual_of(jvp, d):
+    """The dual forward the step uses: written out (tangents only where h ≠ 0, nothing of them on the tape) or
+    torch.autograd.forward_ad over the whole batch."""
+    if jvp == "forward-ad":
+        return it.dual_forward
+    return lambda *a: imf_dual.dual_forward(*a, tangent_from=d.fm_count)
+
+
+def bench_step(cfg, name, batch, run, jvp):
     model = it.IMF(cfg, with_v_head=True).to(run.device)
     net = model.net
     opt, kind = adamw(model.parameters(), run.device)
@@ -205,7 +219,7 @@ def bench_step(cfg, name, batch, run):
         d = draws(batch, shape, run.device)
         opt.zero_grad(set_to_none=True)
         with run.autocast():
-            loss, _ = it.imf_loss(net, x, y, d, only_outside=True)
+            loss, _ = it.imf_loss(net, x, y, d, only_outside=True, dual=dual_of(jvp, d))
         loss.backward()
         opt.step()
         losses.append(loss.detach())  # read after the timing: no extra synchronisation per step
@@ -214,7 +228,8 @@ def bench_step(cfg, name, batch, run):
     n_params = sum(p.numel() for p in model.parameters())
     rec = {"what": "train_step", "status": "ok", "preset": name, "batch": batch, **summary(times),
            "samples_per_s": round(batch / (statistics.median(times)), 2), "params": n_params, "tokens": cfg.seq_len,
-           "last_loss": round(float(losses[-1]), 5), "adamw": kind, "jvp": "torch.autograd.forward_ad",
+           "last_loss": round(float(losses[-1]), 5), "adamw": kind,
+           "jvp": "torch.autograd.forward_ad" if jvp == "forward-ad" else "written out, h != 0 only, off the tape",
            "attention": "math: softmax(QK^T/sqrt(d))V", **run.memory(), **run.describe()}
     emit(rec)
     return rec
@@ -287,6 +302,8 @@ def main():
     ap.add_argument("--precision", choices=["fp32", "tf32", "bf16"], default="fp32")
     ap.add_argument("--preset", choices=sorted(it.PRESETS), default="xs")
     ap.add_argument("--what", choices=["step", "sample", "gemm"], default="step")
+    ap.add_argument("--jvp", choices=["written", "forward-ad"], default="written",
+                    help="step: the written-out dual forward (default) or torch.autograd.forward_ad")
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--max-time", type=float, default=float("inf"), help="seconds per measurement (default: no limit)")
@@ -312,12 +329,17 @@ def main():
     log(f"torch {torch.__version__}, {args.device}{' (' + torch.cuda.get_device_name() + ')' if run.cuda else ''}, {args.precision}, "
         f"preset {args.preset} (D={cfg.hidden} depth={cfg.depth} heads={cfg.heads} aux={cfg.aux_depth} patch={cfg.patch} "
         f"L={cfg.seq_len}), batch {batch}, {args.repeats} repeats after {args.warmup} warm-ups")
-    settings = {"format": 1, "script": "imf_step_bench.py", "what": args.what, "preset": args.preset, "batch": batch,
+    settings = {"format": 1, "script": "imf_step_bench.py", "what": args.what, "jvp": args.jvp, "preset": args.preset, "batch": batch,
                 "device": args.device, "precision": args.precision, "repeats": args.repeats, "warmup": args.warmup,
                 "max_time_s": None if math.isinf(args.max_time) else args.max_time}
     try:
         if args.what == "step":
-            r = bench_step(cfg, args.preset, batch, run)
+            if args.jvp == "written":
+                worst = imf_dual.check()  # float64, tiny model, < 1 s: a wrong tangent rule must not be timed
+                if worst > DUAL_CHECK_TOL:
+                    raise RuntimeError(f"the written-out dual forward differs from forward_ad by {worst:.2e} (> {DUAL_CHECK_TOL:g})")
+                log(f"dual check: written-out dual forward = forward_ad within {worst:.1e} (float64, tiny)")
+            r = bench_step(cfg, args.preset, batch, run, args.jvp)
             log(f"{'train step':<28}{'median ms':>12}{'min ms':>10}{'max ms':>10}")
             log(f"{args.preset + ' b' + str(batch):<28}{r['median_ms']:>12.1f}{r['min_ms']:>10.1f}{r['max_ms']:>10.1f}")
             records = [r]

@@ -357,8 +357,11 @@ def per_example_sq(a, b):
     return (a - b).pow(2).reshape(a.shape[0], -1).sum(1)
 
 
-def imf_loss(net, x, y, d: Draws, only_outside=True):
+def imf_loss(net, x, y, d: Draws, only_outside=True, dual=None):
     """The iMF loss of one step and its stop-gradient quantities.
+
+    dual: the function that computes (u, v, du), by default `dual_forward` (forward_ad); imf_dual.py
+    has the written-out one, which tangents only the examples after the first d.fm_count (h = 0 there).
 
     only_outside: compute V(z, ω', y) only for the examples whose t lies outside [t_min, t_max]
     (where ω' = 1); inside, ω' = ω and that call equals v_c_full. This is the Java engine's saving
@@ -393,7 +396,7 @@ def imf_loss(net, x, y, d: Draws, only_outside=True):
     vg = torch.where(drop.view(bc), vt, vg)
     # §2.7: one dual forward, tangents (v_c, 1) on (z, h); v_c from the original labels
     h = t - r
-    u, v, du = dual_forward(net, z, h, vc, d.omega, d.t_min, d.t_max, y_drop)
+    u, v, du = (dual or dual_forward)(net, z, h, vc, d.omega, d.t_min, d.t_max, y_drop)
     # §2.8–9: compound V = u + (t − r)·sg(du); adaptive weights L / sg((L + eps)^p)
     compound = u + h.view(bc) * du
     lu = per_example_sq(compound, vg)
