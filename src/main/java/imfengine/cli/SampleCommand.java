@@ -84,7 +84,10 @@ final class SampleCommand implements Command {
         Path out = Path.of(a.string("out", "samples.png"));
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("sample: --threads must be >= 1, got " + threads);
-                        "threads", "device", Devices.PRECISION, "vae", "vae-batch"),
+        int vaeBatch = VaeImages.batch("sample", a);
+        Backend be = Devices.open("sample", a, threads);
+        // the decoder's file is read before sampling, so that a wrong one fails before anything is written
+        VaeDecoder vae = a.has("vae") ? VaeImages.open("sample", Path.of(a.string("vae", "")), be) : null;
         ImfDiT net = PthModel.isPth(file)
                 ? PthModel.open("sample", file, a.has("preset") ? a.string("preset", "") : null,
                         a.has("image-size") ? a.string("image-size", "") : null, a.flag("raw"), be)
