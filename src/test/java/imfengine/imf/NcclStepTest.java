@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,13 +38,25 @@ class NcclStepTest {
     @Test void stepsThroughNcclOnOneRankAreTheStepsWithoutIt() throws Exception {
         assumeTrue(EmulatedDevice.available(), "no kernel emulator (make emu)");
         FakeNccl fake = FakeNccl.build(dir);
-        float[] plain = train(new CudaBackend(EmulatedDevice.open()), be -> ProcessGroup.single(), null);
-        float[] viaNccl = train(new CudaBackend(EmulatedDevice.open()), be -> NcclProcessGroup.open(ProcessGroup.single(), be, fake.open()), fake);
+        float[] plain = train(new CudaBackend(EmulatedDevice.open()), be -> ProcessGroup.single(), (be, net, s) -> {});
+        float[] viaNccl = train(new CudaBackend(EmulatedDevice.open()), be -> NcclProcessGroup.open(ProcessGroup.single(), be, fake.open()),
+                (be, net, s) -> {
+                    Tensor grads = net.store().gradients();
+                    long at = be.deviceAddress(grads);
+                    assertArrayEquals(new long[]{at, at, grads.size(), 7, 0, 0, 1, s + 1}, fake.last(),
+                            "step " + s + ": in place over the whole gradient buffer, ncclFloat32, ncclSum, stream 0, 1 rank, one call per step");
+                });
         assertArrayEquals(plain, viaNccl, "the same bits with and without the 1-rank NCCL all-reduce");
         assertEquals(0, fake.live(), "the group's close destroyed the communicator");
     }
 
-    private static float[] train(CudaBackend be, java.util.function.Function<CudaBackend, ProcessGroup> groupOn, FakeNccl fake) {
+    /** What a test checks after each step. */
+    interface AfterStep {
+        void check(CudaBackend be, ImfDiT net, int step);
+    }
+
+    /** {@link #STEPS} steps of the tiny model on {@code be} with the group {@code groupOn} makes; the parameters after them. */
+    static float[] train(CudaBackend be, Function<CudaBackend, ProcessGroup> groupOn, AfterStep after) {
         ImfDiT net = new ImfDiT(TinyModels.TINY, be, 8, true, BlockRunner.KEEP);
         TinyModels.perturb(net, 8, 0.2);
         float[] initial = Host.floats(net.store().values());
@@ -57,13 +70,7 @@ class NcclStepTest {
                     Tensor y = Host.upload(cx, MicroBatchTest.LABELS);
                     step.run(cx, x, y, MicroBatchTest.STEP + s, 1e-2);
                 }
-                if (fake != null) {
-                    long[] last = fake.last();
-                    Tensor grads = net.store().gradients();
-                    long at = be.deviceAddress(grads);
-                    assertArrayEquals(new long[]{at, at, grads.size(), 7, 0, 0, 1, s + 1}, last,
-                            "step " + s + ": in place over the whole gradient buffer, ncclFloat32, ncclSum, stream 0, 1 rank, one call per step");
-                }
+                after.check(be, net, s);
             }
         }
         float[] out = Host.floats(net.store().values());
