@@ -5,6 +5,9 @@ under 8 minutes, that never stops early. It runs, in this order, each as a stage
   environment     nvidia-smi, where libcuda and cuBLAS load from, PyTorch's view, `imf-engine info --device cuda`
   parity          the gpu-tagged JUnit suite (every kernel × shape × pass, and one whole training step, each a
                   case of its own); if anything fails, once more with CUDA_LAUNCH_BLOCKING=1 (parity_blocking)
+  nccl            NcclDeviceTest with the machine's libnccl.so.2 (found as `train` finds it; IMF_NCCL names one): a
+                  1-rank communicator, an all-reduce round trip of a known buffer, and training steps through NCCL
+                  equal to those without it; "skipped" with the reason (in the report and summary) where none loads
   table_b64 …     `bench --device cuda --preset B/2 --batch N --json`: ms/step, img/s, TFLOP/s, MFU, peak live
                   and reserved device memory, host<->device bytes per step; sampling too (one stage per batch)
   breakdown       `bench --profile`: one step's device time per kernel family from CUDA events
@@ -47,14 +50,14 @@ import plot_loss_curves  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 FORMAT = 1
 # what a run writes into --out (a rerun into the same folder replaces these and nothing else)
-OUTPUTS = ["gpu-check.json", "gpu-check.log", "stages", "parity", "parity_blocking", "table", "breakdown.json", "pytorch", "losscurve"]
+OUTPUTS = ["gpu-check.json", "gpu-check.log", "stages", "parity", "parity_blocking", "nccl", "table", "breakdown.json", "pytorch", "losscurve"]
 JVM_FLAGS = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"]
 
 # the groups of stages, in the order they run (--stages selects some)
-GROUPS = ["environment", "parity", "table", "breakdown", "pytorch", "losscurve"]
+GROUPS = ["environment", "parity", "nccl", "table", "breakdown", "pytorch", "losscurve"]
 # name -> (nominal limit s, minimum s): the limit a stage gets when time allows, and the least it can use
 LIMITS = {
-    "environment": (60, 15), "parity": (100, 30), "parity_blocking": (70, 30),
+    "environment": (60, 15), "parity": (100, 30), "parity_blocking": (70, 30), "nccl": (45, 20),
     "table": (90, 30), "table_last": (120, 30), "breakdown": (60, 25), "pytorch": (60, 20), "pytorch_last": (75, 20),
     "losscurve": (90, 25),
 }
@@ -424,6 +427,29 @@ class Check:
         self.report["losscurve"] = result
         self.save()
 
+    def nccl(self, later):
+        """NcclDeviceTest alone (JUnit console): passed, failed, or skipped with its reason (no libnccl.so.2 loads)."""
+        reports = os.path.join(self.out, "nccl")
+        shutil.rmtree(reports, ignore_errors=True)
+        cmd = self.java("-jar", self.a.junit_console, "execute", "--disable-banner", "--disable-ansi-colors", "--details=verbose",
+                        "--details-theme=ascii", "--class-path", self.a.jar + os.pathsep + self.a.tests,
+                        "--select-class", "imfengine.imf.NcclDeviceTest", "--reports-dir", reports)
+        st = self.stage("nccl", cmd, self.limit("nccl", later))
+        r = {"stage_status": st["status"], "exit_code": st.get("exit_code")}
+        try:
+            cases = parse.junit_cases(reports)
+        except Exception as e:  # a report cut short by a timeout
+            cases, r["parse_error"] = [], parse.one_line(str(e))
+        if cases:
+            r["status"] = cases[0]["status"]
+            if cases[0].get("message"):  # a skip's reason without JUnit's "...TestAbortedException: Assumption failed: "
+                r["reason" if r["status"] == "skipped" else "message"] = cases[0]["message"].split("Assumption failed: ", 1)[-1]
+        else:
+            r["status"] = "timeout" if st["status"] == "timeout" else "no results"
+        r.update(parse.nccl_fields(self.text(st)))
+        self.report["nccl"] = r
+        self.save()
+
     def has_torch(self):
         """Whether --python imports torch (the environment stage's probe, or a quick import when it did not run)."""
         probe = self.report.get("environment", {}).get("torch")
@@ -441,10 +467,13 @@ class Check:
         tables = ["table"] * (len(batches) - 1) + ["table_last"] if "table" in on else []
         torches = ["pytorch"] * (len(batches) - 1) + ["pytorch_last"] if "pytorch" in on else []
         brk = ["breakdown"] if "breakdown" in on else []
+        nccl = ["nccl"] if "nccl" in on else []
         if "environment" in on:
-            self.environment((["parity"] if "parity" in on else []) + tables + brk + torches)
+            self.environment((["parity"] if "parity" in on else []) + nccl + tables + brk + torches)
         if "parity" in on:
-            self.parity(tables + brk + torches)
+            self.parity(nccl + tables + brk + torches)
+        if nccl:
+            self.nccl(tables + brk + torches)
         unselected = ({"status": "not selected"}, None)
         engine = {b: unselected for b in batches}
         reps = ["--warmup", "0", "--repeats", "1"] if a.dry_run else ["--warmup", "2", "--repeats", "10"]
@@ -500,6 +529,12 @@ class Check:
                 "; last started, never finished: " + run["last_started"] if run.get("last_started") else ""))
             for c in [c for c in run["cases"] if c["status"] in ("failed", "error")][:15]:
                 self.log("   %s %s: %s" % (c["status"].upper(), c["name"], c.get("message", "")))
+        nccl = r.get("nccl")
+        if nccl:
+            self.log("nccl: %s%s" % (nccl["status"], {
+                "passed": " — %s; 1-rank training steps vs without: rel err %s" % (nccl.get("library"), nccl.get("step_rel_err")),
+                "skipped": " — " + str(nccl.get("reason")), "failed": " — " + str(nccl.get("message")),
+                "error": " — " + str(nccl.get("message"))}.get(nccl["status"], "")))
         rows = r.get("table", {}).get("rows", [])
         for line in parse.table_lines(rows) if rows else []:
             self.log(line)

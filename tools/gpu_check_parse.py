@@ -45,6 +45,22 @@ def junit_cases(report_dir):
     return cases
 
 
+def nccl_fields(text):
+    """What NcclDeviceTest printed: the NCCL library (version, file, where found, device) and the steps' relative error."""
+    out = {}
+    for line in (text or "").splitlines():
+        m = re.match(r"^NCCL (\S+) from (.*)$", line.strip())
+        if m:
+            out["nccl_version"], out["library"] = m.group(1), line.strip()
+        m = re.match(r"^NCCL 1-rank training steps vs without: rel err (\S+)$", line.strip())
+        if m:
+            try:
+                out["step_rel_err"] = float(m.group(1))
+            except ValueError:
+                out["step_rel_err"] = m.group(1)
+    return out
+
+
 def junit_progress(text):
     """The cases of the JUnit console's --details=verbose output, for when no XML report was written (the run was
     killed): each test that reported a status, and the last one that started without reporting one (a hang there)."""

@@ -10,6 +10,7 @@ import imfengine.backend.cuda.Device;
 import imfengine.backend.cuda.DriverDevice;
 import imfengine.backend.cuda.emu.EmulatedDevice;
 import imfengine.backend.cuda.emu.EmulatorLibrary;
+import imfengine.distributed.Launch;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -93,7 +94,7 @@ final class Devices {
             return cpu(threads);
         }
         try {
-            return new CudaBackend(decorate.apply(DriverDevice.open(cuda == Precision.TF32)), cuda);
+            return new CudaBackend(decorate.apply(DriverDevice.open(Launch.localRank(), cuda == Precision.TF32)), cuda);
         } catch (RuntimeException e) {
             String why = oneLine(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             if (device.equals("cuda")) throw new UsageException(command + ": --device cuda: " + why);

@@ -2,9 +2,13 @@ package imfengine.cli;
 
 import imfengine.backend.Backend;
 import imfengine.backend.Precision;
+import imfengine.backend.cuda.CudaBackend;
+import imfengine.backend.cuda.CudaException;
+import imfengine.backend.cuda.Nccl;
 import imfengine.data.Dataset;
 import imfengine.data.Split;
 import imfengine.distributed.Launch;
+import imfengine.distributed.NcclProcessGroup;
 import imfengine.distributed.ProcessGroup;
 import imfengine.imf.Checkpoint;
 import imfengine.imf.MemoryPlan;
@@ -74,8 +78,9 @@ final class TrainCommand implements Command {
                 Data-parallel on several processes or machines: start it with Open MPI,
                   mpirun -np N imf-engine train ...   (docs/DISTRIBUTED.md)
                 Each rank trains on its N-th of every --batch (the global batch, drawn as on one process),
-                the gradients are summed with MPI_Allreduce, rank 0 alone writes --out, and --resume may use
-                another N. On the CPU only so far (NCCL between GPUs is not built yet).
+                the gradients are summed with MPI_Allreduce (--device cpu) or NCCL on the GPUs (--device cuda:
+                libnccl.so.2, found like cuBLAS or named by IMF_NCCL; one GPU per rank of a machine), rank 0
+                alone writes --out, and --resume may use another N. Multi-GPU NCCL has not been run yet.
                 """;
     }
 
@@ -130,12 +135,10 @@ final class TrainCommand implements Command {
         ProgressLog progress = ProgressOption.open(a.string("log-every", "auto"), System.err);
         String device = a.string("device", "cpu");
         ProcessGroup group = Launch.processGroup(); // one process unless mpirun started this one
-        if (group.size() > 1 && !device.equals("cpu"))
-            throw new UsageException("train: --device " + device + " with " + group.size() + " ranks: data-parallel training runs on the CPU only "
-                    + "so far (NCCL between GPUs is not built yet, docs/DISTRIBUTED.md); use --device cpu");
         if (group.size() > batch) throw new UsageException("train: --batch " + batch + " cannot be split over " + group.size()
                 + " ranks (each needs at least one example)");
         Backend be = Devices.open("train", a, threads);
+        if (group.size() > 1 && be instanceof CudaBackend cuda) group = overNccl(group, cuda, device);
         Precision precision = Devices.precision(be);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
@@ -180,6 +183,20 @@ final class TrainCommand implements Command {
                     out.resolve(CHECKPOINT), out.resolve("metrics.jsonl"), grid);
             return 0;
         }
+    }
+
+    /**
+     * The ranks of a run on the CUDA backend, their gradients summed by NCCL on the device; one line naming
+     * {@code libnccl.so.2} and {@code IMF_NCCL} when NCCL does not load (every rank fails alike: each looks for it).
+     */
+    private static ProcessGroup overNccl(ProcessGroup group, CudaBackend cuda, String device) {
+        Nccl nccl;
+        try {
+            nccl = Nccl.open();
+        } catch (CudaException e) {
+            throw new UsageException("train: " + group.size() + " ranks on --device " + device + " sum their gradients with NCCL, but " + e.getMessage());
+        }
+        return NcclProcessGroup.open(group, cuda, nccl);
     }
 
     /** The folder a checkpoint is in: where a resumed run goes on writing by default. */

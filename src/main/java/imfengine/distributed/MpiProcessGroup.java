@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -15,8 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * The ranks of an {@code mpirun} job, with their collectives on host memory: a tensor is downloaded, summed
  * by {@code MPI_Allreduce} in one native buffer (grown as needed, reused), and uploaded again. For the CPU
  * backend that is two copies of the flat gradient buffer per step, small next to the step. (Device memory would
- * go through the host the same way; {@code train} allows several ranks on the CPU only until NCCL all-reduces
- * on the GPU, docs/DISTRIBUTED.md.)
+ * go through the host the same way; on the CUDA backend {@link NcclProcessGroup} sums on the device instead.)
  */
 final class MpiProcessGroup implements ProcessGroup {
     private final Mpi mpi;
@@ -63,6 +63,15 @@ final class MpiProcessGroup implements ProcessGroup {
             v.set(JAVA_LONG, 0, value);
             mpi.broadcast(v, Long.BYTES, 0);
             return v.get(JAVA_LONG, 0);
+        }
+    }
+
+    @Override public byte[] fromRankZero(byte[] bytes) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, v, JAVA_BYTE, 0, bytes.length);
+            mpi.broadcast(v, bytes.length, 0);
+            return v.asSlice(0, bytes.length).toArray(JAVA_BYTE);
         }
     }
 

@@ -28,6 +28,9 @@ public interface ProcessGroup extends AutoCloseable {
     /** Rank 0's {@code value}, on every rank. */
     long fromRankZero(long value);
 
+    /** Rank 0's {@code bytes} (every rank passes an array of the same length), on every rank. */
+    byte[] fromRankZero(byte[] bytes);
+
     /** Ends the group after a run that succeeded on this rank ({@code MPI_Finalize}). */
     @Override void close();
 
@@ -39,6 +42,7 @@ public interface ProcessGroup extends AutoCloseable {
             @Override public void sumInPlace(Tensor t) {}
             @Override public int maxOverRanks(int value) { return value; }
             @Override public long fromRankZero(long value) { return value; }
+            @Override public byte[] fromRankZero(byte[] bytes) { return bytes.clone(); }
             @Override public void close() {}
         };
     }

@@ -1,8 +1,13 @@
 package imfengine.cli;
 
 import imfengine.data.MnistCache;
+import imfengine.io.Npy;
+import imfengine.io.NpyArray;
 import imfengine.imf.Checkpoint;
 import imfengine.io.SafetensorsFile;
+import imfengine.backend.cuda.emu.EmulatedDevice;
+import imfengine.backend.cuda.emu.EmulatorLibrary;
+import imfengine.testing.FakeNccl;
 import imfengine.testing.JarProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -137,6 +142,64 @@ class MpiTrainingIT {
             assertNotEquals(0, code, p.transcript());
             assertTrue(p.err().stream().anyMatch(l -> l.startsWith("error: train: the ranks' parameters differ after step 1")), p.transcript());
             assertTrue(!Files.exists(out.resolve("checkpoint.safetensors")), "nothing written");
+        }
+    }
+
+    /**
+     * {@code --device emulated} on 2 ranks: the CUDA backend on the kernel emulator, the gradients summed by
+     * {@code ncclAllReduce} of the fake {@code libnccl.so.2} ({@link FakeNccl}, found through {@code IMF_NCCL}), which
+     * reduces the emulated device's host memory with {@code MPI_Allreduce} and checks that every rank holds rank 0's
+     * unique id. 2 steps give the 1-rank run's parameters (no NCCL there) up to summation order. The real NCCL path
+     * differs in the library only: on a GPU the same calls go to the real {@code libnccl.so.2}.
+     */
+    @Test void twoEmulatedGpuRanksSumTheirGradientsThroughNccl() throws Exception {
+        assumeTrue(EmulatedDevice.available(), "no kernel emulator (make emu)");
+        FakeNccl fake = FakeNccl.build(Files.createDirectories(dir.resolve("nccl")));
+        List<String> jvm = new ArrayList<>(JVM);
+        jvm.add("-Dimf.emu.dir=" + EmulatorLibrary.directory().toAbsolutePath());
+        Map<String, String> env = new java.util.HashMap<>(ENV);
+        env.put("IMF_NCCL", fake.library().toString());
+        // the tiny preset (8×8×1, 3 classes) keeps the emulated steps and the final sample grid to seconds; no warmup,
+        // so each step moves every weight by about the learning rate, far above summation-order differences
+        int n = 12;
+        float[] px = new float[n * 64];
+        int[] labels = new int[n];
+        for (int i = 0; i < px.length; i++) px[i] = (float) Math.sin(i * 0.37);
+        for (int i = 0; i < n; i++) labels[i] = i % 3;
+        Path tiny = dir.resolve("tiny.npy"), tinyLabels = dir.resolve("tiny.labels.npy");
+        Npy.write(tiny, NpyArray.ofF32(new int[]{n, 8, 8, 1}, px));
+        Npy.write(tinyLabels, NpyArray.ofI32(new int[]{n}, labels));
+        java.util.function.Function<Path, String[]> emulated = out -> new String[]{"train", "--preset", "tiny", "--data", tiny.toString(),
+                "--labels", tinyLabels.toString(),
+                "--batch", "8", "--threads", "1", "--out", out.toString(), "--steps", "3", "--warmup", "0", "--checkpoint-every", "0",
+                "--device", "emulated", "--precision", "fp32"};
+        Path two = dir.resolve("nccl-two"), one = dir.resolve("nccl-one");
+        try (JarProcess p = JarProcess.startUnder(mpirun(2), JarProcess.java25(), jvm, env, emulated.apply(two))) {
+            assertEquals(0, p.waitFor(JarProcess.PATIENCE), p.transcript());
+            assertTrue(p.err().stream().anyMatch(l -> l.contains("batch 8 over 2 ranks")), p.transcript());
+        }
+        try (JarProcess p = JarProcess.start(JarProcess.java25(), jvm, Map.of(), emulated.apply(one))) {
+            assertEquals(0, p.waitFor(JarProcess.PATIENCE), p.transcript());
+        }
+        double worst = compare(Checkpoint.open(one.resolve("checkpoint.safetensors")), Checkpoint.open(two.resolve("checkpoint.safetensors")));
+        System.out.printf("MpiTrainingIT: emulated CUDA, 2 ranks through the fake NCCL vs 1 rank, 3 steps: max |Δ| / max|tensor| = %.2e (bound %.0e)%n",
+                worst, TOL);
+        List<String> a = Files.readAllLines(one.resolve("metrics.jsonl")), b = Files.readAllLines(two.resolve("metrics.jsonl"));
+        assertEquals(3, b.size());
+        for (int i = 0; i < 3; i++) { // the logged losses are summed over the ranks through NCCL too
+            double[] want = losses(a.get(i)), got = losses(b.get(i));
+            for (int j = 0; j < want.length; j++)
+                assertEquals(want[j], got[j], 2e-5 * Math.abs(want[j]), "metrics line " + (i + 1) + ": " + a.get(i) + " vs " + b.get(i));
+        }
+
+        // without a libnccl the ranks stop with one line naming it and the variable, before any step
+        env.put("IMF_NCCL", dir.resolve("no-such-libnccl.so.2").toString());
+        Path none = dir.resolve("nccl-none");
+        try (JarProcess p = JarProcess.startUnder(mpirun(2), JarProcess.java25(), jvm, env, emulated.apply(none))) {
+            assertNotEquals(0, p.waitFor(JarProcess.PATIENCE), p.transcript());
+            assertTrue(p.err().stream().anyMatch(l -> l.startsWith("error: train: 2 ranks on --device emulated sum their gradients with NCCL, "
+                    + "but NCCL (libnccl.so.2) is not available: tried IMF_NCCL=")), p.transcript());
+            assertTrue(!Files.exists(none.resolve("checkpoint.safetensors")), "nothing written");
         }
     }
 

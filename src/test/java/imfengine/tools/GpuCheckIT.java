@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class GpuCheckIT {
     private static final Path ROOT = Path.of("").toAbsolutePath();
-    private static final List<String> STAGES = List.of("environment", "parity", "table_b1", "table_b2", "breakdown", "pytorch_b1", "pytorch_b2",
+    private static final List<String> STAGES = List.of("environment", "parity", "nccl", "table_b1", "table_b2", "breakdown", "pytorch_b1", "pytorch_b2",
             "losscurve_fp32", "losscurve_bf16");
 
     @TempDir Path out;
@@ -108,6 +108,12 @@ class GpuCheckIT {
 
         Map<String, Object> parity = map(r.report().get("parity"));
         assertEquals("passed", parity.get("status"), r.log());
+        Map<String, Object> nccl = map(r.report().get("nccl"));
+        if (!"passed".equals(nccl.get("status"))) { // no libnccl.so.2 here (IMF_NCCL unset): skipped, saying why
+            assertEquals("skipped", nccl.get("status"), r.log());
+            assertTrue(String.valueOf(nccl.get("reason")).contains("libnccl.so.2") && r.log().contains("nccl: skipped — NCCL (libnccl.so.2) is not"),
+                    nccl + "\n" + r.log());
+        }
         Map<String, Object> run = map(list(parity.get("runs")).getFirst());
         List<Object> cases = list(run.get("cases"));
         assertEquals(run.get("tests"), (long) cases.size());

@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * cuBLAS through {@code java.lang.foreign}: JCublas 12.0.0's natives require {@code libcublas.so.12}
  * by symbol version and cannot load where only CUDA 13 is installed, while a plain symbol lookup works
- * with either. Where the library is looked for, and in which order, is {@link CublasLocator}'s job; the
+ * with either. Where the library is looked for, and in which order, is {@link LibraryLocator}'s job; the
  * first candidate that loads (its {@code libcublasLt} first) and has every symbol used here wins, and
  * when none does, one line names every place looked at.
  * <p>
@@ -78,17 +78,17 @@ public final class Cublas implements AutoCloseable {
         };
     }
 
-    /** Opens the first cuBLAS of this JVM's {@link CublasLocator#search()} that loads. */
-    public static Cublas open() { return open(CublasLocator.search(), NativeLibrary::open); }
+    /** Opens the first cuBLAS of this JVM's {@link LibraryLocator#search(LibraryLocator.Library)} that loads. */
+    public static Cublas open() { return open(LibraryLocator.search(LibraryLocator.CUBLAS), NativeLibrary::open); }
 
     /**
      * Opens the first candidate of {@code search} that loads with {@code loader} (its companion
      * {@code libcublasLt} first) and resolves every symbol used here; throws a {@link CudaException} whose
      * one-line message names each candidate tried and why it failed, and each place that had none.
      */
-    public static Cublas open(CublasLocator.Search search, NativeLibrary.Loader loader) {
+    public static Cublas open(LibraryLocator.Search search, NativeLibrary.Loader loader) {
         List<String> why = new ArrayList<>();
-        for (CublasLocator.Candidate c : search.candidates()) {
+        for (LibraryLocator.Candidate c : search.candidates()) {
             try {
                 if (c.companion() != null) loader.open(c.companion());
                 NativeLibrary lib = loader.open(c.library());
@@ -100,7 +100,7 @@ public final class Cublas implements AutoCloseable {
         List<String> looked = new ArrayList<>(why);
         looked.addAll(search.emptyPlaces());
         throw new CudaException("cuBLAS is not available: tried " + (looked.isEmpty() ? "nothing" : String.join("; ", looked))
-                + " (set " + CublasLocator.VARIABLE + " or -D" + CublasLocator.PROPERTY + " to libcublas.so.N or its folder)");
+                + " (set " + LibraryLocator.CUBLAS.variable() + " or -D" + LibraryLocator.CUBLAS.property() + " to libcublas.so.N or its folder)");
     }
 
     private static String oneLine(String s) {
@@ -115,7 +115,7 @@ public final class Cublas implements AutoCloseable {
     /** The file loaded (the loader's choice when it was found by soname). */
     public String library() { return library; }
 
-    /** Where {@link CublasLocator} found it, e.g. {@code CUDA_HOME=/usr/local/cuda} or {@code python wheel}. */
+    /** Where {@link LibraryLocator} found it, e.g. {@code CUDA_HOME=/usr/local/cuda} or {@code python wheel}. */
     public String place() { return place; }
 
     /** Creates the handle on the current context and attaches it to {@code stream} (0 = default stream). */

@@ -111,6 +111,18 @@ public final class CudaBackend implements Backend {
     /** The device address of a tensor's first element. */
     private static long ptr(Tensor t) { return storage(t).address() + t.offset() * t.dtype().bytes(); }
 
+    /**
+     * The device address of {@code t}'s first element (a tensor of this backend), for a library that works on it in
+     * place on {@link #foreignStream()} (NCCL's all-reduce).
+     */
+    public long deviceAddress(Tensor t) {
+        if (t.backend() != this) throw new IllegalArgumentException("tensor " + t.shape() + " is not on this CUDA backend");
+        return ptr(t);
+    }
+
+    /** {@link Device#foreignStream()}: the stream that orders this backend's work, the device current on this thread. */
+    public long foreignStream() { return device.foreignStream(); }
+
     private static long bytes(Tensor t) { return t.size() * t.dtype().bytes(); }
 
     private static KernelArgs args(Kernel k) { return KernelArgs.of(k); }

@@ -27,6 +27,16 @@ public final class CudaContext {
     private final ThreadLocal<Boolean> bound = ThreadLocal.withInitial(() -> false);
     private final int ordinal;
 
+    /** The device ordinal of local rank {@code localRank}: its own GPU, round robin over the machine's GPUs. */
+    public static int ordinalFor(int localRank) {
+        if (localRank == 0) return 0;
+        if (!Cuda.isAvailable()) throw new CudaException("no CUDA device: " + Cuda.unavailableReason());
+        JCudaDriver.setExceptionsEnabled(true);
+        int[] count = new int[1];
+        JCudaDriver.cuDeviceGetCount(count);
+        return localRank % Math.max(1, count[0]);
+    }
+
     /** Opens device {@code ordinal}; call only when {@link Cuda#isAvailable()}. */
     public CudaContext(int ordinal) {
         if (!Cuda.isAvailable()) throw new CudaException("no CUDA device: " + Cuda.unavailableReason());

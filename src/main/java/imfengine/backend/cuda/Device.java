@@ -50,4 +50,11 @@ public interface Device {
 
     /** Waits until all queued work is done. */
     void synchronize();
+
+    /**
+     * The {@code cudaStream_t} that orders this device's work, for a library that queues its own work on it (NCCL),
+     * with the device made current on the calling thread; 0 on a device that runs everything in call order (the
+     * emulator), where NCCL's default stream stands for it.
+     */
+    long foreignStream();
 }

@@ -46,8 +46,14 @@ public final class DriverDevice implements Device {
     }
 
     /** Device 0 with cuBLAS; TF32 GEMMs when {@code tf32}. Throws {@link CudaException} when there is no device. */
-    public static DriverDevice open(boolean tf32) {
-        return new DriverDevice(new CudaContext(0), Cublas.open(), tf32);
+    public static DriverDevice open(boolean tf32) { return open(0, tf32); }
+
+    /**
+     * The device of the process that is {@code localRank} on its machine (one GPU per rank, round robin when there are
+     * fewer GPUs than ranks), with cuBLAS; TF32 GEMMs when {@code tf32}.
+     */
+    public static DriverDevice open(int localRank, boolean tf32) {
+        return new DriverDevice(new CudaContext(CudaContext.ordinalFor(localRank)), Cublas.open(), tf32);
     }
 
     public CudaContext context() { return context; }
@@ -58,6 +64,11 @@ public final class DriverDevice implements Device {
 
     /** A JCuda pointer to a device address (JCuda adds a pointer's byte offset to its native address). */
     private static CUdeviceptr at(long address) { return new CUdeviceptr().withByteOffset(address); }
+
+    @Override public long foreignStream() {
+        context.bind();
+        return context.stream().address();
+    }
 
     @Override public long allocate(long bytes) {
         context.bind();

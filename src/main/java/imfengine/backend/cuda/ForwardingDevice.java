@@ -27,6 +27,8 @@ public abstract class ForwardingDevice implements Device {
 
     @Override public long allocate(long bytes) { return inner.allocate(bytes); }
 
+    @Override public long foreignStream() { return inner.foreignStream(); }
+
     @Override public void free(long address) { inner.free(address); }
 
     @Override public void copyToDevice(float[] src, long dst) { inner.copyToDevice(src, dst); }

@@ -20,7 +20,8 @@
  *   <li>{@link imfengine.backend.cuda.DeviceAllocator}: the caching allocator behind
  *       {@link imfengine.backend.cuda.CudaStorage} (segments cut into blocks: {@link imfengine.backend.cuda.BlockPool},
  *       {@link imfengine.backend.cuda.MemoryBlock}; {@link imfengine.backend.cuda.AllocatorStats}: reserved and live bytes)</li>
- *   <li>{@link imfengine.backend.cuda.CublasLocator}: where cuBLAS is looked for, in order;
+ *   <li>{@link imfengine.backend.cuda.LibraryLocator}: where cuBLAS and NCCL are looked for, in order;
+ *       {@link imfengine.backend.cuda.Nccl}: NCCL's communicator and all-reduce (data-parallel training);
  *       {@link imfengine.backend.cuda.NativeLibrary}: {@code dlopen} with the loader's reason on failure</li>
  * </ul>
  */

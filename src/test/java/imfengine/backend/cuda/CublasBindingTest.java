@@ -84,7 +84,7 @@ class CublasBindingTest {
     }
 
     private static Cublas open() {
-        Cublas c = Cublas.open(new CublasLocator.Search(List.of(new CublasLocator.Candidate("test", library.toString(), null)), List.of()),
+        Cublas c = Cublas.open(new LibraryLocator.Search(List.of(new LibraryLocator.Candidate("test", library.toString(), null)), List.of()),
                 NativeLibrary::open);
         c.init(0, false);
         return c;

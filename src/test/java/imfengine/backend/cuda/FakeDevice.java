@@ -28,6 +28,8 @@ final class FakeDevice implements Device {
 
     @Override public String name() { return "fake"; }
 
+    @Override public long foreignStream() { return 0; }
+
     @Override public long allocate(long bytes) {
         allocateCalls++;
         if (used + bytes > capacity) throw new CudaException("fake device: out of memory (" + bytes + " more bytes with " + used + " of " + capacity + " used)");

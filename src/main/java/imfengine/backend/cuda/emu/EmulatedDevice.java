@@ -58,6 +58,9 @@ public final class EmulatedDevice implements Device {
         }
     }
 
+    /** Everything here runs in call order: there is no stream (NCCL's default stream, 0, stands for it). */
+    @Override public long foreignStream() { return 0; }
+
     // ---- memory ------------------------------------------------------------------------------
     @Override public synchronized long allocate(long bytes) {
         Arena arena = Arena.ofShared();

@@ -13,7 +13,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Where cuBLAS may be, in the order {@link Cublas#open()} tries it (the first that loads wins):
+ * Where an NVIDIA library ({@link #CUBLAS}, {@link #NCCL}) may be, in the order {@link Cublas#open()} and
+ * {@link Nccl#open()} try it (the first that loads wins); for cuBLAS:
  * <ol>
  *   <li>an explicit override, {@code -Dimf.cublas=…} or else {@code IMF_CUBLAS=…}: a {@code libcublas.so.N} file
  *       or a folder holding one. When set it is the only place tried: a wrong override is an error, not a
@@ -35,12 +36,24 @@ import java.util.stream.Stream;
  * toolkit's folder is not on the loader's path). A folder reached twice (a symlink) is tried once. Which
  * environment, properties and file-system root it reads is an {@link Environment}, so tests run it on fake
  * folder trees.
+ * <p>NCCL is looked for the same way with its own names: {@code -Dimf.nccl} / {@code IMF_NCCL}, {@code libnccl.so.2},
+ * and the wheel folder {@code nvidia/nccl/lib} (PyTorch's pip wheels bring NCCL there; there is rarely a system one).
  */
-public final class CublasLocator {
-    /** The sonames we bind, newest first. */
-    public static final List<String> SONAMES = List.of("libcublas.so.13", "libcublas.so.12");
-    /** The override's system property and environment variable. */
-    public static final String PROPERTY = "imf.cublas", VARIABLE = "IMF_CUBLAS";
+public final class LibraryLocator {
+    /**
+     * One library's names: sonames newest first, the override's system property and environment variable, the
+     * folders of NVIDIA's Python wheels that hold it, and the prefix of a companion loaded first ({@code libcublasLt}
+     * for {@code libcublas}), or null.
+     */
+    public record Library(String name, List<String> sonames, String property, String variable, List<String> wheelFolders,
+                          String companionPrefix) {
+        String prefix() { return sonames.getFirst().substring(0, sonames.getFirst().indexOf(".so")); }
+    }
+
+    public static final Library CUBLAS = new Library("cuBLAS", List.of("libcublas.so.13", "libcublas.so.12"), "imf.cublas", "IMF_CUBLAS",
+            List.of("nvidia/cu13/lib", "nvidia/cublas/lib"), "libcublasLt");
+    public static final Library NCCL = new Library("NCCL", List.of("libnccl.so.2"), "imf.nccl", "IMF_NCCL",
+            List.of("nvidia/nccl/lib", "nvidia/cu13/lib"), null);
 
     /** One library to try: where it came from, the soname or path, and the libcublasLt to load first (or null). */
     public record Candidate(String place, String library, String companion) {
@@ -56,9 +69,9 @@ public final class CublasLocator {
      * target folder name for this CPU ({@code x86_64-linux}, {@code sbsa-linux}).
      */
     public record Environment(Map<String, String> env, String property, Path root, String target) {
-        public static Environment system() {
+        public static Environment system(Library lib) {
             String arch = System.getProperty("os.arch", "");
-            return new Environment(System.getenv(), System.getProperty(PROPERTY), Path.of("/"),
+            return new Environment(System.getenv(), System.getProperty(lib.property()), Path.of("/"),
                     arch.equals("aarch64") ? "sbsa-linux" : "x86_64-linux");
         }
 
@@ -68,30 +81,34 @@ public final class CublasLocator {
         }
     }
 
+    private final Library lib;
     private final Environment e;
     private final List<Candidate> candidates = new ArrayList<>();
     private final List<String> empty = new ArrayList<>();
-    /** Folders already looked at (by real path) and whether they held a libcublas. */
+    /** Folders already looked at (by real path) and whether they held the library. */
     private final Map<Path, Boolean> seen = new HashMap<>();
 
-    private CublasLocator(Environment e) { this.e = e; }
+    private LibraryLocator(Library lib, Environment e) {
+        this.lib = lib;
+        this.e = e;
+    }
 
     /** The places of this JVM's environment. */
-    public static Search search() { return search(Environment.system()); }
+    public static Search search(Library lib) { return search(lib, Environment.system(lib)); }
 
-    public static Search search(Environment e) {
-        CublasLocator l = new CublasLocator(e);
+    public static Search search(Library lib, Environment e) {
+        LibraryLocator l = new LibraryLocator(lib, e);
         l.run();
         return new Search(List.copyOf(l.candidates), List.copyOf(l.empty));
     }
 
     private void run() {
-        String override = e.property() != null && !e.property().isBlank() ? e.property() : e.get(VARIABLE);
+        String override = e.property() != null && !e.property().isBlank() ? e.property() : e.get(lib.variable());
         if (override != null) {
-            overridden(override, e.property() != null && !e.property().isBlank() ? "-D" + PROPERTY : VARIABLE);
+            overridden(override, e.property() != null && !e.property().isBlank() ? "-D" + lib.property() : lib.variable());
             return;
         }
-        for (String soname : SONAMES) candidates.add(new Candidate("the loader's search path", soname, null));
+        for (String soname : lib.sonames()) candidates.add(new Candidate("the loader's search path", soname, null));
         for (String var : List.of("CUDA_HOME", "CUDA_PATH")) {
             String home = e.get(var);
             if (home == null) empty.add(var + " (unset)");
@@ -112,7 +129,7 @@ public final class CublasLocator {
         Path p = Path.of(value);
         String place = name + "=" + value;
         if (Files.isDirectory(p)) {
-            if (!folder(place, p)) empty.add(place + " (no " + String.join(" or ", SONAMES) + " there)");
+            if (!folder(place, p)) empty.add(place + " (no " + String.join(" or ", lib.sonames()) + " there)");
         } else if (Files.exists(p)) {
             candidates.add(new Candidate(place, p.toString(), companion(p)));
         } else {
@@ -126,7 +143,7 @@ public final class CublasLocator {
         if (explicitHome) subs.add("lib");
         boolean any = false;
         for (String s : subs) any |= folder(place, home.resolve(s));
-        if (!any) empty.add(place + " (no cuBLAS in " + String.join(", ", subs) + ")");
+        if (!any) empty.add(place + " (no " + lib.name() + " in " + String.join(", ", subs) + ")");
     }
 
     /** {@code /usr/local/cuda-X.Y} folders, newest version first. */
@@ -134,7 +151,7 @@ public final class CublasLocator {
         if (!Files.isDirectory(local)) return List.of();
         try (Stream<Path> s = Files.list(local)) {
             return s.filter(p -> p.getFileName().toString().matches("cuda-\\d+(\\.\\d+)*") && Files.isDirectory(p))
-                    .sorted(Comparator.comparing((Path p) -> version(p.getFileName().toString().substring(5)), CublasLocator::compareVersions).reversed())
+                    .sorted(Comparator.comparing((Path p) -> version(p.getFileName().toString().substring(5)), LibraryLocator::compareVersions).reversed())
                     .toList();
         } catch (IOException ex) {
             return List.of();
@@ -170,8 +187,8 @@ public final class CublasLocator {
         for (Path prefix : prefixes) sitePackages.addAll(sitePackages(prefix));
         boolean any = false;
         for (Path site : sitePackages)
-            for (String wheel : List.of("nvidia/cu13/lib", "nvidia/cublas/lib")) any |= folder("python wheel", site.resolve(wheel));
-        if (!any) empty.add("python wheels (no nvidia/cu13/lib or nvidia/cublas/lib in " + (sitePackages.isEmpty()
+            for (String wheel : lib.wheelFolders()) any |= folder("python wheel", site.resolve(wheel));
+        if (!any) empty.add("python wheels (no " + String.join(" or ", lib.wheelFolders()) + " in " + (sitePackages.isEmpty()
                 ? "any site-packages: none under " + String.join(", ", prefixes.stream().map(Path::toString).toList())
                 : String.join(", ", sitePackages.stream().map(Path::toString).toList())) + ")");
     }
@@ -182,7 +199,7 @@ public final class CublasLocator {
         if (!Files.isDirectory(lib)) return List.of();
         try (Stream<Path> s = Files.list(lib)) {
             List<Path> pythons = s.filter(p -> p.getFileName().toString().matches("python3(\\.\\d+)?") && Files.isDirectory(p))
-                    .sorted(Comparator.comparing((Path p) -> version(p.getFileName().toString().substring(6)), CublasLocator::compareVersions)
+                    .sorted(Comparator.comparing((Path p) -> version(p.getFileName().toString().substring(6)), LibraryLocator::compareVersions)
                             .reversed())
                     .toList();
             List<Path> out = new ArrayList<>();
@@ -194,7 +211,7 @@ public final class CublasLocator {
         }
     }
 
-    /** Adds the folder's libcublas files in soname order; true when it has any. A folder seen before adds nothing again. */
+    /** Adds the folder's library files in soname order; true when it has any. A folder seen before adds nothing again. */
     private boolean folder(String place, Path dir) {
         if (!Files.isDirectory(dir)) return false;
         Path real;
@@ -205,10 +222,10 @@ public final class CublasLocator {
         }
         if (seen.containsKey(real)) return seen.get(real);
         boolean any = false;
-        for (String soname : SONAMES) {
-            Path lib = dir.resolve(soname);
-            if (Files.exists(lib)) {
-                candidates.add(new Candidate(place, lib.toString(), companion(lib)));
+        for (String soname : lib.sonames()) {
+            Path file = dir.resolve(soname);
+            if (Files.exists(file)) {
+                candidates.add(new Candidate(place, file.toString(), companion(file)));
                 any = true;
             }
         }
@@ -216,12 +233,12 @@ public final class CublasLocator {
         return any;
     }
 
-    /** {@code libcublasLt.so.N} beside {@code libcublas.so.N}, when it is there. */
-    private static String companion(Path lib) {
-        String name = lib.getFileName().toString();
-        if (!name.startsWith("libcublas.so")) return null;
-        Path lt = lib.resolveSibling("libcublasLt" + name.substring("libcublas".length()));
-        return Files.exists(lt) ? lt.toString() : null;
+    /** The companion beside the library ({@code libcublasLt.so.N} beside {@code libcublas.so.N}), when it is there. */
+    private String companion(Path file) {
+        String name = file.getFileName().toString();
+        if (lib.companionPrefix() == null || !name.startsWith(lib.prefix() + ".so")) return null;
+        Path c = file.resolveSibling(lib.companionPrefix() + name.substring(lib.prefix().length()));
+        return Files.exists(c) ? c.toString() : null;
     }
 
 }

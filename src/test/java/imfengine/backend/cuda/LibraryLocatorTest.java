@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The order in which {@link CublasLocator} offers cuBLAS, on fake folder trees (empty files named like the libraries). */
-class CublasLocatorTest {
+/** The order in which {@link LibraryLocator} offers cuBLAS, on fake folder trees (empty files named like the libraries). */
+class LibraryLocatorTest {
     @TempDir Path root;
 
     private Path lib(String dir, String name) throws IOException {
@@ -30,12 +30,12 @@ class CublasLocatorTest {
         return lib(dir, "libcublas.so." + major);
     }
 
-    private CublasLocator.Environment env(Map<String, String> vars, String property) {
-        return new CublasLocator.Environment(vars, property, root, "x86_64-linux");
+    private LibraryLocator.Environment env(Map<String, String> vars, String property) {
+        return new LibraryLocator.Environment(vars, property, root, "x86_64-linux");
     }
 
-    private static List<String> libraries(CublasLocator.Search s) {
-        return s.candidates().stream().map(CublasLocator.Candidate::library).toList();
+    private static List<String> libraries(LibraryLocator.Search s) {
+        return s.candidates().stream().map(LibraryLocator.Candidate::library).toList();
     }
 
     @Test void everyPlaceInTheDocumentedOrder() throws IOException {
@@ -61,7 +61,7 @@ class CublasLocatorTest {
                 "CUDA_PATH", root.resolve("opt/cuda-path").toString(), "CONDA_PREFIX", root.resolve("conda").toString(),
                 "VIRTUAL_ENV", root.resolve("venv").toString(), "PATH", "relative/bin::" + root.resolve("tools/bin"),
                 "HOME", root.resolve("home/me").toString());
-        CublasLocator.Search s = CublasLocator.search(env(vars, null));
+        LibraryLocator.Search s = LibraryLocator.search(LibraryLocator.CUBLAS, env(vars, null));
         List<String> want = new ArrayList<>(List.of("libcublas.so.13", "libcublas.so.12"));
         for (Path p : List.of(home, cudaPath, cuda13, cuda12x, cuda124, conda, venv, condaWheel, onPath, user, usrLocal13, usrLocal12,
                 newerPython, olderPython, optConda))
@@ -69,7 +69,7 @@ class CublasLocatorTest {
         assertEquals(want, libraries(s));
         assertEquals("the loader's search path", s.candidates().getFirst().place());
         assertNull(s.candidates().getFirst().companion(), "a soname's libcublasLt is the loader's business");
-        for (CublasLocator.Candidate c : s.candidates().subList(2, s.candidates().size()))
+        for (LibraryLocator.Candidate c : s.candidates().subList(2, s.candidates().size()))
             assertEquals(c.library().replace("libcublas.so", "libcublasLt.so"), c.companion(), "libcublasLt beside " + c.library());
         assertEquals("CUDA_HOME=" + root.resolve("opt/cuda-home"), s.candidates().get(2).place());
         assertEquals("python wheel", s.candidates().get(8).place());
@@ -78,7 +78,7 @@ class CublasLocatorTest {
     @Test void inOneFolderCuda13ComesFirstAndAMissingLtIsNoCompanion() throws IOException {
         Path twelve = pair("opt/cuda/lib64", 12);
         Path thirteen = lib("opt/cuda/lib64", "libcublas.so.13");
-        CublasLocator.Search s = CublasLocator.search(env(Map.of("CUDA_HOME", root.resolve("opt/cuda").toString()), null));
+        LibraryLocator.Search s = LibraryLocator.search(LibraryLocator.CUBLAS, env(Map.of("CUDA_HOME", root.resolve("opt/cuda").toString()), null));
         assertEquals(List.of("libcublas.so.13", "libcublas.so.12", thirteen.toString(), twelve.toString()), libraries(s));
         assertNull(s.candidates().get(2).companion());
         assertEquals(twelve.resolveSibling("libcublasLt.so.12").toString(), s.candidates().get(3).companion());
@@ -87,14 +87,14 @@ class CublasLocatorTest {
     @Test void anOverrideIsTheOnlyPlaceTriedAndThePropertyBeatsTheVariable() throws IOException {
         Path byProperty = pair("a", 12), byVariable = pair("b", 13);
         pair("usr/local/cuda/lib64", 13);
-        Map<String, String> vars = Map.of(CublasLocator.VARIABLE, byVariable.toString());
-        CublasLocator.Search s = CublasLocator.search(env(vars, byProperty.toString()));
+        Map<String, String> vars = Map.of(LibraryLocator.CUBLAS.variable(), byVariable.toString());
+        LibraryLocator.Search s = LibraryLocator.search(LibraryLocator.CUBLAS, env(vars, byProperty.toString()));
         assertEquals(List.of(byProperty.toString()), libraries(s));
         assertEquals("-Dimf.cublas=" + byProperty, s.candidates().getFirst().place());
         assertEquals(byProperty.resolveSibling("libcublasLt.so.12").toString(), s.candidates().getFirst().companion());
-        CublasLocator.Search folder = CublasLocator.search(env(Map.of(CublasLocator.VARIABLE, root.resolve("b").toString()), ""));
+        LibraryLocator.Search folder = LibraryLocator.search(LibraryLocator.CUBLAS, env(Map.of(LibraryLocator.CUBLAS.variable(), root.resolve("b").toString()), ""));
         assertEquals(List.of(byVariable.toString()), libraries(folder), "a folder, named by the variable (a blank property is unset)");
-        CublasLocator.Search missing = CublasLocator.search(env(Map.of(CublasLocator.VARIABLE, root.resolve("nowhere").toString()), null));
+        LibraryLocator.Search missing = LibraryLocator.search(LibraryLocator.CUBLAS, env(Map.of(LibraryLocator.CUBLAS.variable(), root.resolve("nowhere").toString()), null));
         assertEquals(List.of(), missing.candidates());
         assertEquals(List.of("IMF_CUBLAS=" + root.resolve("nowhere") + " (no such file or folder)"), missing.emptyPlaces());
     }
@@ -102,7 +102,7 @@ class CublasLocatorTest {
     @Test void placesWithoutCublasAreNamed() throws IOException {
         Files.createDirectories(root.resolve("usr/local/cuda-13.0/lib64"));
         Files.createDirectories(root.resolve("usr/lib/python3.12/dist-packages"));
-        CublasLocator.Search s = CublasLocator.search(env(Map.of("CUDA_HOME", root.resolve("empty").toString()), null));
+        LibraryLocator.Search s = LibraryLocator.search(LibraryLocator.CUBLAS, env(Map.of("CUDA_HOME", root.resolve("empty").toString()), null));
         assertEquals(List.of("libcublas.so.13", "libcublas.so.12"), libraries(s));
         String empty = String.join("; ", s.emptyPlaces());
         assertTrue(empty.contains("CUDA_HOME=" + root.resolve("empty") + " (no cuBLAS in lib64, targets/x86_64-linux/lib, lib)"), empty);
@@ -121,7 +121,7 @@ class CublasLocatorTest {
 
     @Test void theFirstCandidateThatLoadsWinsAndItsLtLoadsFirst() throws IOException {
         Path bad = pair("opt/cuda/lib64", 13), good = pair("usr/local/cuda-12.4/lib64", 12);
-        CublasLocator.Search s = CublasLocator.search(env(Map.of("CUDA_HOME", root.resolve("opt/cuda").toString()), null));
+        LibraryLocator.Search s = LibraryLocator.search(LibraryLocator.CUBLAS, env(Map.of("CUDA_HOME", root.resolve("opt/cuda").toString()), null));
         List<String> opened = new ArrayList<>();
         NativeLibrary.Loader loader = name -> {
             opened.add(name);
@@ -141,7 +141,7 @@ class CublasLocatorTest {
         Path empty13 = pair("wheel/nvidia/cu13/lib", 13);
         lib("wheel/nvidia/cu13/lib", "libcublas.so.12");
         // an override folder keeps the search away from this machine's own folders; the real dlopen reads the empty files
-        CublasLocator.Search s = CublasLocator.search(env(Map.of(CublasLocator.VARIABLE, empty13.getParent().toString()), null));
+        LibraryLocator.Search s = LibraryLocator.search(LibraryLocator.CUBLAS, env(Map.of(LibraryLocator.CUBLAS.variable(), empty13.getParent().toString()), null));
         CudaException e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class, () -> Cublas.open(s, NativeLibrary::open));
         String m = e.getMessage();
         assertTrue(m.startsWith("cuBLAS is not available: tried "), m);
@@ -150,15 +150,15 @@ class CublasLocatorTest {
         assertTrue(m.endsWith("(set IMF_CUBLAS or -Dimf.cublas to libcublas.so.N or its folder)"), m);
         assertTrue(!m.contains("\n"), m);
         Map<String, String> none = new HashMap<>();
-        none.put(CublasLocator.VARIABLE, root.resolve("absent").toString());
+        none.put(LibraryLocator.CUBLAS.variable(), root.resolve("absent").toString());
         CudaException e2 = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class,
-                () -> Cublas.open(CublasLocator.search(env(none, null)), NativeLibrary::open));
+                () -> Cublas.open(LibraryLocator.search(LibraryLocator.CUBLAS, env(none, null)), NativeLibrary::open));
         assertTrue(e2.getMessage().contains("IMF_CUBLAS=" + root.resolve("absent") + " (no such file or folder)"), e2.getMessage());
     }
 
     @Test void aLibraryWithoutTheSymbolsIsRejectedByName() {
         // libc loads but has no cublasCreate_v2: the binding says which symbol is missing
-        CublasLocator.Search s = new CublasLocator.Search(List.of(new CublasLocator.Candidate("test", "libc.so.6", null)), List.of());
+        LibraryLocator.Search s = new LibraryLocator.Search(List.of(new LibraryLocator.Candidate("test", "libc.so.6", null)), List.of());
         CudaException e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class, () -> Cublas.open(s, NativeLibrary::open));
         assertTrue(e.getMessage().contains("libc.so.6 [test]: symbol cublasCreate_v2 missing"), e.getMessage());
     }
