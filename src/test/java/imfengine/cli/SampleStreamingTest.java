@@ -138,6 +138,21 @@ class SampleStreamingTest {
         assertArrayEquals(new float[]{42f}, Npy.read(npy).floats());
     }
 
+    @Test void progressLinesAfterTheFirstBatchThenEveryTenSecondsAndTheLast() {
+        long[] now = {0};
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageProgress p = new ImageProgress(new PrintStream(bytes, true), 100, 10, () -> now[0]);
+        for (int done = 10; done <= 100; done += 10) {
+            now[0] += 3_000_000_000L; // a batch of 10 every 3 s
+            p.done(done, done == 100 ? "  (end)" : "");
+        }
+        // 3 s: the first batch; 15 s: 12 s after it; 27 s; 30 s: the last
+        assertEquals(List.of("sample: 10/100 images  3.33 images/s  elapsed 0m03s  ETA 0m27s",
+                "sample: 50/100 images  3.33 images/s  elapsed 0m15s  ETA 0m15s",
+                "sample: 90/100 images  3.33 images/s  elapsed 0m27s  ETA 0m03s",
+                "sample: 100/100 images  3.33 images/s  elapsed 0m30s  ETA 0m00s  (end)"), bytes.toString().lines().toList());
+    }
+
     private static ImageProgress quiet(int n) {
         return new ImageProgress(new PrintStream(new ByteArrayOutputStream()), n, 10, System::nanoTime);
     }
