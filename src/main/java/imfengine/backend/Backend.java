@@ -62,7 +62,13 @@ public interface Backend {
 
     // ---- random numbers ----------------------------------------------------------------------
     /** Fills {@code out} (F32) with draws of {@code key}'s stream; element {@code i} depends on key and i only. */
-    void random(RandomKey key, Distribution dist, Tensor out);
+    default void random(RandomKey key, Distribution dist, Tensor out) { random(key, dist, 0, out); }
+
+    /**
+     * Fills {@code out} with elements {@code first … first + size − 1} of the draw above, so a long draw can be
+     * made a piece at a time (sampling in batches). UNIFORM draws four per Philox block: {@code first % 4 == 0}.
+     */
+    void random(RandomKey key, Distribution dist, long first, Tensor out);
 
     // ---- elementwise -------------------------------------------------------------------------
     void unary(UnaryOp op, Tensor x, Tensor out);

@@ -4,9 +4,6 @@ import imfengine.backend.Backend;
 import imfengine.imf.Checkpoint;
 import imfengine.imf.Sampler;
 import imfengine.io.FileFormatException;
-import imfengine.io.ImageGrid;
-import imfengine.io.Npy;
-import imfengine.io.NpyArray;
 import imfengine.io.SafetensorsFile;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
@@ -14,6 +11,8 @@ import imfengine.tensor.Tensor;
 import imfengine.vision.SdLatents;
 import imfengine.vision.VaeDecoder;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,28 +47,38 @@ final class SampleCommand implements Command {
                                      holds all sizes but the image size, and they must match
                   --image-size N     for a .pth of no preset: the image (latent) side; the other
                                      sizes are read off the tensors
-                  --classes LIST     comma-separated class ids (default: all classes, at most 10)
-                  --per-class N      images per class (default 10)
+                  --classes LIST     'all', or class ids and inclusive ranges, e.g. 0-9,17,100-199
+                                     (default: the first 10 classes, or all if fewer)
+                  --per-class N      images per class (default 10); the labels run class by class,
+                                     N of each, as the authors' evaluate.py orders its 50,000
+                  --batch N          images per network evaluation (default {BATCH}); the outputs are
+                                     written batch by batch and do not depend on N
                   --omega X          guidance scale ω >= 1 (default {OMEGA})
                   --interval A,B     guidance interval [t_min, t_max] within [0,1] (default {INTERVAL})
                   --steps N          network evaluations (default 1: one-step sampling)
-                  --seed N           noise seed (default 0)
+                  --seed N           noise seed (default 0); image i's noise depends on the seed and i
                   --raw              sample with the raw weights instead of the EMA (a .pth
                                      holding only one state dict is used as it is)
                   --out FILE         output PNG (default samples.png)
                   --threads N        CPU worker threads (default: all cores)
 
+                The .npy files are streamed batch after batch under temporary names and renamed when
+                complete, so a run that fails or is stopped (Ctrl-C, SIGTERM: after the batch in
+                flight; exit 130, 143) leaves no file under the final names. Progress goes to stderr:
+                a line after the first batch, then every 10 s, with images/s and the ETA. The PNG
+                grid shows the first rows only (at most 100 images, at least one row).
+
                 For latents, --vae also decodes them with the Stable Diffusion VAE (after the authors'
                 de-normalisation) and writes the images to OUT.images.npy (uint8 [N, 256, 256, 3], RGB)
                 and the first rows of them (at most 100 images, at least one row) as the PNG grid OUT;
                 OUT.npy still holds the latents (`decode` reads them again).
-                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + VaeImages.HELP
+                """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{BATCH}", String.valueOf(StreamedSampling.DEFAULT_BATCH)).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL) + VaeImages.HELP
                 + Devices.help(19);
     }
 
     @Override public int run(List<String> argv) throws Exception {
         Args a = Args.parse("sample", argv, Set.of("checkpoint", "preset", "image-size", "classes", "per-class", "omega", "interval", "steps", "seed", "out",
-                        "threads", "device", Devices.PRECISION, "vae", "vae-batch"),
+                        "batch", "threads", "device", Devices.PRECISION, "vae", "vae-batch"),
                 Set.of("raw"));
         if (!a.has("checkpoint")) throw new UsageException("sample: --checkpoint FILE is required");
         Path file = Path.of(a.string("checkpoint", ""));
@@ -81,6 +90,8 @@ final class SampleCommand implements Command {
         if (steps < 1) throw new UsageException("sample: --steps must be >= 1, got " + steps);
         int perClass = a.integer("per-class", 10);
         if (perClass < 1) throw new UsageException("sample: --per-class must be >= 1, got " + perClass);
+        int batch = a.integer("batch", StreamedSampling.DEFAULT_BATCH);
+        if (batch < 1) throw new UsageException("sample: --batch must be >= 1, got " + batch);
         Path out = Path.of(a.string("out", "samples.png"));
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("sample: --threads must be >= 1, got " + threads);
@@ -95,22 +106,25 @@ final class SampleCommand implements Command {
         ModelConfig mc = net.config();
         if (vae != null && mc.channels() != SdLatents.MEAN.length)
             throw new UsageException("sample: --vae decodes SD-VAE latents; this model makes " + mc.channels() + "-channel images");
-        int[] classes = parseClasses(a.string("classes", ""), mc.classes());
+        int[] classes = ClassSelection.parse(a.string("classes", ""), mc.classes());
+        if ((long) classes.length * perClass > Integer.MAX_VALUE / 4)
+            throw new UsageException("sample: " + classes.length + " classes × " + perClass + " per class is too many images");
         int[] labels = new int[classes.length * perClass];
         for (int i = 0; i < labels.length; i++) labels[i] = classes[i / perClass];
-        float[] images = HostSampling.sample(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, a.longValue("seed", 0));
-        boolean png = writeOutputs(images, labels, mc, perClass, out);
-        String decoded = "";
-        if (vae != null) {
-            try (vae) {
-                int s = mc.imageSize();
-                int grid = Math.min(labels.length, Math.max(1, VaeImages.GRID_IMAGES / perClass) * perClass); // whole rows
-                double seconds = VaeImages.write(vae, images, labels.length, s, s, vaeBatch, perClass, grid, out, System.err);
-                decoded = String.format(Locale.ROOT, ", decoded by the VAE in %.2f s per image", seconds / labels.length);
+        StreamedSampling.Result r;
+        try (StopSignal stop = StopSignal.install(); vae) {
+            int s = mc.imageSize();
+            VaeImages.Decoding decoding = vae == null ? null
+                    : new VaeImages.Decoding(vae, s, s, vaeBatch, StreamedSampling.gridImages(labels.length, perClass));
+            r = StreamedSampling.run(net, labels, new Sampler.Guidance(omega, interval[0], interval[1]), steps, a.longValue("seed", 0), batch,
+                    perClass, decoding, out, ImageProgress.toStderr(labels.length), stop);
+            if (r.done() < labels.length) {
+                System.out.printf(Locale.ROOT, "sample: stopped by %s after %d of %d images; wrote nothing%n", stop.name(), r.done(), labels.length);
+                return stop.exitCode();
             }
-            png = true;
         }
-        System.out.println("wrote " + (png ? out + ", " : "") + npyPath(out, ".npy") + ", " + npyPath(out, ".labels.npy")
+        String decoded = vae == null ? "" : String.format(Locale.ROOT, ", decoded by the VAE in %.2f s per image", r.decodeSeconds() / labels.length);
+        System.out.println("wrote " + (r.png() ? out + ", " : "") + npyPath(out, ".npy") + ", " + npyPath(out, ".labels.npy")
                 + (vae != null ? ", " + VaeImages.imagesPath(out) : "")
                 + " (" + labels.length + " images, " + steps + " step" + (steps > 1 ? "s" : "") + ", omega " + omega + decoded + ")");
         return 0;
@@ -134,28 +148,11 @@ final class SampleCommand implements Command {
         ModelConfig mc = trained.config();
         ImfDiT net = new ImfDiT(mc, trained.backend(), 0, false);
         net.loadFrom(weights);
-        int k = Math.min(mc.classes(), 10);
+        int k = Math.min(mc.classes(), ClassSelection.DEFAULT_COUNT);
         int[] labels = new int[k * perClass];
         for (int i = 0; i < labels.length; i++) labels[i] = i / perClass;
-        writeOutputs(HostSampling.sample(net, labels, g, steps, seed), labels, mc, perClass, png);
-    }
-
-    /** Writes the .npy files, and the PNG grid for 1- or 3-channel images (latents have 4); true when it wrote the PNG. */
-    private static boolean writeOutputs(float[] images, int[] labels, ModelConfig mc, int perClass, Path png) {
-        int s = mc.imageSize(), c = mc.channels(), n = labels.length;
-        boolean image = c == 1 || c == 3;
-        if (image) {
-            ImageGrid.tile(images, n, s, s, c, ImageGrid.Range.SYMMETRIC, perClass, 2, 2).writePng(png);
-        }
-        // images go to [0, 1]; latents stay as the model outputs them (clipping would destroy them before decoding)
-        float[] stored = images;
-        if (image) {
-            stored = new float[images.length];
-            for (int i = 0; i < stored.length; i++) stored[i] = Math.max(0f, Math.min(1f, (images[i] + 1f) / 2f));
-        }
-        Npy.write(npyPath(png, ".npy"), NpyArray.ofF32(new int[]{n, s, s, c}, stored));
-        Npy.write(npyPath(png, ".labels.npy"), NpyArray.ofI32(new int[]{n}, labels));
-        return image;
+        StreamedSampling.run(net, labels, g, steps, seed, StreamedSampling.DEFAULT_BATCH, perClass, null, png,
+                new ImageProgress(new PrintStream(OutputStream.nullOutputStream()), labels.length, 10, System::nanoTime), () -> false);
     }
 
     static Path npyPath(Path png, String suffix) {
@@ -181,25 +178,6 @@ final class SampleCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(ckpt.path() + ": " + e.getMessage());
         }
-    }
-
-    static int[] parseClasses(String s, int classes) {
-        if (s.isEmpty()) {
-            int[] all = new int[Math.min(classes, 10)];
-            for (int i = 0; i < all.length; i++) all[i] = i;
-            return all;
-        }
-        String[] parts = s.split(",");
-        int[] out = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                out[i] = Integer.parseInt(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new UsageException("--classes must be comma-separated integers, got '" + s + "'");
-            }
-            if (out[i] < 0 || out[i] >= classes) throw new UsageException("--classes: class " + out[i] + " outside 0.." + (classes - 1));
-        }
-        return out;
     }
 
     static float[] parseInterval(String cmd, String s) {

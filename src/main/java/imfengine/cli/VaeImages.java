@@ -11,6 +11,8 @@ import imfengine.vision.SdLatents;
 import imfengine.vision.VaeDecoder;
 import imfengine.vision.VaeWeights;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,25 +68,70 @@ final class VaeImages {
      */
     static double write(VaeDecoder dec, float[] nhwc, int n, int h, int w, int batch, int columns, int gridImages, Path png,
                         PrintStream log) {
-        int scale = dec.config().upscale(), side = h * scale, width = w * scale, pixels = side * width * 3;
-        int grid = Math.min(n, gridImages);
-        float[] gridPixels = new float[grid * pixels];
-        long[] nanos = {0};
+        Decoding d = new Decoding(dec, h, w, batch, Math.min(n, gridImages));
         AtomicWrite.write(imagesPath(png), out -> {
-            out.write(Npy.prefix(NpyArray.DType.U8, new int[]{n, side, width, 3}));
-            byte[] bytes = new byte[Math.min(n, batch) * pixels];
+            out.write(d.prefix(n));
             for (int from = 0; from < n; from += batch) {
                 int count = Math.min(batch, n - from);
-                long t0 = System.nanoTime();
-                float[] images = dec.decode(SdLatents.decoderInput(nhwc, from, count, h, w), count, h, w);
-                nanos[0] += System.nanoTime() - t0;
-                for (int i = 0; i < count * pixels; i++) bytes[i] = SdLatents.toByte(images[i]);
-                out.write(bytes, 0, count * pixels);
-                if (from < grid) System.arraycopy(images, 0, gridPixels, from * pixels, Math.min(count, grid - from) * pixels);
-                log.printf("decode: %d/%d images, %.2f s per image%n", from + count, n, nanos[0] / 1e9 / (from + count));
+                d.append(nhwc, from, count, out);
+                log.printf("decode: %d/%d images, %.2f s per image%n", from + count, n, d.seconds() / (from + count));
             }
         });
-        ImageGrid.tile(gridPixels, grid, side, width, 3, ImageGrid.Range.SYMMETRIC, Math.min(columns, grid), 2, 1).writePng(png);
-        return nanos[0] / 1e9;
+        d.writeGrid(png, columns);
+        return d.seconds();
+    }
+
+    /**
+     * The decoded images of a run streamed into one {@code uint8 [N, H, W, 3]} file: each {@link #append} decodes its
+     * latents {@code batch} at a time and writes their bytes; the first {@code gridImages} of the run are kept for
+     * the PNG grid. Host memory holds one batch of pictures and the grid.
+     */
+    static final class Decoding {
+        private final VaeDecoder dec;
+        private final int h, w, batch, side, width, pixels, gridImages;
+        private final float[] gridPixels;
+        private int decoded;
+        private long nanos;
+
+        Decoding(VaeDecoder dec, int h, int w, int batch, int gridImages) {
+            int scale = dec.config().upscale();
+            this.dec = dec;
+            this.h = h;
+            this.w = w;
+            this.batch = batch;
+            this.side = h * scale;
+            this.width = w * scale;
+            this.pixels = side * width * 3;
+            this.gridImages = gridImages;
+            this.gridPixels = new float[gridImages * pixels];
+        }
+
+        /** The .npy prefix of a run of {@code n} images. */
+        byte[] prefix(int n) { return Npy.prefix(NpyArray.DType.U8, new int[]{n, side, width, 3}); }
+
+        /** Decodes latents {@code from … from + count − 1} of {@code nhwc} and appends their bytes to {@code out}. */
+        void append(float[] nhwc, int from, int count, OutputStream out) throws IOException {
+            byte[] bytes = new byte[Math.min(count, batch) * pixels];
+            for (int i = 0; i < count; i += batch) {
+                int k = Math.min(batch, count - i);
+                long t0 = System.nanoTime();
+                float[] images = dec.decode(SdLatents.decoderInput(nhwc, from + i, k, h, w), k, h, w);
+                nanos += System.nanoTime() - t0;
+                for (int j = 0; j < k * pixels; j++) bytes[j] = SdLatents.toByte(images[j]);
+                out.write(bytes, 0, k * pixels);
+                if (decoded < gridImages)
+                    System.arraycopy(images, 0, gridPixels, decoded * pixels, Math.min(k, gridImages - decoded) * pixels);
+                decoded += k;
+            }
+        }
+
+        /** The grid of the first images, {@code columns} per row. */
+        void writeGrid(Path png, int columns) {
+            int grid = Math.min(decoded, gridImages);
+            ImageGrid.tile(gridPixels, grid, side, width, 3, ImageGrid.Range.SYMMETRIC, Math.min(columns, grid), 2, 1).writePng(png);
+        }
+
+        /** Seconds spent in the decoder so far. */
+        double seconds() { return nanos / 1e9; }
     }
 }

@@ -119,7 +119,8 @@ public final class ProgressLog {
                 duration(elapsed), duration(remaining));
     }
 
-    static String duration(double seconds) {
+    /** {@code 1m36s} or {@code 2h05m}; {@code --} for an unknown (NaN) or negative time. */
+    public static String duration(double seconds) {
         if (Double.isNaN(seconds) || seconds < 0) return "--";
         long s = Math.round(seconds);
         return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : String.format("%dm%02ds", s / 60, s % 60);

@@ -36,9 +36,18 @@ public final class Sampler {
     }
 
     /** The {@code t = 1} draw {@code z ~ N(0, I)} that sampling with {@code seed} starts from, in {@code cx}. */
-    public static Tensor initialNoise(Context cx, Shape img, long seed) {
+    public static Tensor initialNoise(Context cx, Shape img, long seed) { return initialNoise(cx, img, seed, 0); }
+
+    /**
+     * The initial noise of images {@code firstImage … firstImage + N − 1} of a run with {@code seed}: one normal
+     * draw over all of the run's images, image after image, of which this is the piece, so an image's noise
+     * depends on the seed and its index only, not on how the run is split into batches.
+     */
+    public static Tensor initialNoise(Context cx, Shape img, long seed, long firstImage) {
+        if (firstImage < 0) throw new IllegalArgumentException("sample: first image " + firstImage + " < 0");
         Tensor z = cx.empty(img);
-        cx.backend().random(new RandomKey(seed, 0, 0, NOISE), Distribution.NORMAL, z);
+        long perImage = img.size() / img.dim(0);
+        cx.backend().random(new RandomKey(seed, 0, 0, NOISE), Distribution.NORMAL, firstImage * perImage, z);
         return z;
     }
 
@@ -47,10 +56,18 @@ public final class Sampler {
      * (model scale, ~[−1, 1]) in {@code cx}, which need not record a tape.
      */
     public static Tensor sample(Context cx, ImfDiT net, Tensor labels, Guidance g, int steps, long seed) {
+        return sample(cx, net, labels, g, steps, seed, 0);
+    }
+
+    /**
+     * As above, for images {@code firstImage …} of a run drawn in batches: the same noise, hence the same
+     * images, as one call for the whole run.
+     */
+    public static Tensor sample(Context cx, ImfDiT net, Tensor labels, Guidance g, int steps, long seed, long firstImage) {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         if (labels.dtype() != DType.I32) throw new IllegalArgumentException("sample: labels must be I32, got " + labels);
         int n = labels.dim(0);
-        Tensor z = initialNoise(cx, net.imageShape(n), seed);
+        Tensor z = initialNoise(cx, net.imageShape(n), seed, firstImage);
         Backend be = cx.backend();
         Shape perExample = Shape.of(n);
         for (int i = 0; i < steps; i++) {

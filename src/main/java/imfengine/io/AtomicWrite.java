@@ -30,33 +30,84 @@ public final class AtomicWrite {
     }
 
     public static void write(Path target, Body body) {
-        Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
+        try (Pending p = begin(target)) {
+            body.writeTo(p.stream());
+            p.commit();
+        } catch (IOException e) {
+            throw failed(target, e);
+        }
+    }
+
+    /**
+     * Starts a write that the caller streams over time (a long sampling run writes several files side by side):
+     * {@link Pending#commit()} puts the whole file under {@code target}; {@link Pending#close()} without it
+     * deletes the temporary, leaving the target as it was.
+     */
+    public static Pending begin(Path target) {
         try {
+            return new Pending(target);
+        } catch (IOException e) {
+            throw failed(target, e);
+        }
+    }
+
+    /** A file being written to its temporary; see {@link #begin}. */
+    public static final class Pending implements AutoCloseable {
+        private final Path target, dir;
+        private Path tmp;
+        private final FileChannel channel;
+        private final OutputStream out;
+
+        private Pending(Path target) throws IOException {
+            Path abs = target.toAbsolutePath();
+            this.target = abs;
+            this.dir = abs.getParent();
             Files.createDirectories(dir);
             // Not Files.createTempFile: that makes the file mode 600, and the renamed file would keep it.
-            tmp = dir.resolve(temporaryName(abs.getFileName().toString()));
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-                body.writeTo(out);
+            Path t = dir.resolve(temporaryName(abs.getFileName().toString()));
+            this.channel = FileChannel.open(t, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            this.tmp = t;
+            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+        }
+
+        /** Where the file's bytes go (buffered; do not close it). */
+        public OutputStream stream() { return out; }
+
+        /** Forces the bytes to disk and renames the temporary over the target. */
+        public void commit() {
+            if (tmp == null) throw new IllegalStateException("cannot write " + target + ": already committed or closed");
+            try {
                 out.flush();
-                ch.force(true);
+                channel.force(true);
+                channel.close();
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                tmp = null;
+                syncDirectory(dir);
+            } catch (IOException e) {
+                throw failed(target, e);
             }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            tmp = null;
-            syncDirectory(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
-        } finally {
+        }
+
+        /** Deletes the temporary unless committed: the target stays as it was. */
+        @Override public void close() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // best effort: the failure that brought us here is the one to report
+            }
             if (tmp != null) {
                 try {
                     Files.deleteIfExists(tmp);
                 } catch (IOException ignored) {
-                    // best effort: the failure that brought us here is the one to report
+                    // as above
                 }
+                tmp = null;
             }
         }
+    }
+
+    private static UncheckedIOException failed(Path target, IOException e) {
+        return new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
     }
 
     /** {@code .<target>.<pid>-<hex>.tmp}: hidden, next to the target, with the writing process's id. */

@@ -67,6 +67,22 @@ public final class Npy {
         return out;
     }
 
+    /**
+     * {@code a[from … from + count)} as little-endian float32 elements to {@code os}: a piece of a file streamed after
+     * its {@link #prefix}.
+     */
+    public static void writeFloats(java.io.OutputStream os, float[] a, int from, int count) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(Math.min(CHUNK, 4 * Math.max(count, 1))).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = from; i < from + count; i++) {
+            if (buf.remaining() < 4) {
+                os.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            buf.putFloat(a[i]);
+        }
+        os.write(buf.array(), 0, buf.position());
+    }
+
     private static void writeData(DataOutputStream out, NpyArray a) throws IOException {
         if (a.data() instanceof byte[] b) {
             out.write(b);

@@ -211,8 +211,8 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- random numbers ----------------------------------------------------------------------
-    @Override public void random(RandomKey key, Distribution dist, Tensor out) {
-        random.draw(key, dist, f(out), off(out), out.shape().intSize());
+    @Override public void random(RandomKey key, Distribution dist, long first, Tensor out) {
+        random.draw(key, dist, first, f(out), off(out), out.shape().intSize());
     }
 
     // ---- elementwise -------------------------------------------------------------------------

@@ -17,21 +17,24 @@ final class CpuRandom {
         this.pool = pool;
     }
 
-    /** {@code out[off .. off+n)} Modified. */
-    void draw(RandomKey key, Distribution dist, float[] out, int off, int n) {
+    /** {@code out[off .. off+n)} = elements {@code first … first + n − 1} of the draw. */
+    void draw(RandomKey key, Distribution dist, long first, float[] out, int off, int n) {
+        Distribution.requireStart(dist, first);
         int k0 = key.k0(), k1 = key.k1(), s0 = key.s0(), s1 = key.s1();
         switch (dist) {
             case NORMAL -> pool.parallelFor(n, GRAIN, (from, to) -> {
                 int[] w = new int[4];
                 for (int i = from; i < to; i++) {
-                    Philox.block(i, 0, s0, s1, k0, k1, w);
+                    long c = first + i; // one Philox block per normal
+                    Philox.block((int) c, (int) (c >>> 32), s0, s1, k0, k1, w);
                     out[off + i] = (float) normal(w);
                 }
             });
             case UNIFORM -> pool.parallelFor((n + 3) / 4, GRAIN / 4, (from, to) -> {
                 int[] w = new int[4];
                 for (int b = from; b < to; b++) {
-                    Philox.block(b, 0, s0, s1, k0, k1, w);
+                    long c = first / 4 + b; // four uniforms per block
+                    Philox.block((int) c, (int) (c >>> 32), s0, s1, k0, k1, w);
                     for (int j = 0; j < 4 && 4 * b + j < n; j++) out[off + 4 * b + j] = uniform(w[j]);
                 }
             });

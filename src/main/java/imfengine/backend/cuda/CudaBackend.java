@@ -252,10 +252,12 @@ public final class CudaBackend implements Backend {
     }
 
     // ---- random numbers ----------------------------------------------------------------------
-    @Override public void random(RandomKey key, Distribution dist, Tensor out) {
+    @Override public void random(RandomKey key, Distribution dist, long first, Tensor out) {
         requireDType("random", out, DType.F32);
+        Distribution.requireStart(dist, first);
         Kernel k = dist == Distribution.UNIFORM ? Kernel.PHILOX_UNIFORM_FWD : Kernel.PHILOX_NORMAL_FWD;
-        KernelArgs a = args(k).ptr(ptr(out)).i64(out.size()).i64(0).i32(key.s0()).i32(key.s1()).i32(key.k0()).i32(key.k1());
+        long firstBlock = dist == Distribution.UNIFORM ? first / 4 : first; // the kernels count Philox blocks
+        KernelArgs a = args(k).ptr(ptr(out)).i64(out.size()).i64(firstBlock).i32(key.s0()).i32(key.s1()).i32(key.k0()).i32(key.k1());
         gridStride(out.size(), dist == Distribution.UNIFORM ? a.f32(0f).f32(1f) : a); // U[0, 1): lo 0, hi 1
     }
 

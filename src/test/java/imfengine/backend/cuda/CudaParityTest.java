@@ -566,6 +566,21 @@ class CudaParityTest {
                 c.gpu.random(key, Distribution.NORMAL, z[1]);
                 c.expectClose("normals " + key, z, 1e-7); // float64 log/cos on both sides
             }));
+            // a draw made a piece at a time (sampling in batches), past 2^32 so the counter's high word is used
+            for (long first : new long[]{4L * 333, (1L << 32) - 8}) {
+                out.add(of("philox uniform " + key + " from " + first, c -> {
+                    Tensor[] u = c.empty(Shape.of(333), DType.F32);
+                    c.cpu.random(key, Distribution.UNIFORM, first, u[0]);
+                    c.gpu.random(key, Distribution.UNIFORM, first, u[1]);
+                    c.expectClose("uniforms " + key + " from " + first, u, 0);
+                }));
+                out.add(of("philox normal " + key + " from " + first, c -> {
+                    Tensor[] z = c.empty(Shape.of(333), DType.F32);
+                    c.cpu.random(key, Distribution.NORMAL, first + 1, z[0]);
+                    c.gpu.random(key, Distribution.NORMAL, first + 1, z[1]);
+                    c.expectClose("normals " + key + " from " + (first + 1), z, 1e-7);
+                }));
+            }
         }
         return out;
     }
