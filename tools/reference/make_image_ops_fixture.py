@@ -19,12 +19,12 @@ from those float32 values and stored rounded to float32. Every case is named "<c
 
 Deterministic (same bytes on rerun). Run with Debian's interpreter: /usr/bin/python3 tools/reference/make_image_ops_fixture.py
 """
-import json
 import os
-import struct
 
 import torch
 import torch.nn.functional as F
+
+import safetensors_f32
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "src", "test", "resources", "fixtures", "image_ops_v1.safetensors")
 
@@ -74,16 +74,5 @@ gamma, beta, mean, var = draw(5), draw(5), draw(5), draw(5, positive=True)
 y = F.batch_norm(F.conv2d(d(x), d(w), padding=1), d(mean), d(var), d(gamma), d(beta), training=False, eps=1e-3)
 case("conv_bn", y, x=x, w=w, gamma=gamma, beta=beta, mean=mean, var=var)
 
-# safetensors by hand (no safetensors package needed): u64 header length, JSON header, raw little-endian data
-header, blobs, offset = {}, [], 0
-for name in sorted(arrays):
-    raw = arrays[name].contiguous().numpy().astype("<f4").tobytes()
-    header[name] = {"dtype": "F32", "shape": list(arrays[name].shape), "data_offsets": [offset, offset + len(raw)]}
-    blobs.append(raw)
-    offset += len(raw)
-header["__metadata__"] = {"source": "tools/reference/make_image_ops_fixture.py", "torch": torch.__version__}
-text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
-text += b" " * (-len(text) % 8)
-with open(OUT, "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+offset = safetensors_f32.write(OUT, arrays, {"source": "tools/reference/make_image_ops_fixture.py", "torch": torch.__version__})
 print(f"wrote {os.path.normpath(OUT)}: {len(arrays)} arrays, {offset} bytes of data")

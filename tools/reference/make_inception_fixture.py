@@ -26,13 +26,13 @@ full width; `make inception-full-check` runs the engine against them.
 Deterministic. Run with /usr/bin/python3 tools/reference/make_inception_fixture.py
 """
 import argparse
-import json
 import os
-import struct
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+import safetensors_f32
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.normpath(os.path.join(HERE, "..", "..", "src", "test", "resources", "fixtures"))
@@ -231,20 +231,6 @@ def layers_of(sd):
     return layers(div)
 
 
-def write_safetensors(path, arrays, source):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(arrays):
-        raw = arrays[name].contiguous().to(torch.float32).numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arrays[name].shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    header["__metadata__"] = {"source": source, "torch": torch.__version__}
-    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-
-
 def frechet(mu1, s1, mu2, s2):
     """float64 FD by the symmetric form: eigenvalues of s1^½ s2 s1^½ (numpy eigh)."""
     lam, v = np.linalg.eigh(s1)
@@ -300,7 +286,7 @@ def main():
     for name, src, dst in (("resize_up", (17, 23), (29, 31)), ("resize_down", (40, 37), (13, 11))):
         x = torch.randint(0, 256, (1, 3) + src, generator=gen).to(torch.float32)
         arrays[name + ".x"], arrays[name + ".y"] = x, resize_tf1(x, *dst)
-    write_safetensors(stem + ".safetensors", arrays, "tools/reference/make_inception_fixture.py")
+    safetensors_f32.write(stem + ".safetensors", arrays, {"source": "tools/reference/make_inception_fixture.py", "torch": torch.__version__})
     print(f"wrote {stem}.pth ({os.path.getsize(stem + '.pth')} bytes) and {stem}.safetensors; features {tuple(features.shape)}, "
           f"|features| mean {features.abs().mean().item():.4g}")
     if args.out_dir == FIXTURES:

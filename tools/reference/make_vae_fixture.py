@@ -23,14 +23,14 @@ Outputs are computed in float64 from the float32 weights and inputs and stored r
 Deterministic (same bytes on rerun). Run with Debian's interpreter: /usr/bin/python3 tools/reference/make_vae_fixture.py
 """
 import argparse
-import json
 import math
 import os
-import struct
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+import safetensors_f32
 
 MEAN = [0.86488, -0.27787343, 0.21616915, 0.3738409]  # the authors' per-channel latent statistics (vae_util.py)
 STD = [4.85503674, 5.31922414, 3.93725398, 3.9870003]
@@ -134,23 +134,6 @@ def latents(n, size, seed):
     return torch.randn(n, 4, size, size, generator=torch.Generator().manual_seed(seed))
 
 
-def write_safetensors(path, arrays, metadata):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(arrays):
-        raw = arrays[name].contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arrays[name].shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    header["__metadata__"] = metadata
-    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text)
-        for b in blobs:
-            f.write(b)
-    return offset
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--full", metavar="DIR", help="full-size random decoder, latents and reference into DIR")
@@ -163,7 +146,7 @@ def main():
         z = latents(1, args.latent_size, seed=142)
         images = decode(w, z, blocks, layers, groups).to(torch.float32)
         os.makedirs(args.full, exist_ok=True)
-        size = write_safetensors(os.path.join(args.full, "vae.safetensors"), w,
+        size = safetensors_f32.write(os.path.join(args.full, "vae.safetensors"), w,
                                  {"source": "tools/reference/make_vae_fixture.py --full", "norm_groups": str(groups)})
         np.save(os.path.join(args.full, "latents.npy"), z.permute(0, 2, 3, 1).contiguous().numpy())  # NHWC
         np.save(os.path.join(args.full, "images.npy"), images.numpy())
@@ -176,7 +159,7 @@ def main():
     arrays = dict(w)
     arrays["test.latents"] = z
     arrays["test.images"] = decode(w, z, blocks, layers, groups).to(torch.float32)
-    size = write_safetensors(TINY, arrays, {"source": "tools/reference/make_vae_fixture.py", "torch": torch.__version__,
+    size = safetensors_f32.write(TINY, arrays, {"source": "tools/reference/make_vae_fixture.py", "torch": torch.__version__,
                                             "norm_groups": str(groups)})
     print(f"wrote {os.path.normpath(TINY)}: {len(arrays)} arrays, {size} bytes of data")
 
