@@ -1,5 +1,6 @@
 package imfengine.cli;
 
+import imfengine.testing.SyntheticMnist;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.TrainConfig;
 import imfengine.imf.Trainer;
@@ -29,12 +30,7 @@ class CliErrorsTest {
 
     @BeforeAll static void makeCheckpoint() throws Exception {
         // a tiny 28×28 MNIST-like cache and an xs checkpoint trained one step on it
-        int n = 20;
-        byte[] px = new byte[n * 784], labels = new byte[n];
-        for (int i = 0; i < px.length; i++) px[i] = (byte) (i * 31);
-        for (int i = 0; i < n; i++) labels[i] = (byte) (i % 10);
-        mnist = dir.resolve("mnist.bin");
-        imfengine.data.MnistCache.write(mnist, n, 28, 28, px, labels);
+        mnist = SyntheticMnist.write(dir.resolve("mnist.bin"), 20, 31);
         TrainConfig cfg = new TrainConfig(ModelConfig.preset("xs"), 2, 1, 0, 1e-3, 1, 0.9, 0, 0, dir.resolve("run"),
                 ObjectiveConfig.paper(), 1f, 0f, 1f);
         new Trainer(cfg, imfengine.data.MnistCache.open(mnist), Backends.SIMD, null, new PrintStream(OutputStream.nullOutputStream())).run();

@@ -1,6 +1,6 @@
 package imfengine.cli;
 
-import imfengine.data.MnistCache;
+import imfengine.testing.SyntheticMnist;
 import imfengine.io.Npy;
 import imfengine.io.NpyArray;
 import imfengine.imf.Checkpoint;
@@ -53,12 +53,7 @@ class MpiTrainingIT {
     @BeforeAll static void setUp() throws Exception {
         JarProcess.jar(); // skips outside `mvn verify`
         mpirun = findMpirun();
-        int n = 20;
-        byte[] px = new byte[n * 784], labels = new byte[n];
-        for (int i = 0; i < px.length; i++) px[i] = (byte) (i * 31);
-        for (int i = 0; i < n; i++) labels[i] = (byte) (i % 10);
-        mnist = dir.resolve("mnist.bin");
-        MnistCache.write(mnist, n, 28, 28, px, labels);
+        mnist = SyntheticMnist.write(dir.resolve("mnist.bin"), 20, 31);
     }
 
     static Path findMpirun() {

@@ -1,5 +1,6 @@
 package imfengine.cli;
 
+import imfengine.testing.SyntheticMnist;
 import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.TrainConfig;
 import imfengine.imf.Trainer;
@@ -39,12 +40,7 @@ class PortCliTest {
     static Path checkpoint;
 
     @BeforeAll static void makeCheckpoint() throws Exception {
-        int n = 20;
-        byte[] px = new byte[n * 784], labels = new byte[n];
-        for (int i = 0; i < px.length; i++) px[i] = (byte) (i * 37);
-        for (int i = 0; i < n; i++) labels[i] = (byte) (i % 10);
-        Path mnist = dir.resolve("mnist.bin");
-        imfengine.data.MnistCache.write(mnist, n, 28, 28, px, labels);
+        Path mnist = SyntheticMnist.write(dir.resolve("mnist.bin"), 20, 37);
         TrainConfig cfg = new TrainConfig(ModelConfig.preset("xs"), 2, 1, 0, 1e-3, 1, 0.9, 0, 0, dir.resolve("run"),
                 ObjectiveConfig.paper(), 1f, 0f, 1f);
         new Trainer(cfg, imfengine.data.MnistCache.open(mnist), Backends.SIMD, null, new PrintStream(OutputStream.nullOutputStream())).run();

@@ -1,6 +1,6 @@
 package imfengine.cli;
 
-import imfengine.data.MnistCache;
+import imfengine.testing.SyntheticMnist;
 import imfengine.imf.Checkpoint;
 import imfengine.testing.JarProcess;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,12 +32,7 @@ class TrainProcessIT {
     static Path mnist;
 
     @BeforeAll static void data() throws Exception {
-        int n = 20;
-        byte[] px = new byte[n * 784], labels = new byte[n];
-        for (int i = 0; i < px.length; i++) px[i] = (byte) (i * 31);
-        for (int i = 0; i < n; i++) labels[i] = (byte) (i % 10);
-        mnist = dir.resolve("mnist.bin");
-        MnistCache.write(mnist, n, 28, 28, px, labels);
+        mnist = SyntheticMnist.write(dir.resolve("mnist.bin"), 20, 31);
     }
 
     static List<String> train(Path out, String... more) {
