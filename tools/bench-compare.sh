@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA=${JAVA:-java}
 JAR=target/imf-engine.jar
-PY=/usr/bin/python3
+PY=${PY:-/usr/bin/python3}
 [ -f "$JAR" ] || { echo "bench-compare: $JAR missing (make build)" >&2; exit 1; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "bench-compare: $PY has no torch (apt-get install python3-torch libopenblas0-openmp)" >&2; exit 1; }
 
