@@ -51,7 +51,7 @@ public final class CudaBackend implements Backend {
 
     /** Attention's forward and tangent by the kernels {@code attentionPrecision} names; fp32 GEMMs. */
     public CudaBackend(Device device, AttentionPrecision attentionPrecision) {
-        this(device, attentionPrecision, Precision.FP32);
+        this(device, attentionPrecision, Precision.FP32, WeightCasts.ONCE_PER_CHANGE);
     }
 
     /**
@@ -67,10 +67,6 @@ public final class CudaBackend implements Backend {
      */
     public CudaBackend(Device device, Precision precision, WeightCasts weightCasts) {
         this(device, precision == Precision.BF16 ? AttentionPrecision.BF16 : AttentionPrecision.FP32, precision, weightCasts);
-    }
-
-    private CudaBackend(Device device, AttentionPrecision attentionPrecision, Precision precision) {
-        this(device, attentionPrecision, precision, WeightCasts.ONCE_PER_CHANGE);
     }
 
     private CudaBackend(Device device, AttentionPrecision attentionPrecision, Precision precision, WeightCasts weightCasts) {
@@ -161,7 +157,7 @@ public final class CudaBackend implements Backend {
 
     /**
      * The device address of {@code t}'s first element (a tensor of this backend), for a library that works on it in
-     * place on {@link #foreignStream()} (NCCL's all-reduce).
+     * place on {@link #foreignStream()} (NCCL's all-reduce). Counted as a write: the library may write it.
      */
     public long deviceAddress(Tensor t) {
         if (t.backend() != this) throw new IllegalArgumentException("tensor " + t.shape() + " is not on this CUDA backend");
