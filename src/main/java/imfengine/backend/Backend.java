@@ -44,6 +44,13 @@ public interface Backend {
     /** {@code dst = src}: same dtype and element count. */
     void copy(Tensor src, Tensor dst);
 
+    /**
+     * Says that {@code values} (a whole F32 buffer) holds a model's parameters: read by many GEMMs, written rarely
+     * (an optimizer step, a load). A backend may keep something derived from it, as the CUDA backend in bf16 keeps a
+     * bf16 copy; it then notices writes to the buffer by itself, so callers never say when it changed. Default: nothing.
+     */
+    default void markParameters(Tensor values) {}
+
     /** {@code dst = src} converted: F32 → BF16 rounds to nearest even; BF16 → F32 is exact; I32 → F32. */
     void cast(Tensor src, Tensor dst);
 

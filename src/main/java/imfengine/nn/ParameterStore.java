@@ -35,6 +35,7 @@ public final class ParameterStore {
         this.values = backend.allocate(Shape.of(Math.toIntExact(n)), DType.F32);
         this.gradients = backend.allocate(Shape.of(Math.toIntExact(n)), DType.F32);
         backend.fill(gradients, 0);
+        backend.markParameters(values);
     }
 
     /** Moves the values of {@code params} into fresh flat buffers and re-points each parameter at its views. */

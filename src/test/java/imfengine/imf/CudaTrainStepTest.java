@@ -5,7 +5,6 @@ import imfengine.tensor.Host;
 import imfengine.autodiff.Autodiff;
 import imfengine.backend.Backend;
 import imfengine.backend.cuda.Cuda;
-import imfengine.backend.Precision;
 import imfengine.backend.cuda.CudaBackend;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.Parameter;
@@ -171,7 +170,8 @@ class CudaTrainStepTest {
     }
 
     private static synchronized List<Outcome> bf16Curve(CudaBackend cuda) {
-        return bf16CurveOutcomes != null ? bf16CurveOutcomes : (bf16CurveOutcomes = curve(new CudaBackend(cuda.device(), Precision.BF16)));
+        // the same run as the weight-copy test's (lr LR, draws 21, CURVE steps), so it is made once for both
+        return bf16CurveOutcomes != null ? bf16CurveOutcomes : (bf16CurveOutcomes = Bf16WeightCacheTrainingTest.cachedRun(cuda).steps());
     }
 
     private static List<Outcome> curve(Backend be) {

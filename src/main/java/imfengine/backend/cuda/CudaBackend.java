@@ -40,6 +40,8 @@ public final class CudaBackend implements Backend {
     private final DeviceAllocator allocator;
     private final AttentionPrecision attentionPrecision;
     private final Precision precision;
+    /** bf16 copies of the parameter buffers, or null: GEMMs cast their weights like any operand. */
+    private final Bf16WeightCache weightCache;
     private final LongAdder flops = new LongAdder();
     private final AtomicLong uploads = new AtomicLong(), downloads = new AtomicLong(), bytesUp = new AtomicLong(),
             bytesDown = new AtomicLong();
@@ -49,7 +51,7 @@ public final class CudaBackend implements Backend {
 
     /** Attention's forward and tangent by the kernels {@code attentionPrecision} names; fp32 GEMMs. */
     public CudaBackend(Device device, AttentionPrecision attentionPrecision) {
-        this(device, attentionPrecision, Precision.FP32);
+        this(device, attentionPrecision, Precision.FP32, WeightCasts.ONCE_PER_CHANGE);
     }
 
     /**
@@ -57,15 +59,47 @@ public final class CudaBackend implements Backend {
      * bf16 flash attention; {@link Precision#TF32} is the device's cuBLAS math mode ({@link DriverDevice#open}),
      * so here it is fp32 inputs and fp32 attention, as {@link Precision#FP32}.
      */
-    public CudaBackend(Device device, Precision precision) {
-        this(device, precision == Precision.BF16 ? AttentionPrecision.BF16 : AttentionPrecision.FP32, precision);
+    public CudaBackend(Device device, Precision precision) { this(device, precision, WeightCasts.ONCE_PER_CHANGE); }
+
+    /**
+     * As {@link #CudaBackend(Device, Precision)}, with bf16 GEMMs reading the parameters as {@code weightCasts} says
+     * (only {@link Precision#BF16} casts anything; {@link WeightCasts#EVERY_GEMM} is the reference the cache is tested against).
+     */
+    public CudaBackend(Device device, Precision precision, WeightCasts weightCasts) {
+        this(device, precision == Precision.BF16 ? AttentionPrecision.BF16 : AttentionPrecision.FP32, precision, weightCasts);
     }
 
-    private CudaBackend(Device device, AttentionPrecision attentionPrecision, Precision precision) {
+    private CudaBackend(Device device, AttentionPrecision attentionPrecision, Precision precision, WeightCasts weightCasts) {
         this.device = device;
         this.allocator = new DeviceAllocator(device);
         this.attentionPrecision = attentionPrecision;
         this.precision = precision;
+        this.weightCache = precision == Precision.BF16 && weightCasts == WeightCasts.ONCE_PER_CHANGE
+                ? new Bf16WeightCache(allocator, this::castToBf16) : null;
+    }
+
+    /** How bf16 GEMMs get the parameters' bf16 values. */
+    public enum WeightCasts {
+        /** One cast of each parameter buffer after it changes ({@link Backend#markParameters}), read by every GEMM. */
+        ONCE_PER_CHANGE,
+        /** Cast with every GEMM that reads them, as activations are. */
+        EVERY_GEMM
+    }
+
+    /**
+     * What the bf16 parameter copies did so far (zeros without them): {@code casts} of a whole parameter buffer (one
+     * per buffer per optimizer step in training) and GEMM {@code operandsRead} from a copy instead of cast.
+     */
+    public record WeightCopyCounts(long casts, long operandsRead) {}
+
+    public WeightCopyCounts weightCopyCounts() {
+        return weightCache == null ? new WeightCopyCounts(0, 0) : new WeightCopyCounts(weightCache.refreshes(), weightCache.operandsRead());
+    }
+
+    @Override public void markParameters(Tensor values) {
+        if (weightCache == null) return;
+        requireDType("markParameters", values, DType.F32);
+        weightCache.register(storage(values));
     }
 
     /**
@@ -108,12 +142,22 @@ public final class CudaBackend implements Backend {
         return s;
     }
 
-    /** The device address of a tensor's first element. */
-    private static long ptr(Tensor t) { return storage(t).address() + t.offset() * t.dtype().bytes(); }
+    /**
+     * The device address of a tensor's first element, for a call that may write it: counts a write to its storage,
+     * which is what makes a bf16 parameter copy stale ({@link Bf16WeightCache}). So a kernel is a writer unless
+     * said otherwise; operands it only reads go through {@link #in}.
+     */
+    private static long ptr(Tensor t) {
+        storage(t).noteWrite();
+        return in(t);
+    }
+
+    /** The device address of a tensor's first element, for a call that only reads it. */
+    private static long in(Tensor t) { return storage(t).address() + t.offset() * t.dtype().bytes(); }
 
     /**
      * The device address of {@code t}'s first element (a tensor of this backend), for a library that works on it in
-     * place on {@link #foreignStream()} (NCCL's all-reduce).
+     * place on {@link #foreignStream()} (NCCL's all-reduce). Counted as a write: the library may write it.
      */
     public long deviceAddress(Tensor t) {
         if (t.backend() != this) throw new IllegalArgumentException("tensor " + t.shape() + " is not on this CUDA backend");
@@ -187,7 +231,7 @@ public final class CudaBackend implements Backend {
     @Override public void copy(Tensor src, Tensor dst) {
         requireSameSize("copy", src, dst);
         requireSameDType("copy", src, dst);
-        device.copy(ptr(src), ptr(dst), bytes(src));
+        device.copy(in(src), ptr(dst), bytes(src));
     }
 
     @Override public void cast(Tensor src, Tensor dst) {
@@ -202,7 +246,7 @@ public final class CudaBackend implements Backend {
             case I32 -> dst.dtype() == DType.F32 ? Kernel.CAST_I32_F32 : null;
         };
         if (k == null) throw new IllegalArgumentException("cast: " + src.dtype() + " → " + dst.dtype() + " is not supported");
-        gridStride(src.size(), args(k).ptr(ptr(src)).ptr(ptr(dst)).i64(src.size()));
+        gridStride(src.size(), args(k).ptr(in(src)).ptr(ptr(dst)).i64(src.size()));
     }
 
     // ---- the host boundary -------------------------------------------------------------------
@@ -230,11 +274,11 @@ public final class CudaBackend implements Backend {
         requireHostLength("download", dst.length, src);
         if (src.dtype() == DType.BF16) {
             short[] h = new short[dst.length];
-            device.copyToHost(ptr(src), h);
+            device.copyToHost(in(src), h);
             for (int i = 0; i < h.length; i++) dst[i] = Bf16.toFloat(h[i]);
         } else {
             requireDType("download", src, DType.F32);
-            device.copyToHost(ptr(src), dst);
+            device.copyToHost(in(src), dst);
         }
         count(downloads, bytesDown, src);
     }
@@ -242,7 +286,7 @@ public final class CudaBackend implements Backend {
     @Override public void download(Tensor src, int[] dst) {
         requireHostLength("download", dst.length, src);
         requireDType("download", src, DType.I32);
-        device.copyToHost(ptr(src), dst);
+        device.copyToHost(in(src), dst);
         count(downloads, bytesDown, src);
     }
 
@@ -264,22 +308,22 @@ public final class CudaBackend implements Backend {
     // ---- elementwise -------------------------------------------------------------------------
     @Override public void unary(UnaryOp op, Tensor x, Tensor out) {
         requireSameSize(op.name().toLowerCase(), x, out);
-        gridStride(x.size(), args(Kernel.UNARY_FWD).i32(op.ordinal()).ptr(ptr(x)).ptr(ptr(out)).i64(x.size()));
+        gridStride(x.size(), args(Kernel.UNARY_FWD).i32(op.ordinal()).ptr(in(x)).ptr(ptr(out)).i64(x.size()));
     }
 
     @Override public void unaryDerivative(UnaryOp op, Tensor x, Tensor y, Tensor g, Tensor out) {
         requireSameSize(op.name().toLowerCase() + " derivative", x, out);
-        gridStride(x.size(), args(Kernel.UNARY_VJP).i32(op.ordinal()).ptr(ptr(x)).ptr(ptr(y)).ptr(ptr(g)).ptr(ptr(out)).i64(x.size()));
+        gridStride(x.size(), args(Kernel.UNARY_VJP).i32(op.ordinal()).ptr(in(x)).ptr(in(y)).ptr(in(g)).ptr(ptr(out)).i64(x.size()));
     }
 
     @Override public void binary(BinaryOp op, Tensor a, Tensor b, Broadcast bc, Tensor out) {
-        gridStride(bc.total(), args(Kernel.BINARY_FWD).i32(op.ordinal()).ptr(ptr(a)).ptr(ptr(b)).i64(bc.n()).i64(bc.inner())
+        gridStride(bc.total(), args(Kernel.BINARY_FWD).i32(op.ordinal()).ptr(in(a)).ptr(in(b)).i64(bc.n()).i64(bc.inner())
                 .ptr(ptr(out)).i64(bc.total()));
     }
 
     @Override public void axpby(float alpha, Tensor x, float beta, Tensor y, Tensor out) {
         requireSameSize("axpby", x, out);
-        gridStride(x.size(), args(Kernel.AXPBY_FWD).f32(alpha).ptr(ptr(x)).f32(beta).ptr(y == null ? 0L : ptr(y)).ptr(ptr(out))
+        gridStride(x.size(), args(Kernel.AXPBY_FWD).f32(alpha).ptr(in(x)).f32(beta).ptr(y == null ? 0L : in(y)).ptr(ptr(out))
                 .i64(x.size()));
     }
 
@@ -287,7 +331,7 @@ public final class CudaBackend implements Backend {
         requireSameDType("where", a, b);
         requireSameDType("where", a, out);
         Kernel k = a.dtype() == DType.BF16 ? Kernel.WHERE_FWD_B16 : Kernel.WHERE_FWD; // F32 and I32: 4-byte moves
-        gridStride(bc.total(), args(k).ptr(ptr(mask)).i64(bc.n()).i64(bc.inner()).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).i64(bc.total()));
+        gridStride(bc.total(), args(k).ptr(in(mask)).i64(bc.n()).i64(bc.inner()).ptr(in(a)).ptr(in(b)).ptr(ptr(out)).i64(bc.total()));
     }
 
     @Override public void iota(Tensor out) {
@@ -306,7 +350,7 @@ public final class CudaBackend implements Backend {
         try {
             int threads = PtxText.constant("selection", "select_nonzero_threads");
             launch(new Launch(1, 1, threads, 1, 0),
-                    args(Kernel.SELECT_NONZERO_FWD).ptr(ptr(mask)).i64(mask.size()).ptr(ptr(indices)).ptr(ptr(count)));
+                    args(Kernel.SELECT_NONZERO_FWD).ptr(in(mask)).i64(mask.size()).ptr(ptr(indices)).ptr(ptr(count)));
             int[] n = new int[1];
             download(count, n);
             return n[0];
@@ -318,19 +362,19 @@ public final class CudaBackend implements Backend {
     // ---- reductions --------------------------------------------------------------------------
     @Override public void sumLastAxis(Tensor x, Tensor out) {
         int rows = x.shape().rows(), n = x.shape().last();
-        perRow(rows, args(Kernel.SUM_ROWS_FWD).ptr(ptr(x)).ptr(ptr(out)).i32(rows).i32(n));
+        perRow(rows, args(Kernel.SUM_ROWS_FWD).ptr(in(x)).ptr(ptr(out)).i32(rows).i32(n));
     }
 
     @Override public void sumAll(Tensor x, Tensor out) {
-        launch(new Launch(1, 1, 1024, 1, 0), args(Kernel.SUM_ALL_FWD).ptr(ptr(x)).ptr(ptr(out)).i64(x.size()));
+        launch(new Launch(1, 1, 1024, 1, 0), args(Kernel.SUM_ALL_FWD).ptr(in(x)).ptr(ptr(out)).i64(x.size()));
     }
 
     @Override public void reduceBroadcast(Tensor g, Broadcast bc, Tensor out) {
         if (bc.inner() == 1) {
             int n = Math.toIntExact(bc.n()), outer = Math.toIntExact(bc.outer());
-            columnSums(outer, n, false, ptr(out), (dst, acc) -> args(Kernel.REDUCE_COLS_VJP).ptr(ptr(g)).ptr(dst).i32(outer).i32(n).i32(acc));
+            columnSums(outer, n, false, ptr(out), (dst, acc) -> args(Kernel.REDUCE_COLS_VJP).ptr(in(g)).ptr(dst).i32(outer).i32(n).i32(acc));
         } else {
-            perRow(Math.toIntExact(bc.n()), args(Kernel.REDUCE_BROADCAST_VJP).ptr(ptr(g)).ptr(ptr(out)).i64(bc.outer()).i64(bc.n())
+            perRow(Math.toIntExact(bc.n()), args(Kernel.REDUCE_BROADCAST_VJP).ptr(in(g)).ptr(ptr(out)).i64(bc.outer()).i64(bc.n())
                     .i64(bc.inner()));
         }
     }
@@ -338,29 +382,46 @@ public final class CudaBackend implements Backend {
     // ---- matrix products ---------------------------------------------------------------------
     @Override public void gemm(GemmSpec s, Tensor a, Tensor b, Tensor c) {
         if (s.batch() <= 0 || s.m() <= 0 || s.n() <= 0) return;
-        long pa = ptr(a) + s.offA() * Float.BYTES, pb = ptr(b) + s.offB() * Float.BYTES, pc = ptr(c) + s.offC() * Float.BYTES;
-        if (gemmInputs() == GemmInputs.BF16 && s.k() > 0) gemmBf16(s, pa, pb, pc);
-        else device.gemm(s, GemmInputs.F32, pa, pb, pc);
+        long pa = in(a) + s.offA() * Float.BYTES, pb = in(b) + s.offB() * Float.BYTES;
+        if (gemmInputs() == GemmInputs.BF16 && s.k() > 0) gemmBf16(s, pa, pb, c);
+        else device.gemm(s, GemmInputs.F32, pa, pb, ptr(c) + s.offC() * Float.BYTES);
         flops.add((long) s.flops());
     }
 
     /**
-     * Autocast: A's and B's spans rounded to bf16 (nearest even) into workspace blocks with the same leading
-     * dimensions and batch strides, then one bf16 GEMM with fp32 accumulation into fp32 C. Weights are cast
-     * per GEMM as well (a cached bf16 copy per optimizer step is a later step: docs/PERF.md).
+     * Autocast: bf16 A and B with the same leading dimensions and batch strides, then one bf16 GEMM with fp32
+     * accumulation into fp32 C. An operand inside a parameter buffer ({@link #markParameters}) reads that buffer's
+     * bf16 copy, cast once after each change of the buffer (so once per optimizer step); any other operand
+     * (activations, tangents, gradients) is rounded to bf16 (nearest even) into a workspace block here, per GEMM.
      */
-    private void gemmBf16(GemmSpec s, long pa, long pb, long pc) {
-        long spanA = s.spanA(), spanB = s.spanB();
-        MemoryBlock a16 = allocator.allocate(spanA * Short.BYTES), b16 = allocator.allocate(spanB * Short.BYTES);
+    private void gemmBf16(GemmSpec s, long pa, long pb, Tensor c) {
+        MemoryBlock a16 = null, b16 = null;
         try {
-            gridStride(spanA, args(Kernel.CAST_F32_BF16).ptr(pa).ptr(a16.address()).i64(spanA));
-            gridStride(spanB, args(Kernel.CAST_F32_BF16).ptr(pb).ptr(b16.address()).i64(spanB));
-            device.gemm(s, GemmInputs.BF16, a16.address(), b16.address(), pc);
+            long qa = cachedWeights(pa, s.spanA()), qb = cachedWeights(pb, s.spanB());
+            if (qa == 0) qa = (a16 = castToWorkspace(pa, s.spanA())).address();
+            if (qb == 0) qb = (b16 = castToWorkspace(pb, s.spanB())).address();
+            // C's write is counted only now, after the operands' copies were checked: C inside a parameter buffer
+            // must leave its copy stale for the next GEMM, not refreshed before this one writes it
+            device.gemm(s, GemmInputs.BF16, qa, qb, ptr(c) + s.offC() * Float.BYTES);
         } finally {
-            allocator.free(a16); // queue order keeps the next user of these blocks behind the GEMM
-            allocator.free(b16);
+            if (a16 != null) allocator.free(a16); // queue order keeps the next user of these blocks behind the GEMM
+            if (b16 != null) allocator.free(b16);
         }
     }
+
+    /** The bf16 copy of a span inside a parameter buffer (recast first if stale), or 0: not cached. */
+    private long cachedWeights(long address, long elements) {
+        return weightCache == null ? 0 : weightCache.operand(address, elements);
+    }
+
+    private MemoryBlock castToWorkspace(long src, long elements) {
+        MemoryBlock b = allocator.allocate(elements * Short.BYTES);
+        castToBf16(src, b.address(), elements);
+        return b;
+    }
+
+    /** fp32 → bf16 (nearest even), {@code n} elements, one grid-stride launch. */
+    private void castToBf16(long src, long dst, long n) { gridStride(n, args(Kernel.CAST_F32_BF16).ptr(src).ptr(dst).i64(n)); }
 
     // ---- movement ----------------------------------------------------------------------------
     @Override public void permute(Tensor x, Permutation perm, Tensor out) {
@@ -376,7 +437,7 @@ public final class CudaBackend implements Backend {
         for (int i = 0; i < r; i++) { geom[i] = dims[perm.source(i)]; geom[8 + i] = inStride[perm.source(i)]; }
         geom[16] = r;
         Kernel k = x.dtype() == DType.BF16 ? Kernel.PERMUTE_FWD_B16 : Kernel.PERMUTE_FWD;
-        gridStride(x.size(), args(k).ptr(ptr(x)).ptr(ptr(out)).permGeom(geom).i64(x.size()));
+        gridStride(x.size(), args(k).ptr(in(x)).ptr(ptr(out)).permGeom(geom).i64(x.size()));
     }
 
     @Override public void copyRuns(Tensor src, long srcOff, long srcStride, Tensor dst, long dstOff, long dstStride,
@@ -384,7 +445,7 @@ public final class CudaBackend implements Backend {
         requireSameDType("copyRuns", src, dst);
         if (accumulate) requireDType("copyRuns (accumulate)", dst, DType.F32);
         boolean halves = src.dtype() == DType.BF16;
-        KernelArgs a = args(halves ? Kernel.COPY_RUNS_FWD_B16 : Kernel.COPY_RUNS_FWD).ptr(ptr(src)).i64(srcOff).i64(srcStride)
+        KernelArgs a = args(halves ? Kernel.COPY_RUNS_FWD_B16 : Kernel.COPY_RUNS_FWD).ptr(in(src)).i64(srcOff).i64(srcStride)
                 .ptr(ptr(dst)).i64(dstOff).i64(dstStride).i64(rows).i64(len);
         gridStride((long) rows * len, halves ? a : a.i32(accumulate ? 1 : 0));
     }
@@ -394,84 +455,84 @@ public final class CudaBackend implements Backend {
         requireSameDType("gather", table, out);
         if (table.dtype() == DType.BF16) throw new IllegalArgumentException("gather: BF16 tables are not supported on CUDA yet");
         int width = table.shape().last();
-        gridStride(idx.size() * width, args(Kernel.GATHER_ROWS_FWD).ptr(ptr(table)).ptr(ptr(idx)).ptr(ptr(out)).i64(idx.size()).i64(width));
+        gridStride(idx.size() * width, args(Kernel.GATHER_ROWS_FWD).ptr(in(table)).ptr(in(idx)).ptr(ptr(out)).i64(idx.size()).i64(width));
     }
 
     @Override public void scatterAddRows(Tensor g, Tensor idx, Tensor tableGrad) {
         requireDType("scatter", idx, DType.I32);
         int width = tableGrad.shape().last();
-        gridStride(idx.size() * width, args(Kernel.SCATTER_ADD_ROWS_VJP).ptr(ptr(g)).ptr(ptr(idx)).ptr(ptr(tableGrad))
+        gridStride(idx.size() * width, args(Kernel.SCATTER_ADD_ROWS_VJP).ptr(in(g)).ptr(in(idx)).ptr(ptr(tableGrad))
                 .i64(idx.size()).i64(width));
     }
 
     // ---- fused kernels -----------------------------------------------------------------------
     @Override public void rmsNorm(Tensor x, Tensor w, float eps, Tensor y, Tensor rstd) {
         int rows = x.shape().rows(), n = x.shape().last();
-        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_FWD).ptr(ptr(x)).ptr(ptr(w)).f32(eps).ptr(ptr(y)).ptr(ptr(rstd)).i32(rows).i32(n));
+        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_FWD).ptr(in(x)).ptr(in(w)).f32(eps).ptr(ptr(y)).ptr(ptr(rstd)).i32(rows).i32(n));
     }
 
     @Override public void rmsNormDual(Tensor x, Tensor tx, Tensor w, float eps, Tensor y, Tensor ty, Tensor rstd) {
         int rows = x.shape().rows(), n = x.shape().last();
-        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(w)).f32(eps).ptr(ptr(y)).ptr(ptr(ty)).ptr(ptr(rstd))
+        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_JVP).ptr(in(x)).ptr(in(tx)).ptr(in(w)).f32(eps).ptr(ptr(y)).ptr(ptr(ty)).ptr(ptr(rstd))
                 .i32(rows).i32(n));
     }
 
     @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
         int rows = x.shape().rows(), n = x.shape().last();
-        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_VJP).ptr(ptr(x)).ptr(ptr(w)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(ptr(dx)).i32(rows).i32(n));
+        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_VJP).ptr(in(x)).ptr(in(w)).ptr(in(rstd)).ptr(in(dy)).ptr(ptr(dx)).i32(rows).i32(n));
         if (dw != null && rows > 0)
-            columnSums(rows, n, true, ptr(dw), (dst, acc) -> args(Kernel.RMSNORM_DW_VJP).ptr(ptr(x)).ptr(ptr(rstd)).ptr(ptr(dy)).ptr(dst)
+            columnSums(rows, n, true, ptr(dw), (dst, acc) -> args(Kernel.RMSNORM_DW_VJP).ptr(in(x)).ptr(in(rstd)).ptr(in(dy)).ptr(dst)
                     .i32(rows).i32(n).i32(acc));
     }
 
     @Override public void rope(Tensor x, Tensor cos, Tensor sin, int heads, boolean inverse, Tensor out) {
         int headDim = ropeHeadDim(x, heads);
         long rows = x.shape().rows();
-        gridStride(rows * heads * (headDim / 2), args(Kernel.ROPE_FWD).ptr(ptr(x)).ptr(ptr(cos)).ptr(ptr(sin)).ptr(ptr(out))
+        gridStride(rows * heads * (headDim / 2), args(Kernel.ROPE_FWD).ptr(in(x)).ptr(in(cos)).ptr(in(sin)).ptr(ptr(out))
                 .i64(rows).i32(seqLen(x)).i32(heads).i32(headDim).f32(inverse ? -1f : 1f));
     }
 
     @Override public void ropeDual(Tensor x, Tensor tx, Tensor cos, Tensor sin, int heads, Tensor y, Tensor ty) {
         int headDim = ropeHeadDim(x, heads);
         long rows = x.shape().rows();
-        gridStride(rows * heads * (headDim / 2), args(Kernel.ROPE_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(cos)).ptr(ptr(sin))
+        gridStride(rows * heads * (headDim / 2), args(Kernel.ROPE_JVP).ptr(in(x)).ptr(in(tx)).ptr(in(cos)).ptr(in(sin))
                 .ptr(ptr(y)).ptr(ptr(ty)).i64(rows).i32(seqLen(x)).i32(heads).i32(headDim));
     }
 
     @Override public void swiglu(Tensor a, Tensor b, Tensor y) {
-        gridStride(a.size(), args(Kernel.SWIGLU_FWD).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(y)).i64(a.size()));
+        gridStride(a.size(), args(Kernel.SWIGLU_FWD).ptr(in(a)).ptr(in(b)).ptr(ptr(y)).i64(a.size()));
     }
 
     @Override public void swigluDual(Tensor a, Tensor ta, Tensor b, Tensor tb, Tensor y, Tensor ty) {
-        gridStride(a.size(), args(Kernel.SWIGLU_JVP).ptr(ptr(a)).ptr(ptr(ta)).ptr(ptr(b)).ptr(ptr(tb)).ptr(ptr(y)).ptr(ptr(ty))
+        gridStride(a.size(), args(Kernel.SWIGLU_JVP).ptr(in(a)).ptr(in(ta)).ptr(in(b)).ptr(in(tb)).ptr(ptr(y)).ptr(ptr(ty))
                 .i64(a.size()));
     }
 
     @Override public void swigluBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db) {
-        gridStride(a.size(), args(Kernel.SWIGLU_VJP).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(dy)).ptr(ptr(da)).ptr(ptr(db)).i64(a.size()));
+        gridStride(a.size(), args(Kernel.SWIGLU_VJP).ptr(in(a)).ptr(in(b)).ptr(in(dy)).ptr(ptr(da)).ptr(ptr(db)).i64(a.size()));
     }
 
     @Override public void softmax(Tensor x, Tensor y) {
         int rows = x.shape().rows(), n = x.shape().last();
-        rowKernel("softmax", rows, n, args(Kernel.SOFTMAX_FWD).ptr(ptr(x)).ptr(ptr(y)).i32(rows).i32(n));
+        rowKernel("softmax", rows, n, args(Kernel.SOFTMAX_FWD).ptr(in(x)).ptr(ptr(y)).i32(rows).i32(n));
     }
 
     @Override public void softmaxDual(Tensor x, Tensor tx, Tensor y, Tensor ty) {
         int rows = x.shape().rows(), n = x.shape().last();
-        rowKernel("softmax", rows, n, args(Kernel.SOFTMAX_JVP).ptr(ptr(x)).ptr(ptr(tx)).ptr(ptr(y)).ptr(ptr(ty)).i32(rows).i32(n));
+        rowKernel("softmax", rows, n, args(Kernel.SOFTMAX_JVP).ptr(in(x)).ptr(in(tx)).ptr(ptr(y)).ptr(ptr(ty)).i32(rows).i32(n));
     }
 
     @Override public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
         int rows = y.shape().rows(), n = y.shape().last();
-        rowKernel("softmax", rows, n, args(Kernel.SOFTMAX_VJP).ptr(ptr(y)).ptr(ptr(dy)).ptr(ptr(dx)).i32(rows).i32(n));
+        rowKernel("softmax", rows, n, args(Kernel.SOFTMAX_VJP).ptr(in(y)).ptr(in(dy)).ptr(ptr(dx)).i32(rows).i32(n));
     }
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
         if (flash(s))
-            launch(FlashAttentionGeometry.launch("fwd", s), flashArgs(args(Kernel.FLASH_ATTENTION_FWD).ptr(ptr(q)).ptr(ptr(k))
-                    .ptr(ptr(v)).ptr(ptr(o)).ptr(ptr(lse)), s));
+            launch(FlashAttentionGeometry.launch("fwd", s), flashArgs(args(Kernel.FLASH_ATTENTION_FWD).ptr(in(q)).ptr(in(k))
+                    .ptr(in(v)).ptr(ptr(o)).ptr(ptr(lse)), s));
         else
-            launch(AttentionGeometry.launch("fwd", s), attentionArgs(args(Kernel.ATTENTION_FWD).ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v))
+            launch(AttentionGeometry.launch("fwd", s), attentionArgs(args(Kernel.ATTENTION_FWD).ptr(in(q)).ptr(in(k)).ptr(in(v))
                     .ptr(ptr(o)).ptr(ptr(lse)), s));
         flops.add(s.flops(1));
     }
@@ -479,11 +540,11 @@ public final class CudaBackend implements Backend {
     @Override public void attentionDual(AttentionSpec s, Tensor q, Tensor tq, Tensor k, Tensor tk, Tensor v, Tensor tv,
                                         Tensor o, Tensor to, Tensor lse) {
         if (flash(s))
-            launch(FlashAttentionGeometry.launch("jvp", s), flashArgs(args(Kernel.FLASH_ATTENTION_JVP).ptr(ptr(q)).ptr(ptr(tq))
-                    .ptr(ptr(k)).ptr(ptr(tk)).ptr(ptr(v)).ptr(ptr(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
+            launch(FlashAttentionGeometry.launch("jvp", s), flashArgs(args(Kernel.FLASH_ATTENTION_JVP).ptr(in(q)).ptr(in(tq))
+                    .ptr(in(k)).ptr(in(tk)).ptr(in(v)).ptr(in(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
         else
-            launch(AttentionGeometry.launch("jvp", s), attentionArgs(args(Kernel.ATTENTION_JVP).ptr(ptr(q)).ptr(ptr(tq)).ptr(ptr(k))
-                    .ptr(ptr(tk)).ptr(ptr(v)).ptr(ptr(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
+            launch(AttentionGeometry.launch("jvp", s), attentionArgs(args(Kernel.ATTENTION_JVP).ptr(in(q)).ptr(in(tq)).ptr(in(k))
+                    .ptr(in(tk)).ptr(in(v)).ptr(in(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
         flops.add(s.flops(3));
     }
 
@@ -502,10 +563,10 @@ public final class CudaBackend implements Backend {
         // D_i = dO_i·o_i per row, written by the dq kernel and read by the dk/dv kernel: B·H·L floats, not L×L.
         MemoryBlock dbuf = allocator.allocate((long) s.batch() * s.heads() * s.length() * Float.BYTES);
         try {
-            launch(AttentionGeometry.launch("dq", s), attentionArgs(args(Kernel.ATTENTION_DQ_VJP).ptr(ptr(q)).ptr(ptr(k)).ptr(ptr(v))
-                    .ptr(ptr(o)).ptr(ptr(lse)).ptr(ptr(dO)).ptr(ptr(dq)).ptr(dbuf.address()), s));
-            launch(AttentionGeometry.launch("dkdv", s), attentionArgs(args(Kernel.ATTENTION_DKDV_VJP).ptr(ptr(q)).ptr(ptr(k))
-                    .ptr(ptr(v)).ptr(ptr(lse)).ptr(ptr(dO)).ptr(dbuf.address()).ptr(ptr(dk)).ptr(ptr(dv)), s));
+            launch(AttentionGeometry.launch("dq", s), attentionArgs(args(Kernel.ATTENTION_DQ_VJP).ptr(in(q)).ptr(in(k)).ptr(in(v))
+                    .ptr(in(o)).ptr(in(lse)).ptr(in(dO)).ptr(ptr(dq)).ptr(dbuf.address()), s));
+            launch(AttentionGeometry.launch("dkdv", s), attentionArgs(args(Kernel.ATTENTION_DKDV_VJP).ptr(in(q)).ptr(in(k))
+                    .ptr(in(v)).ptr(in(lse)).ptr(in(dO)).ptr(dbuf.address()).ptr(ptr(dk)).ptr(ptr(dv)), s));
         } finally {
             allocator.free(dbuf); // queue order keeps the next user of this block behind both kernels
         }
@@ -521,32 +582,32 @@ public final class CudaBackend implements Backend {
         int dim = out.shape().last();
         if (dim % 2 != 0) throw new IllegalArgumentException("timestep features: dim " + dim + " is odd; need [cos, sin] halves");
         long count = s.size();
-        gridStride(count * (dim / 2), args(derivative ? Kernel.TIMESTEP_JVP : Kernel.TIMESTEP_FWD).ptr(ptr(s)).ptr(ptr(out))
+        gridStride(count * (dim / 2), args(derivative ? Kernel.TIMESTEP_JVP : Kernel.TIMESTEP_FWD).ptr(in(s)).ptr(ptr(out))
                 .i64(count).i32(dim / 2).f64(Math.log(maxPeriod)));
     }
 
     // ---- images -------------------------------------------------------------------------------
     @Override public void im2col(Tensor x, Window2d w, Tensor cols) {
         ImageShapes.requireIm2col(x, w, cols);
-        gridStride(cols.size(), args(Kernel.IM2COL_FWD).ptr(ptr(x)).ptr(ptr(cols)).i32(x.dim(0)).i32(x.dim(1)).i32(x.dim(2)).i32(x.dim(3))
+        gridStride(cols.size(), args(Kernel.IM2COL_FWD).ptr(in(x)).ptr(ptr(cols)).i32(x.dim(0)).i32(x.dim(1)).i32(x.dim(2)).i32(x.dim(3))
                 .i32(w.height()).i32(w.width()).i32(w.stride()).i32(w.padY()).i32(w.padX()).i32(w.outY(x.dim(2))).i32(w.outX(x.dim(3))));
     }
 
     @Override public void groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, float eps, Tensor y) {
         ImageShapes.requireGroupNorm(x, gamma, beta, groups, y);
-        perRow(x.dim(0) * groups, args(Kernel.GROUP_NORM_FWD).ptr(ptr(x)).ptr(ptr(gamma)).ptr(ptr(beta)).ptr(ptr(y)).i32(x.dim(1)).i32(groups)
+        perRow(x.dim(0) * groups, args(Kernel.GROUP_NORM_FWD).ptr(in(x)).ptr(in(gamma)).ptr(in(beta)).ptr(ptr(y)).i32(x.dim(1)).i32(groups)
                 .i64((long) x.dim(2) * x.dim(3)).f32(eps));
     }
 
     @Override public void upsampleNearest2x(Tensor x, Tensor y) {
         ImageShapes.requireUpsample2x(x, y);
-        gridStride(y.size(), args(Kernel.UPSAMPLE_NEAREST2X_FWD).ptr(ptr(x)).ptr(ptr(y)).i64((long) x.dim(0) * x.dim(1)).i32(x.dim(2))
+        gridStride(y.size(), args(Kernel.UPSAMPLE_NEAREST2X_FWD).ptr(in(x)).ptr(ptr(y)).i64((long) x.dim(0) * x.dim(1)).i32(x.dim(2))
                 .i32(x.dim(3)));
     }
 
     @Override public void pool2d(Pooling kind, Window2d w, Tensor x, Tensor y) {
         ImageShapes.requirePool(w, x, y);
-        KernelArgs a = args(kind == Pooling.MAX ? Kernel.MAX_POOL_FWD : Kernel.AVG_POOL_FWD).ptr(ptr(x)).ptr(ptr(y))
+        KernelArgs a = args(kind == Pooling.MAX ? Kernel.MAX_POOL_FWD : Kernel.AVG_POOL_FWD).ptr(in(x)).ptr(ptr(y))
                 .i64((long) x.dim(0) * x.dim(1)).i32(x.dim(2)).i32(x.dim(3)).i32(y.dim(2)).i32(y.dim(3))
                 .i32(w.height()).i32(w.stride()).i32(w.padY()); // square: checked
         gridStride(y.size(), kind == Pooling.MAX ? a : a.i32(kind == Pooling.AVG_INCLUDE_PAD ? 1 : 0));
@@ -555,14 +616,14 @@ public final class CudaBackend implements Backend {
     // ---- optimizer ---------------------------------------------------------------------------
     @Override public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamWStep st) {
         requireSameSize("adamw", param, grad);
-        gridStride(param.size(), args(Kernel.ADAMW_FWD).ptr(ptr(param)).ptr(ptr(grad)).ptr(ptr(m)).ptr(ptr(v))
+        gridStride(param.size(), args(Kernel.ADAMW_FWD).ptr(ptr(param)).ptr(in(grad)).ptr(ptr(m)).ptr(ptr(v))
                 .f32(st.lr()).f32(st.beta1()).f32(st.beta2()).f32(st.eps()).f32(st.weightDecay())
                 .f32((float) (1 / st.biasCorrection1())).f32((float) (1 / st.biasCorrection2())).i64(param.size()));
     }
 
     @Override public void emaUpdate(Tensor ema, Tensor param, float decay) {
         requireSameSize("ema", ema, param);
-        gridStride(ema.size(), args(Kernel.EMA_FWD).ptr(ptr(ema)).ptr(ptr(param)).f32(decay).i64(ema.size()));
+        gridStride(ema.size(), args(Kernel.EMA_FWD).ptr(ptr(ema)).ptr(in(param)).f32(decay).i64(ema.size()));
     }
 
     // ---- helpers -----------------------------------------------------------------------------

@@ -24,6 +24,8 @@ final class CudaStorage implements Storage {
     private final long bytes;
     private final Owner owner;
     private final Cleaner.Cleanable cleanable;
+    /** Kernels, copies, fills and uploads queued that may write this storage (what {@link Bf16WeightCache} checks). */
+    private volatile long writes;
 
     CudaStorage(DeviceAllocator allocator, long bytes) {
         this.bytes = bytes;
@@ -38,6 +40,11 @@ final class CudaStorage implements Storage {
     }
 
     @Override public long bytes() { return bytes; }
+
+    /** Counts one more queued call that may write this storage. */
+    void noteWrite() { writes++; }
+
+    long writes() { return writes; }
 
     @Override public void release() { cleanable.clean(); }
 
