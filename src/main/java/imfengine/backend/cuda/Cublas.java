@@ -9,8 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.ArrayList;
-import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -87,24 +85,8 @@ public final class Cublas implements AutoCloseable {
      * one-line message names each candidate tried and why it failed, and each place that had none.
      */
     public static Cublas open(LibraryLocator.Search search, NativeLibrary.Loader loader) {
-        List<String> why = new ArrayList<>();
-        for (LibraryLocator.Candidate c : search.candidates()) {
-            try {
-                if (c.companion() != null) loader.open(c.companion());
-                NativeLibrary lib = loader.open(c.library());
-                return new Cublas(lib.path(), c.place(), lib.symbols());
-            } catch (IllegalArgumentException | CudaException e) {
-                why.add(c + ": " + oneLine(e.getMessage()));
-            }
-        }
-        List<String> looked = new ArrayList<>(why);
-        looked.addAll(search.emptyPlaces());
-        throw new CudaException("cuBLAS is not available: tried " + (looked.isEmpty() ? "nothing" : String.join("; ", looked))
-                + " (set " + LibraryLocator.CUBLAS.variable() + " or -D" + LibraryLocator.CUBLAS.property() + " to libcublas.so.N or its folder)");
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "failed" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+        return search.open(loader, (lib, found) -> new Cublas(lib.path(), found.place(), lib.symbols()), "cuBLAS",
+                "set " + LibraryLocator.CUBLAS.variable() + " or -D" + LibraryLocator.CUBLAS.property() + " to libcublas.so.N or its folder");
     }
 
     private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name, FunctionDescriptor fd) {

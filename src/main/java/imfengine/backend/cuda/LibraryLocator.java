@@ -61,7 +61,37 @@ public final class LibraryLocator {
     }
 
     /** The candidates in order, and the places looked at that gave none (for the error line). */
-    public record Search(List<Candidate> candidates, List<String> emptyPlaces) {}
+    public record Search(List<Candidate> candidates, List<String> emptyPlaces) {
+        /** Makes a binding of a loaded library; throws {@link CudaException} (a symbol missing) to move on to the next candidate. */
+        public interface Binder<T> {
+            T bind(NativeLibrary library, Candidate found);
+        }
+
+        /**
+         * The binding of the first candidate that loads with {@code loader} (its companion first) and that
+         * {@code binder} accepts; else a {@link CudaException} whose one line says {@code what} is not available,
+         * names each candidate tried and why it failed and each place that had none, then {@code hint} in parentheses.
+         */
+        public <T> T open(NativeLibrary.Loader loader, Binder<T> binder, String what, String hint) {
+            List<String> looked = new ArrayList<>();
+            for (Candidate c : candidates) {
+                try {
+                    if (c.companion() != null) loader.open(c.companion());
+                    return binder.bind(loader.open(c.library()), c);
+                } catch (IllegalArgumentException | CudaException e) {
+                    looked.add(c + ": " + oneLine(e.getMessage()));
+                }
+            }
+            looked.addAll(emptyPlaces);
+            throw new CudaException(what + " is not available: tried " + (looked.isEmpty() ? "nothing" : String.join("; ", looked))
+                    + " (" + hint + ")");
+        }
+    }
+
+    /** {@code s} with its line breaks folded into spaces ("failed" for null), for one-line error messages. */
+    static String oneLine(String s) {
+        return s == null ? "failed" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+    }
 
     /**
      * What the search reads: environment variables, the override property, the root that the fixed folders

@@ -8,8 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.util.ArrayList;
-import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -66,20 +64,9 @@ public final class Nccl {
      * throws a {@link CudaException} whose one-line message names each candidate tried and why it failed.
      */
     public static Nccl open(LibraryLocator.Search search, NativeLibrary.Loader loader) {
-        List<String> why = new ArrayList<>();
-        for (LibraryLocator.Candidate c : search.candidates()) {
-            try {
-                NativeLibrary lib = loader.open(c.library());
-                return new Nccl(lib.path(), c.place(), lib.symbols());
-            } catch (IllegalArgumentException | CudaException e) {
-                why.add(c + ": " + oneLine(e.getMessage()));
-            }
-        }
-        List<String> looked = new ArrayList<>(why);
-        looked.addAll(search.emptyPlaces());
-        throw new CudaException("NCCL (libnccl.so.2) is not available: tried " + (looked.isEmpty() ? "nothing" : String.join("; ", looked))
-                + " (set " + LibraryLocator.NCCL.variable() + " or -D" + LibraryLocator.NCCL.property()
-                + " to libnccl.so.2 or its folder; pip install nvidia-nccl-cu12 brings one)");
+        return search.open(loader, (lib, found) -> new Nccl(lib.path(), found.place(), lib.symbols()), "NCCL (libnccl.so.2)",
+                "set " + LibraryLocator.NCCL.variable() + " or -D" + LibraryLocator.NCCL.property()
+                        + " to libnccl.so.2 or its folder; pip install nvidia-nccl-cu12 brings one");
     }
 
     /** The file loaded. */
@@ -174,16 +161,12 @@ public final class Nccl {
     private void check(String call, int result) throws Throwable {
         if (result == 0) return;
         MemorySegment s = (MemorySegment) errorString.invokeExact(result);
-        String text = s.equals(MemorySegment.NULL) ? "" : ": " + oneLine(s.reinterpret(4096).getString(0));
+        String text = s.equals(MemorySegment.NULL) ? "" : ": " + LibraryLocator.oneLine(s.reinterpret(4096).getString(0));
         throw new CudaException(call + " failed with ncclResult_t " + result + text);
     }
 
     private static MethodHandle bind(Linker l, SymbolLookup s, String name, FunctionDescriptor fd) {
         return l.downcallHandle(s.find(name).orElseThrow(() -> new CudaException("symbol " + name + " missing")), fd);
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "failed" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
     }
 
     private static RuntimeException rethrow(String what, Throwable t) {
