@@ -4,7 +4,6 @@ import imfengine.backend.GemmSpec;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
@@ -44,24 +43,23 @@ public final class Cublas implements AutoCloseable {
     private Cublas(String library, String place, SymbolLookup lookup) {
         this.library = library;
         this.place = place;
-        Linker linker = Linker.nativeLinker();
-        create = bind(linker, lookup, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        destroy = bind(linker, lookup, "cublasDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        setStream = bind(linker, lookup, "cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        setMathMode = bind(linker, lookup, "cublasSetMathMode", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        getVersion = bind(linker, lookup, "cublasGetVersion_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        sgemm = bind(linker, lookup, "cublasSgemm_v2", FunctionDescriptor.of(JAVA_INT,
+        create = NativeLibrary.downcall(lookup, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        destroy = NativeLibrary.downcall(lookup, "cublasDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        setStream = NativeLibrary.downcall(lookup, "cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        setMathMode = NativeLibrary.downcall(lookup, "cublasSetMathMode", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        getVersion = NativeLibrary.downcall(lookup, "cublasGetVersion_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        sgemm = NativeLibrary.downcall(lookup, "cublasSgemm_v2", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-        sgemmStridedBatched = bind(linker, lookup, "cublasSgemmStridedBatched", FunctionDescriptor.of(JAVA_INT,
+        sgemmStridedBatched = NativeLibrary.downcall(lookup, "cublasSgemmStridedBatched", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG,
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
-        gemmEx = bind(linker, lookup, "cublasGemmEx", FunctionDescriptor.of(JAVA_INT,
+        gemmEx = NativeLibrary.downcall(lookup, "cublasGemmEx", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS,
                 ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-        gemmStridedBatchedEx = bind(linker, lookup, "cublasGemmStridedBatchedEx", FunctionDescriptor.of(JAVA_INT,
+        gemmStridedBatchedEx = NativeLibrary.downcall(lookup, "cublasGemmStridedBatchedEx", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -87,11 +85,6 @@ public final class Cublas implements AutoCloseable {
     public static Cublas open(LibraryLocator.Search search, NativeLibrary.Loader loader) {
         return search.open(loader, (lib, found) -> new Cublas(lib.path(), found.place(), lib.symbols()), "cuBLAS",
                 "set " + LibraryLocator.CUBLAS.variable() + " or -D" + LibraryLocator.CUBLAS.property() + " to libcublas.so.N or its folder");
-    }
-
-    private static MethodHandle bind(Linker linker, SymbolLookup lookup, String name, FunctionDescriptor fd) {
-        MemorySegment sym = lookup.find(name).orElseThrow(() -> new CudaException("symbol " + name + " missing"));
-        return linker.downcallHandle(sym, fd);
     }
 
     /** The file loaded (the loader's choice when it was found by soname). */

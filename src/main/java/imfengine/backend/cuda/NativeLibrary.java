@@ -87,6 +87,11 @@ public record NativeLibrary(String path, SymbolLookup symbols) {
         return e.equals(MemorySegment.NULL) ? "dlopen failed" : e.reinterpret(4096).getString(0);
     }
 
+    /** A downcall to {@code name} in {@code symbols}; a {@link CudaException} "symbol … missing" when it is not there. */
+    static MethodHandle downcall(SymbolLookup symbols, String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(symbols.find(name).orElseThrow(() -> new CudaException("symbol " + name + " missing")), fd);
+    }
+
     private static MethodHandle bind(String name, FunctionDescriptor fd) {
         return LIBC.find(name).map(s -> LINKER.downcallHandle(s, fd)).orElse(null);
     }

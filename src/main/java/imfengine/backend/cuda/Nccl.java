@@ -2,7 +2,6 @@ package imfengine.backend.cuda;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -45,15 +44,14 @@ public final class Nccl {
     private Nccl(String library, String place, SymbolLookup s) {
         this.library = library;
         this.place = place;
-        Linker l = Linker.nativeLinker();
-        getVersion = bind(l, s, "ncclGetVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        getUniqueId = bind(l, s, "ncclGetUniqueId", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        getVersion = NativeLibrary.downcall(s, "ncclGetVersion", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        getUniqueId = NativeLibrary.downcall(s, "ncclGetUniqueId", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         // ncclResult_t ncclCommInitRank(ncclComm_t* comm, int nranks, ncclUniqueId commId, int rank)
-        commInitRank = bind(l, s, "ncclCommInitRank", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, UNIQUE_ID, JAVA_INT));
+        commInitRank = NativeLibrary.downcall(s, "ncclCommInitRank", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, UNIQUE_ID, JAVA_INT));
         // ncclResult_t ncclAllReduce(const void* send, void* recv, size_t count, ncclDataType_t, ncclRedOp_t, ncclComm_t, cudaStream_t)
-        allReduce = bind(l, s, "ncclAllReduce", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-        commDestroy = bind(l, s, "ncclCommDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        errorString = bind(l, s, "ncclGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        allReduce = NativeLibrary.downcall(s, "ncclAllReduce", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        commDestroy = NativeLibrary.downcall(s, "ncclCommDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        errorString = NativeLibrary.downcall(s, "ncclGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
 
     /** Opens the first NCCL of this JVM's {@link LibraryLocator#search(LibraryLocator.Library)} that loads. */
@@ -163,10 +161,6 @@ public final class Nccl {
         MemorySegment s = (MemorySegment) errorString.invokeExact(result);
         String text = s.equals(MemorySegment.NULL) ? "" : ": " + LibraryLocator.oneLine(s.reinterpret(4096).getString(0));
         throw new CudaException(call + " failed with ncclResult_t " + result + text);
-    }
-
-    private static MethodHandle bind(Linker l, SymbolLookup s, String name, FunctionDescriptor fd) {
-        return l.downcallHandle(s.find(name).orElseThrow(() -> new CudaException("symbol " + name + " missing")), fd);
     }
 
     private static RuntimeException rethrow(String what, Throwable t) {
