@@ -35,7 +35,7 @@ final class GemmPacked {
     static final int KC = 256;
     static final int MC = 128;
     static final int NC = 1024;
-    /** Blocks at most this wide read A in place instead of packing it. */
+    /** Blocks at most this wide read A in place instead of packing it (where the kernels can). */
     static final int DIRECT_A_MAX_N = 8 * NR;
     /** Dynamic scheduling: up to this many chunks per thread ... */
     private static final int CHUNKS_PER_THREAD = 4;
@@ -181,7 +181,7 @@ final class GemmPacked {
                     int mc = Math.min(MC, i1 - ic);
                     // Few column panels reuse an A block too little to repay packing it: read full
                     // MR-row panels of A in place and pack only a ragged last panel.
-                    boolean direct = nc <= DIRECT_A_MAX_N;
+                    boolean direct = GemmSimd.READS_A_IN_PLACE && nc <= DIRECT_A_MAX_N;
                     packA(s, a, oa, ic, direct ? mc / MR * MR : 0, mc, pc, kc, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr), bo = jr * kc;
@@ -197,10 +197,10 @@ final class GemmPacked {
                             }
                             int co = oc + (ic + ir) * ldc + jc + jr;
                             if (mr == MR && nr == NR) {
-                                GemmSimd.kernel8x2(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta);
+                                GemmSimd.full(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta, tile);
                             } else {
-                                if (nr <= L) GemmSimd.kernel8x1(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f);
-                                else GemmSimd.kernel8x2(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f);
+                                if (nr <= L) GemmSimd.halfRaw(kc, src, ao, ars, aps, bp, bo, tile, 0, NR);
+                                else GemmSimd.fullRaw(kc, src, ao, ars, aps, bp, bo, tile, 0, NR);
                                 mergeTile(tile, c, co, ldc, mr, nr, alpha, beta);
                             }
                         }
@@ -219,7 +219,9 @@ final class GemmPacked {
         int lda = s.lda();
         for (int ir = ir0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir), base = ir * kc;
-            if (s.transA()) {                       // A stored k×m: a panel row is contiguous
+            if (s.transA() && mr == MR) {           // A stored k×m: a panel row is MR contiguous floats
+                for (int p = 0; p < kc; p++) GemmSimd.copyPanelRow(a, oa + (pc + p) * lda + ic + ir, ap, base + p * MR);
+            } else if (s.transA()) {
                 for (int p = 0; p < kc; p++) {
                     int src = oa + (pc + p) * lda + ic + ir, dst = base + p * MR;
                     for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r];
@@ -247,10 +249,14 @@ final class GemmPacked {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr), base = jr * kc;
             if (!s.transB()) {                      // B stored k×n: a panel row is contiguous
-                for (int p = 0; p < kc; p++) {
-                    int src = ob + (pc + p) * ldb + jc + jr, dst = base + p * NR;
-                    System.arraycopy(b, src, bp, dst, nr);
-                    for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++) GemmSimd.copyRow(b, ob + (pc + p) * ldb + jc + jr, bp, base + p * NR);
+                } else {
+                    for (int p = 0; p < kc; p++) {
+                        int src = ob + (pc + p) * ldb + jc + jr, dst = base + p * NR;
+                        System.arraycopy(b, src, bp, dst, nr);
+                        for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                    }
                 }
             } else {                                // B stored n×k: walk each column along k
                 for (int j = 0; j < NR; j++) {

@@ -1,18 +1,30 @@
 package imfengine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API micro-kernels for {@link GemmPacked}: one {@code MR×NR} tile of
  * {@code C = alpha·Ap·Bp + beta·C} from packed panels, with the whole tile held in registers.
  *
+ * <p>The tile is chosen at start-up for the register file. With 16-lane vectors (AVX-512, 32 zmm
+ * registers) it is 8×32: 16 accumulators + 2 B vectors + broadcasts fit. With 8-lane vectors
+ * (AVX2, 16 ymm registers) it is 4×16: the 8×16 tile needs 19 registers, C2 keeps 4 accumulators
+ * in stack slots, and each k step then waits on a store-forwarded reload (≈11 cycles for 8 cycles
+ * of FMAs). Measured on one Zen 3 core (kc = 256, panels in L1; docs/PERF.md "AVX2: the 4×16
+ * tile"): 8×16 50–55 GFLOP/s, 6×16 40–42 (C2 still spills an accumulator), 4×16 81–94.
+ *
  * <p>A is read at {@code a[ao + r·ars + p·aps]} for row {@code r}, step {@code p}: a packed
- * panel ({@code ars = 1, aps = MR}) or A in place ({@code ars = lda, aps = 1}, or the transpose).
- * B is always a packed panel: {@code bp[bo + p·NR + j]} is {@code B(p, j)}. Each step {@code p} loads {@code NR/L} vectors of B,
- * broadcasts {@code MR} scalars of A and issues {@code MR·NR/L} FMAs. With 16-lane (AVX-512)
- * vectors the 8×32 tile keeps 16 accumulators + 2 B vectors + 1 broadcast in 19 of the 32 zmm
- * registers. {@code beta == 0} overwrites C without reading it (C may hold NaN). The epilogue is
+ * panel ({@code ars = 1, aps = MR}) or, for the 8-row kernels only, A in place ({@code ars = lda,
+ * aps = 1}, or the transpose). The 4-row kernels read packed panels only: with a constant stride
+ * C2 hoists every range check out of the k loop; the checks' out-of-line traps otherwise cost
+ * registers (4×16 with variable strides: 74 GFLOP/s). B is always a packed panel:
+ * {@code bp[bo + p·NR + j]} is {@code B(p, j)}. Each step {@code p} loads {@code NR/L} vectors of
+ * B, broadcasts {@code MR} scalars of A and issues {@code MR·NR/L} FMAs in the same order whatever
+ * the tile; only the later depth blocks round differently: the 4-row kernels add the products to C
+ * as they go, the 8-row ones add their block's sum to C. {@code beta == 0} overwrites C
+ * without reading it (C may hold NaN). The 8-row kernels' epilogue is
  * written out instead of calling a store helper: C2's node-count cutoff left half of 16 helper
  * calls un-inlined, boxing their vectors (measured ~3× slower on k = 32 tiles).
  * Keep the kernels this small: a version with masked edge stores inlined (2.9 KB of bytecode)
@@ -22,14 +34,80 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class GemmSimd {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    /** Lanes per vector (16 on AVX-512). */
+    /** Lanes per vector (16 on AVX-512, 8 on AVX2). */
     static final int L = S.length();
-    /** Tile rows. */
-    static final int MR = 8;
+    /** Tile rows: 8 with 32 vector registers, 4 with 16 (see the class comment). */
+    static final int MR = L >= 16 ? 8 : 4;
     /** Tile columns: two vectors. */
     static final int NR = 2 * L;
+    /** Whether the kernels can read A in place (strided) instead of from a packed panel. */
+    static final boolean READS_A_IN_PLACE = MR == 8;
+
+    /** Zeros to start a 4-row tile's sums from (read with row stride 0). */
+    private static final float[] ZERO_ROW = new float[NR];
+    /** MR floats, the width of an A panel row, as one vector. */
+    private static final VectorSpecies<Float> PANEL_ROW = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
 
     private GemmSimd() {}
+
+    /**
+     * The full MR×NR tile. {@code MR} is a constant: C2 keeps only this machine's kernel. The 4-row
+     * kernels know no {@code alpha}/{@code beta} and take no branch: with them in the kernel C2 spilled
+     * an accumulator (26–29 instead of 87–95 GFLOP/s on Zen 3), and an "add to C?" flag halved the
+     * speed at k = 96 when both ways were taken. Their sums start from zeros or from C (beta = 1, the
+     * later depth blocks); other factors go through {@code tile} and {@link #merge}.
+     */
+    static void full(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo,
+                     float[] c, int co, int ldc, float alpha, float beta, float[] tile) {
+        if (MR == 8) {
+            kernel8x2(kc, a, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta);
+        } else if (alpha == 1f && beta == 0f) {
+            kernel4x2(kc, a, ao, bp, bo, ZERO_ROW, 0, 0, c, co, ldc);
+        } else if (alpha == 1f && beta == 1f) {
+            kernel4x2(kc, a, ao, bp, bo, c, co, ldc, c, co, ldc);
+        } else {
+            kernel4x2(kc, a, ao, bp, bo, ZERO_ROW, 0, 0, tile, 0, NR);
+            merge(tile, c, co, ldc, alpha, beta);
+        }
+    }
+
+    /** Raw sums of the MR×NR tile into {@code c} (the tile buffer of an edge tile). */
+    static void fullRaw(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo, float[] c, int co, int ldc) {
+        if (MR == 8) kernel8x2(kc, a, ao, ars, aps, bp, bo, c, co, ldc, 1f, 0f);
+        else kernel4x2(kc, a, ao, bp, bo, ZERO_ROW, 0, 0, c, co, ldc);
+    }
+
+    /** Raw sums of the MR×L tile, for a last column panel with at most L live columns (Bp keeps its NR stride). */
+    static void halfRaw(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo, float[] c, int co, int ldc) {
+        if (MR == 8) kernel8x1(kc, a, ao, ars, aps, bp, bo, c, co, ldc, 1f, 0f);
+        else kernel4x1(kc, a, ao, bp, bo, c, co, ldc);
+    }
+
+    /** Copies a B panel row, {@code NR} floats, as two vectors (System.arraycopy of 16 floats was a third of the samples of a long-k Aᵀ·B). */
+    static void copyRow(float[] src, int from, float[] dst, int to) {
+        FloatVector.fromArray(S, src, from).intoArray(dst, to);
+        FloatVector.fromArray(S, src, from + L).intoArray(dst, to + L);
+    }
+
+    /** Copies one A panel row, {@code MR} floats, as one vector (a scalar loop of 4 took 30 % of a long-k Aᵀ·B, timed per call). */
+    static void copyPanelRow(float[] src, int from, float[] dst, int to) {
+        FloatVector.fromArray(PANEL_ROW, src, from).intoArray(dst, to);
+    }
+
+    /** {@code C[0:MR, 0:NR] = alpha·tile + beta·C}, C not read when beta is 0: the 4-row kernels' other factors. */
+    static void merge(float[] tile, float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
+        for (int r = 0; r < MR; r++, co += ldc) {
+            FloatVector t0 = FloatVector.fromArray(S, tile, r * NR).mul(va), t1 = FloatVector.fromArray(S, tile, r * NR + L).mul(va);
+            if (beta == 0f) {
+                t0.intoArray(c, co);
+                t1.intoArray(c, co + L);
+            } else {
+                FloatVector.fromArray(S, c, co).fma(vb, t0).intoArray(c, co);
+                FloatVector.fromArray(S, c, co + L).fma(vb, t1).intoArray(c, co + L);
+            }
+        }
+    }
 
     /** Full 8×NR tile, both vectors of each row stored. */
     static void kernel8x2(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo,
@@ -130,5 +208,48 @@ final class GemmSimd {
             FloatVector.fromArray(S, c, co + 6 * ldc).fma(vb, c60.mul(va)).intoArray(c, co + 6 * ldc);
             FloatVector.fromArray(S, c, co + 7 * ldc).fma(vb, c70.mul(va)).intoArray(c, co + 7 * ldc);
         }
+    }
+
+    /**
+     * Full 4×NR tile from a packed A panel (stride 4): {@code C = S + sums}, where {@code S} is read at
+     * {@code s[so + r·sld + j]} (C itself to add, or {@code ZERO_ROW} with {@code sld = 0}).
+     */
+    static void kernel4x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] s, int so, int sld,
+                          float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.fromArray(S, s, so), c01 = FloatVector.fromArray(S, s, so + L);
+        FloatVector c10 = FloatVector.fromArray(S, s, so + sld), c11 = FloatVector.fromArray(S, s, so + sld + L);
+        FloatVector c20 = FloatVector.fromArray(S, s, so + 2 * sld), c21 = FloatVector.fromArray(S, s, so + 2 * sld + L);
+        FloatVector c30 = FloatVector.fromArray(S, s, so + 3 * sld), c31 = FloatVector.fromArray(S, s, so + 3 * sld + L);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * 4, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+    }
+
+    /** 4×L tile from a packed A panel, raw sums: for the last column panel when at most {@code L} of its columns are live. */
+    static void kernel4x1(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c30 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + p * NR);
+            c00 = FloatVector.broadcast(S, ap[ai]).fma(b0, c00);
+            c10 = FloatVector.broadcast(S, ap[ai + 1]).fma(b0, c10);
+            c20 = FloatVector.broadcast(S, ap[ai + 2]).fma(b0, c20);
+            c30 = FloatVector.broadcast(S, ap[ai + 3]).fma(b0, c30);
+        }
+        c00.intoArray(c, co);
+        c10.intoArray(c, co + ldc);
+        c20.intoArray(c, co + 2 * ldc);
+        c30.intoArray(c, co + 3 * ldc);
     }
 }
