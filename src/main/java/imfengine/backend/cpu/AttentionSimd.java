@@ -10,13 +10,16 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #ROWS} query rows at a time so that every load of a key or value row feeds four rows' FMAs
  * (one row at a time, the kernels were load bound at ~40 GFLOP/s).
  * <p>
- * Per (batch, head) pair, {@code k} (and {@code tk}; in the backward also {@code v}) is first copied
- * transposed into a {@code [Dh, Lp]} scratch, {@code Lp} = L rounded up to the vector length and zero
- * padded, so the scores of four queries against {@code VL} keys are {@code Dh} steps of one load and
- * four broadcast-FMAs with no horizontal sums. A query group's whole score rows ({@code 4·Lp} floats)
- * stay in a per-thread scratch, so the softmax takes two passes over them (max, then exponentials)
- * instead of the scalar reference's online rescaling. Products with {@code v} are vectorised over
- * {@code Dh} (row-major {@code v} rows, scalar tail for {@code Dh} not a multiple of the vector length).
+ * Per (batch, head) pair, {@code k} (and {@code tk}; in the backward also {@code v}) is first packed
+ * into a scratch of key vectors ({@link #packKeys}: VL keys × {@code Dh}, zero padded to {@code Lp} = L
+ * rounded up to the vector length), so the scores of four queries against {@code VL} keys are {@code Dh}
+ * steps of one load and four broadcast-FMAs with no horizontal sums. A query group's whole score rows
+ * ({@code 4·Lp} floats) stay in a per-thread scratch, so the softmax takes two passes over them (max,
+ * then exponentials) instead of the scalar reference's online rescaling. Products with {@code v} (and
+ * {@code k} for dQ) are vectorised over {@code Dh} from a copy packed by {@link #packValues} (scalar tail
+ * for {@code Dh} not a multiple of the vector length). Both packings make every vector load's index
+ * {@code start + step·VL}: with a constant stride C2 checks the range once before the loop instead of
+ * at every load, which is what lets two vectors per pass (eight FMA chains) pay off.
  * The last group of a head repeats its last row to fill four: repeated rows compute and store the
  * same values, and the backward zeroes them before they are summed into {@code dk, dv}.
  * <p>
@@ -34,20 +37,21 @@ final class AttentionSimd {
     // ---- kernels -----------------------------------------------------------------------------
     static void forward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
-        float[] kT = new float[dh * lp], p = new float[ROWS * lp], inv = new float[ROWS], lanes = new float[VL];
+        float[] kB = new float[dh * lp], vR = new float[len * dh], p = new float[ROWS * lp], inv = new float[ROWS], lanes = new float[VL];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
-            transpose(k, base, w, len, dh, kT, lp);
+            packKeys(k, base, w, len, dh, kB);
+            packValues(v, base, w, len, dh, vR);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
                 queryRows(base, w, i0, len, rows);
-                scores(q, rows, kT, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
+                scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
                 for (int r = 0; r < ROWS; r++) {
                     float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m, lanes);
                     inv[r] = 1f / l;
                     if (i0 + r < len) lse[bh * len + i0 + r] = m + (float) Math.log(l);
                 }
-                values(v, base, w, rows, p, lp, len, dh, inv, o);
+                values(v, vR, base, w, rows, p, lp, len, dh, inv, o);
             }
         }
     }
@@ -55,17 +59,19 @@ final class AttentionSimd {
     static void dual(AttentionSpec s, float[] q, float[] tq, float[] k, float[] tk, float[] v, float[] tv,
                      float[] o, float[] to, float[] lse, int from, int until) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
-        float[] kT = new float[dh * lp], tkT = new float[dh * lp];
+        float[] kB = new float[dh * lp], tkB = new float[dh * lp], vR = new float[len * dh], tvR = new float[len * dh];
         float[] p = new float[ROWS * lp], pds = new float[ROWS * lp], inv = new float[ROWS], lanes = new float[VL];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < until; bh++) {
             int base = CpuAttention.base(s, bh);
-            transpose(k, base, w, len, dh, kT, lp);
-            transpose(tk, base, w, len, dh, tkT, lp);
+            packKeys(k, base, w, len, dh, kB);
+            packKeys(tk, base, w, len, dh, tkB);
+            packValues(v, base, w, len, dh, vR);
+            packValues(tv, base, w, len, dh, tvR);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
                 queryRows(base, w, i0, len, rows);
-                scores(q, rows, kT, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
-                tangentScores(q, tq, rows, kT, tkT, lp, dh, s.scale(), len, pds);
+                scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
+                tangentScores(q, tq, rows, kB, tkB, lp, dh, s.scale(), len, pds);
                 for (int r = 0; r < ROWS; r++) {
                     float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m, lanes);
                     inv[r] = 1f / l;
@@ -73,8 +79,8 @@ final class AttentionSimd {
                     tangentWeights(p, pds, r * lp, lp, dot(p, pds, r * lp, lp, lanes) * inv[r]);
                     if (i0 + r < len) lse[bh * len + i0 + r] = m + (float) Math.log(l);
                 }
-                values(v, base, w, rows, p, lp, len, dh, inv, o);
-                tangentValues(v, tv, base, w, rows, p, pds, lp, len, dh, inv, to);
+                values(v, vR, base, w, rows, p, lp, len, dh, inv, o);
+                tangentValues(v, tv, vR, tvR, base, w, rows, p, pds, lp, len, dh, inv, to);
             }
         }
     }
@@ -83,26 +89,28 @@ final class AttentionSimd {
                          float[] dq, float[] dk, float[] dv, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         float scale = s.scale();
-        // kT, vT: transposed inputs; dkT, dvT: transposed gradient accumulators; p, ds: P and dS of a query group
-        float[] kT = new float[dh * lp], vT = new float[dh * lp], dkT = new float[dh * lp], dvT = new float[dh * lp];
+        // kB, vB: keys and values packed for the scores, kR: keys packed for dQ; dkT, dvT: transposed gradient
+        // accumulators; p, ds: P and dS of a query group
+        float[] kB = new float[dh * lp], vB = new float[dh * lp], kR = new float[len * dh], dkT = new float[dh * lp], dvT = new float[dh * lp];
         float[] p = new float[ROWS * lp], ds = new float[ROWS * lp], scales = new float[ROWS], lanes = new float[VL];
         java.util.Arrays.fill(scales, scale);
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
-            transpose(k, base, w, len, dh, kT, lp);
-            transpose(v, base, w, len, dh, vT, lp);
+            packKeys(k, base, w, len, dh, kB);
+            packKeys(v, base, w, len, dh, vB);
+            packValues(k, base, w, len, dh, kR);
             java.util.Arrays.fill(dkT, 0f);
             java.util.Arrays.fill(dvT, 0f);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
                 queryRows(base, w, i0, len, rows);
-                scores(q, rows, kT, lp, len, dh, scale, Float.NEGATIVE_INFINITY, p);
-                scores(dO, rows, vT, lp, len, dh, 1f, 0f, ds);
+                scores(q, rows, kB, lp, len, dh, scale, Float.NEGATIVE_INFINITY, p);
+                scores(dO, rows, vB, lp, len, dh, 1f, 0f, ds);
                 for (int r = 0; r < ROWS; r++) {
                     float lsei = lse[bh * len + Math.min(i0 + r, len - 1)];
                     gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh, lanes));
                 }
-                values(k, base, w, rows, ds, lp, len, dh, scales, dq);
+                values(k, kR, base, w, rows, ds, lp, len, dh, scales, dq);
                 for (int r = len - i0; r < ROWS; r++) { // repeated rows: already stored once, must not be summed again
                     java.util.Arrays.fill(p, r * lp, (r + 1) * lp, 0f);
                     java.util.Arrays.fill(ds, r * lp, (r + 1) * lp, 0f);
@@ -127,41 +135,66 @@ final class AttentionSimd {
 
     /**
      * {@code out[r·lp + j] = scale·x_r·y_j} for the four rows {@code x_r} at {@code rows[r]} and every key
-     * {@code j} of the transposed {@code yT}; lanes at or past {@code len} get {@code pad}. One key
-     * vector per pass (four chains): two vectors per pass (eight chains) measured ~2× slower.
+     * {@code j} of {@code yB} (packed by {@link #packKeys}); lanes at or past {@code len} get {@code pad}.
+     * Two key vectors per pass (eight FMA chains, so the FMA latency is covered) read with a constant
+     * stride; the last key vector of an odd count gets a pass of its own. (Over keys transposed to
+     * {@code [Dh, Lp]}, stride {@code lp}, two vectors per pass had measured ~2× slower than one.)
      */
-    private static void scores(float[] x, int[] rows, float[] yT, int lp, int len, int dh, float scale, float pad, float[] out) {
-        int x0 = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
-        for (int jj = 0; jj < lp; jj += VL) {
-            FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
-            for (int d = 0, yd = jj; d < dh; d++, yd += lp) {
-                FloatVector y0 = FloatVector.fromArray(S, yT, yd);
-                a0 = y0.fma(bc(x[x0 + d]), a0);
-                a1 = y0.fma(bc(x[x1 + d]), a1);
-                a2 = y0.fma(bc(x[x2 + d]), a2);
-                a3 = y0.fma(bc(x[x3 + d]), a3);
-            }
-            store4(a0, a1, a2, a3, scale, pad, jj, len, lp, out);
+    private static void scores(float[] x, int[] rows, float[] yB, int lp, int len, int dh, float scale, float pad, float[] out) {
+        int jj = 0;
+        for (; jj + VL < lp; jj += 2 * VL) scoresPair(x, rows[0], rows[1], rows[2], rows[3], yB, jj * dh, dh, scale, pad, jj, len, lp, out);
+        if (jj < lp) scoresOne(x, rows[0], rows[1], rows[2], rows[3], yB, jj * dh, dh, scale, pad, jj, len, lp, out);
+    }
+
+    /** Key vectors {@code jj} and {@code jj + VL} of {@link #scores}; {@code yo} = where vector {@code jj} starts in {@code yB}. */
+    private static void scoresPair(float[] x, int x0, int x1, int x2, int x3, float[] yB, int yo, int dh, float scale, float pad,
+                                   int jj, int len, int lp, float[] out) {
+        FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+        FloatVector e0 = zero(), e1 = zero(), e2 = zero(), e3 = zero();
+        int yo2 = yo + dh * VL;
+        for (int d = 0; d < dh; d++) {
+            FloatVector y0 = FloatVector.fromArray(S, yB, yo + d * VL), y1 = FloatVector.fromArray(S, yB, yo2 + d * VL);
+            FloatVector b = bc(x[x0 + d]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
+            b = bc(x[x1 + d]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
+            b = bc(x[x2 + d]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
+            b = bc(x[x3 + d]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
         }
+        store4(a0, a1, a2, a3, scale, pad, jj, len, lp, out);
+        store4(e0, e1, e2, e3, scale, pad, jj + VL, len, lp, out);
+    }
+
+    /** Key vector {@code jj} alone (see {@link #scoresPair}). */
+    private static void scoresOne(float[] x, int x0, int x1, int x2, int x3, float[] yB, int yo, int dh, float scale, float pad,
+                                  int jj, int len, int lp, float[] out) {
+        FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+        for (int d = 0; d < dh; d++) {
+            FloatVector y0 = FloatVector.fromArray(S, yB, yo + d * VL);
+            a0 = y0.fma(bc(x[x0 + d]), a0);
+            a1 = y0.fma(bc(x[x1 + d]), a1);
+            a2 = y0.fma(bc(x[x2 + d]), a2);
+            a3 = y0.fma(bc(x[x3 + d]), a3);
+        }
+        store4(a0, a1, a2, a3, scale, pad, jj, len, lp, out);
     }
 
     /**
-     * Score tangents {@code ds_rj = scale·(tq_r·k_j + q_r·tk_j)} of the four rows (0 on padding). Kept
+     * Score tangents {@code ds_rj = scale·(tq_r·k_j + q_r·tk_j)} of the four rows (0 on padding), the two
+     * products summed in separate chains (eight, so the FMA latency is covered) and added at the end. Kept
      * apart from the scores: one method with both (eight accumulators) compiled ~10 % slower in the model.
      */
-    private static void tangentScores(float[] q, float[] tq, int[] rows, float[] kT, float[] tkT, int lp, int dh, float scale, int len,
+    private static void tangentScores(float[] q, float[] tq, int[] rows, float[] kB, float[] tkB, int lp, int dh, float scale, int len,
                                       float[] ds) {
         int x0 = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
         for (int jj = 0; jj < lp; jj += VL) {
-            FloatVector t0 = zero(), t1 = zero(), t2 = zero(), t3 = zero();
-            for (int d = 0, kd = jj; d < dh; d++, kd += lp) {
-                FloatVector kv = FloatVector.fromArray(S, kT, kd), tkv = FloatVector.fromArray(S, tkT, kd);
-                t0 = tkv.fma(bc(q[x0 + d]), kv.fma(bc(tq[x0 + d]), t0));
-                t1 = tkv.fma(bc(q[x1 + d]), kv.fma(bc(tq[x1 + d]), t1));
-                t2 = tkv.fma(bc(q[x2 + d]), kv.fma(bc(tq[x2 + d]), t2));
-                t3 = tkv.fma(bc(q[x3 + d]), kv.fma(bc(tq[x3 + d]), t3));
+            FloatVector t0 = zero(), t1 = zero(), t2 = zero(), t3 = zero(), u0 = zero(), u1 = zero(), u2 = zero(), u3 = zero();
+            for (int d = 0, ko = jj * dh; d < dh; d++) {
+                FloatVector kv = FloatVector.fromArray(S, kB, ko + d * VL), tkv = FloatVector.fromArray(S, tkB, ko + d * VL);
+                t0 = kv.fma(bc(tq[x0 + d]), t0); u0 = tkv.fma(bc(q[x0 + d]), u0);
+                t1 = kv.fma(bc(tq[x1 + d]), t1); u1 = tkv.fma(bc(q[x1 + d]), u1);
+                t2 = kv.fma(bc(tq[x2 + d]), t2); u2 = tkv.fma(bc(q[x2 + d]), u2);
+                t3 = kv.fma(bc(tq[x3 + d]), t3); u3 = tkv.fma(bc(q[x3 + d]), u3);
             }
-            store4(t0, t1, t2, t3, scale, 0f, jj, len, lp, ds);
+            store4(t0.add(u0), t1.add(u1), t2.add(u2), t3.add(u3), scale, 0f, jj, len, lp, ds);
         }
     }
 
@@ -235,21 +268,16 @@ final class AttentionSimd {
 
     /**
      * {@code out_r = f_r · Σ_{j<len} c[r·lp + j] x_j} for the four rows at {@code rows[r]}, {@code x_j} the
-     * row {@code j} of the head at {@code xb} (stride {@code w}): {@code o} from {@code P, v} and
-     * {@code dq} from {@code dS, k}. One {@code Dh} vector per pass, then scalars.
+     * row {@code j} of the head at {@code xb} (stride {@code w}; {@code xR} the same packed by
+     * {@link #packValues}): {@code o} from {@code P, v} and {@code dq} from {@code dS, k}. Two {@code Dh}
+     * vectors per pass (eight chains, constant stride as in {@link #scores}), then one, then scalars.
      */
-    private static void values(float[] x, int xb, int w, int[] rows, float[] c, int lp, int len, int dh, float[] f, float[] out) {
+    private static void values(float[] x, float[] xR, int xb, int w, int[] rows, float[] c, int lp, int len, int dh, float[] f, float[] out) {
         int d = 0, dEnd = S.loopBound(dh);
-        for (; d < dEnd; d += VL) {
-            FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
-            for (int j = 0, xj = xb + d; j < len; j++, xj += w) {
-                FloatVector y0 = FloatVector.fromArray(S, x, xj);
-                a0 = y0.fma(bc(c[j]), a0);
-                a1 = y0.fma(bc(c[lp + j]), a1);
-                a2 = y0.fma(bc(c[2 * lp + j]), a2);
-                a3 = y0.fma(bc(c[3 * lp + j]), a3);
-            }
-            store(a0, a1, a2, a3, f, rows, d, out);
+        for (; d + VL < dEnd; d += 2 * VL) valuesPair(xR, d * len, len, c, lp, f, rows, d, out);
+        if (d < dEnd) {
+            valuesOne(xR, d * len, len, c, lp, f, rows, d, out);
+            d += VL;
         }
         for (; d < dh; d++)
             for (int r = 0; r < ROWS; r++) {
@@ -259,23 +287,53 @@ final class AttentionSimd {
             }
     }
 
+    /** {@code Dh} vectors {@code d} and {@code d + VL} of {@link #values}; {@code xo} = where vector {@code d} starts in {@code xR}. */
+    private static void valuesPair(float[] xR, int xo, int len, float[] c, int lp, float[] f, int[] rows, int d, float[] out) {
+        FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+        FloatVector e0 = zero(), e1 = zero(), e2 = zero(), e3 = zero();
+        int xo2 = xo + len * VL;
+        for (int j = 0; j < len; j++) {
+            FloatVector y0 = FloatVector.fromArray(S, xR, xo + j * VL), y1 = FloatVector.fromArray(S, xR, xo2 + j * VL);
+            FloatVector b = bc(c[j]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
+            b = bc(c[lp + j]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
+            b = bc(c[2 * lp + j]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
+            b = bc(c[3 * lp + j]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
+        }
+        store(a0, a1, a2, a3, f, rows, d, out);
+        store(e0, e1, e2, e3, f, rows, d + VL, out);
+    }
+
+    /** {@code Dh} vector {@code d} alone (see {@link #valuesPair}). */
+    private static void valuesOne(float[] xR, int xo, int len, float[] c, int lp, float[] f, int[] rows, int d, float[] out) {
+        FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+        for (int j = 0; j < len; j++) {
+            FloatVector y0 = FloatVector.fromArray(S, xR, xo + j * VL);
+            a0 = y0.fma(bc(c[j]), a0);
+            a1 = y0.fma(bc(c[lp + j]), a1);
+            a2 = y0.fma(bc(c[2 * lp + j]), a2);
+            a3 = y0.fma(bc(c[3 * lp + j]), a3);
+        }
+        store(a0, a1, a2, a3, f, rows, d, out);
+    }
+
     /**
      * The dual's tangent values {@code to_r = f_r Σ_j (W_rj v_j + P_rj tv_j)}, {@code W} the tangent weights
-     * (the primal {@code o} is {@link #values}). One {@code Dh} vector per pass: four chains of two FMAs.
+     * (the primal {@code o} is {@link #values}), from {@code v, tv} packed by {@link #packValues}. One {@code Dh}
+     * vector per pass: the {@code W·v} and {@code P·tv} sums in separate chains (eight), added at the end.
      */
-    private static void tangentValues(float[] v, float[] tv, int vb, int w, int[] rows, float[] p, float[] tw, int lp, int len, int dh,
-                                      float[] f, float[] to) {
+    private static void tangentValues(float[] v, float[] tv, float[] vR, float[] tvR, int vb, int w, int[] rows, float[] p, float[] tw,
+                                      int lp, int len, int dh, float[] f, float[] to) {
         int d = 0, dEnd = S.loopBound(dh);
         for (; d < dEnd; d += VL) {
-            FloatVector t0 = zero(), t1 = zero(), t2 = zero(), t3 = zero();
-            for (int j = 0, vj = vb + d; j < len; j++, vj += w) {
-                FloatVector vv = FloatVector.fromArray(S, v, vj), tvv = FloatVector.fromArray(S, tv, vj);
-                t0 = tvv.fma(bc(p[j]), vv.fma(bc(tw[j]), t0));
-                t1 = tvv.fma(bc(p[lp + j]), vv.fma(bc(tw[lp + j]), t1));
-                t2 = tvv.fma(bc(p[2 * lp + j]), vv.fma(bc(tw[2 * lp + j]), t2));
-                t3 = tvv.fma(bc(p[3 * lp + j]), vv.fma(bc(tw[3 * lp + j]), t3));
+            FloatVector t0 = zero(), t1 = zero(), t2 = zero(), t3 = zero(), u0 = zero(), u1 = zero(), u2 = zero(), u3 = zero();
+            for (int j = 0, vo = d * len; j < len; j++) {
+                FloatVector vv = FloatVector.fromArray(S, vR, vo + j * VL), tvv = FloatVector.fromArray(S, tvR, vo + j * VL);
+                t0 = vv.fma(bc(tw[j]), t0); u0 = tvv.fma(bc(p[j]), u0);
+                t1 = vv.fma(bc(tw[lp + j]), t1); u1 = tvv.fma(bc(p[lp + j]), u1);
+                t2 = vv.fma(bc(tw[2 * lp + j]), t2); u2 = tvv.fma(bc(p[2 * lp + j]), u2);
+                t3 = vv.fma(bc(tw[3 * lp + j]), t3); u3 = tvv.fma(bc(p[3 * lp + j]), u3);
             }
-            store(t0, t1, t2, t3, f, rows, d, to);
+            store(t0.add(u0), t1.add(u1), t2.add(u2), t3.add(u3), f, rows, d, to);
         }
         for (; d < dh; d++)
             for (int r = 0; r < ROWS; r++) {
@@ -327,11 +385,26 @@ final class AttentionSimd {
 
     private static int padded(int len) { return (len + VL - 1) / VL * VL; }
 
-    /** {@code xT[d·lp + j] = x[base + j·w + d]} for {@code j < len}; the padding stays as it was (zero). */
-    private static void transpose(float[] x, int base, int w, int len, int dh, float[] xT, int lp) {
+    /**
+     * Packs a head's keys for {@link #scores}: key vector {@code jj} (keys {@code jj .. jj+VL−1}) is a
+     * {@code [Dh, VL]} block at {@code jj·Dh}, so {@code xB[jj·Dh + d·VL + j − jj] = x[base + j·w + d]} for
+     * {@code j < len}; the padding keys' lanes stay as they were (zero).
+     */
+    private static void packKeys(float[] x, int base, int w, int len, int dh, float[] xB) {
         for (int j = 0; j < len; j++) {
-            int xj = base + j * w;
-            for (int d = 0; d < dh; d++) xT[d * lp + j] = x[xj + d];
+            int xj = base + j * w, o = (j / VL) * VL * dh + j % VL;
+            for (int d = 0; d < dh; d++) xB[o + d * VL] = x[xj + d];
         }
+    }
+
+    /**
+     * Packs a head's rows for {@link #values}: {@code Dh} vector {@code d} (columns {@code d .. d+VL−1},
+     * {@code d} a multiple of VL below {@code loopBound(Dh)}) is a {@code [len, VL]} block at {@code d·len}:
+     * {@code xR[d·len + j·VL + i] = x[base + j·w + d + i]}. Columns past the last whole vector are not packed.
+     */
+    private static void packValues(float[] x, int base, int w, int len, int dh, float[] xR) {
+        int dEnd = S.loopBound(dh);
+        for (int j = 0; j < len; j++)
+            for (int d = 0; d < dEnd; d += VL) System.arraycopy(x, base + j * w + d, xR, d * len + j * VL, VL);
     }
 }
