@@ -36,8 +36,12 @@ final class GemmSimd {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector (16 on AVX-512, 8 on AVX2). */
     static final int L = S.length();
-    /** Tile rows: 8 with 32 vector registers, 4 with 16 (see the class comment). */
-    static final int MR = L >= 16 ? 8 : 4;
+    /**
+     * Tile rows: 8 with 32 vector registers, 4 with 16 (see the class comment). {@code -Dimf.gemm.rows=4}
+     * or {@code 8} overrides the choice, to measure the other tile on a machine (an AVX-512 one has not
+     * run the 4-row tile yet).
+     */
+    static final int MR = tileRows();
     /** Tile columns: two vectors. */
     static final int NR = 2 * L;
     /** Whether the kernels can read A in place (strided) instead of from a packed panel. */
@@ -49,6 +53,18 @@ final class GemmSimd {
     private static final VectorSpecies<Float> PANEL_ROW = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
 
     private GemmSimd() {}
+
+    private static int tileRows() {
+        int byRegisters = L >= 16 ? 8 : 4;
+        String forced = System.getProperty("imf.gemm.rows");
+        if (forced == null) return byRegisters;
+        if (forced.equals("4") || forced.equals("8")) return Integer.parseInt(forced);
+        System.err.println("imf.gemm.rows=" + forced + " ignored (4 or 8); using " + byRegisters);
+        return byRegisters;
+    }
+
+    /** The tile, for logs: e.g. {@code 4x16}. */
+    static String tile() { return MR + "x" + NR; }
 
     /**
      * The full MR×NR tile. {@code MR} is a constant: C2 keeps only this machine's kernel. The 4-row

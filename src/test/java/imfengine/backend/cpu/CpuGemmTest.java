@@ -42,6 +42,15 @@ class CpuGemmTest {
         return paths().stream().filter(p -> p.name().startsWith("simd")).toList();
     }
 
+    /** {@code -Dimf.gemm.rows} (the pom runs this class with 4 and with 8) selects the tile the SIMD path runs. */
+    @Test void forcedTileIsTheOneInUse() {
+        Assumptions.assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
+        String forced = System.getProperty("imf.gemm.rows");
+        System.out.println("CpuGemmTest: gemm tile " + GemmSimd.tile() + (forced == null ? " (by vector width)" : " (imf.gemm.rows=" + forced + ")"));
+        if (forced != null) assertEquals(Integer.parseInt(forced), GemmSimd.MR);
+        assertEquals(GemmSimd.MR + "x" + GemmSimd.NR, GemmSimd.tile());
+    }
+
     @Test void knownTwoByTwo() {
         float[] a = {1, 2, 3, 4}, b = {5, 6, 7, 8}, expected = {19, 22, 43, 50};
         for (Path path : paths()) {
