@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Java engine vs PyTorch 1.13 on the same machine, alternating: for each preset, Java then PyTorch,
-# twice, each the median of 10 timed steps after warm-up; prints every median and the Java/PyTorch
-# ratio of the medians of both rounds. Needs /usr/bin/python3 with torch and OpenBLAS
+# ROUNDS times (default 2), each the median of 10 timed steps after warm-up; prints every median and the
+# Java/PyTorch ratio of the medians over the rounds. A run that gives no result (the PyTorch script exits
+# on its own BLAS check when the machine is busy) prints nan and the others still count.
+# Needs /usr/bin/python3 with torch and OpenBLAS
 # (apt-get install python3-torch libopenblas0-openmp); the PyTorch script refuses to run on a slow BLAS.
 # The s preset at batch 64 holds about 2.9 GiB of activations, hence the 8 GiB heap.
 set -euo pipefail
@@ -9,6 +11,7 @@ cd "$(dirname "$0")/.."
 JAVA=${JAVA:-java}
 JAR=target/imf-engine.jar
 PY=${PY:-/usr/bin/python3}
+ROUNDS=${ROUNDS:-2}
 [ -f "$JAR" ] || { echo "bench-compare: $JAR missing (make build)" >&2; exit 1; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "bench-compare: $PY has no torch (apt-get install python3-torch libopenblas0-openmp)" >&2; exit 1; }
 
@@ -18,20 +21,27 @@ java_ms() { # preset batch what -> median ms
     | awk -v r="$row" '$1 == r { print $2 }'
 }
 torch_ms() {
-  "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what "$3" --repeats 10 2>/dev/null \
-    | "$PY" -c 'import json,sys; print([json.loads(l) for l in sys.stdin if l.strip()][-1]["median_ms"])'
+  { "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what "$3" --repeats 10 2>/dev/null || true; } \
+    | "$PY" -c 'import json,sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+print(rows[-1]["median_ms"] if rows and "median_ms" in rows[-1] else "nan")'
 }
+# median of the numbers given (nan when none)
+median() { "$PY" -c 'import statistics as s,sys; v=[float(x) for x in sys.argv[1:] if x and x != "nan"]; print(s.median(v) if v else "nan")' "$@"; }
 
-printf '%-6s %-7s %-6s %12s %12s %12s %12s %8s\n' preset what batch java_1_ms torch_1_ms java_2_ms torch_2_ms ratio
+printf '%-6s %-7s %-6s %-32s %-32s %8s\n' preset what batch "java_ms (each round)" "torch_ms (each round)" ratio
 for spec in "xs step 128" "s step 64" "xs sample 128"; do
   set -- $spec
-  j1=$(java_ms "$1" "$3" "$2"); t1=$(torch_ms "$1" "$3" "$2")
-  j2=$(java_ms "$1" "$3" "$2"); t2=$(torch_ms "$1" "$3" "$2")
-  ratio=$("$PY" -c "import statistics as s; print(round(s.median([$j1,$j2]) / s.median([$t1,$t2]), 3))")
-  printf '%-6s %-7s %-6s %12s %12s %12s %12s %8s\n' "$1" "$2" "$3" "$j1" "$t1" "$j2" "$t2" "$ratio"
+  js=() ts=()
+  for ((round = 0; round < ROUNDS; round++)); do
+    js+=("$(java_ms "$1" "$3" "$2" || true)"); ts+=("$(torch_ms "$1" "$3" "$2")")
+  done
+  jm=$(median "${js[@]}"); tm=$(median "${ts[@]}")
+  ratio=$("$PY" -c "import math; j, t = float('$jm'), float('$tm'); print('nan' if math.isnan(j) or math.isnan(t) else round(j / t, 3))")
+  printf '%-6s %-7s %-6s %-32s %-32s %8s\n' "$1" "$2" "$3" "$(IFS=/; echo "${js[*]}")" "$(IFS=/; echo "${ts[*]}")" "$ratio"
 done
 
-# GEMM: the preset's Linear-layer shapes, each side twice (alternating); GFLOP/s of the better round
+# GEMM: the preset's Linear-layer shapes, each side ROUNDS times (alternating); GFLOP/s of the best round
 gemm_java() { "$JAVA" --add-modules=jdk.incubator.vector -jar "$JAR" bench --preset "$1" --batch "$2" --what gemm 2>/dev/null | awk '$1 == "gemm" { print $2, $5 }'; }
 gemm_torch() { "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what gemm 2>/dev/null \
   | "$PY" -c 'import json,sys
@@ -40,16 +50,21 @@ for l in sys.stdin:
     if r.get("what") == "gemm": print(r["shape"], r["gflops"])'; }
 for spec in "xs 128" "s 64"; do
   set -- $spec
-  j1=$(gemm_java "$1" "$2"); t1=$(gemm_torch "$1" "$2"); j2=$(gemm_java "$1" "$2"); t2=$(gemm_torch "$1" "$2")
+  jall="" tall=""
+  for ((round = 0; round < ROUNDS; round++)); do
+    jall+="$(gemm_java "$1" "$2" || true)"$'\n'; tall+="$(gemm_torch "$1" "$2" || true)"$'\n'
+  done
   "$PY" - "$1" <<PYEOF
 import sys
 def parse(t):
     out = {}
     for line in t.strip().splitlines():
+        if not line.strip():
+            continue
         k, v = line.rsplit(" ", 1)
         out.setdefault(k, []).append(float(v))
     return out
-j, t = parse("""$j1\n$j2"""), parse("""$t1\n$t2""")
+j, t = parse("""$jall"""), parse("""$tall""")
 print("%-6s %-28s %10s %10s %8s" % ("preset", "gemm", "java_GF/s", "torch_GF/s", "ratio"))
 for k in j:
     if k in t:
