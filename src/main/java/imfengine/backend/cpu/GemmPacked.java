@@ -200,7 +200,7 @@ final class GemmPacked {
                                 GemmSimd.full(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta, tile);
                             } else {
                                 if (nr <= L) GemmSimd.halfRaw(kc, src, ao, ars, aps, bp, bo, tile, 0, NR);
-                                else GemmSimd.fullRaw(kc, src, ao, ars, aps, bp, bo, tile, 0, NR);
+                                else GemmSimd.full(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f, tile);
                                 mergeTile(tile, c, co, ldc, mr, nr, alpha, beta);
                             }
                         }
@@ -272,7 +272,7 @@ final class GemmPacked {
     }
 
     /** {@code C[0:mr, 0:nr] = alpha·tile + beta·C} (C not read when beta is 0). */
-    private static void mergeTile(float[] tile, float[] c, int co, int ldc, int mr, int nr, float alpha, float beta) {
+    static void mergeTile(float[] tile, float[] c, int co, int ldc, int mr, int nr, float alpha, float beta) {
         for (int r = 0; r < mr; r++) {
             int row = co + r * ldc, t = r * NR;
             if (beta == 0f) for (int j = 0; j < nr; j++) c[row + j] = alpha * tile[t + j];

@@ -71,7 +71,8 @@ final class GemmSimd {
      * kernels know no {@code alpha}/{@code beta} and take no branch: with them in the kernel C2 spilled
      * an accumulator (26–29 instead of 87–95 GFLOP/s on Zen 3), and an "add to C?" flag halved the
      * speed at k = 96 when both ways were taken. Their sums start from zeros or from C (beta = 1, the
-     * later depth blocks); other factors go through {@code tile} and {@link #merge}.
+     * later depth blocks); other factors go through {@code tile} and {@link GemmPacked#mergeTile}, as
+     * edge tiles do. With {@code alpha = 1, beta = 0} {@code tile} is not touched (it may be {@code c}).
      */
     static void full(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo,
                      float[] c, int co, int ldc, float alpha, float beta, float[] tile) {
@@ -83,14 +84,8 @@ final class GemmSimd {
             kernel4x2(kc, a, ao, bp, bo, c, co, ldc, c, co, ldc);
         } else {
             kernel4x2(kc, a, ao, bp, bo, ZERO_ROW, 0, 0, tile, 0, NR);
-            merge(tile, c, co, ldc, alpha, beta);
+            GemmPacked.mergeTile(tile, c, co, ldc, MR, NR, alpha, beta);
         }
-    }
-
-    /** Raw sums of the MR×NR tile into {@code c} (the tile buffer of an edge tile). */
-    static void fullRaw(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo, float[] c, int co, int ldc) {
-        if (MR == 8) kernel8x2(kc, a, ao, ars, aps, bp, bo, c, co, ldc, 1f, 0f);
-        else kernel4x2(kc, a, ao, bp, bo, ZERO_ROW, 0, 0, c, co, ldc);
     }
 
     /** Raw sums of the MR×L tile, for a last column panel with at most L live columns (Bp keeps its NR stride). */
@@ -108,21 +103,6 @@ final class GemmSimd {
     /** Copies one A panel row, {@code MR} floats, as one vector (a scalar loop of 4 took 30 % of a long-k Aᵀ·B, timed per call). */
     static void copyPanelRow(float[] src, int from, float[] dst, int to) {
         FloatVector.fromArray(PANEL_ROW, src, from).intoArray(dst, to);
-    }
-
-    /** {@code C[0:MR, 0:NR] = alpha·tile + beta·C}, C not read when beta is 0: the 4-row kernels' other factors. */
-    static void merge(float[] tile, float[] c, int co, int ldc, float alpha, float beta) {
-        FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
-        for (int r = 0; r < MR; r++, co += ldc) {
-            FloatVector t0 = FloatVector.fromArray(S, tile, r * NR).mul(va), t1 = FloatVector.fromArray(S, tile, r * NR + L).mul(va);
-            if (beta == 0f) {
-                t0.intoArray(c, co);
-                t1.intoArray(c, co + L);
-            } else {
-                FloatVector.fromArray(S, c, co).fma(vb, t0).intoArray(c, co);
-                FloatVector.fromArray(S, c, co + L).fma(vb, t1).intoArray(c, co + L);
-            }
-        }
     }
 
     /** Full 8×NR tile, both vectors of each row stored. */
