@@ -12,7 +12,8 @@ import java.util.Map;
  * Two builds' GEMMs in one JVM, alternating shape by shape and round by round (which side goes first
  * alternates too), so that a shared host's drifting speed hits both alike. Arguments: JAR_A DIR_A JAR_B
  * DIR_B SHAPE... with DIR_x holding {@code GemmRun} compiled against JAR_x and SHAPE = m,n,k,N|T,N|T.
- * Properties: rounds (5; the first is warm-up), copies (12), beta (0), threads (2).
+ * Properties: rounds (5; the first is warm-up), copies (12), beta (0), threads (2). B/A is the median of
+ * the rounds' own ratios (each pair ran back to back), steadier than the ratio of the medians.
  */
 public final class GemmAb {
     public static void main(String[] args) throws Exception {
@@ -40,6 +41,10 @@ public final class GemmAb {
             }
         System.out.printf("%-20s %20s %20s %6s%n", "m,n,k,opA,opB", "A GFLOP/s med (range)", "B GFLOP/s med (range)", "B/A");
         for (String shape : shapes) {
+            List<Double> ratios = new ArrayList<>();
+            for (int r = 0; r < results.get(0).get(shape).size(); r++)
+                ratios.add(results.get(1).get(shape).get(r) / results.get(0).get(shape).get(r));
+            Collections.sort(ratios);
             double[] median = new double[2];
             String[] text = new String[2];
             for (int i = 0; i < 2; i++) {
@@ -48,7 +53,7 @@ public final class GemmAb {
                 median[i] = v.get(v.size() / 2);
                 text[i] = String.format("%.1f (%.0f-%.0f)", median[i], v.get(0), v.get(v.size() - 1));
             }
-            System.out.printf("%-20s %20s %20s %6.2f%n", shape, text[0], text[1], median[1] / median[0]);
+            System.out.printf("%-20s %20s %20s %6.2f%n", shape, text[0], text[1], ratios.get(ratios.size() / 2));
         }
         System.exit(0);
     }

@@ -47,12 +47,23 @@ final class GemmPacked {
      * over k = 8832 / 13824 gain 6–50 %; with n = 256 or 512 splitting n stays faster (A is read in place).
      */
     private static final int K_SPLIT_RATIO = 8, K_SPLIT_MAX_N = 192;
+    /**
+     * Row-split products share one packed B when their chunks are shorter than this many rows
+     * (packing a block of B costs each chunk roughly what 15 rows of its product do: 15 % at 128 rows,
+     * 1024³ on 8 chunks, ~1 % for the iMF activations' 1100 rows, where the extra hand-off cost as much)
+     * and a KC×NC block of B serves at least {@code SHARED_B_MIN_MACS} multiply-adds (about 0.1 ms of
+     * both cores), so the two hand-offs per block stay negligible.
+     */
+    private static final int SHARED_B_MAX_ROWS = 512;
+    private static final long SHARED_B_MIN_MACS = 1L << 23;
+    /** B blocks of at least this many floats are packed by all threads, smaller ones by the caller. */
+    private static final long PARALLEL_PACK_MIN = 1L << 16;
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
-    /** Per-thread pack buffers and the edge-tile buffer. */
+    /** Per-thread pack buffers, the B block this thread's calls share with the pool, and the edge-tile buffer. */
     private static final class Buffers {
-        float[] a = new float[0], b = new float[0];
+        float[] a = new float[0], b = new float[0], sharedB = new float[0];
         final float[] tile = new float[MR * NR];
     }
 
@@ -94,12 +105,41 @@ final class GemmPacked {
             block(s, a, b, c, bi, 0, m, 0, n, BUFFERS.get());
         } else if (mUnits >= t && (m >= n || nUnits < t)) {
             int chunks = chunks(mUnits, t);
+            if (s.k() > 0 && s.alpha() != 0f && m / chunks < SHARED_B_MAX_ROWS
+                    && (long) m * Math.min(n, NC) * Math.min(s.k(), KC) >= SHARED_B_MIN_MACS) {
+                splitRowsSharingB(pool, s, a, b, c, bi, chunks);
+                return;
+            }
             dynamic(pool, chunks, ch -> block(s, a, b, c, bi, part(mUnits, ch, chunks) * MR,
                     Math.min(m, part(mUnits, ch + 1, chunks) * MR), 0, n, BUFFERS.get()));
         } else {
             int chunks = chunks(nUnits, t);
             dynamic(pool, chunks, ch -> block(s, a, b, c, bi, 0, m, part(nUnits, ch, chunks) * NR,
                     Math.min(n, part(nUnits, ch + 1, chunks) * NR), BUFFERS.get()));
+        }
+    }
+
+    /**
+     * One matrix split into {@code chunks} row chunks that share one packed B: for each KC×NC block
+     * the threads pack B's panels together, then claim row chunks. Each chunk packing all of B
+     * itself cost 15 % of a 1024³ product (8 chunks); sharing costs two hand-offs per block instead.
+     */
+    private static void splitRowsSharingB(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi, int chunks) {
+        int m = s.m(), n = s.n(), k = s.k(), mUnits = (m + MR - 1) / MR, ob = (int) (s.offB() + bi * s.strideB());
+        Buffers own = BUFFERS.get();
+        int need = Math.min(NC, roundUp(n, NR)) * Math.min(KC, k);
+        if (own.sharedB.length < need) own.sharedB = new float[need];
+        float[] bp = own.sharedB;
+        for (int jc0 = 0; jc0 < n; jc0 += NC) {
+            int jc = jc0, nc = Math.min(NC, n - jc), panels = (nc + NR - 1) / NR;
+            for (int pc0 = 0; pc0 < k; pc0 += KC) {
+                int pc = pc0, kc = Math.min(KC, k - pc);
+                int grain = (long) kc * nc >= PARALLEL_PACK_MIN ? 2 : panels; // a small block: no hand-off
+                pool.parallelFor(panels, grain, (q0, q1) ->
+                        packB(s, b, ob, pc, kc, jc + q0 * NR, Math.min(nc, q1 * NR) - q0 * NR, bp, q0 * NR * kc));
+                dynamic(pool, chunks, ch -> onPackedB(s, a, c, bi, part(mUnits, ch, chunks) * MR,
+                        Math.min(m, part(mUnits, ch + 1, chunks) * MR), jc, nc, pc, kc, bp, BUFFERS.get()));
+            }
         }
     }
 
@@ -158,52 +198,60 @@ final class GemmPacked {
     /** {@code C[i0:i1, j0:j1]} of batch item {@code bi}. */
     private static void block(GemmSpec s, float[] a, float[] b, float[] c, int bi,
                               int i0, int i1, int j0, int j1, Buffers buf) {
-        int k = s.k(), ldc = s.ldc(), lda = s.lda();
-        int oa = (int) (s.offA() + bi * s.strideA()), ob = (int) (s.offB() + bi * s.strideB());
-        int oc = (int) (s.offC() + bi * s.strideC());
-        float alpha = s.alpha();
-        if (k == 0 || alpha == 0f) {
-            scaleC(c, oc, ldc, i0, i1, j0, j1, s.beta());
+        int k = s.k(), ob = (int) (s.offB() + bi * s.strideB());
+        if (k == 0 || s.alpha() == 0f) {
+            scaleC(c, (int) (s.offC() + bi * s.strideC()), s.ldc(), i0, i1, j0, j1, s.beta());
             return;
         }
-        int kcMax = Math.min(KC, k);
-        int needA = Math.min(MC, roundUp(i1 - i0, MR)) * kcMax, needB = Math.min(NC, roundUp(j1 - j0, NR)) * kcMax;
-        if (buf.a.length < needA) buf.a = new float[needA];
+        int kcMax = Math.min(KC, k), needB = Math.min(NC, roundUp(j1 - j0, NR)) * kcMax;
         if (buf.b.length < needB) buf.b = new float[needB];
-        float[] ap = buf.a, bp = buf.b, tile = buf.tile;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                float beta = pc == 0 ? s.beta() : 1f;
-                packB(s, b, ob, pc, kc, jc, nc, bp);
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
-                    // Few column panels reuse an A block too little to repay packing it: read full
-                    // MR-row panels of A in place and pack only a ragged last panel.
-                    boolean direct = GemmSimd.READS_A_IN_PLACE && nc <= DIRECT_A_MAX_N;
-                    packA(s, a, oa, ic, direct ? mc / MR * MR : 0, mc, pc, kc, ap);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr), bo = jr * kc;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            float[] src = ap;
-                            int ao = ir * kc, ars = 1, aps = MR;
-                            if (direct && mr == MR) {
-                                src = a;
-                                ao = oa + (s.transA() ? pc * lda + ic + ir : (ic + ir) * lda + pc);
-                                ars = s.transA() ? 1 : lda;
-                                aps = s.transA() ? lda : 1;
-                            }
-                            int co = oc + (ic + ir) * ldc + jc + jr;
-                            if (mr == MR && nr == NR) {
-                                GemmSimd.full(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta, tile);
-                            } else {
-                                if (nr <= L) GemmSimd.halfRaw(kc, src, ao, ars, aps, bp, bo, tile, 0, NR);
-                                else GemmSimd.full(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f, tile);
-                                mergeTile(tile, c, co, ldc, mr, nr, alpha, beta);
-                            }
-                        }
+                packB(s, b, ob, pc, kc, jc, nc, buf.b, 0);
+                onPackedB(s, a, c, bi, i0, i1, jc, nc, pc, kc, buf.b, buf);
+            }
+        }
+    }
+
+    /**
+     * {@code C[i0:i1, jc:jc+nc]} (+)= {@code op(A)[i0:i1, pc:pc+kc] · Bblock}, where {@code bp} holds
+     * {@code op(B)[pc:pc+kc, jc:jc+nc]} packed by {@link #packB}; the first depth block applies beta.
+     */
+    private static void onPackedB(GemmSpec s, float[] a, float[] c, int bi, int i0, int i1,
+                                  int jc, int nc, int pc, int kc, float[] bp, Buffers buf) {
+        int ldc = s.ldc(), lda = s.lda();
+        int oa = (int) (s.offA() + bi * s.strideA()), oc = (int) (s.offC() + bi * s.strideC());
+        float alpha = s.alpha(), beta = pc == 0 ? s.beta() : 1f;
+        int needA = Math.min(MC, roundUp(i1 - i0, MR)) * Math.min(KC, s.k());
+        if (buf.a.length < needA) buf.a = new float[needA];
+        float[] ap = buf.a, tile = buf.tile;
+        for (int ic = i0; ic < i1; ic += MC) {
+            int mc = Math.min(MC, i1 - ic);
+            // Few column panels reuse an A block too little to repay packing it: read full
+            // MR-row panels of A in place and pack only a ragged last panel.
+            boolean direct = GemmSimd.READS_A_IN_PLACE && nc <= DIRECT_A_MAX_N;
+            packA(s, a, oa, ic, direct ? mc / MR * MR : 0, mc, pc, kc, ap);
+            for (int jr = 0; jr < nc; jr += NR) {
+                int nr = Math.min(NR, nc - jr), bo = jr * kc;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int mr = Math.min(MR, mc - ir);
+                    float[] src = ap;
+                    int ao = ir * kc, ars = 1, aps = MR;
+                    if (direct && mr == MR) {
+                        src = a;
+                        ao = oa + (s.transA() ? pc * lda + ic + ir : (ic + ir) * lda + pc);
+                        ars = s.transA() ? 1 : lda;
+                        aps = s.transA() ? lda : 1;
+                    }
+                    int co = oc + (ic + ir) * ldc + jc + jr;
+                    if (mr == MR && nr == NR) {
+                        GemmSimd.full(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta, tile);
+                    } else {
+                        if (nr <= L) GemmSimd.halfRaw(kc, src, ao, ars, aps, bp, bo, tile, 0, NR);
+                        else GemmSimd.full(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f, tile);
+                        mergeTile(tile, c, co, ldc, mr, nr, alpha, beta);
                     }
                 }
             }
@@ -227,6 +275,8 @@ final class GemmPacked {
                     for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r];
                     for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
                 }
+            } else if (MR == 4 && mr == MR) {       // A stored m×k: transpose 4×L blocks in registers
+                GemmSimd.packRows4(a, oa + (ic + ir) * lda + pc, lda, kc, ap, base);
             } else {                                // A stored m×k: walk each row along k
                 for (int r = 0; r < MR; r++) {
                     if (r < mr) {
@@ -242,12 +292,12 @@ final class GemmPacked {
 
     /**
      * Packs {@code op(B)[pc:pc+kc, jc:jc+nc]} as NR-column panels: panel {@code q} starts at
-     * {@code q·NR·kc} and holds {@code B(pc+p, jc+q·NR+j)} at {@code p·NR + j}; columns past nc are 0.
+     * {@code bpo + q·NR·kc} and holds {@code B(pc+p, jc+q·NR+j)} at {@code p·NR + j}; columns past nc are 0.
      */
-    private static void packB(GemmSpec s, float[] b, int ob, int pc, int kc, int jc, int nc, float[] bp) {
+    private static void packB(GemmSpec s, float[] b, int ob, int pc, int kc, int jc, int nc, float[] bp, int bpo) {
         int ldb = s.ldb();
         for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr), base = jr * kc;
+            int nr = Math.min(NR, nc - jr), base = bpo + jr * kc;
             if (!s.transB()) {                      // B stored k×n: a panel row is contiguous
                 if (nr == NR) {
                     for (int p = 0; p < kc; p++) GemmSimd.copyRow(b, ob + (pc + p) * ldb + jc + jr, bp, base + p * NR);

@@ -90,6 +90,30 @@ class CpuGemmTest {
         check(GemmSpec.of(130, 130, 257, true, true, 1f, 0f), r, paths());
     }
 
+    /**
+     * Row-split products whose threads share one packed B: several NC column blocks and KC depth
+     * blocks (beta on the first only), ragged edges, and a batch whose items each share their own B.
+     */
+    @Test void rowChunksSharingPackedB() {
+        Random r = new Random(13);
+        check(GemmSpec.of(1030, 1100, 520, false, true, 0.7f, 0.5f), r, simdPaths());
+        check(GemmSpec.batched(2, 1030, 520, 300, true, false, 1f, 1f), r, simdPaths());
+    }
+
+    /** The in-register 4-row transpose packs exactly what the scalar walk would, for any depth and offsets. */
+    @Test void fourRowPanelPackingMatchesScalarWalk() {
+        Assumptions.assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
+        Random r = new Random(17);
+        for (int kc : new int[] {1, 7, GemmSimd.L, 2 * GemmSimd.L + 3, 96, 256}) {
+            int lda = kc + 5, from = 3;
+            float[] a = random(r, from + 4 * lda), ap = new float[2 + 4 * kc];
+            GemmSimd.packRows4(a, from, lda, kc, ap, 2);
+            for (int p = 0; p < kc; p++)
+                for (int row = 0; row < 4; row++)
+                    assertEquals(a[from + row * lda + p], ap[2 + p * 4 + row], 0f, "kc " + kc + ", p " + p + ", row " + row);
+        }
+    }
+
     /** The iMF xs shapes, exact where cheap, otherwise with the 8832 token dimension scaled to 552. */
     @Test void imfShapes() {
         Random r = new Random(3);
