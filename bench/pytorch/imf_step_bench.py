@@ -17,7 +17,7 @@
           (it records the tangents on the tape, and SDPA/flash attention have no forward-mode rule).
   sample  1-NFE sampling throughput (u-head only, no tape), samples/s. Default batch 128.
   gemm    matmul GFLOP/s on the GEMM shapes of the preset's step (M = B·L tokens): the forward
-          [M×D]·[D×D], [M×D]·[D×H], [M×H]·[H×D] and the weight-gradient Aᵀ·B with k = M.
+          [M×D]·[D×D], [M×D]·[D×H], [M×H]·[H×D], the weight-gradient Aᵀ·B with k = M, and 1024³.
 
 Precision: fp32 (TF32 off everywhere), tf32 (TF32 tensor-core matmuls, as the engine's --precision tf32),
 bf16 (torch.autocast to bfloat16 around the forward passes; parameters, gradients and AdamW stay float32).
@@ -266,6 +266,7 @@ def bench_gemm(cfg, name, batch, run):
         (f"[{m}x{d}]^T*[{m}x{d}]", (m, d), (m, d), True),
         (f"[{m}x{hdn}]^T*[{m}x{d}]", (m, hdn), (m, d), True),
         (f"[{m}x{d}]^T*[{m}x{hdn}]", (m, d), (m, hdn), True),
+        ("[1024x1024]*[1024x1024]", (1024, 1024), (1024, 1024), False),  # the square of the GEMM goal
     ]
     dtype = torch.bfloat16 if run.precision == "bf16" else torch.float32
     rate = 200e9 if not run.cuda else 50e12  # a guess of the speed, to size the runs at about 0.1 s

@@ -73,8 +73,8 @@ final class BenchCommand implements Command {
                   --max-time S       at most S seconds per measurement: a run starts only if it would
                                      end in time, judged by the last one (the first warm-up, if any,
                                      and the first timed run are always made)
-                  --what W           step, sample, both (default), gemm (the preset's Linear GEMMs,
-                                     as bench/pytorch/imf_step_bench.py --what gemm times them) or
+                  --what W           step, sample, both (default), gemm (the preset's Linear GEMMs and
+                                     1024³, as bench/pytorch/imf_step_bench.py --what gemm times them) or
                                      attention (attention alone at the preset's shapes, forward and
                                      forward with tangent; bf16 kernels on CUDA with --precision bf16)
                   --profile          after the timed steps, one more step with every kernel launch, GEMM
@@ -275,11 +275,11 @@ final class BenchCommand implements Command {
     /**
      * The step's Linear-layer GEMMs for this preset, as {@code bench/pytorch/imf_step_bench.py --what gemm}
      * times them (M = B·L tokens): forward {@code [M×D]·[D×D]}, {@code [M×D]·[D×F]}, {@code [M×F]·[F×D]}
-     * and the weight gradients {@code Aᵀ·B} with {@code k = M}.
+     * and the weight gradients {@code Aᵀ·B} with {@code k = M}; then the square 1024³ of the GEMM goal.
      */
     private static void gemms(Backend be, ModelConfig mc, int batch, int repeats, int warmup) {
         int m = batch * mc.sequenceLength(), d = mc.hidden(), f = mc.mlpHidden();
-        int[][] shapes = {{m, d, d, 0}, {m, d, f, 0}, {m, f, d, 0}, {m, d, d, 1}, {m, f, d, 1}, {m, d, f, 1}}; // rows, k|cols of A, n, transA
+        int[][] shapes = {{m, d, d, 0}, {m, d, f, 0}, {m, f, d, 0}, {m, d, d, 1}, {m, f, d, 1}, {m, d, f, 1}, {1024, 1024, 1024, 0}}; // rows, k|cols of A, n, transA
         SplittableRandom r = new SplittableRandom(4);
         for (int[] sh : shapes) {
             boolean transA = sh[3] == 1;
