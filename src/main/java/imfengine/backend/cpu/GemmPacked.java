@@ -42,9 +42,11 @@ final class GemmPacked {
     /** ... each of at least this many MR-row or NR-column units. */
     private static final int MIN_UNITS_PER_CHUNK = 8;
     /**
-     * Split k across threads when k is at least this many times the larger side of C and C has at most
-     * {@code K_SPLIT_MAX_N} columns. Measured (bench --what gemm, 2 threads): 96×96, 192×192 and 512×192
-     * over k = 8832 / 13824 gain 6–50 %; with n = 256 or 512 splitting n stays faster (A is read in place).
+     * Split k across threads when k is at least this many times the larger side of C and, where the
+     * kernels read A in place (8-row tile), C has at most {@code K_SPLIT_MAX_N} columns. Measured (bench
+     * --what gemm, 2 threads): 96×96, 192×192 and 512×192 over k = 8832 / 13824 gain 6–50 %; with the
+     * 8-row tile, n = 256 or 512 stayed faster split along n (A read in place). The 4-row tile packs A,
+     * and column chunks would each pack all of it: 192×512 over k = 13696 gains ~25 % split along k.
      */
     private static final int K_SPLIT_RATIO = 8, K_SPLIT_MAX_N = 192;
     /**
@@ -99,7 +101,7 @@ final class GemmPacked {
     private static void splitOne(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi, boolean serial) {
         int m = s.m(), n = s.n(), t = pool.threads();
         int mUnits = (m + MR - 1) / MR, nUnits = (n + NR - 1) / NR;
-        if (!serial && t > 1 && n <= K_SPLIT_MAX_N && s.k() >= K_SPLIT_RATIO * Math.max(m, n) && s.k() >= t * KC) {
+        if (!serial && t > 1 && (n <= K_SPLIT_MAX_N || !GemmSimd.READS_A_IN_PLACE) && s.k() >= K_SPLIT_RATIO * Math.max(m, n) && s.k() >= t * KC) {
             splitK(pool, s, a, b, c, bi);
         } else if (serial || t == 1 || (mUnits < t && nUnits < t)) {
             block(s, a, b, c, bi, 0, m, 0, n, BUFFERS.get());

@@ -141,6 +141,7 @@ class CpuGemmTest {
         check(GemmSpec.of(17, 9, 777, false, false, 1f, 1f), r, p);
         check(GemmSpec.of(33, 5, 2049, true, true, 1f, 0f), r, p);
         check(GemmSpec.of(40, 24, 1000, true, false, 1f, 0f), r, p);
+        check(GemmSpec.of(40, 260, 2100, true, false, 1f, 1f), r, p);      // wide C: split along k with the 4-row tile
     }
 
     /** Batches with offsets, strides and leading dimensions larger than the matrices; the gaps must stay untouched. */
