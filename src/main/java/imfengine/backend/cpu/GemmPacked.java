@@ -60,6 +60,8 @@ final class GemmPacked {
     private static final long SHARED_B_MIN_MACS = 1L << 23;
     /** B blocks of at least this many floats are packed by all threads, smaller ones by the caller. */
     private static final long PARALLEL_PACK_MIN = 1L << 16;
+    /** Column panels of an untransposed B packed together, row by row. */
+    private static final int PACK_B_GROUP = 4;
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
@@ -297,27 +299,35 @@ final class GemmPacked {
      * {@code bpo + q·NR·kc} and holds {@code B(pc+p, jc+q·NR+j)} at {@code p·NR + j}; columns past nc are 0.
      */
     private static void packB(GemmSpec s, float[] b, int ob, int pc, int kc, int jc, int nc, float[] bp, int bpo) {
-        int ldb = s.ldb();
-        for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr), base = bpo + jr * kc;
-            if (!s.transB()) {                      // B stored k×n: a panel row is contiguous
-                if (nr == NR) {
-                    for (int p = 0; p < kc; p++) GemmSimd.copyRow(b, ob + (pc + p) * ldb + jc + jr, bp, base + p * NR);
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        int src = ob + (pc + p) * ldb + jc + jr, dst = base + p * NR;
-                        System.arraycopy(b, src, bp, dst, nr);
-                        for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
-                    }
+        int ldb = s.ldb(), whole = nc / NR * NR;
+        if (!s.transB()) {                          // B stored k×n: a panel row is contiguous
+            // A few panels at a time, row by row: reads run along B's rows (one panel at a time read
+            // one line per row, a stride the prefetcher served poorly) and only a few write streams stay open.
+            for (int g = 0; g < whole; g += PACK_B_GROUP * NR) {
+                int gEnd = Math.min(whole, g + PACK_B_GROUP * NR);
+                for (int p = 0; p < kc; p++) {
+                    int src = ob + (pc + p) * ldb + jc, dst = bpo + p * NR;
+                    for (int jr = g; jr < gEnd; jr += NR) GemmSimd.copyRow(b, src + jr, bp, dst + jr * kc);
                 }
-            } else {                                // B stored n×k: walk each column along k
-                for (int j = 0; j < NR; j++) {
-                    if (j < nr) {
-                        int src = ob + (jc + jr + j) * ldb + pc;
-                        for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
-                    } else {
-                        for (int p = 0; p < kc; p++) bp[base + p * NR + j] = 0f;
-                    }
+            }
+            if (whole < nc) {
+                int nr = nc - whole, base = bpo + whole * kc;
+                for (int p = 0; p < kc; p++) {
+                    int src = ob + (pc + p) * ldb + jc + whole, dst = base + p * NR;
+                    System.arraycopy(b, src, bp, dst, nr);
+                    for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                }
+            }
+            return;
+        }
+        for (int jr = 0; jr < nc; jr += NR) {       // B stored n×k: walk each column along k
+            int nr = Math.min(NR, nc - jr), base = bpo + jr * kc;
+            for (int j = 0; j < NR; j++) {
+                if (j < nr) {
+                    int src = ob + (jc + jr + j) * ldb + pc;
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
+                } else {
+                    for (int p = 0; p < kc; p++) bp[base + p * NR + j] = 0f;
                 }
             }
         }
