@@ -75,8 +75,8 @@ final class BenchCommand implements Command {
                                      and the first timed run are always made)
                   --what W           step, sample, both (default), gemm (the preset's Linear GEMMs and
                                      1024³, as bench/pytorch/imf_step_bench.py --what gemm times them) or
-                                     attention (attention alone at the preset's shapes, forward and
-                                     forward with tangent; bf16 kernels on CUDA with --precision bf16)
+                                     attention (attention alone at the preset's shapes: forward,
+                                     with tangent, backward; bf16 kernels on CUDA with --precision bf16)
                   --profile          after the timed steps, one more step with every kernel launch, GEMM
                                      and copy timed (CUDA events on a GPU, the host clock under
                                      --device emulated), summed per kernel family and per kernel
@@ -313,16 +313,18 @@ final class BenchCommand implements Command {
         return new AttentionSpec(batch, mc.sequenceLength(), mc.heads(), dh, (float) (1 / Math.sqrt(dh)));
     }
 
-    /** Attention alone at the preset's shapes: forward, and forward with tangent. Returns 1 if a row failed. */
+    /** Attention alone at the preset's shapes: forward, forward with tangent, backward (from the forward's o and lse). Returns 1 if a row failed. */
     private static int attention(Backend be, AttentionSpec s, int batch, double peak, Meters meters, Limits lim, BenchReport report) {
         SplittableRandom r = new SplittableRandom(5);
         int n = Math.toIntExact(s.elements());
         try (Context cx = Context.open(be, Context.Tape.OFF)) {
             Tensor q = random(cx, r, n), k = random(cx, r, n), v = random(cx, r, n), tq = random(cx, r, n), tk = random(cx, r, n),
                     tv = random(cx, r, n), o = cx.empty(Shape.of(n)), to = cx.empty(Shape.of(n)),
-                    lse = cx.empty(Shape.of(batch * s.heads() * s.length()));
+                    lse = cx.empty(Shape.of(batch * s.heads() * s.length())), dq = cx.empty(Shape.of(n)), dk = cx.empty(Shape.of(n)),
+                    dv = cx.empty(Shape.of(n));
             return row("attention_fwd", batch, peak, be, meters, lim, () -> be.attention(s, q, k, v, o, lse), report)
-                    + row("attention_jvp", batch, peak, be, meters, lim, () -> be.attentionDual(s, q, tq, k, tk, v, tv, o, to, lse), report);
+                    + row("attention_jvp", batch, peak, be, meters, lim, () -> be.attentionDual(s, q, tq, k, tk, v, tv, o, to, lse), report)
+                    + row("attention_bwd", batch, peak, be, meters, lim, () -> be.attentionBackward(s, q, k, v, o, lse, tq, dq, dk, dv), report);
         }
     }
 
