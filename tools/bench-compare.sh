@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Java engine vs PyTorch 1.13 on the same machine, alternating: for each preset, Java then PyTorch,
 # ROUNDS times (default 2), each the median of 10 timed steps after warm-up; prints every median and the
-# Java/PyTorch ratio of the medians over the rounds. A run that gives no result (the PyTorch script exits
-# on its own BLAS check when the machine is busy) prints nan and the others still count.
+# Java/PyTorch ratio of the medians over the rounds. Then the GEMMs (see gemms below). ONLY=steps or
+# ONLY=gemm runs one part. A run that gives no result (the PyTorch script exits on its own BLAS check
+# when the machine is busy) prints nan and the others still count.
 # Needs /usr/bin/python3 with torch and OpenBLAS
 # (apt-get install python3-torch libopenblas0-openmp); the PyTorch script refuses to run on a slow BLAS.
 # The s preset at batch 64 holds about 2.9 GiB of activations, hence the 8 GiB heap.
@@ -12,6 +13,8 @@ JAVA=${JAVA:-java}
 JAR=target/imf-engine.jar
 PY=${PY:-/usr/bin/python3}
 ROUNDS=${ROUNDS:-2}
+ONLY=${ONLY:-}   # steps or gemm: only that part
+case "$ONLY" in ""|steps|gemm) ;; *) echo "bench-compare: ONLY must be steps or gemm, got '$ONLY'" >&2; exit 2;; esac
 [ -f "$JAR" ] || { echo "bench-compare: $JAR missing (make build)" >&2; exit 1; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "bench-compare: $PY has no torch (apt-get install python3-torch libopenblas0-openmp)" >&2; exit 1; }
 
@@ -29,6 +32,7 @@ print(rows[-1]["median_ms"] if rows and "median_ms" in rows[-1] else "nan")'
 # median of the numbers given (nan when none)
 median() { "$PY" -c 'import statistics as s,sys; v=[float(x) for x in sys.argv[1:] if x and x != "nan"]; print(s.median(v) if v else "nan")' "$@"; }
 
+steps() {
 printf '%-6s %-7s %-6s %-32s %-32s %8s\n' preset what batch "java_ms (each round)" "torch_ms (each round)" ratio
 for spec in "xs step 128" "s step 64" "xs sample 128"; do
   set -- $spec
@@ -40,35 +44,13 @@ for spec in "xs step 128" "s step 64" "xs sample 128"; do
   ratio=$("$PY" -c "import math; j, t = float('$jm'), float('$tm'); print('nan' if math.isnan(j) or math.isnan(t) else round(j / t, 3))")
   printf '%-6s %-7s %-6s %-32s %-32s %8s\n' "$1" "$2" "$3" "$(IFS=/; echo "${js[*]}")" "$(IFS=/; echo "${ts[*]}")" "$ratio"
 done
-
-# GEMM: the preset's Linear-layer shapes, each side ROUNDS times (alternating); GFLOP/s of the best round
-gemm_java() { "$JAVA" --add-modules=jdk.incubator.vector -jar "$JAR" bench --preset "$1" --batch "$2" --what gemm 2>/dev/null | awk '$1 == "gemm" { print $2, $5 }'; }
-gemm_torch() { "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what gemm 2>/dev/null \
-  | "$PY" -c 'import json,sys
-for l in sys.stdin:
-    r = json.loads(l)
-    if r.get("what") == "gemm": print(r["shape"], r["gflops"])'; }
-for spec in "xs 128" "s 64"; do
-  set -- $spec
-  jall="" tall=""
-  for ((round = 0; round < ROUNDS; round++)); do
-    jall+="$(gemm_java "$1" "$2" || true)"$'\n'; tall+="$(gemm_torch "$1" "$2" || true)"$'\n'
-  done
-  "$PY" - "$1" <<PYEOF
-import sys
-def parse(t):
-    out = {}
-    for line in t.strip().splitlines():
-        if not line.strip():
-            continue
-        k, v = line.rsplit(" ", 1)
-        out.setdefault(k, []).append(float(v))
-    return out
-j, t = parse("""$jall"""), parse("""$tall""")
-print("%-6s %-28s %10s %10s %8s" % ("preset", "gemm", "java_GF/s", "torch_GF/s", "ratio"))
-for k in j:
-    if k in t:
-        print("%-6s %-28s %10.1f %10.1f %8.2f" % (sys.argv[1], k, max(j[k]), max(t[k]), max(j[k]) / max(t[k])))
-PYEOF
-done
 echo "ratio = Java median / PyTorch median (lower is faster; the goals: xs step <= 0.33, s step <= 0.40). PyTorch: the written-out dual forward (--jvp written); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+[ "$ONLY" = gemm ] || steps
+
+# GEMM: the xs and s Linear-layer shapes and 1024³ against OpenBLAS, the two in live processes taking turns
+# call batch by call batch (tools/gemm-vs-openblas.sh), 3·ROUNDS rounds; the ratio is the median of the
+# rounds' back-to-back ratios (timing each library for a minute in turn compared two speeds of this host).
+# Both sides run at once (idle in turn), so they get the plain java and python, not $JAVA and $PY.
+gemms() { PY=/usr/bin/python3 bash tools/gemm-vs-openblas.sh --rounds $((3 * ROUNDS)) 2>&1 | grep -v 'WARNING: Using incubator modules'; }
+[ "$ONLY" = steps ] || gemms
