@@ -22,6 +22,8 @@ import java.util.function.IntConsumer;
  *
  * <p>Work is split into chunks of whole matrices when the batch is large, else into MR-row (or
  * NR-column) chunks of C; threads claim chunks dynamically and run this serial blocked loop on each.
+ * Short row chunks share one packed B instead (the threads pack each KC×NC block together, then run
+ * the loop from {@code ic} down), and a small C over a long k is split along k.
  */
 final class GemmPacked {
     static final int MR = GemmSimd.MR, NR = GemmSimd.NR, L = GemmSimd.L;
