@@ -62,8 +62,11 @@ final class GemmPacked {
     private static final long SHARED_B_MIN_MACS = 1L << 23;
     /** B blocks of at least this many floats are packed by all threads, smaller ones by the caller. */
     private static final long PARALLEL_PACK_MIN = 1L << 16;
-    /** Column panels of an untransposed B packed together, row by row. */
-    private static final int PACK_B_GROUP = 4;
+    /**
+     * Column panels of an untransposed B packed together, row by row: 16 (a 1 KB run of each row) beat 4
+     * by 1.02–1.30× on the long-k weight gradients and 1024³ (gemm-ab, two runs of 11 rounds).
+     */
+    private static final int PACK_B_GROUP = 16;
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
@@ -303,8 +306,8 @@ final class GemmPacked {
     private static void packB(GemmSpec s, float[] b, int ob, int pc, int kc, int jc, int nc, float[] bp, int bpo) {
         int ldb = s.ldb(), whole = nc / NR * NR;
         if (!s.transB()) {                          // B stored k×n: a panel row is contiguous
-            // A few panels at a time, row by row: reads run along B's rows (one panel at a time read
-            // one line per row, a stride the prefetcher served poorly) and only a few write streams stay open.
+            // Several panels at a time, row by row: reads run along B's rows (one panel at a time read
+            // one line per row, a stride the prefetcher served poorly).
             for (int g = 0; g < whole; g += PACK_B_GROUP * NR) {
                 int gEnd = Math.min(whole, g + PACK_B_GROUP * NR);
                 for (int p = 0; p < kc; p++) {
