@@ -8,6 +8,7 @@ tools/gemm-vs-openblas.sh) and torch take turns: per round and shape, each side 
 of each side and the median of the paired ratios (Java / OpenBLAS, higher is faster for Java).
 """
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -15,15 +16,20 @@ import time
 
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "pytorch"))
+import imf_step_bench  # noqa: E402  (the shapes its --what gemm times, and imf_torch's presets)
+
 
 def xs_s_shapes():
-    out = []
-    for name, m, d, f in (("xs", 128 * 69, 96, 256), ("s", 64 * 216, 192, 512)):
-        # forward [M×D]·[D×D], [M×D]·[D×F], [M×F]·[F×D]; weight gradients Aᵀ·B with k = M (as bench --what gemm)
-        out += [(name, m, d, d, "N"), (name, m, f, d, "N"), (name, m, d, f, "N"),
-                (name, d, d, m, "T"), (name, f, d, m, "T"), (name, d, f, m, "T")]
-    out.append(("square", 1024, 1024, 1024, "N"))
-    return out
+    """(preset, m, n, k, N|T) of the xs (batch 128) and s (batch 64) step GEMMs, then the 1024³ square once."""
+    out, square = [], []
+    for name, batch in (("xs", 128), ("s", 64)):
+        for _, m, n, k, at in imf_step_bench.gemm_shapes(imf_step_bench.it.PRESETS[name], batch):
+            if (m, n, k) == (1024, 1024, 1024):
+                square = [("square", m, n, k, "T" if at else "N")]
+            else:
+                out.append((name, m, n, k, "T" if at else "N"))
+    return out + square
 
 
 def main():

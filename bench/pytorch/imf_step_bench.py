@@ -256,24 +256,22 @@ def bench_sample(cfg, name, batch, run):
     return rec
 
 
-def bench_gemm(cfg, name, batch, run):
+def gemm_shapes(cfg, batch):
+    """The step's Linear-layer GEMMs as (label, m, n, k, transposed_a), M = B·L tokens: forward activations·Wᵀ
+    as [M×k]·[k×n], weight gradients gᵀ·x with k = M (A stored k×m); then the 1024³ square of the GEMM goal."""
     m, d, hdn = batch * cfg.seq_len, cfg.hidden, cfg.mlp_hidden
-    # (label, A, B, flops): forward activations·Wᵀ shapes as [M×k]·[k×n]; weight gradients gᵀ·x with k = M
-    shapes = [
-        (f"[{m}x{d}]*[{d}x{d}]", (m, d), (d, d), False),
-        (f"[{m}x{d}]*[{d}x{hdn}]", (m, d), (d, hdn), False),
-        (f"[{m}x{hdn}]*[{hdn}x{d}]", (m, hdn), (hdn, d), False),
-        (f"[{m}x{d}]^T*[{m}x{d}]", (m, d), (m, d), True),
-        (f"[{m}x{hdn}]^T*[{m}x{d}]", (m, hdn), (m, d), True),
-        (f"[{m}x{d}]^T*[{m}x{hdn}]", (m, d), (m, hdn), True),
-        ("[1024x1024]*[1024x1024]", (1024, 1024), (1024, 1024), False),  # the square of the GEMM goal
-    ]
+    shapes = [(m, d, d, False), (m, hdn, d, False), (m, d, hdn, False), (d, d, m, True), (hdn, d, m, True), (d, hdn, m, True),
+              (1024, 1024, 1024, False)]
+    return [(f"[{k}x{mm}]^T*[{k}x{n}]" if at else f"[{mm}x{k}]*[{k}x{n}]", mm, n, k, at) for mm, n, k, at in shapes]
+
+
+def bench_gemm(cfg, name, batch, run):
     dtype = torch.bfloat16 if run.precision == "bf16" else torch.float32
     rate = 200e9 if not run.cuda else 50e12  # a guess of the speed, to size the runs at about 0.1 s
     recs = []
-    for label, sa, sb, at in shapes:
-        a, b = torch.randn(sa, device=run.device, dtype=dtype), torch.randn(sb, device=run.device, dtype=dtype)
-        mm, k, n = (sa[1], sa[0], sb[1]) if at else (sa[0], sa[1], sb[1])
+    for label, mm, n, k, at in gemm_shapes(cfg, batch):
+        a = torch.randn((k, mm) if at else (mm, k), device=run.device, dtype=dtype)
+        b = torch.randn((k, n), device=run.device, dtype=dtype)
         flops = 2.0 * mm * n * k
         inner = max(1, int(rate / flops / 10))
         fn = (lambda: [torch.mm(a.t(), b) for _ in range(inner)]) if at else (lambda: [torch.mm(a, b) for _ in range(inner)])
