@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Engine GEMM vs OpenBLAS (torch.mm, 2 threads), alternating call batch by call batch.
+"""Engine GEMM vs OpenBLAS (torch.mm, 2 threads unless --threads), alternating call batch by call batch.
 
 On a shared host whose speed drifts within seconds, timing one library for a minute and then the other
 compares two different machines. Here a Java process (tools/gemm-ab/GemmServe.java, started by
@@ -35,10 +35,12 @@ def xs_s_shapes():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--threads", type=int, default=2, help="threads of both sides (the .sh passes it to Java as -Dthreads)")
+    ap.add_argument("--only", default="", help="time only the shapes whose 'm,n,k,N|T' contains this text, e.g. 1024")
     ap.add_argument("--java", nargs=argparse.REMAINDER, required=True, help="the command that starts GemmServe (the rest of the line)")
     args = ap.parse_args()
-    torch.set_num_threads(2)
-    java = subprocess.Popen(args.java, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    torch.set_num_threads(args.threads)
+    java = subprocess.Popen(args.java[:1] + ["-Dthreads=%d" % args.threads] + args.java[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
 
     def java_gflops(m, n, k, ta, reps):
         java.stdin.write("%d %d %d %s N %d\n" % (m, n, k, ta, reps))
@@ -61,7 +63,9 @@ def main():
             torch.mm(a, b)
         return 2.0 * m * n * k * reps / (time.perf_counter() - t0) / 1e9
 
-    shapes = xs_s_shapes()
+    shapes = [s for s in xs_s_shapes() if args.only in "%d,%d,%d,%s" % s[1:]]
+    if not shapes:
+        sys.exit("gemm-vs-openblas: no shape matches --only %s" % args.only)
     reps = {s: max(2, int(0.1 * 120e9 / (2.0 * s[1] * s[2] * s[3]))) for s in shapes}  # ~0.1 s at 120 GFLOP/s
     for s in shapes:  # warm-up: JIT and caches
         for _ in range(3):

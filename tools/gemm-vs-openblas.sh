@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The engine's CPU GEMM vs OpenBLAS (torch.mm), alternating call batches in two live processes
 # (tools/gemm-vs-openblas.py): the iMF xs/s GEMM shapes and 1024³, median of paired ratios.
-#   tools/gemm-vs-openblas.sh [--rounds N]        (needs target/imf-engine.jar and /usr/bin/python3 with torch)
-# JAVA_OPTS passes -Dthreads= to the Java side.
+#   tools/gemm-vs-openblas.sh [--rounds N] [--threads T] [--only 1024]   (needs target/imf-engine.jar and /usr/bin/python3 with torch)
+# JAVA_OPTS passes other -D options to the Java side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME=${JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* | head -1)}
