@@ -88,6 +88,10 @@ class CpuGemmTest {
         check(GemmSpec.of(9, 1100, 300, false, true, 1f, 0.5f), r, simdPaths());
         check(GemmSpec.of(257, 33, 513, true, false, 0.7f, 1f), r, simdPaths());
         check(GemmSpec.of(130, 130, 257, true, true, 1f, 0f), r, paths());
+        List<Path> simd = simdPaths(); // (skips here without the Vector API, before GemmPacked.KC loads it)
+        // KC depends on the vector width (256 or 512): cross it whatever it is, untransposed and transposed
+        check(GemmSpec.of(70, 40, 2 * GemmPacked.KC + 3, false, false, 1f, 0.5f), r, simd);
+        check(GemmSpec.of(40, 70, GemmPacked.KC + 1, true, true, 1f, 1f), r, simd);
     }
 
     /**
@@ -97,7 +101,8 @@ class CpuGemmTest {
     @Test void rowChunksSharingPackedB() {
         Random r = new Random(13);
         check(GemmSpec.of(1030, 1100, 520, false, true, 0.7f, 0.5f), r, simdPaths());
-        check(GemmSpec.batched(2, 1030, 520, 300, true, false, 1f, 1f), r, simdPaths());
+        List<Path> simd = simdPaths();
+        check(GemmSpec.batched(2, 1030, 520, GemmPacked.KC + 44, true, false, 1f, 1f), r, simd);
     }
 
     /** The in-register 4-row transpose packs exactly what the scalar walk would, for any depth and offsets. */
