@@ -2,11 +2,9 @@ package imfengine.bench;
 
 import java.util.concurrent.TimeUnit;
 import imfengine.backend.cpu.FmaPeak;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -30,16 +28,8 @@ public class FmaPeakBench {
     private static final int STEPS = 1 << 16;
     private float x = 0.999f, y = 1e-4f;
 
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Flops {
-        public double gflop;
-
-        @Setup(Level.Iteration) public void reset() { gflop = 0; }
-    }
-
     @Benchmark
-    public float fma(Flops flops) {
+    public float fma(Gflops flops) {
         float r = FmaPeak.loop(x, y, STEPS);
         flops.gflop += FmaPeak.flops(STEPS) / 1e9;
         return r;

@@ -8,11 +8,9 @@ import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -26,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * GEMM through the public {@link CpuBackend#gemm} (all cores, SIMD), on 512³ and the iMF xs shapes.
  *
  * <p>Shapes are {@code batch x m x n x k _ op}, op = transA/transB as n/t. Mode is throughput, so
- * the primary score is calls/s and the {@code gflop} secondary score (an {@link AuxCounters}
+ * the primary score is calls/s and the {@code gflop} secondary score (a {@link Gflops}
  * operations counter advanced by {@code 2·batch·m·n·k / 1e9} per call) is GFLOP/s directly.
  * Run: {@code java -jar target/benchmarks.jar GemmBench} (add {@code -p threads=1} for one core);
  * {@code tools/jmh-gflops.py} turns a JSON result into per-shape median and range.
@@ -56,15 +54,6 @@ public class GemmBench {
     private Tensor a, b, c;
     private double gflopPerCall;
 
-    /** GFLOP done, reported by JMH as a rate (GFLOP/s). */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Flops {
-        public double gflop;
-
-        @Setup(Level.Iteration) public void reset() { gflop = 0; }
-    }
-
     @Setup
     public void setup() {
         String[] dims = shape.split("_")[0].split("x");
@@ -81,7 +70,7 @@ public class GemmBench {
     }
 
     @Benchmark
-    public Tensor gemm(Flops flops) {
+    public Tensor gemm(Gflops flops) {
         backend.gemm(spec, a, b, c);
         flops.gflop += gflopPerCall;
         return c;

@@ -1,12 +1,11 @@
 package imfengine.backend.cpu;
 
+import imfengine.bench.Gflops;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -40,15 +39,6 @@ public class GemmKernelBench {
     private float[] ap, bp, c;
     private int call;
 
-    /** GFLOP done, reported by JMH as a rate (GFLOP/s). */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Flops {
-        public double gflop;
-
-        @Setup(Level.Iteration) public void reset() { gflop = 0; }
-    }
-
     @Setup
     public void setUp() {
         Random r = new Random(1);
@@ -61,7 +51,7 @@ public class GemmKernelBench {
 
     /** One MR×NR tile over depth kc from packed panels, written over (alpha 1, beta 0) as most calls are. */
     @Benchmark
-    public float tile(Flops flops) {
+    public float tile(Gflops flops) {
         int co = (call++ % TILES) * GemmSimd.MR * GemmSimd.NR;
         GemmSimd.full(kc, ap, 0, 1, GemmSimd.MR, bp, 0, c, co, GemmSimd.NR, 1f, 0f, null);
         flops.gflop += 2.0 * GemmSimd.MR * GemmSimd.NR * kc / 1e9;
