@@ -27,6 +27,8 @@ import imfengine.backend.AttentionSpec;
  * The loops here are the scalar reference; {@link AttentionSimd} is used when {@code simd} is true.
  */
 final class CpuAttention {
+    /** Ranges of (batch, head) pairs per thread (see {@link #overPairs}). */
+    private static final int CHUNKS_PER_THREAD = 4;
     private final WorkerPool pool;
     private final boolean simd;
 
@@ -37,7 +39,7 @@ final class CpuAttention {
 
     void forward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse) {
         check(s, lse, q, k, v, o);
-        pool.parallelFor(s.batch() * s.heads(), 1, (from, to) -> {
+        overPairs(s, (from, to) -> {
             if (simd) AttentionSimd.forward(s, q, k, v, o, lse, from, to);
             else forwardScalar(s, q, k, v, o, lse, from, to);
         });
@@ -45,7 +47,7 @@ final class CpuAttention {
 
     void dual(AttentionSpec s, float[] q, float[] tq, float[] k, float[] tk, float[] v, float[] tv, float[] o, float[] to, float[] lse) {
         check(s, lse, q, tq, k, tk, v, tv, o, to);
-        pool.parallelFor(s.batch() * s.heads(), 1, (from, until) -> {
+        overPairs(s, (from, until) -> {
             if (simd) AttentionSimd.dual(s, q, tq, k, tk, v, tv, o, to, lse, from, until);
             else dualScalar(s, q, tq, k, tk, v, tv, o, to, lse, from, until);
         });
@@ -53,10 +55,18 @@ final class CpuAttention {
 
     void backward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, float[] dO, float[] dq, float[] dk, float[] dv) {
         check(s, lse, q, k, v, o, dO, dq, dk, dv);
-        pool.parallelFor(s.batch() * s.heads(), 1, (from, to) -> {
+        overPairs(s, (from, to) -> {
             if (simd) AttentionSimd.backward(s, q, k, v, o, lse, dO, dq, dk, dv, from, to);
             else backwardScalar(s, q, k, v, o, lse, dO, dq, dk, dv, from, to);
         });
+    }
+
+    /**
+     * Runs {@code body} over the (batch, head) pairs in ranges the threads claim, four per thread: with two
+     * static halves a thread that lost its core for a while held up the whole attention.
+     */
+    private void overPairs(AttentionSpec s, WorkerPool.Range body) {
+        pool.parallelForClaimed(s.batch() * s.heads(), CHUNKS_PER_THREAD * pool.threads(), body);
     }
 
     /** Offset of head {@code h} of row {@code (b, 0)} for pair {@code bh = b·H + h}. */

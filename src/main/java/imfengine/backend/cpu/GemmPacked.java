@@ -1,7 +1,6 @@
 package imfengine.backend.cpu;
 
 import imfengine.backend.GemmSpec;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
 /**
@@ -195,15 +194,10 @@ final class GemmPacked {
     /** Start of chunk {@code ch} of {@code chunks} equal parts of {@code [0, units)}. */
     private static int part(int units, int ch, int chunks) { return (int) ((long) units * ch / chunks); }
 
-    /**
-     * Runs {@code body} on chunks {@code [0, chunks)}: every pool thread claims the next unclaimed
-     * chunk until none is left. On a shared machine a thread that loses its core then delays the
-     * call by one chunk, not by half the work as a static split would.
-     */
+    /** Runs {@code body} on chunks {@code [0, chunks)}, claimed one at a time by the pool's threads ({@link WorkerPool#parallelForClaimed}). */
     private static void dynamic(WorkerPool pool, int chunks, IntConsumer body) {
-        AtomicInteger next = new AtomicInteger();
-        pool.parallelFor(Math.min(pool.threads(), chunks), 1, (from, to) -> {
-            for (int ch = next.getAndIncrement(); ch < chunks; ch = next.getAndIncrement()) body.accept(ch);
+        pool.parallelForClaimed(chunks, chunks, (from, to) -> {
+            for (int ch = from; ch < to; ch++) body.accept(ch);
         });
     }
 

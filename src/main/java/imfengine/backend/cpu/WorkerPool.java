@@ -3,6 +3,7 @@ package imfengine.backend.cpu;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A fixed pool over the machine's cores. {@link #parallelFor} splits {@code [0, n)} into at most
@@ -66,6 +67,22 @@ public final class WorkerPool {
             if (f instanceof Error e) throw e;
             if (f != null) throw new IllegalStateException(f);
         }
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into {@code chunks} equal ranges (at most {@code n}) that
+     * the pool's threads claim one at a time until none is left. On a shared machine a thread that loses
+     * its core then delays the call by one chunk, not by its whole share as {@link #parallelFor}'s static
+     * split would. Which thread runs a chunk varies; what a chunk computes does not.
+     */
+    public void parallelForClaimed(int n, int chunks, Range body) {
+        int parts = Math.min(n, chunks);
+        if (parts <= 0) return;
+        AtomicInteger next = new AtomicInteger();
+        parallelFor(Math.min(threads, parts), 1, (unused, alsoUnused) -> {
+            for (int ch = next.getAndIncrement(); ch < parts; ch = next.getAndIncrement())
+                body.run((int) ((long) n * ch / parts), (int) ((long) n * (ch + 1) / parts));
+        });
     }
 
     private static void awaitUninterruptibly(CountDownLatch done) {
