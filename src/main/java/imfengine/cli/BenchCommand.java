@@ -323,7 +323,7 @@ final class BenchCommand implements Command {
             Runnable fwd = () -> be.attention(s, q, k, v, o, lse), jvp = () -> be.attentionDual(s, q, tq, k, tk, v, tv, o, to, lse),
                     bwd = () -> be.attentionBackward(s, q, k, v, o, lse, tq, dq, dk, dv);
             // The CPU kernels reach C2 only after a few seconds of calls (before, their vectors are boxed and the
-            // forward ran at a third of its speed), far more than a few warm-up runs: warm each for up to 2 s first.
+            // forward ran at a third to a half of its speed), far more than a few warm-up runs: warm each up to 2 s first.
             for (Runnable kernel : new Runnable[] {fwd, jvp, bwd}) warmJit(be, kernel, 2.0, 200);
             return row("attention_fwd", batch, peak, be, meters, lim, fwd, report)
                     + row("attention_jvp", batch, peak, be, meters, lim, jvp, report)
