@@ -31,9 +31,9 @@ final class GemmPacked {
      * 1024³, 256×96×8832 Aᵀ·B) was flat within ~5 % (docs/PERF.md), so these are the textbook choices:
      * one KC×NR B panel of 32 KiB about fills L1, an MC×KC A block (128–256 KiB) sits in L2, a KC×NC
      * B block (1–2 MiB) in L2/L3. KC = 8192 / NR is therefore 256 with 16-lane vectors and 512 with
-     * 8-lane ones: on Zen 3 (4×16 tile) 512 ran 13824×192 over k = 512 1.16–1.35× and 1024³
-     * 1.08–1.17× faster than 256 (fewer passes over a large C: one instead of two, two instead of four; gemm-ab, 2 threads),
-     * the kernel on L1-resident panels at the same speed, the long-k weight gradients unchanged
+     * 8-lane ones: on Zen 3 (4×16 tile, gemm-ab) 512 ran 13824×192 over k = 512 1.16–1.35× and 1024³
+     * 1.08–1.17× faster than 256 (fewer passes over a large C: one instead of two, two instead of
+     * four), the kernel on L1-resident panels at the same speed, the long-k weight gradients unchanged
      * (0.97–1.04). Every iMF product with k ≤ 256 (k ≤ 512 on AVX2) runs in one depth block (C written once).
      */
     static final int KC = 8192 / NR;
