@@ -1,7 +1,6 @@
 package imfengine.backend.cpu;
 
 import imfengine.backend.GemmSpec;
-import java.util.function.IntConsumer;
 
 /**
  * The fast GEMM: GotoBLAS/BLIS blocking around the {@link GemmSimd} micro-kernels.
@@ -92,10 +91,9 @@ final class GemmPacked {
         // Many matrices: whole matrices per chunk when that gives every thread enough of them.
         if (s.batch() >= 2 * t || macs < (1L << 20)) {
             int batch = s.batch(), chunks = Math.min(batch, CHUNKS_PER_THREAD * t);
-            dynamic(pool, chunks, ch -> {
+            pool.parallelForClaimed(batch, chunks, (b0, b1) -> {
                 Buffers buf = BUFFERS.get();
-                for (int bi = part(batch, ch, chunks), end = part(batch, ch + 1, chunks); bi < end; bi++)
-                    block(s, a, b, c, bi, 0, m, 0, n, buf);
+                for (int bi = b0; bi < b1; bi++) block(s, a, b, c, bi, 0, m, 0, n, buf);
             });
         } else {
             for (int bi = 0; bi < s.batch(); bi++) splitOne(pool, s, a, b, c, bi, false);
@@ -121,12 +119,12 @@ final class GemmPacked {
                 splitRowsSharingB(pool, s, a, b, c, bi, chunks);
                 return;
             }
-            dynamic(pool, chunks, ch -> block(s, a, b, c, bi, part(mUnits, ch, chunks) * MR,
-                    Math.min(m, part(mUnits, ch + 1, chunks) * MR), 0, n, BUFFERS.get()));
+            pool.parallelForClaimed(mUnits, chunks, (u0, u1) ->
+                    block(s, a, b, c, bi, u0 * MR, Math.min(m, u1 * MR), 0, n, BUFFERS.get()));
         } else {
             int chunks = chunks(nUnits, t);
-            dynamic(pool, chunks, ch -> block(s, a, b, c, bi, 0, m, part(nUnits, ch, chunks) * NR,
-                    Math.min(n, part(nUnits, ch + 1, chunks) * NR), BUFFERS.get()));
+            pool.parallelForClaimed(nUnits, chunks, (u0, u1) ->
+                    block(s, a, b, c, bi, 0, m, u0 * NR, Math.min(n, u1 * NR), BUFFERS.get()));
         }
     }
 
@@ -148,8 +146,8 @@ final class GemmPacked {
                 int grain = (long) kc * nc >= PARALLEL_PACK_MIN ? 2 : panels; // a small block: no hand-off
                 pool.parallelFor(panels, grain, (q0, q1) ->
                         packB(s, b, ob, pc, kc, jc + q0 * NR, Math.min(nc, q1 * NR) - q0 * NR, bp, q0 * NR * kc));
-                dynamic(pool, chunks, ch -> onPackedB(s, a, c, bi, part(mUnits, ch, chunks) * MR,
-                        Math.min(m, part(mUnits, ch + 1, chunks) * MR), jc, nc, pc, kc, bp, BUFFERS.get()));
+                pool.parallelForClaimed(mUnits, chunks, (u0, u1) ->
+                        onPackedB(s, a, c, bi, u0 * MR, Math.min(m, u1 * MR), jc, nc, pc, kc, bp, BUFFERS.get()));
             }
         }
     }
@@ -193,13 +191,6 @@ final class GemmPacked {
 
     /** Start of chunk {@code ch} of {@code chunks} equal parts of {@code [0, units)}. */
     private static int part(int units, int ch, int chunks) { return (int) ((long) units * ch / chunks); }
-
-    /** Runs {@code body} on chunks {@code [0, chunks)}, claimed one at a time by the pool's threads ({@link WorkerPool#parallelForClaimed}). */
-    private static void dynamic(WorkerPool pool, int chunks, IntConsumer body) {
-        pool.parallelForClaimed(chunks, chunks, (from, to) -> {
-            for (int ch = from; ch < to; ch++) body.accept(ch);
-        });
-    }
 
     /** {@code C[i0:i1, j0:j1]} of batch item {@code bi}. */
     private static void block(GemmSpec s, float[] a, float[] b, float[] c, int bi,
