@@ -221,7 +221,8 @@ final class AttentionSimd {
     }
 
     /**
-     * {@code row[j] = exp(row[j] − shift)} in place (0 where the row holds −∞); returns the sum.
+     * {@code row[j] = exp(row[j] − shift)} in place ({@link VectorMath#expShifted}: 0 where the row holds
+     * −∞); returns the sum.
      * Horizontal sums here go through {@code lanes} (a scratch of VL floats) and
      * {@link VectorMath#sumLanes}, not {@link VectorMath#sum}: these helpers get inlined into the
      * large forward/dual/backward bodies, where C2 hit its node-count cutoff and left a vector-taking
@@ -230,7 +231,7 @@ final class AttentionSimd {
     private static float exp(float[] row, int off, int lp, float shift, float[] lanes) {
         FloatVector sum = zero();
         for (int jj = 0; jj < lp; jj += VL) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, row, off + jj).sub(shift));
+            FloatVector e = VectorMath.expShifted(FloatVector.fromArray(S, row, off + jj).sub(shift));
             e.intoArray(row, off + jj);
             sum = sum.add(e);
         }
@@ -260,7 +261,7 @@ final class AttentionSimd {
     /** The backward's row: {@code P = exp(s − lse)} in place of the scores, {@code dS = P·(dP − D)} in place of {@code dP}. */
     private static void gradientWeights(float[] p, float[] ds, int off, int lp, float lse, float d) {
         for (int jj = off; jj < off + lp; jj += VL) {
-            FloatVector pv = VectorMath.exp(FloatVector.fromArray(S, p, jj).sub(lse));
+            FloatVector pv = VectorMath.expShifted(FloatVector.fromArray(S, p, jj).sub(lse));
             pv.intoArray(p, jj);
             FloatVector.fromArray(S, ds, jj).sub(d).mul(pv).intoArray(ds, jj);
         }

@@ -19,7 +19,7 @@ final class SoftmaxSimd {
 
         FloatVector vsum = FloatVector.zero(S);
         for (j = 0; j < end; j += S.length()) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + j).sub(max));
+            FloatVector e = VectorMath.expShifted(FloatVector.fromArray(S, x, off + j).sub(max));
             e.intoArray(y, off + j);
             vsum = vsum.add(e);
         }

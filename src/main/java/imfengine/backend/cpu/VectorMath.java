@@ -100,5 +100,32 @@ final class VectorMath {
         return er.mul(s1).mul(s2);
     }
 
+    /** Below this {@link #expShifted} returns 0: from here up, 2^n is a normal float. */
+    private static final FloatVector SHIFTED_LO = FloatVector.broadcast(S, -87f);
+
+    /**
+     * e^x per lane for the shifted scores of a softmax ({@code x = s − max} or {@code s − lse}: at most a
+     * rounding error above 0, −∞ on padding): {@link #exp}'s bits for −87 ≤ x &lt; 88 and 0 below −87
+     * (e^−87 ≈ 1.6·10^−38, which a row sum of at least 1 cannot see). Without the upper clamp and the
+     * two-factor 2^n (n ≥ −126 here, so 2^n is normal) it takes 19 vector operations instead of 25.
+     */
+    static FloatVector expShifted(FloatVector x) {
+        var tiny = x.lt(SHIFTED_LO);                                 // NaN compares false and stays NaN
+        FloatVector xc = x.blend(SHIFTED_LO, tiny);
+        FloatVector t = xc.fma(LOG2E, ROUNDER);
+        FloatVector n = t.sub(ROUNDER);
+        FloatVector r = n.fma(bc(-LN2_HI), xc);
+        r = n.fma(bc(-LN2_LO), r);
+        FloatVector p = r.fma(P0, P1);
+        p = p.fma(r, bc(P2));
+        p = p.fma(r, bc(P3));
+        p = p.fma(r, bc(P4));
+        p = p.fma(r, bc(P5));
+        FloatVector er = p.fma(r.mul(r), r).add(1f);
+        IntVector ni = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDER));   // n in [−126, 127]
+        FloatVector scale = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return er.mul(scale).blend(0f, tiny);
+    }
+
     private static FloatVector bc(float c) { return FloatVector.broadcast(S, c); }
 }

@@ -82,4 +82,32 @@ class VectorMathTest {
             }
         }
     }
+
+    @Test void expShiftedHasExpsBitsFromMinus87UpAndFlushesBelow() {
+        int vl = species.length();
+        float[] x = new float[vl], shifted = new float[vl], full = new float[vl];
+        int same = 0, flushed = 0;
+        // every 97th float of magnitude up to 120 below 0, and up to 1 above (a softmax's shifted scores are
+        // at most a rounding error above 0), then the special values
+        java.util.List<Float> inputs = new java.util.ArrayList<>();
+        for (int bits = 0; bits <= Float.floatToRawIntBits(120f); bits += 97) inputs.add(-Float.intBitsToFloat(bits));
+        for (int bits = 0; bits <= Float.floatToRawIntBits(1f); bits += 97) inputs.add(Float.intBitsToFloat(bits));
+        inputs.addAll(java.util.List.of(Float.NEGATIVE_INFINITY, Float.NaN, -87f, Math.nextDown(-87f), 87.9f));
+        for (int i = 0; i < inputs.size(); i += vl) {
+            for (int j = 0; j < vl; j++) x[j] = inputs.get(Math.min(i + j, inputs.size() - 1));
+            FloatVector v = FloatVector.fromArray(species, x, 0);
+            VectorMath.expShifted(v).intoArray(shifted, 0);
+            VectorMath.exp(v).intoArray(full, 0);
+            for (int j = 0; j < vl; j++) {
+                if (x[j] >= -87f || Float.isNaN(x[j])) {
+                    assertEquals(Float.floatToRawIntBits(full[j]), Float.floatToRawIntBits(shifted[j]), "expShifted(" + x[j] + ")");
+                    same++;
+                } else {
+                    assertEquals(0f, shifted[j], "expShifted(" + x[j] + ") below -87");
+                    flushed++;
+                }
+            }
+        }
+        assertTrue(same > 1000 && flushed > 1000, same + " compared, " + flushed + " flushed");
+    }
 }
