@@ -27,8 +27,6 @@ import imfengine.backend.AttentionSpec;
  * The loops here are the scalar reference; {@link AttentionSimd} is used when {@code simd} is true.
  */
 final class CpuAttention {
-    /** Ranges of (batch, head) pairs per thread (see {@link #overPairs}). */
-    private static final int CHUNKS_PER_THREAD = 4;
     private final WorkerPool pool;
     private final boolean simd;
 
@@ -62,11 +60,12 @@ final class CpuAttention {
     }
 
     /**
-     * Runs {@code body} over the (batch, head) pairs in ranges the threads claim, four per thread: with two
-     * static halves a thread that lost its core for a while held up the whole attention.
+     * Runs {@code body} over the (batch, head) pairs in guided ranges the threads claim (long ones first,
+     * single pairs last): with two static halves a thread that lost its core for a while held up the whole
+     * attention, and with equal ranges the first thread done waited on average half a range.
      */
     private void overPairs(AttentionSpec s, WorkerPool.Range body) {
-        pool.parallelForClaimed(s.batch() * s.heads(), CHUNKS_PER_THREAD * pool.threads(), body);
+        pool.parallelForGuided(s.batch() * s.heads(), 1, body);
     }
 
     /** Offset of head {@code h} of row {@code (b, 0)} for pair {@code bh = b·H + h}. */

@@ -21,14 +21,14 @@ final class CpuElementwise {
     }
 
     void unary(UnaryOp op, float[] x, int xo, float[] out, int oo, int n) {
-        pool.parallelFor(n, GRAIN, (from, to) -> {
+        pool.parallelForGuided(n, GRAIN, (from, to) -> {
             if (simd) ElementwiseSimd.unary(op, x, xo, out, oo, from, to);
             else unaryScalar(op, x, xo, out, oo, from, to);
         });
     }
 
     void unaryDerivative(UnaryOp op, float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int n) {
-        pool.parallelFor(n, GRAIN, (from, to) -> {
+        pool.parallelForGuided(n, GRAIN, (from, to) -> {
             if (simd) ElementwiseSimd.unaryDerivative(op, x, xo, y, yo, g, go, out, oo, from, to);
             else unaryDerivativeScalar(op, x, xo, y, yo, g, go, out, oo, from, to);
         });
@@ -36,7 +36,7 @@ final class CpuElementwise {
 
     void binary(BinaryOp op, float[] a, int ao, float[] b, int bo, Broadcast bc, float[] out, int oo) {
         int total = (int) bc.total(), n = (int) bc.n(), inner = (int) bc.inner();
-        pool.parallelFor(total, GRAIN, (from, to) -> {
+        pool.parallelForGuided(total, GRAIN, (from, to) -> {
             int i = from;
             while (i < to) {
                 if (inner == 1) { // b is a vector along the row: b[i % n]
@@ -56,7 +56,7 @@ final class CpuElementwise {
     }
 
     void axpby(float alpha, float[] x, int xo, float beta, float[] y, int yo, float[] out, int oo, int n) {
-        pool.parallelFor(n, GRAIN, (from, to) -> {
+        pool.parallelForGuided(n, GRAIN, (from, to) -> {
             if (simd) ElementwiseSimd.axpby(alpha, x, xo, beta, y, yo, out, oo, from, to);
             else axpbyScalar(alpha, x, xo, beta, y, yo, out, oo, from, to);
         });

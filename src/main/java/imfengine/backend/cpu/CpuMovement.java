@@ -25,7 +25,7 @@ final class CpuMovement {
         int last = r == 0 ? 1 : od[r - 1];
         long lastStride = r == 0 ? 1 : srcStride[r - 1];
         int rows = (int) (s / Math.max(1, last));
-        pool.parallelFor(rows, Math.max(1, 4096 / Math.max(1, last)), (from, to) -> {
+        pool.parallelForGuided(rows, Math.max(1, 4096 / Math.max(1, last)), (from, to) -> {
             for (int row = from; row < to; row++) {
                 long src = 0;
                 int rem = row;
@@ -39,7 +39,7 @@ final class CpuMovement {
 
     void copyRuns(Object src, long srcOff, long srcStride, Object dst, long dstOff, long dstStride,
                   int rows, int len, boolean accumulate) {
-        pool.parallelFor(rows, Math.max(1, 4096 / Math.max(1, len)), (from, to) -> {
+        pool.parallelForGuided(rows, Math.max(1, 4096 / Math.max(1, len)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int so = (int) (srcOff + r * srcStride), d = (int) (dstOff + r * dstStride);
                 if (accumulate) {

@@ -14,7 +14,7 @@ final class CpuOptimizer {
     void adamw(float[] p, float[] g, float[] m, float[] v, AdamWStep s, int n) {
         float b1 = s.beta1(), b2 = s.beta2(), eps = s.eps(), lr = s.lr(), wd = s.weightDecay();
         float c1 = (float) (1 / s.biasCorrection1()), c2 = (float) (1 / s.biasCorrection2());
-        pool.parallelFor(n, GRAIN, (from, to) -> {
+        pool.parallelForGuided(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float gi = g[i];
                 float mi = b1 * m[i] + (1 - b1) * gi;
@@ -28,7 +28,7 @@ final class CpuOptimizer {
 
     void ema(float[] ema, float[] p, float decay, int n) {
         float keep = decay, take = 1 - decay;
-        pool.parallelFor(n, GRAIN, (from, to) -> {
+        pool.parallelForGuided(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) ema[i] = keep * ema[i] + take * p[i];
         });
     }

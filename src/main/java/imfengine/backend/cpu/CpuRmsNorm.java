@@ -27,7 +27,7 @@ final class CpuRmsNorm {
 
     /** {@code y, rstd} Modified; {@code x, w} not modified. */
     void forward(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int rows, int n) {
-        pool.parallelFor(rows, grain(n), (from, to) -> {
+        pool.parallelForGuided(rows, grain(n), (from, to) -> {
             for (int r = from; r < to; r++) {
                 if (simd) RmsNormSimd.forwardRow(x, w, wo, eps, y, rstd, r, n);
                 else forwardRow(x, w, wo, eps, y, rstd, r, n);
@@ -37,7 +37,7 @@ final class CpuRmsNorm {
 
     /** {@code y, ty, rstd} Modified. */
     void dual(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int rows, int n) {
-        pool.parallelFor(rows, grain(n), (from, to) -> {
+        pool.parallelForGuided(rows, grain(n), (from, to) -> {
             for (int r = from; r < to; r++) {
                 if (simd) RmsNormSimd.dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
                 else dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
@@ -50,7 +50,7 @@ final class CpuRmsNorm {
         if (rows <= 0) return;
         int chunks = Math.max(1, Math.min(Math.min(MAX_PARTIALS, rows), (int) ((long) rows * n / GRAIN)));
         float[][] partial = dw == null ? null : new float[chunks][n];
-        pool.parallelFor(chunks, 1, (cFrom, cTo) -> {
+        pool.parallelForGuided(chunks, 1, (cFrom, cTo) -> {
             for (int c = cFrom; c < cTo; c++) {
                 int lo = (int) ((long) rows * c / chunks), hi = (int) ((long) rows * (c + 1) / chunks);
                 float[] acc = partial == null ? null : partial[c];

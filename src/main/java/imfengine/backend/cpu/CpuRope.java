@@ -28,7 +28,7 @@ final class CpuRope {
         int width = heads * headDim;
         if (simd) {
             float[][] t = interleaved(cos, sin, seqLen, headDim, inverse);
-            pool.parallelFor(rows, grain(width), (from, to) -> {
+            pool.parallelForGuided(rows, grain(width), (from, to) -> {
                 for (int r = from; r < to; r++) {
                     int tab = (r % seqLen) * headDim;
                     for (int h = 0; h < heads; h++) RopeSimd.rotate(x, t[0], t[1], tab, out, r * width + h * headDim, headDim);
@@ -36,7 +36,7 @@ final class CpuRope {
             });
         } else {
             float sign = inverse ? -1f : 1f;
-            pool.parallelFor(rows, grain(width), (from, to) -> {
+            pool.parallelForGuided(rows, grain(width), (from, to) -> {
                 for (int r = from; r < to; r++) rotateRow(x, cos, sin, sign, r, seqLen, heads, headDim, out);
             });
         }
@@ -48,7 +48,7 @@ final class CpuRope {
         int width = heads * headDim;
         if (simd) {
             float[][] t = interleaved(cos, sin, seqLen, headDim, false);
-            pool.parallelFor(rows, grain(2 * width), (from, to) -> {
+            pool.parallelForGuided(rows, grain(2 * width), (from, to) -> {
                 for (int r = from; r < to; r++) {
                     int tab = (r % seqLen) * headDim;
                     for (int h = 0; h < heads; h++)
@@ -56,7 +56,7 @@ final class CpuRope {
                 }
             });
         } else {
-            pool.parallelFor(rows, grain(2 * width), (from, to) -> {
+            pool.parallelForGuided(rows, grain(2 * width), (from, to) -> {
                 for (int r = from; r < to; r++) {
                     int l = r % seqLen, half = headDim / 2;
                     for (int h = 0; h < heads; h++) {

@@ -18,7 +18,7 @@ final class CpuSelect {
     /** {@code out = mask ? a : b}, the mask broadcast as {@code bc} says; a, b, out arrays of one type. */
     void where(float[] mask, int mOff, Broadcast bc, Object a, int aOff, Object b, int bOff, Object out, int oOff) {
         int total = (int) bc.total(), n = (int) bc.n(), inner = (int) bc.inner();
-        pool.parallelFor(total, GRAIN, (from, to) -> {
+        pool.parallelForGuided(total, GRAIN, (from, to) -> {
             switch (out) {
                 case float[] o -> {
                     float[] x = (float[]) a, y = (float[]) b;
@@ -54,7 +54,7 @@ final class CpuSelect {
 
     /** Converts {@code n} elements between any two of F32 ({@code float[]}), BF16 ({@code short[]}), I32 ({@code int[]}). */
     void cast(Object src, int sOff, Object dst, int dOff, int n) {
-        pool.parallelFor(n, GRAIN, (from, to) -> {
+        pool.parallelForGuided(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) store(dst, dOff + i, load(src, sOff + i));
         });
     }

@@ -22,7 +22,7 @@ final class CpuSoftmax {
     }
 
     void forward(float[] x, float[] y, int rows, int n) {
-        pool.parallelFor(rows, grain(n), (from, to) -> {
+        pool.parallelForGuided(rows, grain(n), (from, to) -> {
             for (int r = from; r < to; r++) {
                 if (simd) SoftmaxSimd.row(x, y, r * n, n);
                 else row(x, y, r * n, n);
@@ -31,7 +31,7 @@ final class CpuSoftmax {
     }
 
     void dual(float[] x, float[] tx, float[] y, float[] ty, int rows, int n) {
-        pool.parallelFor(rows, grain(n), (from, to) -> {
+        pool.parallelForGuided(rows, grain(n), (from, to) -> {
             for (int r = from; r < to; r++) {
                 if (simd) {
                     SoftmaxSimd.row(x, y, r * n, n);
@@ -46,7 +46,7 @@ final class CpuSoftmax {
 
     void backward(float[] y, float[] dy, float[] dx, int rows, int n) {
         // The softmax Jacobian diag(y) − y·yᵀ is symmetric, so the VJP is the same product as the JVP.
-        pool.parallelFor(rows, grain(n), (from, to) -> {
+        pool.parallelForGuided(rows, grain(n), (from, to) -> {
             for (int r = from; r < to; r++) {
                 if (simd) SoftmaxSimd.jacobianTimes(y, dy, dx, r * n, n);
                 else jacobianTimes(y, dy, dx, r * n, n);

@@ -20,7 +20,7 @@ final class CpuSwiglu {
 
     /** {@code y} Modified. */
     void forward(float[] a, float[] b, float[] y, int n) {
-        pool.parallelFor(n, GRAIN, (from, to) -> {
+        pool.parallelForGuided(n, GRAIN, (from, to) -> {
             if (simd) SwigluSimd.forward(a, b, y, from, to);
             else forwardScalar(a, b, y, from, to);
         });
@@ -28,7 +28,7 @@ final class CpuSwiglu {
 
     /** {@code y, ty} Modified. */
     void dual(float[] a, float[] ta, float[] b, float[] tb, float[] y, float[] ty, int n) {
-        pool.parallelFor(n, GRAIN, (from, to) -> {
+        pool.parallelForGuided(n, GRAIN, (from, to) -> {
             if (simd) SwigluSimd.dual(a, ta, b, tb, y, ty, from, to);
             else dualScalar(a, ta, b, tb, y, ty, from, to);
         });
@@ -36,7 +36,7 @@ final class CpuSwiglu {
 
     /** {@code da, db} Modified (overwritten). */
     void backward(float[] a, float[] b, float[] dy, float[] da, float[] db, int n) {
-        pool.parallelFor(n, GRAIN, (from, to) -> {
+        pool.parallelForGuided(n, GRAIN, (from, to) -> {
             if (simd) SwigluSimd.backward(a, b, dy, da, db, from, to);
             else backwardScalar(a, b, dy, da, db, from, to);
         });

@@ -44,6 +44,8 @@ final class GemmPacked {
     private static final int CHUNKS_PER_THREAD = 4;
     /** ... each of at least this many MR-row or NR-column units. */
     private static final int MIN_UNITS_PER_CHUNK = 8;
+    /** Guided ranges of a split matrix end at about 2M multiply-adds (~30 µs of a core). */
+    private static final long GUIDED_MIN_MACS = 1L << 21;
     /**
      * Split k across threads when k is at least this many times the larger side of C and, where the
      * kernels read A in place (8-row tile), C has at most {@code K_SPLIT_MAX_N} columns. Measured (bench
@@ -102,8 +104,9 @@ final class GemmPacked {
 
     /**
      * One matrix of the batch, split along m (in MR rows) or n (in NR columns). The longer side is
-     * split: each chunk packs all of the other operand, so that duplicate is smaller. Chunks hold at
-     * least {@code MIN_UNITS_PER_CHUNK} units, so repacking the shared operand stays cheap.
+     * split: each range packs all of the other operand, so that duplicate is smaller. The threads claim
+     * guided ranges ({@link WorkerPool#parallelForGuided}: long ones first, short ones last), each of at
+     * least {@link #minUnits} units, so repacking the shared operand stays cheap.
      */
     private static void splitOne(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi, boolean serial) {
         int m = s.m(), n = s.n(), t = pool.threads();
@@ -119,11 +122,10 @@ final class GemmPacked {
                 splitRowsSharingB(pool, s, a, b, c, bi, chunks);
                 return;
             }
-            pool.parallelForClaimed(mUnits, chunks, (u0, u1) ->
+            pool.parallelForGuided(mUnits, minUnits(mUnits, (long) MR * n * s.k(), t), (u0, u1) ->
                     block(s, a, b, c, bi, u0 * MR, Math.min(m, u1 * MR), 0, n, BUFFERS.get()));
         } else {
-            int chunks = chunks(nUnits, t);
-            pool.parallelForClaimed(nUnits, chunks, (u0, u1) ->
+            pool.parallelForGuided(nUnits, minUnits(nUnits, (long) NR * m * s.k(), t), (u0, u1) ->
                     block(s, a, b, c, bi, 0, m, u0 * NR, Math.min(n, u1 * NR), BUFFERS.get()));
         }
     }
@@ -182,6 +184,17 @@ final class GemmPacked {
         for (int ch = 1; ch < t; ch++)
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++) c[oc + i * ldc + j] += partial[ch][i * n + j];
+    }
+
+    /**
+     * The shortest guided range of a split matrix of {@code units} units of {@code unitMacs} multiply-adds:
+     * at least {@code MIN_UNITS_PER_CHUNK} units and {@code GUIDED_MIN_MACS}, so that packing the other
+     * operand again stays a small part of each range, but no more than a thread's share (every thread
+     * still gets work).
+     */
+    private static int minUnits(int units, long unitMacs, int t) {
+        long wanted = Math.max(MIN_UNITS_PER_CHUNK, (GUIDED_MIN_MACS + unitMacs - 1) / Math.max(1, unitMacs));
+        return (int) Math.max(1, Math.min(units / t, wanted));
     }
 
     /** Between t and {@code CHUNKS_PER_THREAD·t} chunks of at least {@code MIN_UNITS_PER_CHUNK} units (when possible). */

@@ -36,4 +36,30 @@ class WorkerPoolTest {
                 }));
         assertEquals("chunk with 60", e.getMessage());
     }
+
+    /**
+     * Guided ranges cover every index once and are the same ranges whatever the thread count's timing: each
+     * starts where the previous ended, 1/(2·threads) of what is left, at least the minimum.
+     */
+    @Test void guidedRangesCoverEveryIndexOnceInShrinkingRanges() {
+        for (int threads : new int[] {1, 2, 3}) {
+            WorkerPool pool = new WorkerPool(threads);
+            for (int n : new int[] {0, 1, 5, 64, 385, 2208}) {
+                for (int min : new int[] {1, 8, 57, 5000}) {
+                    java.util.List<int[]> ranges = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                    pool.parallelForGuided(n, min, (from, to) -> ranges.add(new int[] {from, to}));
+                    ranges.sort(java.util.Comparator.comparingInt(r -> r[0]));
+                    int at = 0;
+                    for (int[] r : ranges) {
+                        String where = "threads " + threads + ", n " + n + ", min " + min + ", range " + r[0] + ".." + r[1];
+                        assertEquals(at, r[0], where);
+                        int left = n - at, want = Math.min(left, Math.max(min, (left + 2 * threads - 1) / (2 * threads)));
+                        assertEquals(want, r[1] - r[0], where);
+                        at = r[1];
+                    }
+                    assertEquals(n, at, "threads " + threads + ", n " + n + ", min " + min);
+                }
+            }
+        }
+    }
 }
