@@ -38,7 +38,6 @@ final class AttentionSimd {
     static void forward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         float[] kB = new float[dh * lp], vR = new float[len * dh], p = new float[ROWS * lp], inv = new float[ROWS], lanes = new float[VL];
-        float[] qP = new float[ROWS * dh];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
@@ -46,8 +45,7 @@ final class AttentionSimd {
             packValues(v, base, w, len, dh, vR);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
                 queryRows(base, w, i0, len, rows);
-                packRows(q, rows, w, dh, qP);
-                scores(qP, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
+                scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
                 for (int r = 0; r < ROWS; r++) {
                     float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m, lanes);
                     inv[r] = 1f / l;
@@ -63,7 +61,6 @@ final class AttentionSimd {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         float[] kB = new float[dh * lp], tkB = new float[dh * lp], vR = new float[len * dh], tvR = new float[len * dh];
         float[] p = new float[ROWS * lp], pds = new float[ROWS * lp], inv = new float[ROWS], lanes = new float[VL];
-        float[] qP = new float[ROWS * dh], tqP = new float[ROWS * dh];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < until; bh++) {
             int base = CpuAttention.base(s, bh);
@@ -73,10 +70,8 @@ final class AttentionSimd {
             packValues(tv, base, w, len, dh, tvR);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
                 queryRows(base, w, i0, len, rows);
-                packRows(q, rows, w, dh, qP);
-                packRows(tq, rows, w, dh, tqP);
-                scores(qP, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
-                tangentScores(qP, tqP, kB, tkB, lp, dh, s.scale(), len, pds);
+                scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
+                tangentScores(q, tq, rows, kB, tkB, lp, dh, s.scale(), len, pds);
                 for (int r = 0; r < ROWS; r++) {
                     float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m, lanes);
                     inv[r] = 1f / l;
@@ -98,7 +93,6 @@ final class AttentionSimd {
         // accumulators; p, ds: P and dS of a query group
         float[] kB = new float[dh * lp], vB = new float[dh * lp], kR = new float[len * dh], dkT = new float[dh * lp], dvT = new float[dh * lp];
         float[] p = new float[ROWS * lp], ds = new float[ROWS * lp], scales = new float[ROWS], lanes = new float[VL];
-        float[] qP = new float[ROWS * dh], dOP = new float[ROWS * dh];
         java.util.Arrays.fill(scales, scale);
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
@@ -110,10 +104,8 @@ final class AttentionSimd {
             java.util.Arrays.fill(dvT, 0f);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
                 queryRows(base, w, i0, len, rows);
-                packRows(q, rows, w, dh, qP);
-                packRows(dO, rows, w, dh, dOP);
-                scores(qP, kB, lp, len, dh, scale, Float.NEGATIVE_INFINITY, p);
-                scores(dOP, vB, lp, len, dh, 1f, 0f, ds);
+                scores(q, rows, kB, lp, len, dh, scale, Float.NEGATIVE_INFINITY, p);
+                scores(dO, rows, vB, lp, len, dh, 1f, 0f, ds);
                 for (int r = 0; r < ROWS; r++) {
                     float lsei = lse[bh * len + Math.min(i0 + r, len - 1)];
                     gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh, lanes));
@@ -142,63 +134,45 @@ final class AttentionSimd {
     }
 
     /**
-     * The four rows {@code x[rows[r] .. + dh]} interleaved as {@code xP[d·4 + r]}, the layout of a GEMM's
-     * 4-row A panel: the score loops then broadcast four neighbouring floats at one index per step
-     * instead of computing four row addresses (C2 had spilled one to the stack). Equally spaced rows
-     * (all but a head's last group) are transposed in registers by {@link GemmSimd#packRows4}.
+     * {@code out[r·lp + j] = scale·x_r·y_j} for the four rows {@code x_r} at {@code rows[r]} and every key
+     * {@code j} of {@code yB} (packed by {@link #packKeys}); lanes at or past {@code len} get {@code pad}.
+     * Two key vectors per pass (eight FMA chains, so the FMA latency is covered) read with a constant
+     * stride; the last key vector of an odd count gets a pass of its own. (Over keys transposed to
+     * {@code [Dh, Lp]}, stride {@code lp}, two vectors per pass had measured ~2× slower than one.)
      */
-    private static void packRows(float[] x, int[] rows, int w, int dh, float[] xP) {
-        if (rows[3] - rows[0] == 3 * w && rows[1] - rows[0] == w) {
-            GemmSimd.packRows4(x, rows[0], w, dh, xP, 0);
-            return;
-        }
-        for (int d = 0; d < dh; d++)
-            for (int r = 0; r < ROWS; r++) xP[d * ROWS + r] = x[rows[r] + d];
-    }
-
-    /**
-     * {@code out[r·lp + j] = scale·x_r·y_j} for the four rows {@code x_r} packed in {@code xP} by
-     * {@link #packRows} and every key {@code j} of {@code yB} (packed by {@link #packKeys}); lanes at or
-     * past {@code len} get {@code pad}. Two key vectors per pass (eight FMA chains, so the FMA latency is
-     * covered) read with a constant stride; the last key vector of an odd count gets a pass of its own.
-     * (Over keys transposed to {@code [Dh, Lp]}, stride {@code lp}, two vectors per pass had measured ~2×
-     * slower than one.)
-     */
-    private static void scores(float[] xP, float[] yB, int lp, int len, int dh, float scale, float pad, float[] out) {
+    private static void scores(float[] x, int[] rows, float[] yB, int lp, int len, int dh, float scale, float pad, float[] out) {
         int jj = 0;
-        for (; jj + VL < lp; jj += 2 * VL) scoresPair(xP, yB, jj * dh, dh, scale, pad, jj, len, lp, out);
-        if (jj < lp) scoresOne(xP, yB, jj * dh, dh, scale, pad, jj, len, lp, out);
+        for (; jj + VL < lp; jj += 2 * VL) scoresPair(x, rows[0], rows[1], rows[2], rows[3], yB, jj * dh, dh, scale, pad, jj, len, lp, out);
+        if (jj < lp) scoresOne(x, rows[0], rows[1], rows[2], rows[3], yB, jj * dh, dh, scale, pad, jj, len, lp, out);
     }
 
     /** Key vectors {@code jj} and {@code jj + VL} of {@link #scores}; {@code yo} = where vector {@code jj} starts in {@code yB}. */
-    private static void scoresPair(float[] xP, float[] yB, int yo, int dh, float scale, float pad,
+    private static void scoresPair(float[] x, int x0, int x1, int x2, int x3, float[] yB, int yo, int dh, float scale, float pad,
                                    int jj, int len, int lp, float[] out) {
         FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
         FloatVector e0 = zero(), e1 = zero(), e2 = zero(), e3 = zero();
         int yo2 = yo + dh * VL;
         for (int d = 0; d < dh; d++) {
-            int x = d * ROWS;
             FloatVector y0 = FloatVector.fromArray(S, yB, yo + d * VL), y1 = FloatVector.fromArray(S, yB, yo2 + d * VL);
-            FloatVector b = bc(xP[x]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
-            b = bc(xP[x + 1]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
-            b = bc(xP[x + 2]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
-            b = bc(xP[x + 3]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
+            FloatVector b = bc(x[x0 + d]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
+            b = bc(x[x1 + d]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
+            b = bc(x[x2 + d]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
+            b = bc(x[x3 + d]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
         }
         store4(a0, a1, a2, a3, scale, pad, jj, len, lp, out);
         store4(e0, e1, e2, e3, scale, pad, jj + VL, len, lp, out);
     }
 
     /** Key vector {@code jj} alone (see {@link #scoresPair}). */
-    private static void scoresOne(float[] xP, float[] yB, int yo, int dh, float scale, float pad,
+    private static void scoresOne(float[] x, int x0, int x1, int x2, int x3, float[] yB, int yo, int dh, float scale, float pad,
                                   int jj, int len, int lp, float[] out) {
         FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
         for (int d = 0; d < dh; d++) {
-            int x = d * ROWS;
             FloatVector y0 = FloatVector.fromArray(S, yB, yo + d * VL);
-            a0 = y0.fma(bc(xP[x]), a0);
-            a1 = y0.fma(bc(xP[x + 1]), a1);
-            a2 = y0.fma(bc(xP[x + 2]), a2);
-            a3 = y0.fma(bc(xP[x + 3]), a3);
+            a0 = y0.fma(bc(x[x0 + d]), a0);
+            a1 = y0.fma(bc(x[x1 + d]), a1);
+            a2 = y0.fma(bc(x[x2 + d]), a2);
+            a3 = y0.fma(bc(x[x3 + d]), a3);
         }
         store4(a0, a1, a2, a3, scale, pad, jj, len, lp, out);
     }
@@ -208,17 +182,17 @@ final class AttentionSimd {
      * products summed in separate chains (eight, so the FMA latency is covered) and added at the end. Kept
      * apart from the scores: one method with both (eight accumulators) compiled ~10 % slower in the model.
      */
-    private static void tangentScores(float[] qP, float[] tqP, float[] kB, float[] tkB, int lp, int dh, float scale, int len,
+    private static void tangentScores(float[] q, float[] tq, int[] rows, float[] kB, float[] tkB, int lp, int dh, float scale, int len,
                                       float[] ds) {
+        int x0 = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
         for (int jj = 0; jj < lp; jj += VL) {
             FloatVector t0 = zero(), t1 = zero(), t2 = zero(), t3 = zero(), u0 = zero(), u1 = zero(), u2 = zero(), u3 = zero();
             for (int d = 0, ko = jj * dh; d < dh; d++) {
-                int x = d * ROWS;
                 FloatVector kv = FloatVector.fromArray(S, kB, ko + d * VL), tkv = FloatVector.fromArray(S, tkB, ko + d * VL);
-                t0 = kv.fma(bc(tqP[x]), t0); u0 = tkv.fma(bc(qP[x]), u0);
-                t1 = kv.fma(bc(tqP[x + 1]), t1); u1 = tkv.fma(bc(qP[x + 1]), u1);
-                t2 = kv.fma(bc(tqP[x + 2]), t2); u2 = tkv.fma(bc(qP[x + 2]), u2);
-                t3 = kv.fma(bc(tqP[x + 3]), t3); u3 = tkv.fma(bc(qP[x + 3]), u3);
+                t0 = kv.fma(bc(tq[x0 + d]), t0); u0 = tkv.fma(bc(q[x0 + d]), u0);
+                t1 = kv.fma(bc(tq[x1 + d]), t1); u1 = tkv.fma(bc(q[x1 + d]), u1);
+                t2 = kv.fma(bc(tq[x2 + d]), t2); u2 = tkv.fma(bc(q[x2 + d]), u2);
+                t3 = kv.fma(bc(tq[x3 + d]), t3); u3 = tkv.fma(bc(q[x3 + d]), u3);
             }
             store4(t0.add(u0), t1.add(u1), t2.add(u2), t3.add(u3), scale, 0f, jj, len, lp, ds);
         }
