@@ -7,14 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME=${JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* | head -1)}
 [ $# -ge 2 ] || { echo "usage: tools/gemm-ab.sh OLD.jar NEW.jar [m,n,k,N|T,N|T ...]" >&2; exit 2; }
-a=$(realpath "$1"); b=$(realpath "$2"); shift 2
+a=$1; b=$2; shift 2
 [ $# -gt 0 ] || set -- 8832,96,96,N,T 8832,256,96,N,T 8832,96,256,N,T 8832,96,256,N,N 96,96,8832,T,N 256,96,8832,T,N 96,256,8832,T,N
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-for side in a b; do
-  jar=$([ $side = a ] && echo "$a" || echo "$b")
-  "$JAVA_HOME/bin/javac" --add-modules=jdk.incubator.vector -cp "$jar" -d "$work/$side" tools/gemm-ab/GemmRun.java 2>&1 \
-    | { grep -v -E 'incubating|^1 warning' || true; }
-done
-"$JAVA_HOME/bin/javac" -d "$work/main" tools/gemm-ab/GemmAb.java
-"$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector ${JAVA_OPTS:-} -cp "$work/main" GemmAb "$a" "$work/a" "$b" "$work/b" "$@" 2>&1 \
-  | grep -v 'WARNING: Using incubator modules'
+. tools/ab-in-one-jvm.sh
+ab_in_one_jvm tools/gemm-ab/GemmRun.java tools/gemm-ab/GemmAb.java GemmAb "$a" "$b" "$@"
