@@ -7,8 +7,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A fixed pool over the machine's cores. {@link #parallelFor} splits {@code [0, n)} into at most
- * one contiguous chunk per thread; the calling thread runs the first chunk itself. Calls made from
- * inside a worker run serially, so kernels may nest without oversubscribing.
+ * one contiguous chunk per thread (for bodies that index per-chunk state); {@link #parallelForGuided}
+ * and {@link #parallelForClaimed} let the threads claim ranges one at a time, so a thread that starts
+ * late or loses its core for a while holds the call up less. The calling thread always works too.
+ * Calls made from inside a worker run serially, so kernels may nest without oversubscribing.
  */
 public final class WorkerPool {
     /** Body of a parallel loop over {@code [from, to)}. */
