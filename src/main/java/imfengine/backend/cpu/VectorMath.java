@@ -108,6 +108,9 @@ final class VectorMath {
      * rounding error above 0, −∞ on padding): {@link #exp}'s bits for −87 ≤ x &lt; 88 and 0 below −87
      * (e^−87 ≈ 1.6·10^−38, which a row sum of at least 1 cannot see). Without the upper clamp and the
      * two-factor 2^n (n ≥ −126 here, so 2^n is normal) it takes 19 vector operations instead of 25.
+     * The range reduction and polynomial repeat {@link #exp}'s lines on purpose: a helper that takes and
+     * returns vectors would be one more inlining level inside the attention kernels, where C2's cutoffs
+     * have boxed vectors before (see {@link AttentionSimd}).
      */
     static FloatVector expShifted(FloatVector x) {
         var tiny = x.lt(SHIFTED_LO);                                 // NaN compares false and stays NaN
