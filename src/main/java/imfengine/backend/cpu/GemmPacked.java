@@ -54,6 +54,8 @@ final class GemmPacked {
      * and column chunks would each pack all of it: 192×512 over k = 13696 gains ~25 % split along k.
      */
     private static final int K_SPLIT_RATIO = 8, K_SPLIT_MAX_N = 192;
+    /** The k-split's partial products kept per calling thread: at most this many floats (16 MiB) beyond a thread's share. */
+    private static final int K_SPLIT_MAX_PARTIALS = 1 << 22;
     /**
      * Row-split products share one packed B when their chunks are shorter than this many rows
      * (packing a block of B costs each chunk roughly what 15 rows of its product do: 15 % at 128 rows,
@@ -73,9 +75,9 @@ final class GemmPacked {
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
-    /** Per-thread pack buffers, the B block this thread's calls share with the pool, and the edge-tile buffer. */
+    /** Per-thread pack buffers, the B block this thread's calls share with the pool, the k-split's partial products, and the edge-tile buffer. */
     private static final class Buffers {
-        float[] a = new float[0], b = new float[0], sharedB = new float[0];
+        float[] a = new float[0], b = new float[0], sharedB = new float[0], partials = new float[0];
         final float[] tile = new float[MR * NR];
     }
 
@@ -155,35 +157,45 @@ final class GemmPacked {
     }
 
     /**
-     * A small C over a long k (the weight gradients {@code xᵀ·dY}, k = B·L tokens): each thread takes
-     * a contiguous slice of k. Thread slice 0 writes C (with the caller's beta); the others write
-     * private buffers that are then added in, in a fixed order (deterministic for a thread count).
-     * Splitting m or n here would leave a few uneven chunks (192 rows = 3 chunks for 2 threads).
+     * A small C over a long k (the weight gradients {@code xᵀ·dY}, k = B·L tokens): k is cut into up to
+     * {@code CHUNKS_PER_THREAD·t} ranges of whole depth blocks that the threads claim. Range 0 writes C (with
+     * the caller's beta); the others write partial products into a buffer kept by the calling thread, which
+     * are then added into C range by range in a fixed order, so the result depends on the thread count only
+     * (as the ranges do). Splitting m or n here would leave a few uneven chunks (192 rows = 3 chunks for 2
+     * threads); two static halves of k had the caller wait 12–16 % of these products' time for a worker
+     * that started late (a per-call trace of the xs step).
      */
     private static void splitK(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi) {
         int t = pool.threads(), m = s.m(), n = s.n(), k = s.k();
-        float[][] partial = new float[t][];
-        pool.parallelFor(t, 1, (from, to) -> {
-            for (int ch = from; ch < to; ch++) {
-                int k0 = part(k, ch, t), k1 = part(k, ch + 1, t);
+        int mn = m * n, blocks = (k + KC - 1) / KC;
+        int ranges = Math.min(blocks, Math.max(t, Math.min(CHUNKS_PER_THREAD * t, 1 + K_SPLIT_MAX_PARTIALS / Math.max(1, mn))));
+        Buffers own = BUFFERS.get();
+        if (own.partials.length < (long) (ranges - 1) * mn) own.partials = new float[(ranges - 1) * mn];
+        float[] partials = own.partials;
+        pool.parallelForClaimed(ranges, ranges, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int k0 = Math.min(k, part(blocks, r, ranges) * KC), k1 = Math.min(k, part(blocks, r + 1, ranges) * KC);
                 long offA = s.offA() + bi * s.strideA() + (s.transA() ? (long) k0 * s.lda() : k0);
                 long offB = s.offB() + bi * s.strideB() + (s.transB() ? k0 : (long) k0 * s.ldb());
-                if (ch == 0) {
+                if (r == 0) {
                     GemmSpec first = new GemmSpec(1, m, n, k1 - k0, s.transA(), s.transB(), s.lda(), s.ldb(), s.ldc(),
                             offA, offB, s.offC() + bi * s.strideC(), 0, 0, 0, s.alpha(), s.beta());
                     block(first, a, b, c, 0, 0, m, 0, n, BUFFERS.get());
                 } else {
-                    partial[ch] = new float[m * n];
                     GemmSpec rest = new GemmSpec(1, m, n, k1 - k0, s.transA(), s.transB(), s.lda(), s.ldb(), n,
-                            offA, offB, 0, 0, 0, 0, s.alpha(), 0f);
-                    block(rest, a, b, partial[ch], 0, 0, m, 0, n, BUFFERS.get());
+                            offA, offB, (long) (r - 1) * mn, 0, 0, 0, s.alpha(), 0f);
+                    block(rest, a, b, partials, 0, 0, m, 0, n, BUFFERS.get());
                 }
             }
         });
         int oc = (int) (s.offC() + bi * s.strideC()), ldc = s.ldc();
-        for (int ch = 1; ch < t; ch++)
-            for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++) c[oc + i * ldc + j] += partial[ch][i * n + j];
+        pool.parallelForGuided(m, Math.max(1, (1 << 14) / Math.max(1, n)), (i0, i1) -> {
+            for (int i = i0; i < i1; i++)
+                for (int r = 1; r < ranges; r++) {
+                    int row = oc + i * ldc, src = (r - 1) * mn + i * n;
+                    for (int j = 0; j < n; j++) c[row + j] += partials[src + j];
+                }
+        });
     }
 
     /**
