@@ -6,6 +6,8 @@
 //   binary_fwd           out[i] = a[i] ∘ b[(i / inner) % nb]    ∘ ∈ {+, −, ×, ÷, max, min, <}  (see backend.Broadcast;
 //                        < gives 1 or 0)
 //   axpby_fwd            out[i] = alpha·x[i] + beta·y[i]        (y may be null when beta = 0)
+//   gated_residual_fwd   out[i] = x[i] + branch[i]·gate[i % n]  (the product rounded before the add, as the CPU's
+//                        unfused mul and add: no contraction to an FMA)
 //   where_fwd            out[i] = mask[(i / inner) % nb] ≠ 0 ? a[i] : b[i]   (_f32: any 4-byte elements, moved as
 //                        bits; _b16: 2-byte elements (bf16))
 // Shapes: flat arrays of n (or total) floats. Launch: 1-D grid-stride, 256 threads per block,
@@ -59,6 +61,11 @@ extern "C" __global__ void binary_fwd_f32(int op, const float* a, const float* b
         }
         out[i] = r;
     }
+}
+
+extern "C" __global__ void gated_residual_fwd_f32(const float* x, const float* branch, const float* gate, long long n,
+                                                  float* out, long long total) {
+    GRID_STRIDE(i, total) out[i] = __fadd_rn(x[i], __fmul_rn(branch[i], gate[i % n]));
 }
 
 extern "C" __global__ void axpby_fwd_f32(float alpha, const float* x, float beta, const float* y, float* out, long long n) {

@@ -9,6 +9,8 @@
 //                                                         slice blockIdx.y (common.cuh). One slice: out[j] is the
 //                                                         column sum. More: out is a [slices, n] buffer (=) that a
 //                                                         second launch with one slice sums in order into the output
+//   gated_residual_vjp dbranch[o, j] = dy[o, j]·gate[j] and out[s, j] (=) Σ_{o in slice s} dy[o, j]·branch[o, j]
+//                      [outer, n]; the geometry and slices of reduce_cols (each element visited once)
 //   reduce_broadcast_vjp out[j] = Σ_o Σ_t g[(o·n + j)·inner + t]   inner > 1; one block of 256 per j (grid = n)
 // Outputs are overwritten (=) except reduce_cols with accumulate (+=; rmsnorm's dw finishes with it). Results are
 // deterministic (a fixed reduction order for each shape; no float atomics).
@@ -51,6 +53,24 @@ extern "C" __global__ void reduce_cols_vjp_f32(const float* g, float* out, int o
     float s = 0.f;
     if (j < n)
         for (int o = begin + threadIdx.y; o < end; o += blockDim.y) s += g[(long long)o * n + j];
+    column_finish(s, part, out + (long long)blockIdx.y * n, j, n, accumulate);
+}
+
+extern "C" __global__ void gated_residual_vjp_f32(const float* dy, const float* branch, const float* gate, float* dbranch,
+                                                  float* out, int outer, int n, int accumulate) {
+    __shared__ float part[COLS_Y][COLS_X + 1];
+    int j = blockIdx.x * COLS_X + threadIdx.x, begin, end;
+    column_slice(outer, &begin, &end);
+    float s = 0.f;
+    if (j < n) {
+        float g = gate[j];
+        for (int o = begin + threadIdx.y; o < end; o += blockDim.y) {
+            long long i = (long long)o * n + j;
+            float d = dy[i];
+            dbranch[i] = __fmul_rn(d, g);
+            s = __fadd_rn(s, __fmul_rn(d, branch[i]));
+        }
+    }
     column_finish(s, part, out + (long long)blockIdx.y * n, j, n, accumulate);
 }
 

@@ -162,6 +162,16 @@ public interface Backend {
 
     void swigluBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db);
 
+    /**
+     * The gated residual of a pre-norm block, {@code out = x + branch ⊙ gate}, with {@code gate [n]} along the rows
+     * of {@code x, branch, out [rows, n]}; {@code branch ⊙ gate} is rounded before the add, as {@code mul} then
+     * {@code add} would round it. Also the tangent {@code tx + tbranch ⊙ gate} of a constant gate.
+     */
+    void gatedResidual(Tensor x, Tensor branch, Tensor gate, Tensor out);
+
+    /** Its backward pass without {@code dx = dy}: {@code dBranch = dy ⊙ gate}, {@code dGate = Σ_rows dy ⊙ branch} (both overwritten). */
+    void gatedResidualBackward(Tensor dy, Tensor branch, Tensor gate, Tensor dBranch, Tensor dGate);
+
     /** Softmax over the last axis. */
     void softmax(Tensor x, Tensor y);
 

@@ -27,4 +27,12 @@ public final class SizeCheck {
     public static void requireHostLength(String op, int length, Tensor t) {
         if (length != t.size()) throw new IllegalArgumentException(op + ": " + length + " host values for " + t);
     }
+
+    /** Throws unless {@code a}, {@code b} and {@code out} have the same size and {@code gate} is as long as their last axis. */
+    public static void requireGatedResidual(String op, Tensor a, Tensor b, Tensor gate, Tensor out) {
+        requireSameSize(op, a, b);
+        requireSameSize(op, a, out);
+        if (gate.size() != a.shape().last())
+            throw new IllegalArgumentException(op + ": gate " + gate.shape() + " does not match the last axis of " + a.shape());
+    }
 }

@@ -3,7 +3,7 @@ package imfengine.nn;
 import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
-import imfengine.ops.Arithmetic;
+import imfengine.ops.GatedResidual;
 import imfengine.ops.RopeTable;
 import imfengine.tensor.Shape;
 
@@ -25,7 +25,7 @@ public final class TransformerBlock extends Module {
     }
 
     public Var forward(Context cx, Var x, RopeTable rope) {
-        x = Arithmetic.add(x, Arithmetic.mul(attn.forward(cx, norm1.forward(cx, x), rope), attnScale.in(cx)));
-        return Arithmetic.add(x, Arithmetic.mul(mlp.forward(cx, norm2.forward(cx, x)), mlpScale.in(cx)));
+        x = GatedResidual.apply(x, attn.forward(cx, norm1.forward(cx, x), rope), attnScale.in(cx));
+        return GatedResidual.apply(x, mlp.forward(cx, norm2.forward(cx, x)), mlpScale.in(cx));
     }
 }

@@ -62,6 +62,8 @@ class ViewsTest {
                 of("rmsNormBackward", (be, t) -> be.rmsNormBackward(t[0], t[1], t[2], t[3], t[4], t[5]), m, row, rows, m, m, row),
                 of("rope", (be, t) -> be.rope(t[0], t[1], t[2], 2, false, t[3]), a3, Shape.of(5, 2), Shape.of(5, 2), a3),
                 of("ropeDual", (be, t) -> be.ropeDual(t[0], t[1], t[2], t[3], 2, t[4], t[5]), a3, a3, Shape.of(5, 2), Shape.of(5, 2), a3, a3),
+                of("gatedResidual", (be, t) -> be.gatedResidual(t[0], t[1], t[2], t[3]), m, m, row, m),
+                of("gatedResidualBackward", (be, t) -> be.gatedResidualBackward(t[0], t[1], t[2], t[3], t[4]), m, m, row, m, row),
                 of("swiglu", (be, t) -> be.swiglu(t[0], t[1], t[2]), m, m, m),
                 of("swigluDual", (be, t) -> be.swigluDual(t[0], t[1], t[2], t[3], t[4], t[5]), m, m, m, m, m, m),
                 of("swigluBackward", (be, t) -> be.swigluBackward(t[0], t[1], t[2], t[3], t[4]), m, m, m, m, m),

@@ -58,6 +58,11 @@ public final class Unfused {
         return Arithmetic.mul(Activations.silu(a), b);
     }
 
+    /** {@code x + branch ⊙ gate}, the gate a vector along the rows. */
+    public static Var gatedResidual(Var x, Var branch, Var gate) {
+        return Arithmetic.add(x, Arithmetic.mul(branch, gate));
+    }
+
     /** {@code exp(x) / Σ exp(x)} over the last axis (no max subtraction: for moderate inputs). */
     public static Var softmax(Var x) {
         Var e = Activations.exp(x);

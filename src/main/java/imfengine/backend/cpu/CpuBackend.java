@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import static imfengine.backend.SizeCheck.requireDType;
+import static imfengine.backend.SizeCheck.requireGatedResidual;
 import static imfengine.backend.SizeCheck.requireHostLength;
 import static imfengine.backend.SizeCheck.requireSameDType;
 import static imfengine.backend.SizeCheck.requireSameSize;
@@ -51,6 +52,7 @@ public final class CpuBackend implements Backend {
     private final CpuRmsNorm rmsNorm;
     private final CpuRope rope;
     private final CpuSwiglu swiglu;
+    private final CpuGatedResidual gatedResidual;
     private final CpuSoftmax softmax;
     private final CpuAttention attention;
     private final CpuTimestep timestep;
@@ -78,6 +80,7 @@ public final class CpuBackend implements Backend {
         this.rmsNorm = new CpuRmsNorm(pool, simd);
         this.rope = new CpuRope(pool, simd);
         this.swiglu = new CpuSwiglu(pool, simd);
+        this.gatedResidual = new CpuGatedResidual(pool, simd);
         this.softmax = new CpuSoftmax(pool, simd);
         this.attention = new CpuAttention(pool, simd);
         this.timestep = new CpuTimestep(pool);
@@ -335,6 +338,22 @@ public final class CpuBackend implements Backend {
         try (Staging st = new Staging()) {
             rope.dual(in(st, x), in(st, tx), in(st, cos), in(st, sin), ropeRows(x), seqLen(x), heads, x.shape().last() / heads,
                     out(st, y), out(st, ty));
+        }
+    }
+
+    @Override public void gatedResidual(Tensor x, Tensor branch, Tensor gate, Tensor out) {
+        requireGatedResidual("gated residual", x, branch, gate, out);
+        try (Staging st = new Staging()) {
+            gatedResidual.forward(in(st, x), in(st, branch), f(gate), off(gate), out(st, out), x.shape().rows(), x.shape().last());
+        }
+    }
+
+    @Override public void gatedResidualBackward(Tensor dy, Tensor branch, Tensor gate, Tensor dBranch, Tensor dGate) {
+        requireGatedResidual("gated residual backward", dy, branch, gate, dBranch);
+        requireSameSize("gated residual backward", gate, dGate);
+        try (Staging st = new Staging()) {
+            gatedResidual.backward(in(st, dy), in(st, branch), f(gate), off(gate), out(st, dBranch), out(st, dGate),
+                    dy.shape().rows(), dy.shape().last());
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import static imfengine.backend.SizeCheck.requireDType;
+import static imfengine.backend.SizeCheck.requireGatedResidual;
 import static imfengine.backend.SizeCheck.requireHostLength;
 import static imfengine.backend.SizeCheck.requireSameDType;
 import static imfengine.backend.SizeCheck.requireSameSize;
@@ -483,6 +484,20 @@ public final class CudaBackend implements Backend {
         if (dw != null && rows > 0)
             columnSums(rows, n, true, ptr(dw), (dst, acc) -> args(Kernel.RMSNORM_DW_VJP).ptr(in(x)).ptr(in(rstd)).ptr(in(dy)).ptr(dst)
                     .i32(rows).i32(n).i32(acc));
+    }
+
+    @Override public void gatedResidual(Tensor x, Tensor branch, Tensor gate, Tensor out) {
+        requireGatedResidual("gated residual", x, branch, gate, out);
+        gridStride(x.size(), args(Kernel.GATED_RESIDUAL_FWD).ptr(in(x)).ptr(in(branch)).ptr(in(gate)).i64(gate.size()).ptr(ptr(out))
+                .i64(x.size()));
+    }
+
+    @Override public void gatedResidualBackward(Tensor dy, Tensor branch, Tensor gate, Tensor dBranch, Tensor dGate) {
+        requireGatedResidual("gated residual backward", dy, branch, gate, dBranch);
+        requireSameSize("gated residual backward", gate, dGate);
+        int rows = dy.shape().rows(), n = dy.shape().last();
+        columnSums(rows, n, false, ptr(dGate), (dst, acc) -> args(Kernel.GATED_RESIDUAL_VJP).ptr(in(dy)).ptr(in(branch)).ptr(in(gate))
+                .ptr(ptr(dBranch)).ptr(dst).i32(rows).i32(n).i32(acc));
     }
 
     @Override public void rope(Tensor x, Tensor cos, Tensor sin, int heads, boolean inverse, Tensor out) {

@@ -20,6 +20,7 @@ public enum Kernel {
     UNARY_VJP("elementwise", "unary_vjp_f32", I32, PTR, PTR, PTR, PTR, I64),
     BINARY_FWD("elementwise", "binary_fwd_f32", I32, PTR, PTR, I64, I64, PTR, I64),
     AXPBY_FWD("elementwise", "axpby_fwd_f32", F32, PTR, F32, PTR, PTR, I64),
+    GATED_RESIDUAL_FWD("elementwise", "gated_residual_fwd_f32", PTR, PTR, PTR, I64, PTR, I64),
     WHERE_FWD("elementwise", "where_fwd_f32", PTR, I64, I64, PTR, PTR, PTR, I64),
     WHERE_FWD_B16("elementwise", "where_fwd_b16", PTR, I64, I64, PTR, PTR, PTR, I64),
 
@@ -34,6 +35,7 @@ public enum Kernel {
     SUM_ALL_FWD("reduction", "sum_all_fwd_f32", PTR, PTR, I64),
     REDUCE_COLS_VJP("reduction", "reduce_cols_vjp_f32", PTR, PTR, I32, I32, I32),
     REDUCE_BROADCAST_VJP("reduction", "reduce_broadcast_vjp_f32", PTR, PTR, I64, I64, I64),
+    GATED_RESIDUAL_VJP("reduction", "gated_residual_vjp_f32", PTR, PTR, PTR, PTR, PTR, I32, I32, I32),
 
     PERMUTE_FWD("movement", "permute_fwd_f32", PTR, PTR, PERM_GEOM, I64),
     PERMUTE_FWD_B16("movement", "permute_fwd_b16", PTR, PTR, PERM_GEOM, I64),

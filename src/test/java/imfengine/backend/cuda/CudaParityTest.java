@@ -201,6 +201,22 @@ class CudaParityTest {
                 c.expectClose("reduceBroadcast (columns) " + sa + " in " + ColumnSums.slices(r, cols) + " slices", col, CudaTol.REDUCTION);
             }));
         }
+        // the gated residual: forward elementwise, backward dBranch and the gate's column sums in one launch
+        for (int[] rc : new int[][]{{19, 45}, {3001, 7}, {1000, 96}}) {
+            int r = rc[0], cols = rc[1];
+            Shape sa = Shape.of(r, cols);
+            out.add(of("gated residual fwd and vjp " + sa + " in " + ColumnSums.slices(r, cols) + " slices", c -> {
+                Tensor[] x = c.both(sa, c.normal(sa.size())), branch = c.both(sa, c.normal(sa.size())), gate = c.normals(cols);
+                Tensor[] y = c.zeros(r, cols), dy = c.both(sa, c.normal(sa.size())), dBranch = c.zeros(r, cols), dGate = c.normals(cols);
+                c.cpu.gatedResidual(x[0], branch[0], gate[0], y[0]);
+                c.gpu.gatedResidual(x[1], branch[1], gate[1], y[1]);
+                c.expectClose("gatedResidual " + sa, y, 0);
+                c.cpu.gatedResidualBackward(dy[0], branch[0], gate[0], dBranch[0], dGate[0]);
+                c.gpu.gatedResidualBackward(dy[1], branch[1], gate[1], dBranch[1], dGate[1]);
+                c.expectClose("gatedResidualBackward dBranch " + sa, dBranch, 0);
+                c.expectClose("gatedResidualBackward dGate " + sa + " (overwritten)", dGate, CudaTol.REDUCTION);
+            }));
+        }
         // the column sums' two passes give the same bits on every run: a fixed order, no atomics
         out.add(of("reduction column sums reproducible [2999,45] (reduce_cols, rmsnorm dw)", c -> {
             int rows = 2999, n = 45;
