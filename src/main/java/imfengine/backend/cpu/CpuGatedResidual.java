@@ -8,14 +8,10 @@ package imfengine.backend.cpu;
  *   dGate   = Σ_rows dy·branch      (overwritten)
  * </pre>
  * One pass over the rows each way, where mul and add read and write five arrays forward and mul, mul and a
- * column sum seven backward. The {@code dGate} sum is split into row chunks whose number depends only on the
- * shape; each chunk sums into its own partial and the partials are added in chunk order, so the result is
- * bitwise reproducible (as {@link CpuRmsNorm}'s {@code dw}).
+ * column sum seven backward. The {@code dGate} sum is bitwise reproducible ({@link RowChunkSums}).
  */
 final class CpuGatedResidual {
     private static final int GRAIN = 1 << 14;
-    /** Upper bound on the {@code dGate} partials (memory: {@code MAX_PARTIALS·n} floats). */
-    private static final int MAX_PARTIALS = 32;
     private final WorkerPool pool;
     private final boolean simd;
 
@@ -36,23 +32,12 @@ final class CpuGatedResidual {
 
     /** {@code dBranch, dGate} Modified (overwritten). */
     void backward(float[] dy, float[] branch, float[] g, int go, float[] dBranch, float[] dGate, int rows, int n) {
-        if (rows <= 0) {
-            java.util.Arrays.fill(dGate, 0, n, 0f);
-            return;
-        }
-        int chunks = Math.max(1, Math.min(Math.min(MAX_PARTIALS, rows), (int) ((long) rows * n / GRAIN)));
-        float[][] partial = new float[chunks][n];
-        pool.parallelForGuided(chunks, 1, (cFrom, cTo) -> {
-            for (int c = cFrom; c < cTo; c++) {
-                int lo = (int) ((long) rows * c / chunks), hi = (int) ((long) rows * (c + 1) / chunks);
-                for (int r = lo; r < hi; r++) {
-                    if (simd) GatedResidualSimd.backwardRow(dy, branch, g, go, dBranch, partial[c], r * n, n);
-                    else backwardRow(dy, branch, g, go, dBranch, partial[c], r * n, 0, n);
-                }
+        RowChunkSums.run(pool, rows, n, (lo, hi, acc) -> {
+            for (int r = lo; r < hi; r++) {
+                if (simd) GatedResidualSimd.backwardRow(dy, branch, g, go, dBranch, acc, r * n, n);
+                else backwardRow(dy, branch, g, go, dBranch, acc, r * n, 0, n);
             }
-        });
-        System.arraycopy(partial[0], 0, dGate, 0, n);
-        for (int c = 1; c < chunks; c++) for (int j = 0; j < n; j++) dGate[j] += partial[c][j];
+        }, dGate, false);
     }
 
     // ---- scalar reference rows (row at element o; columns [from, n)) -------------------------

@@ -9,14 +9,10 @@ package imfengine.backend.cpu;
  *   dx   = rstd·(w·dy − x·rstd²·mean(w·dy·x))        (overwrites)
  *   dw  += Σ_rows dy·x·rstd                          (accumulates, when dw is not null)
  * </pre>
- * The {@code dw} sum is split into a number of row chunks that depends only on the shape (not on
- * the thread count); each chunk sums into its own partial, and the partials are added in chunk
- * order, so the result is bitwise reproducible.
+ * The {@code dw} sum is bitwise reproducible ({@link RowChunkSums}).
  */
 final class CpuRmsNorm {
     private static final int GRAIN = 1 << 14;
-    /** Upper bound on the {@code dw} partials (memory: {@code MAX_PARTIALS·n} floats). */
-    private static final int MAX_PARTIALS = 32;
     private final WorkerPool pool;
     private final boolean simd;
 
@@ -48,20 +44,12 @@ final class CpuRmsNorm {
     /** {@code dx} Modified (overwritten); {@code dw} Modified (accumulated) when not null. */
     void backward(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, float[] dw, int rows, int n) {
         if (rows <= 0) return;
-        int chunks = Math.max(1, Math.min(Math.min(MAX_PARTIALS, rows), (int) ((long) rows * n / GRAIN)));
-        float[][] partial = dw == null ? null : new float[chunks][n];
-        pool.parallelForGuided(chunks, 1, (cFrom, cTo) -> {
-            for (int c = cFrom; c < cTo; c++) {
-                int lo = (int) ((long) rows * c / chunks), hi = (int) ((long) rows * (c + 1) / chunks);
-                float[] acc = partial == null ? null : partial[c];
-                for (int r = lo; r < hi; r++) {
-                    if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, acc, r, n);
-                    else backwardRow(x, w, wo, rstd, dy, dx, acc, r, n);
-                }
+        RowChunkSums.run(pool, rows, n, (lo, hi, acc) -> {
+            for (int r = lo; r < hi; r++) {
+                if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, acc, r, n);
+                else backwardRow(x, w, wo, rstd, dy, dx, acc, r, n);
             }
-        });
-        if (dw == null) return;
-        for (float[] p : partial) for (int j = 0; j < n; j++) dw[j] += p[j];
+        }, dw, true);
     }
 
     private static int grain(int n) { return Math.max(1, GRAIN / Math.max(1, n)); }

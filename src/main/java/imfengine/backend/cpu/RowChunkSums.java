@@ -1,0 +1,31 @@
+package imfengine.backend.cpu;
+
+/**
+ * Row loops that also sum a vector over the rows ({@link CpuRmsNorm}'s {@code dw}, {@link CpuGatedResidual}'s
+ * gate gradient), reproducibly: the rows are cut into chunks whose number depends only on the shape (not on the
+ * thread count), each chunk adds into its own partial, and the partials are added in chunk order.
+ */
+final class RowChunkSums {
+    private static final int GRAIN = 1 << 14;
+    /** Upper bound on the partials (memory: {@code MAX_PARTIALS·n} floats). */
+    private static final int MAX_PARTIALS = 32;
+
+    /** Rows {@code [from, to)}, adding their share of the sum into {@code partial} (null when there is no sum). */
+    @FunctionalInterface
+    interface Rows { void run(int from, int to, float[] partial); }
+
+    private RowChunkSums() {}
+
+    /** Runs {@code body} over {@code rows} rows of {@code n}; adds the sum into {@code sum} (or overwrites it). */
+    static void run(WorkerPool pool, int rows, int n, Rows body, float[] sum, boolean accumulate) {
+        int chunks = Math.max(1, Math.min(Math.min(MAX_PARTIALS, rows), (int) ((long) rows * n / GRAIN)));
+        float[][] partial = sum == null ? null : new float[chunks][n];
+        pool.parallelForGuided(chunks, 1, (cFrom, cTo) -> {
+            for (int c = cFrom; c < cTo; c++)
+                body.run((int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks), partial == null ? null : partial[c]);
+        });
+        if (sum == null) return;
+        if (!accumulate) System.arraycopy(partial[0], 0, sum, 0, n);
+        for (int c = accumulate ? 0 : 1; c < chunks; c++) for (int j = 0; j < n; j++) sum[j] += partial[c][j];
+    }
+}
