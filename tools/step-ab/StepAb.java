@@ -12,8 +12,8 @@ import java.util.List;
  * cores), warmup (3 steps per side), rounds (10, made even). B/A is the geometric mean of the rounds' own ratios:
  * half the rounds run A first, half B first, and the step run second in a round was often the faster one (up to
  * 20 % in a same-jar control), an order effect the mean over both orders cancels. A side that reads ~2× slower in
- * every round (2 of 13 runs on 2026-12-01, both times the jar loaded second) is a JVM whose JIT compiled that side badly,
- * not the change: run twice, the second time with the jars swapped. The class loaders are named A and B, so a JFR
+ * every round (3 of 18 runs on 2026-12-01, each time the jar loaded second) is a JVM whose JIT compiled that side badly
+ * (caught once with JFR: its GEMM micro-kernel ran the Vector API's allocating fallback), not the change: run twice, the second time with the jars swapped. The class loaders are named A and B, so a JFR
  * recording (-XX:StartFlightRecording in JAVA_OPTS) tells the sides' samples apart.
  */
 public final class StepAb {
