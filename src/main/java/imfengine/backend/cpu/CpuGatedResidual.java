@@ -25,7 +25,7 @@ final class CpuGatedResidual {
         pool.parallelForGuided(rows, Math.max(1, GRAIN / Math.max(1, n)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 if (simd) GatedResidualSimd.forwardRow(x, branch, g, go, out, r * n, n);
-                else forwardRow(x, branch, g, go, out, r * n, n);
+                else forwardRow(x, branch, g, go, out, r * n, 0, n);
             }
         });
     }
@@ -41,11 +41,7 @@ final class CpuGatedResidual {
     }
 
     // ---- scalar reference rows (row at element o; columns [from, n)) -------------------------
-    static void forwardRow(float[] x, float[] branch, float[] g, int go, float[] out, int o, int n) {
-        forwardTail(x, branch, g, go, out, o, 0, n);
-    }
-
-    static void forwardTail(float[] x, float[] branch, float[] g, int go, float[] out, int o, int from, int n) {
+    static void forwardRow(float[] x, float[] branch, float[] g, int go, float[] out, int o, int from, int n) {
         for (int j = from; j < n; j++) out[o + j] = x[o + j] + branch[o + j] * g[go + j];
     }
 

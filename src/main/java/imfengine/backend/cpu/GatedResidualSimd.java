@@ -17,7 +17,7 @@ final class GatedResidualSimd {
         for (; j < end; j += S.length())
             FloatVector.fromArray(S, branch, o + j).mul(FloatVector.fromArray(S, g, go + j))
                     .add(FloatVector.fromArray(S, x, o + j)).intoArray(out, o + j);
-        CpuGatedResidual.forwardTail(x, branch, g, go, out, o, j, n);
+        CpuGatedResidual.forwardRow(x, branch, g, go, out, o, j, n);
     }
 
     static void backwardRow(float[] dy, float[] branch, float[] g, int go, float[] dBranch, float[] gateAcc, int o, int n) {
