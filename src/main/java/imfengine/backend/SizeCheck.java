@@ -35,4 +35,10 @@ public final class SizeCheck {
         if (gate.size() != a.shape().last())
             throw new IllegalArgumentException(op + ": gate " + gate.shape() + " does not match the last axis of " + a.shape());
     }
+
+    /** {@link #requireGatedResidual} for the backward pass's operands, and {@code dGate} as long as {@code gate}. */
+    public static void requireGatedResidualBackward(String op, Tensor dy, Tensor branch, Tensor gate, Tensor dBranch, Tensor dGate) {
+        requireGatedResidual(op, dy, branch, gate, dBranch);
+        requireSameSize(op, gate, dGate);
+    }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import static imfengine.backend.SizeCheck.requireDType;
 import static imfengine.backend.SizeCheck.requireGatedResidual;
+import static imfengine.backend.SizeCheck.requireGatedResidualBackward;
 import static imfengine.backend.SizeCheck.requireHostLength;
 import static imfengine.backend.SizeCheck.requireSameDType;
 import static imfengine.backend.SizeCheck.requireSameSize;
@@ -349,8 +350,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void gatedResidualBackward(Tensor dy, Tensor branch, Tensor gate, Tensor dBranch, Tensor dGate) {
-        requireGatedResidual("gated residual backward", dy, branch, gate, dBranch);
-        requireSameSize("gated residual backward", gate, dGate);
+        requireGatedResidualBackward("gated residual backward", dy, branch, gate, dBranch, dGate);
         try (Staging st = new Staging()) {
             gatedResidual.backward(in(st, dy), in(st, branch), f(gate), off(gate), out(st, dBranch), out(st, dGate),
                     dy.shape().rows(), dy.shape().last());

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import static imfengine.backend.SizeCheck.requireDType;
 import static imfengine.backend.SizeCheck.requireGatedResidual;
+import static imfengine.backend.SizeCheck.requireGatedResidualBackward;
 import static imfengine.backend.SizeCheck.requireHostLength;
 import static imfengine.backend.SizeCheck.requireSameDType;
 import static imfengine.backend.SizeCheck.requireSameSize;
@@ -493,8 +494,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void gatedResidualBackward(Tensor dy, Tensor branch, Tensor gate, Tensor dBranch, Tensor dGate) {
-        requireGatedResidual("gated residual backward", dy, branch, gate, dBranch);
-        requireSameSize("gated residual backward", gate, dGate);
+        requireGatedResidualBackward("gated residual backward", dy, branch, gate, dBranch, dGate);
         int rows = dy.shape().rows(), n = dy.shape().last();
         columnSums(rows, n, false, ptr(dGate), (dst, acc) -> args(Kernel.GATED_RESIDUAL_VJP).ptr(in(dy)).ptr(in(branch)).ptr(in(gate))
                 .ptr(ptr(dBranch)).ptr(dst).i32(rows).i32(n).i32(acc));
