@@ -6,6 +6,7 @@ ab_in_one_jvm() {
   local run=$1 main=$2 cls=$3 a b work side jar
   a=$(realpath "$4"); b=$(realpath "$5"); shift 5
   work=$(mktemp -d)
+  trap "rm -rf '$work'" EXIT   # also when a compile fails (set -e), as the scripts' own traps did before
   for side in a b; do
     jar=$([ $side = a ] && echo "$a" || echo "$b")
     "$JAVA_HOME/bin/javac" --add-modules=jdk.incubator.vector -cp "$jar" -d "$work/$side" "$run" 2>&1 \
@@ -14,5 +15,4 @@ ab_in_one_jvm() {
   "$JAVA_HOME/bin/javac" -d "$work/main" "$main"
   "$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector ${JAVA_OPTS:-} -cp "$work/main" "$cls" "$a" "$work/a" "$b" "$work/b" "$@" 2>&1 \
     | grep -v 'WARNING: Using incubator modules'
-  rm -rf "$work"
 }
