@@ -1,6 +1,5 @@
 package imfengine.autodiff;
 
-import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
 import imfengine.tensor.Shape;
@@ -51,12 +50,15 @@ public final class Autodiff {
                 if (n == null || v.grad == null) continue;
                 boolean[] needs = new boolean[n.inputs.length];
                 for (int j = 0; j < needs.length; j++) needs[j] = n.inputs[j].requiresGrad();
-                Tensor[] grads = n.rule.apply(pass, v.grad, needs);
+                Tensor[] into = n.rule instanceof AccumulatingBackward ? accumulationTargets(n.inputs, needs, holders) : null;
+                Tensor[] grads = into == null ? n.rule.apply(pass, v.grad, needs)
+                        : ((AccumulatingBackward) n.rule).applyInto(pass, v.grad, needs, into);
                 for (int j = 0; j < needs.length; j++) {
                     if (!needs[j] || grads[j] == null) continue;
                     if (!grads[j].shape().equals(n.inputs[j].shape()))
                         throw new IllegalStateException(n.op + " backward: gradient shape " + grads[j].shape()
                                 + " for input of shape " + n.inputs[j].shape());
+                    if (into != null && into[j] != null && grads[j].sameElements(into[j])) continue; // added in place
                     accumulate(n.inputs[j], grads[j], holders);
                 }
                 holders.drop(v.grad); // an intermediate's cotangent is not needed any more
@@ -86,6 +88,9 @@ public final class Autodiff {
             }
         }
 
+        /** Whether exactly one var holds {@code t}'s storage: that var's cotangent may then be added to in place. */
+        boolean soleHolder(Tensor t) { return count.getOrDefault(t.storage(), 0) == 1; }
+
         /** Releases {@code t} if no var holds it (a rule's temporary that was summed into another). */
         void releaseIfFree(Tensor t) {
             if (!count.containsKey(t.storage())) pass.releaseNow(t);
@@ -109,8 +114,7 @@ public final class Autodiff {
             Tensor buf = sink.gradient();
             if (!buf.shape().equals(g.shape()))
                 throw new IllegalStateException("backward: gradient " + g.shape() + " for a parameter buffer " + buf.shape());
-            Backend be = buf.backend();
-            be.binary(BinaryOp.ADD, buf, g, Broadcast.of("gradient accumulate", buf.shape(), g.shape()), buf);
+            add(buf, g, buf);
             holders.releaseIfFree(g);
             return;
         }
@@ -119,7 +123,7 @@ public final class Autodiff {
                 v.grad = v.context().empty(g.shape());
                 g.backend().copy(g, v.grad);
             } else {
-                g.backend().binary(BinaryOp.ADD, v.grad, g, Broadcast.of("gradient accumulate", v.grad.shape(), g.shape()), v.grad);
+                add(v.grad, g, v.grad);
             }
             holders.releaseIfFree(g);
             return;
@@ -127,15 +131,38 @@ public final class Autodiff {
         if (v.grad == null) {
             v.grad = g;
             holders.hold(g);
-        } else { // out of place: g may alias another var's gradient
-            Shape s = g.shape();
-            Tensor sum = holders.pass.empty(s);
-            g.backend().binary(BinaryOp.ADD, v.grad, g, Broadcast.of("gradient accumulate", v.grad.shape(), s), sum);
+        } else if (holders.soleHolder(v.grad) && g.storage() != v.grad.storage()) { // nobody else reads it: in place
+            add(v.grad, g, v.grad);
+            holders.releaseIfFree(g);
+        } else { // out of place: another var holds v's cotangent too (a rule passed its dOut on to several inputs)
+            Tensor sum = holders.pass.empty(g.shape());
+            add(v.grad, g, sum);
             holders.drop(v.grad);
             holders.releaseIfFree(g);
             v.grad = sum;
             holders.hold(sum);
         }
+    }
+
+    private static void add(Tensor sum, Tensor g, Tensor out) {
+        g.backend().binary(BinaryOp.ADD, sum, g, Broadcast.of("gradient accumulate", sum.shape(), g.shape()), out);
+    }
+
+    /**
+     * For a rule that can add into existing tensors: per input, the tensor its cotangent may be added into,
+     * or null. A parameter's gradient buffer, a test input's gradient, and an intermediate's cotangent that
+     * no other var holds (so writing to it changes nothing anyone else reads).
+     */
+    private static Tensor[] accumulationTargets(Var[] inputs, boolean[] needs, Holders holders) {
+        Tensor[] into = new Tensor[inputs.length];
+        for (int j = 0; j < inputs.length; j++) {
+            if (!needs[j]) continue;
+            Var in = inputs[j];
+            Tensor target = in.sink() != null ? in.sink().gradient()
+                    : in.grad != null && (in.isLeaf() || holders.soleHolder(in.grad)) ? in.grad : null;
+            if (target != null && target.shape().equals(in.shape())) into[j] = target;
+        }
+        return into;
     }
 
     /** Vars reachable from {@code out} through tape nodes, each after all of its inputs. */

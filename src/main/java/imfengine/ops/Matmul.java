@@ -1,5 +1,6 @@
 package imfengine.ops;
 
+import imfengine.autodiff.AccumulatingBackward;
 import imfengine.autodiff.Context;
 import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
@@ -10,7 +11,8 @@ import imfengine.tensor.Tensor;
 /**
  * Matrix products: plain, transposed and batched ({@link MatmulShape}), and {@code linear},
  * the {@code x·Wᵀ} of a Linear layer with weights stored {@code [out, in]}.
- * JVP {@code ta·b + a·tb}; VJP {@code da = g·bᵀ}, {@code db = aᵀ·g} (transposes folded into the GEMM).
+ * JVP {@code ta·b + a·tb}; VJP {@code da = g·bᵀ}, {@code db = aᵀ·g} (transposes folded into the GEMM), each
+ * added by its GEMM ({@code beta = 1}) into a cotangent or gradient buffer the backward pass already has.
  */
 public final class Matmul {
     private Matmul() {}
@@ -28,9 +30,10 @@ public final class Matmul {
             if (ty == null) ty = Untaped.matmul(cx.tangents(), a.value(), transA, b.tangent(), transB);
             else Untaped.matmulAccumulate(a.value(), transA, b.tangent(), transB, ty);
         }
-        return Var.result(cx, Op.MATMUL, y, ty, (arena, g, needs) -> new Tensor[]{
-                needs[0] ? gradA(arena, a.value().shape(), transA, b.value(), transB, g, ms) : null,
-                needs[1] ? gradB(arena, a.value(), transA, b.value().shape(), transB, g, ms) : null}, a, b);
+        AccumulatingBackward rule = (arena, g, needs, into) -> new Tensor[]{
+                needs[0] ? gradA(arena, a.value().shape(), transA, b.value(), transB, g, ms, into[0]) : null,
+                needs[1] ? gradB(arena, a.value(), transA, b.value().shape(), transB, g, ms, into[1]) : null};
+        return Var.result(cx, Op.MATMUL, y, ty, rule, a, b);
     }
 
     /** {@code x·Wᵀ (+ bias)} with {@code W [out, in]}, {@code x [..., in]}. */
@@ -43,20 +46,28 @@ public final class Matmul {
     }
 
     // dA: for op(A) = A: dA = g·op(B)ᵀ; for op(A) = Aᵀ: dA = op(B)·gᵀ.
-    private static Tensor gradA(Arena arena, Shape aShape, boolean transA, Tensor b, boolean transB, Tensor g, MatmulShape ms) {
+    private static Tensor gradA(Arena arena, Shape aShape, boolean transA, Tensor b, boolean transB, Tensor g, MatmulShape ms, Tensor into) {
         if (ms.batch() == 1 && b.shape().rank() == 2 && !transA) {
             Tensor g2 = g.reshape(ms.m(), ms.n());
-            return Untaped.matmul(arena, g2, false, b, !transB).reshape(aShape);
+            return product(arena, g2, false, b, !transB, into).reshape(aShape);
         }
-        return transA ? Untaped.matmul(arena, b, transB, g, true) : Untaped.matmul(arena, g, false, b, !transB);
+        return transA ? product(arena, b, transB, g, true, into) : product(arena, g, false, b, !transB, into);
     }
 
     // dB: for op(B) = B: dB = op(A)ᵀ·g; for op(B) = Bᵀ: dB = gᵀ·op(A).
-    private static Tensor gradB(Arena arena, Tensor a, boolean transA, Shape bShape, boolean transB, Tensor g, MatmulShape ms) {
+    private static Tensor gradB(Arena arena, Tensor a, boolean transA, Shape bShape, boolean transB, Tensor g, MatmulShape ms, Tensor into) {
         if (bShape.rank() == 2 && !transA) { // A's leading axes were flattened into rows
             Tensor a2 = a.reshape(ms.m(), ms.k()), g2 = g.reshape(ms.m(), ms.n());
-            return transB ? Untaped.matmul(arena, g2, true, a2, false) : Untaped.matmul(arena, a2, true, g2, false);
+            return transB ? product(arena, g2, true, a2, false, into) : product(arena, a2, true, g2, false, into);
         }
-        return transB ? Untaped.matmul(arena, g, true, a, transA) : Untaped.matmul(arena, a, !transA, g, false);
+        return transB ? product(arena, g, true, a, transA, into) : product(arena, a, !transA, g, false, into);
+    }
+
+    /** {@code op(x)·op(y)}: added into {@code into} (the same elements in the product's shape) when given, else new. */
+    private static Tensor product(Arena arena, Tensor x, boolean tx, Tensor y, boolean ty, Tensor into) {
+        if (into == null) return Untaped.matmul(arena, x, tx, y, ty);
+        Tensor c = into.reshape(MatmulShape.of(x.shape(), tx, y.shape(), ty).out());
+        Untaped.matmulAccumulate(x, tx, y, ty, c);
+        return c;
     }
 }

@@ -103,4 +103,14 @@ class ContextTest {
             }
         }
     }
+    @Test void aProductAddsItsWeightGradientToWhatTheBufferHeld() {
+        try (Context root = Context.open(be, Context.Tape.RECORD)) {
+            Tensor buffer = Host.upload(root, new float[]{10, 11, 12, 13, 14, 15}, 2, 3);
+            Var x = root.constant(Host.upload(root, new float[]{1, -1, 2, 0.5f, 3, 1}, 2, 3));
+            Var w = root.parameter(Host.upload(root, new float[]{1, 2, 3, 4, 5, 6}, 2, 3), () -> buffer);
+            Autodiff.backward(Reductions.sumAll(Matmul.matmul(x, false, w, true)));
+            // d/dW[j][k] of sum(x·Wᵀ) is column k's sum of x: 1.5, 2, 3 for both rows of W
+            assertArrayEquals(new float[]{11.5f, 13, 15, 14.5f, 16, 18}, Host.floats(buffer), 1e-6f);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Var;
 import imfengine.testing.OpCheck;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +34,34 @@ class MatmulOpsTest {
                 .reference(in -> {
                     double[] y = ref(1, b * l, dout, din, in[0], false, in[1], true);
                     for (int i = 0; i < y.length; i++) y[i] += in[2][i % dout];
+                    return y;
+                }).check();
+    }
+
+    /**
+     * Cotangents summed from several uses: {@code h} feeds two Linear layers (the second's GEMM adds into the
+     * cotangent the first left, {@code beta = 1}) and an add that hands one cotangent to both its inputs (summed
+     * out of place), {@code w1} is used twice (added into the input's own gradient), and {@code x} feeds both
+     * silu and a Linear layer.
+     */
+    @Test void cotangentsOfSeveralUsesAreSummed() {
+        int rows = 6, din = 8, dout = 5;
+        OpCheck.op("fan-out of Linear inputs").input(2, 3, din).input(dout, din).input(dout, din).input(dout, din)
+                .engine(in -> {
+                    Var h = Activations.silu(in[0]);
+                    Var s = Arithmetic.add(h, h);
+                    Var y = Arithmetic.add(Matmul.linear(s, in[1], null), Matmul.linear(h, in[2], null));
+                    return Arithmetic.add(Arithmetic.add(y, Matmul.linear(h, in[3], null)), Matmul.linear(in[0], in[1], null));
+                })
+                .reference(in -> {
+                    double[] h = new double[in[0].length], s = new double[h.length];
+                    for (int i = 0; i < h.length; i++) {
+                        h[i] = in[0][i] / (1 + Math.exp(-in[0][i]));
+                        s[i] = 2 * h[i];
+                    }
+                    double[] y = ref(1, rows, dout, din, s, false, in[1], true), y2 = ref(1, rows, dout, din, h, false, in[2], true),
+                            y3 = ref(1, rows, dout, din, h, false, in[3], true), y4 = ref(1, rows, dout, din, in[0], false, in[1], true);
+                    for (int i = 0; i < y.length; i++) y[i] += y2[i] + y3[i] + y4[i];
                     return y;
                 }).check();
     }
