@@ -256,12 +256,8 @@ final class GemmPacked {
             boolean direct = GemmSimd.READS_A_IN_PLACE && nc <= DIRECT_A_MAX_N;
             packA(s, a, oa, ic, direct ? mc / MR * MR : 0, mc, pc, kc, ap);
             for (int jr = 0; jr < nc; jr += NR) {
-                int nr = Math.min(NR, nc - jr), bo = jr * kc, ir0 = 0;
-                if (!direct && nr == NR) { // the full-height tiles of this column panel in one call
-                    ir0 = mc / MR * MR;
-                    GemmSimd.fullColumn(kc, ap, 0, mc / MR, bp, bo, c, oc + ic * ldc + jc + jr, ldc, alpha, beta, tile);
-                }
-                for (int ir = ir0; ir < mc; ir += MR) {
+                int nr = Math.min(NR, nc - jr), bo = jr * kc;
+                for (int ir = 0; ir < mc; ir += MR) {
                     int mr = Math.min(MR, mc - ir);
                     float[] src = ap;
                     int ao = ir * kc, ars = 1, aps = MR;

@@ -70,35 +70,23 @@ final class GemmSimd {
     /**
      * The full MR×NR tile. {@code MR} is a constant: C2 keeps only this machine's kernel. The 4-row
      * kernels know no {@code alpha}/{@code beta} and take no branch: with them in the kernel C2 spilled
-     * an accumulator (26–29 instead of 87–95 GFLOP/s on Zen 3), and an "add to C?" branch at the end
-     * halved the speed at k = 96 when both ways were taken. Their sums start from zeros or from C (beta = 1,
-     * the flag only picks the array they start from); other factors go through {@code tile} and {@link GemmPacked#mergeTile}, as
+     * an accumulator (26–29 instead of 87–95 GFLOP/s on Zen 3), and an "add to C?" flag halved the
+     * speed at k = 96 when both ways were taken. Their sums start from zeros or from C (beta = 1, the
+     * later depth blocks); other factors go through {@code tile} and {@link GemmPacked#mergeTile}, as
      * edge tiles do. With {@code alpha = 1, beta = 0} {@code tile} is not touched (it may be {@code c}).
      */
     static void full(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo,
                      float[] c, int co, int ldc, float alpha, float beta, float[] tile) {
         if (MR == 8) {
             kernel8x2(kc, a, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta);
-        } else if (alpha == 1f && (beta == 0f || beta == 1f)) {
-            tiles4x2(kc, a, ao, 1, bp, bo, beta == 1f, c, co, ldc);
+        } else if (alpha == 1f && beta == 0f) {
+            kernel4x2(kc, a, ao, bp, bo, ZERO_ROW, 0, 0, c, co, ldc);
+        } else if (alpha == 1f && beta == 1f) {
+            kernel4x2(kc, a, ao, bp, bo, c, co, ldc, c, co, ldc);
         } else {
-            tiles4x2(kc, a, ao, 1, bp, bo, false, tile, 0, NR);
+            kernel4x2(kc, a, ao, bp, bo, ZERO_ROW, 0, 0, tile, 0, NR);
             GemmPacked.mergeTile(tile, c, co, ldc, MR, NR, alpha, beta);
         }
-    }
-
-    /**
-     * {@code tiles} full MR×NR tiles down one column of C from packed A panels ({@code MR·kc} floats each, one
-     * after another from {@code ao}) against one B panel; tile q at {@code c[co + q·MR·ldc]}. The same tiles as
-     * {@code tiles} calls of {@link #full}, in one call: the 4-row kernel walks them itself.
-     */
-    static void fullColumn(int kc, float[] ap, int ao, int tiles, float[] bp, int bo,
-                           float[] c, int co, int ldc, float alpha, float beta, float[] tile) {
-        if (MR == 4 && alpha == 1f && (beta == 0f || beta == 1f)) {
-            tiles4x2(kc, ap, ao, tiles, bp, bo, beta == 1f, c, co, ldc);
-            return;
-        }
-        for (int q = 0; q < tiles; q++) full(kc, ap, ao + q * MR * kc, 1, MR, bp, bo, c, co + q * MR * ldc, ldc, alpha, beta, tile);
     }
 
     /** Raw sums of the MR×L tile, for a last column panel with at most L live columns (Bp keeps its NR stride). */
@@ -256,35 +244,28 @@ final class GemmSimd {
     }
 
     /**
-     * {@code tiles} full 4×NR tiles from consecutive packed A panels (stride 4, {@code 4·kc} floats each)
-     * against one B panel: {@code C = sums}, or {@code C += sums} with {@code addToC} (the sums start from C).
-     * Tile q is at {@code c[co + 4q·ldc]}. Walking the panels here instead of calling once per tile saves a
-     * call, its dispatch and the set-up of the k loop per tile, a visible share at k = 96 (the xs GEMMs).
+     * Full 4×NR tile from a packed A panel (stride 4): {@code C = S + sums}, where {@code S} is read at
+     * {@code s[so + r·sld + j]} (C itself to add, or {@code ZERO_ROW} with {@code sld = 0}).
      */
-    static void tiles4x2(int kc, float[] ap, int ao, int tiles, float[] bp, int bo, boolean addToC,
-                         float[] c, int co, int ldc) {
-        float[] s = addToC ? c : ZERO_ROW;
-        int sld = addToC ? ldc : 0;
-        for (int q = 0; q < tiles; q++, ao += 4 * kc, co += 4 * ldc) {
-            int so = addToC ? co : 0;
-            FloatVector c00 = FloatVector.fromArray(S, s, so), c01 = FloatVector.fromArray(S, s, so + L);
-            FloatVector c10 = FloatVector.fromArray(S, s, so + sld), c11 = FloatVector.fromArray(S, s, so + sld + L);
-            FloatVector c20 = FloatVector.fromArray(S, s, so + 2 * sld), c21 = FloatVector.fromArray(S, s, so + 2 * sld + L);
-            FloatVector c30 = FloatVector.fromArray(S, s, so + 3 * sld), c31 = FloatVector.fromArray(S, s, so + 3 * sld + L);
-            for (int p = 0; p < kc; p++) {
-                int ai = ao + p * 4, bi = bo + p * NR;
-                FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-                FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-                FloatVector x = FloatVector.broadcast(S, ap[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-                x = FloatVector.broadcast(S, ap[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-                x = FloatVector.broadcast(S, ap[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-                x = FloatVector.broadcast(S, ap[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            }
-            c00.intoArray(c, co); c01.intoArray(c, co + L);
-            c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
-            c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
-            c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+    static void kernel4x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] s, int so, int sld,
+                          float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.fromArray(S, s, so), c01 = FloatVector.fromArray(S, s, so + L);
+        FloatVector c10 = FloatVector.fromArray(S, s, so + sld), c11 = FloatVector.fromArray(S, s, so + sld + L);
+        FloatVector c20 = FloatVector.fromArray(S, s, so + 2 * sld), c21 = FloatVector.fromArray(S, s, so + 2 * sld + L);
+        FloatVector c30 = FloatVector.fromArray(S, s, so + 3 * sld), c31 = FloatVector.fromArray(S, s, so + 3 * sld + L);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * 4, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
         }
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
     }
 
     /** 4×L tile from a packed A panel, raw sums: for the last column panel when at most {@code L} of its columns are live. */

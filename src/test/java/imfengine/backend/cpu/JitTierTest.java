@@ -55,7 +55,7 @@ class JitTierTest {
     }
 
     /** The full-tile GEMM kernel this machine's vector width selects (4 or 8 rows). */
-    private static String gemmKernel() { return GemmSimd.MR == 8 ? "GemmSimd::kernel8x2" : "GemmSimd::tiles4x2"; }
+    private static String gemmKernel() { return "GemmSimd::kernel" + GemmSimd.MR + "x2"; }
 
     private static List<String> differing(Map<String, String> reference, Map<String, String> other) {
         return reference.keySet().stream().filter(f -> !reference.get(f).equals(other.get(f))).toList();
