@@ -2,7 +2,6 @@ package imfengine.autodiff;
 
 import imfengine.backend.BinaryOp;
 import imfengine.backend.Broadcast;
-import imfengine.tensor.Shape;
 import imfengine.tensor.Storage;
 import imfengine.tensor.Tensor;
 

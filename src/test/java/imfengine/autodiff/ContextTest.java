@@ -103,6 +103,7 @@ class ContextTest {
             }
         }
     }
+
     @Test void aProductAddsItsWeightGradientToWhatTheBufferHeld() {
         try (Context root = Context.open(be, Context.Tape.RECORD)) {
             Tensor buffer = Host.upload(root, new float[]{10, 11, 12, 13, 14, 15}, 2, 3);
