@@ -402,10 +402,11 @@ final class AttentionSimd {
      * Packs a head's rows for {@link #values}: {@code Dh} vector {@code d} (columns {@code d .. d+VL−1},
      * {@code d} a multiple of VL below {@code loopBound(Dh)}) is a {@code [len, VL]} block at {@code d·len}:
      * {@code xR[d·len + j·VL + i] = x[base + j·w + d + i]}. Columns past the last whole vector are not packed.
+     * One vector load and store per run ({@code System.arraycopy} of VL floats cost ~4× as much per run).
      */
     private static void packValues(float[] x, int base, int w, int len, int dh, float[] xR) {
         int dEnd = S.loopBound(dh);
         for (int j = 0; j < len; j++)
-            for (int d = 0; d < dEnd; d += VL) System.arraycopy(x, base + j * w + d, xR, d * len + j * VL, VL);
+            for (int d = 0; d < dEnd; d += VL) FloatVector.fromArray(S, x, base + j * w + d).intoArray(xR, d * len + j * VL);
     }
 }
