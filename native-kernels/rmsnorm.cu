@@ -3,7 +3,7 @@
 // Math (matches backend/cpu/CpuRmsNorm):
 //   rmsnorm_fwd     rstd = 1/√(mean(x²) + eps);  y = x·rstd·w                       (y, rstd: =)
 //   rmsnorm_jvp     y as above and ty = w·rstd·(tx − x·rstd²·mean(x·tx))             (y, ty, rstd: =)
-//   rmsnorm_vjp     dx = rstd·(w·dy − x·rstd²·mean(w·dy·x))                          (dx: =)
+//   rmsnorm_vjp     dx = rstd·(w·dy − x·rstd²·mean(w·dy·x))                 (dx: = or += when accumulate)
 //   rmsnorm_dw_vjp  out[s, j] (= or += when accumulate) Σ_{r in slice s} dy[r, j]·x[r, j]·rstd[r]
 // Launch (common.cuh): fwd/jvp/vjp one warp per row for n ≤ ROW_WARP_MAX (block (32, ROW_WARPS), grid
 // ceil(rows / ROW_WARPS)), else one block of 256 per row (grid = rows); the host reads both constants below.
@@ -50,7 +50,7 @@ extern "C" __global__ void rmsnorm_jvp_f32(const float* x, const float* tx, cons
 }
 
 extern "C" __global__ void rmsnorm_vjp_f32(const float* x, const float* w, const float* rstd, const float* dy, float* dx,
-                                           int rows, int n) {
+                                           int rows, int n, int accumulate) {
     __shared__ float scratch[32];
     long long r = row_index();
     if (r >= rows) return;
@@ -59,7 +59,11 @@ extern "C" __global__ void rmsnorm_vjp_f32(const float* x, const float* w, const
     for (int j = threadIdx.x; j < n; j += blockDim.x) wdx += w[j] * dy[o + j] * x[o + j];
     wdx = row_sum(wdx, scratch);
     float k = rs * rs * (wdx / n);
-    for (int j = threadIdx.x; j < n; j += blockDim.x) dx[o + j] = rs * (w[j] * dy[o + j] - x[o + j] * k);
+    // the term is rounded before it is added (no FMA across the +), as a separate add of the two would
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+        float d = rs * (w[j] * dy[o + j] - x[o + j] * k);
+        dx[o + j] = accumulate ? __fadd_rn(dx[o + j], d) : d;
+    }
 }
 
 extern "C" __global__ void rmsnorm_dw_vjp_f32(const float* x, const float* rstd, const float* dy, float* out, int rows, int n,

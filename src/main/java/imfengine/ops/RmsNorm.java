@@ -1,5 +1,6 @@
 package imfengine.ops;
 
+import imfengine.autodiff.AccumulatingBackward;
 import imfengine.autodiff.Context;
 import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
@@ -14,6 +15,9 @@ import imfengine.tensor.Tensor;
  *   JVP  ty = w·rstd·(tx − x·rstd²·mean(x·tx)) + x·rstd·tw
  *   VJP  dx = rstd·(w·g − x·rstd²·mean(w·g·x)),   dw = Σ_rows g·x·rstd
  * </pre>
+ * The VJP adds {@code dx} into a cotangent the backward pass already holds for {@code x} (a block's input
+ * also takes the residual's pass-through: no separate add over the stream) and {@code dw} into the
+ * weight's gradient buffer.
  */
 public final class RmsNorm {
     private RmsNorm() {}
@@ -37,10 +41,13 @@ public final class RmsNorm {
             be.rmsNorm(x.value(), weight.tangent(), eps, tw, unused);
             ty = ty == null ? tw : Untaped.add(cx.tangents(), ty, tw);
         }
-        return Var.result(cx, Op.RMS_NORM, y, ty, (arena, g, needs) -> {
-            Tensor dx = arena.empty(xs), dw = needs[1] ? arena.zeros(weight.shape()) : null;
-            be.rmsNormBackward(x.value(), weight.value(), rstd, g, dx, dw);
+        AccumulatingBackward rule = (arena, g, needs, into) -> {
+            boolean addToDx = needs[0] && into[0] != null;
+            Tensor dx = addToDx ? into[0] : arena.empty(xs); // the kernel writes dx even when x needs none
+            Tensor dw = !needs[1] ? null : into[1] != null ? into[1] : arena.zeros(weight.shape());
+            be.rmsNormBackward(x.value(), weight.value(), rstd, g, dx, addToDx, dw);
             return new Tensor[]{needs[0] ? dx : null, dw};
-        }, x, weight);
+        };
+        return Var.result(cx, Op.RMS_NORM, y, ty, rule, x, weight);
     }
 }

@@ -41,6 +41,55 @@ class RmsNormTest {
                 .fused(in -> RmsNorm.apply(in[0], in[1], EPS)).unfused(in -> Unfused.rmsNorm(in[0], in[1], EPS)).check();
     }
 
+    /**
+     * A residual stream as in a block, {@code out = silu(z + rmsNorm(z)·v)} with {@code z = silu(x)}: z's cotangent
+     * from the residual is held by z alone when the norm's rule runs, so the norm adds its dx into it.
+     */
+    @Test void residualCotangentTakesTheNormsShare() {
+        int rows = 6, n = 19;
+        OpCheck.op("silu(z + rmsNorm(z)·v)").input(2, 3, n).input(n).input(2, 3, n)
+                .engine(in -> {
+                    Var z = Activations.silu(in[0]);
+                    return Activations.silu(Arithmetic.add(z, Arithmetic.mul(RmsNorm.apply(z, in[1], EPS), in[2])));
+                })
+                .reference(in -> {
+                    double[] z = new double[in[0].length];
+                    for (int i = 0; i < z.length; i++) z[i] = silu(in[0][i]);
+                    double[] y = reference(z, in[1], rows, n, EPS);
+                    for (int i = 0; i < y.length; i++) y[i] = silu(z[i] + y[i] * in[2][i]);
+                    return y;
+                }).check();
+    }
+
+    /** Adding into dx gives the bits of the overwritten dx added to what dx held, on every CPU path. */
+    @Test void addingIntoDxEqualsAnAddAfterwards() {
+        int rows = 300, n = 101; // several row chunks and a vector tail
+        SplittableRandom r = new SplittableRandom(11);
+        float[] x = new float[rows * n], w = new float[n], dy = new float[rows * n], held = new float[rows * n];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) OpCheck.gaussian(r);
+            dy[i] = (float) OpCheck.gaussian(r);
+            held[i] = (float) OpCheck.gaussian(r);
+        }
+        for (int j = 0; j < n; j++) w[j] = (float) OpCheck.gaussian(r);
+        for (boolean simd : new boolean[]{false, true}) {
+            CpuBackend be = new CpuBackend(2, simd);
+            try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+                Shape s = Shape.of(rows, n);
+                Tensor xt = Host.upload(cx, x, s), wt = Host.upload(cx, w, Shape.of(n)), dyt = Host.upload(cx, dy, s);
+                Tensor y = cx.empty(s), rstd = cx.empty(Shape.of(rows)), fresh = cx.empty(s), into = Host.upload(cx, held, s);
+                be.rmsNorm(xt, wt, EPS, y, rstd);
+                be.rmsNormBackward(xt, wt, rstd, dyt, fresh, null);
+                be.rmsNormBackward(xt, wt, rstd, dyt, into, true, null);
+                float[] want = Host.floats(fresh), got = Host.floats(into);
+                for (int i = 0; i < want.length; i++) want[i] = held[i] + want[i];
+                assertArrayEquals(want, got, "dx added into a held cotangent (simd=" + simd + ")");
+            }
+        }
+    }
+
+    private static double silu(double v) { return v / (1 + Math.exp(-v)); }
+
     /** dw accumulates ({@code +=}), and its row-chunk partials give the same bits for any thread count. */
     @Test void weightGradientAccumulatesDeterministically() {
         int rows = 2000, n = 37; // rows·n spans several dw partials

@@ -321,10 +321,10 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
+    @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, boolean addToDx, Tensor dw) {
         try (Staging st = new Staging()) {
-            rmsNorm.backward(in(st, x), f(w), off(w), in(st, rstd), in(st, dy), out(st, dx), dw == null ? null : inOut(st, dw),
-                    x.shape().rows(), x.shape().last());
+            rmsNorm.backward(in(st, x), f(w), off(w), in(st, rstd), in(st, dy), addToDx ? inOut(st, dx) : out(st, dx), addToDx,
+                    dw == null ? null : inOut(st, dw), x.shape().rows(), x.shape().last());
         }
     }
 

@@ -6,7 +6,7 @@ package imfengine.backend.cpu;
  *   rstd = 1/√(mean(x²) + eps)                      saved per row for the backward pass
  *   y    = x·rstd·w
  *   ty   = w·rstd·(tx − x·rstd²·mean(x·tx))          (dual: y and ty in one pass over the row)
- *   dx   = rstd·(w·dy − x·rstd²·mean(w·dy·x))        (overwrites)
+ *   dx   = rstd·(w·dy − x·rstd²·mean(w·dy·x))        (overwrites, or adds: the term rounded, then added)
  *   dw  += Σ_rows dy·x·rstd                          (accumulates, when dw is not null)
  * </pre>
  * The {@code dw} sum is bitwise reproducible ({@link RowChunkSums}).
@@ -41,13 +41,13 @@ final class CpuRmsNorm {
         });
     }
 
-    /** {@code dx} Modified (overwritten); {@code dw} Modified (accumulated) when not null. */
-    void backward(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, float[] dw, int rows, int n) {
+    /** {@code dx} Modified (overwritten, or added to when {@code addToDx}); {@code dw} Modified (accumulated) when not null. */
+    void backward(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dw, int rows, int n) {
         if (rows <= 0) return;
         RowChunkSums.run(pool, rows, n, (lo, hi, acc) -> {
             for (int r = lo; r < hi; r++) {
-                if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, acc, r, n);
-                else backwardRow(x, w, wo, rstd, dy, dx, acc, r, n);
+                if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
+                else backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
             }
         }, dw, true);
     }
@@ -81,12 +81,16 @@ final class CpuRmsNorm {
         }
     }
 
-    static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, float[] dwAcc, int r, int n) {
+    static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dwAcc,
+                            int r, int n) {
         int o = r * n;
         float rs = rstd[r], wdx = 0f;
         for (int j = 0; j < n; j++) wdx += w[wo + j] * dy[o + j] * x[o + j];
         float k = rs * rs * (wdx / n); // rstd²·mean(w·dy·x)
-        for (int j = 0; j < n; j++) dx[o + j] = rs * (w[wo + j] * dy[o + j] - x[o + j] * k);
+        for (int j = 0; j < n; j++) {
+            float d = rs * (w[wo + j] * dy[o + j] - x[o + j] * k);
+            dx[o + j] = addToDx ? dx[o + j] + d : d;
+        }
         if (dwAcc != null) for (int j = 0; j < n; j++) dwAcc[j] += dy[o + j] * x[o + j] * rs;
     }
 

@@ -54,7 +54,8 @@ final class RmsNormSimd {
         }
     }
 
-    static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, float[] dwAcc, int r, int n) {
+    static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dwAcc,
+                            int r, int n) {
         int o = r * n, end = S.loopBound(n), j = 0;
         float rs = rstd[r];
         FloatVector acc = FloatVector.zero(S);
@@ -66,12 +67,15 @@ final class RmsNormSimd {
         float k = rs * rs * (wdx / n);
         for (j = 0; j < end; j += S.length()) {
             FloatVector xv = FloatVector.fromArray(S, x, o + j), dyv = FloatVector.fromArray(S, dy, o + j);
-            dyv.mul(FloatVector.fromArray(S, w, wo + j)).sub(xv.mul(k)).mul(rs).intoArray(dx, o + j);
+            FloatVector d = dyv.mul(FloatVector.fromArray(S, w, wo + j)).sub(xv.mul(k)).mul(rs);
+            if (addToDx) d.add(FloatVector.fromArray(S, dx, o + j)).intoArray(dx, o + j); // a store per branch: no vector phi
+            else d.intoArray(dx, o + j);
             if (dwAcc != null)
                 dyv.mul(xv).mul(rs).add(FloatVector.fromArray(S, dwAcc, j)).intoArray(dwAcc, j);
         }
         for (; j < n; j++) {
-            dx[o + j] = rs * (w[wo + j] * dy[o + j] - x[o + j] * k);
+            float d = rs * (w[wo + j] * dy[o + j] - x[o + j] * k);
+            dx[o + j] = addToDx ? dx[o + j] + d : d;
             if (dwAcc != null) dwAcc[j] += dy[o + j] * x[o + j] * rs;
         }
     }

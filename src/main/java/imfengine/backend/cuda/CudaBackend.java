@@ -479,9 +479,10 @@ public final class CudaBackend implements Backend {
                 .i32(rows).i32(n));
     }
 
-    @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
+    @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, boolean addToDx, Tensor dw) {
         int rows = x.shape().rows(), n = x.shape().last();
-        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_VJP).ptr(in(x)).ptr(in(w)).ptr(in(rstd)).ptr(in(dy)).ptr(ptr(dx)).i32(rows).i32(n));
+        rowKernel("rmsnorm", rows, n, args(Kernel.RMSNORM_VJP).ptr(in(x)).ptr(in(w)).ptr(in(rstd)).ptr(in(dy)).ptr(ptr(dx)).i32(rows).i32(n)
+                .i32(addToDx ? 1 : 0));
         if (dw != null && rows > 0)
             columnSums(rows, n, true, ptr(dw), (dst, acc) -> args(Kernel.RMSNORM_DW_VJP).ptr(in(x)).ptr(in(rstd)).ptr(in(dy)).ptr(dst)
                     .i32(rows).i32(n).i32(acc));

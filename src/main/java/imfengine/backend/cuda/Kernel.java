@@ -46,7 +46,7 @@ public enum Kernel {
 
     RMSNORM_FWD("rmsnorm", "rmsnorm_fwd_f32", PTR, PTR, F32, PTR, PTR, I32, I32),
     RMSNORM_JVP("rmsnorm", "rmsnorm_jvp_f32", PTR, PTR, PTR, F32, PTR, PTR, PTR, I32, I32),
-    RMSNORM_VJP("rmsnorm", "rmsnorm_vjp_f32", PTR, PTR, PTR, PTR, PTR, I32, I32),
+    RMSNORM_VJP("rmsnorm", "rmsnorm_vjp_f32", PTR, PTR, PTR, PTR, PTR, I32, I32, I32),
     RMSNORM_DW_VJP("rmsnorm", "rmsnorm_dw_vjp_f32", PTR, PTR, PTR, PTR, I32, I32, I32),
 
     ROPE_FWD("rope", "rope_fwd_f32", PTR, PTR, PTR, PTR, I64, I32, I32, I32, F32),

@@ -107,7 +107,7 @@ final class KernelFingerprint {
         norm.dual(x, tx, w, 0, 1e-6f, y, ty, rstd, rows, n);
         record("rmsnorm", y, ty, rstd);
         float[] dy = values(rows * n, 23), dx = new float[rows * n], dw = values(n, 24);
-        norm.backward(x, w, 0, rstd, dy, dx, dw, rows, n);
+        norm.backward(x, w, 0, rstd, dy, dx, false, dw, rows, n);
         record("rmsnorm", dx, dw);
     }
 

@@ -348,6 +348,14 @@ class CudaParityTest {
                         c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], null);
                         c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], null);
                         c.expectClose("rmsNormBackward dx without dw", dx, CudaTol.REDUCTION);
+                    }),
+                    of("rmsnorm vjp adding into dx" + shape, c -> {
+                        Tensor[] x = c.normals(rows, n), w = c.normals(n), rstd = rstd(c, x[0], w[0], rows, n);
+                        Tensor[] dy = c.normals(rows, n), dx = c.normals(rows, n), dw = c.normals(n);
+                        c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], true, dw[0]);
+                        c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], true, dw[1]);
+                        c.expectClose("rmsNormBackward dx (added to what it held)", dx, CudaTol.REDUCTION);
+                        c.expectClose("rmsNormBackward dw (accumulated)", dw, CudaTol.REDUCTION);
                     })));
         }
         return out;
