@@ -8,12 +8,18 @@ import imfengine.tensor.Permutation;
  * the float scatter-add that is gather's adjoint.
  */
 final class CpuMovement {
+    /** Runs of at least this many elements are copied by {@code System.arraycopy}. */
+    private static final int ARRAYCOPY_MIN = 16;
     private final WorkerPool pool;
 
     CpuMovement(WorkerPool pool) {
         this.pool = pool;
     }
 
+    /**
+     * {@code out} = {@code x} (shape {@code dims}) permuted, one output row (the last output axis) at a time. Each range
+     * finds its first row's source by division, then steps on like an odometer over the other output axes.
+     */
     void permute(Object x, int xOff, int[] dims, Permutation perm, Object out, int outOff) {
         int r = dims.length;
         long[] inStride = new long[r];
@@ -23,18 +29,50 @@ final class CpuMovement {
         long[] srcStride = new long[r]; // input stride of each output axis
         for (int i = 0; i < r; i++) { od[i] = dims[perm.source(i)]; srcStride[i] = inStride[perm.source(i)]; }
         int last = r == 0 ? 1 : od[r - 1];
-        long lastStride = r == 0 ? 1 : srcStride[r - 1];
+        int lastStride = r == 0 ? 1 : (int) srcStride[r - 1];
         int rows = (int) (s / Math.max(1, last));
         pool.parallelForGuided(rows, Math.max(1, 4096 / Math.max(1, last)), (from, to) -> {
+            int[] index = new int[Math.max(0, r - 1)]; // the row's place on the output axes before the last
+            long src = 0;
+            int rem = from;
+            for (int ax = r - 2; ax >= 0; ax--) {
+                index[ax] = rem % od[ax];
+                src += index[ax] * srcStride[ax];
+                rem /= od[ax];
+            }
             for (int row = from; row < to; row++) {
-                long src = 0;
-                int rem = row;
-                for (int ax = r - 2; ax >= 0; ax--) { src += (rem % od[ax]) * srcStride[ax]; rem /= od[ax]; }
-                int dst = outOff + row * last;
-                if (lastStride == 1) System.arraycopy(x, xOff + (int) src, out, dst, last);
-                else for (int j = 0; j < last; j++) copyOne(x, xOff + (int) (src + j * lastStride), out, dst + j);
+                copyRow(x, xOff + (int) src, lastStride, out, outOff + row * last, last);
+                for (int ax = r - 2; ax >= 0; ax--) { // the next row
+                    src += srcStride[ax];
+                    if (++index[ax] < od[ax]) break;
+                    src -= od[ax] * srcStride[ax];
+                    index[ax] = 0;
+                }
             }
         });
+    }
+
+    /** {@code n} elements from {@code x} at {@code from} with {@code stride} into {@code out} at {@code to}. */
+    private static void copyRow(Object x, int from, int stride, Object out, int to, int n) {
+        if (stride == 1 && n >= ARRAYCOPY_MIN) {
+            System.arraycopy(x, from, out, to, n);
+            return;
+        }
+        switch (x) { // short runs (a patch row of a few pixels): a loop costs less than the call
+            case float[] f -> {
+                float[] o = (float[]) out;
+                for (int j = 0; j < n; j++) o[to + j] = f[from + j * stride];
+            }
+            case int[] a -> {
+                int[] o = (int[]) out;
+                for (int j = 0; j < n; j++) o[to + j] = a[from + j * stride];
+            }
+            case short[] h -> {
+                short[] o = (short[]) out;
+                for (int j = 0; j < n; j++) o[to + j] = h[from + j * stride];
+            }
+            default -> throw new IllegalArgumentException("unsupported array " + x.getClass());
+        }
     }
 
     void copyRuns(Object src, long srcOff, long srcStride, Object dst, long dstOff, long dstStride,
@@ -69,15 +107,6 @@ final class CpuMovement {
                 throw new IndexOutOfBoundsException("scatter: index " + row + " outside table of " + tableRows + " rows");
             int o = tOff + row * width, gi = gOff + i * width;
             for (int j = 0; j < width; j++) tableGrad[o + j] += g[gi + j];
-        }
-    }
-
-    private static void copyOne(Object src, int si, Object dst, int di) {
-        switch (src) {
-            case float[] f -> ((float[]) dst)[di] = f[si];
-            case int[] a -> ((int[]) dst)[di] = a[si];
-            case short[] h -> ((short[]) dst)[di] = h[si];
-            default -> throw new IllegalArgumentException("unsupported array " + src.getClass());
         }
     }
 }
