@@ -110,9 +110,12 @@ public final class Untaped {
         a.backend().gemm(ms.spec(1f, 1f), a, b, c);
     }
 
+    /** {@code x} with its axes reordered, moved on the fewest axes the layout allows ({@link Permutation#coalesce}). */
     public static Tensor permute(Arena arena, Tensor x, Permutation perm) {
         Tensor out = arena.empty(perm.apply(x.shape()), x.dtype());
-        x.backend().permute(x, perm, out);
+        Permutation.Coalesced c = perm.coalesce(x.shape());
+        if (!c.moves()) x.backend().copy(x, out.reshape(x.shape()));
+        else x.backend().permute(x.reshape(c.input()), c.perm(), out.reshape(c.perm().apply(c.input())));
         return out;
     }
 
