@@ -65,8 +65,9 @@ public final class Permutation {
         for (int i = 0; i < r; i++) {
             int place = rankOf[axes[i]];
             if (place < 0) continue;
-            if (place == previous + 1) runLength[runs - 1]++;
-            else {
+            if (place == previous + 1) {
+                runLength[runs - 1]++;
+            } else {
                 runStart[runs] = place;
                 runLength[runs++] = 1;
             }
