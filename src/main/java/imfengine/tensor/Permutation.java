@@ -40,8 +40,7 @@ public final class Permutation {
 
     /** The shape of {@code s} permuted; throws naming both when the ranks differ. */
     public Shape apply(Shape s) {
-        if (s.rank() != axes.length)
-            throw new IllegalArgumentException("permute: " + this + " does not fit the axes of " + s);
+        requireFits(s);
         int[] d = new int[axes.length];
         for (int i = 0; i < d.length; i++) d[i] = s.dim(axes[i]);
         return Shape.of(d);
@@ -54,8 +53,8 @@ public final class Permutation {
      * {@code q·c} elements instead of single ones. {@link Coalesced#moves()} is false when no element moves.
      */
     public Coalesced coalesce(Shape input) {
+        requireFits(input);
         int r = axes.length;
-        if (input.rank() != r) throw new IllegalArgumentException("permute: " + this + " does not fit the axes of " + input);
         int[] rankOf = new int[r]; // an input axis's place among the axes longer than 1, or -1
         int kept = 0;
         for (int a = 0; a < r; a++) rankOf[a] = input.dim(a) == 1 ? -1 : kept++;
@@ -88,6 +87,11 @@ public final class Permutation {
             source[run] = j;
         }
         return new Coalesced(Shape.of(dims), new Permutation(source));
+    }
+
+    private void requireFits(Shape s) {
+        if (s.rank() != axes.length)
+            throw new IllegalArgumentException("permute: " + this + " does not fit the axes of " + s);
     }
 
     /** A permutation on merged axes: {@code input} is the input's shape on them (see {@link #coalesce}). */
