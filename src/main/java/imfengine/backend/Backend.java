@@ -143,14 +143,10 @@ public interface Backend {
 
     void rmsNormDual(Tensor x, Tensor tx, Tensor w, float eps, Tensor y, Tensor ty, Tensor rstd);
 
-    /** {@code dx = ∂y/∂x ᵀ dy}; accumulates {@code dw += Σ_rows dy·x·rstd} when dw is not null. */
-    default void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, Tensor dw) {
-        rmsNormBackward(x, w, rstd, dy, dx, false, dw);
-    }
-
     /**
-     * As above, with {@code dx += ∂y/∂x ᵀ dy} when {@code addToDx} (the term rounded, then added: the bits of a
-     * separate add), so a residual stream's cotangent takes the norm's share without a pass of its own.
+     * {@code dx = ∂y/∂x ᵀ dy}, or {@code dx += ∂y/∂x ᵀ dy} when {@code addToDx} (the term rounded, then added: the
+     * bits of a separate add), so a residual stream's cotangent takes the norm's share without a pass of its own;
+     * accumulates {@code dw += Σ_rows dy·x·rstd} when dw is not null.
      */
     void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor dy, Tensor dx, boolean addToDx, Tensor dw);
 

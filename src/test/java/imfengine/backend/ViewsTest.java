@@ -59,7 +59,7 @@ class ViewsTest {
                 of("copyRuns accumulate", (be, t) -> be.copyRuns(t[0], 2, 9, t[1], 1, 9, 5, 6, true), m, m),
                 of("rmsNorm", (be, t) -> be.rmsNorm(t[0], t[1], 1e-6f, t[2], t[3]), m, row, m, rows),
                 of("rmsNormDual", (be, t) -> be.rmsNormDual(t[0], t[1], t[2], 1e-6f, t[3], t[4], t[5]), m, m, row, m, m, rows),
-                of("rmsNormBackward", (be, t) -> be.rmsNormBackward(t[0], t[1], t[2], t[3], t[4], t[5]), m, row, rows, m, m, row),
+                of("rmsNormBackward", (be, t) -> be.rmsNormBackward(t[0], t[1], t[2], t[3], t[4], false, t[5]), m, row, rows, m, m, row),
                 of("rope", (be, t) -> be.rope(t[0], t[1], t[2], 2, false, t[3]), a3, Shape.of(5, 2), Shape.of(5, 2), a3),
                 of("ropeDual", (be, t) -> be.ropeDual(t[0], t[1], t[2], t[3], 2, t[4], t[5]), a3, a3, Shape.of(5, 2), Shape.of(5, 2), a3, a3),
                 of("gatedResidual", (be, t) -> be.gatedResidual(t[0], t[1], t[2], t[3]), m, m, row, m),

@@ -79,7 +79,7 @@ class RmsNormTest {
                 Tensor xt = Host.upload(cx, x, s), wt = Host.upload(cx, w, Shape.of(n)), dyt = Host.upload(cx, dy, s);
                 Tensor y = cx.empty(s), rstd = cx.empty(Shape.of(rows)), fresh = cx.empty(s), into = Host.upload(cx, held, s);
                 be.rmsNorm(xt, wt, EPS, y, rstd);
-                be.rmsNormBackward(xt, wt, rstd, dyt, fresh, null);
+                be.rmsNormBackward(xt, wt, rstd, dyt, fresh, false, null);
                 be.rmsNormBackward(xt, wt, rstd, dyt, into, true, null);
                 float[] want = Host.floats(fresh), got = Host.floats(into);
                 for (int i = 0; i < want.length; i++) want[i] = held[i] + want[i];
@@ -128,8 +128,8 @@ class RmsNormTest {
             Tensor xt = Host.upload(cx, x, s), wt = Host.upload(cx, w, Shape.of(n)), dyt = Host.upload(cx, dy, s);
             Tensor y = cx.empty(s), rstd = cx.empty(Shape.of(rows)), dx = cx.empty(s), dw = cx.zeros(Shape.of(n));
             be.rmsNorm(xt, wt, EPS, y, rstd);
-            be.rmsNormBackward(xt, wt, rstd, dyt, dx, dw);
-            be.rmsNormBackward(xt, wt, rstd, dyt, dx, dw);
+            be.rmsNormBackward(xt, wt, rstd, dyt, dx, false, dw);
+            be.rmsNormBackward(xt, wt, rstd, dyt, dx, false, dw);
             return Host.floats(dw);
         }
     }

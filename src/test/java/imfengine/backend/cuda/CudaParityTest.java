@@ -226,7 +226,7 @@ class CudaParityTest {
             for (int run = 0; run < 3; run++) {
                 Tensor col = c.gpuCx.empty(Shape.of(n)), dw = c.gpuCx.zeros(Shape.of(n)), dx = c.gpuCx.empty(sa), w = c.gpuCx.zeros(Shape.of(n));
                 c.gpu.reduceBroadcast(g[1], Broadcast.of("r", sa, Shape.of(n)), col);
-                c.gpu.rmsNormBackward(x[1], w, rstd[1], g[1], dx, dw);
+                c.gpu.rmsNormBackward(x[1], w, rstd[1], g[1], dx, false, dw);
                 float[] cs = Host.floats(col), d = Host.floats(dw);
                 if (first == null) {
                     first = cs;
@@ -337,16 +337,16 @@ class CudaParityTest {
                         assertEquals(rows > 128, ColumnSums.slices(rows, n) > 1, "the dw slices meant for" + shape);
                         Tensor[] x = c.normals(rows, n), w = c.normals(n), rstd = rstd(c, x[0], w[0], rows, n);
                         Tensor[] dy = c.normals(rows, n), dx = c.zeros(rows, n), dw = c.normals(n);
-                        c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], dw[0]);
-                        c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], dw[1]);
+                        c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], false, dw[0]);
+                        c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], false, dw[1]);
                         c.expectClose("rmsNormBackward dx", dx, CudaTol.REDUCTION);
                         c.expectClose("rmsNormBackward dw (accumulated)", dw, CudaTol.REDUCTION);
                     }),
                     of("rmsnorm vjp without dw" + shape, c -> {
                         Tensor[] x = c.normals(rows, n), w = c.normals(n), rstd = rstd(c, x[0], w[0], rows, n);
                         Tensor[] dy = c.normals(rows, n), dx = c.zeros(rows, n);
-                        c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], null);
-                        c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], null);
+                        c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], false, null);
+                        c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], false, null);
                         c.expectClose("rmsNormBackward dx without dw", dx, CudaTol.REDUCTION);
                     }),
                     of("rmsnorm vjp adding into dx" + shape, c -> {
