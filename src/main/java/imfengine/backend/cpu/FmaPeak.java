@@ -27,10 +27,18 @@ public final class FmaPeak {
      * registers of AVX2, kept the accumulators in stack slots and chained four FMAs per slot, and the loop
      * measured ~60 % of the peak (on a Zen 3 core 52–57 GFLOP/s while OpenBLAS's sgemm ran 68; the addend
      * form 81–93). With AVX-512's 32 registers the old form had read the theoretical peak (231 on Zen 4).
+     * The accumulators start from constants of their own, written out here: once C2 had compiled the threads'
+     * body of {@link #measureGflops} with this loop inlined (after ~4 s of measuring in one JVM), starts equal
+     * to {@code a}, or made by a small helper method (one more inlining level), ran the loop at half speed:
+     * 2 threads on Zen 3 went from ~180 to 70–86 GFLOP/s, one from ~92 to ~40, so a later reading of the
+     * peak came out half the first. With {@code CompileCommand=dontinline} on this method, or with these
+     * starts, it stayed at ~180 / ~92 over 9 s of readings (2026-12-02).
      */
     public static float loop(float x, float y, int steps) {
         FloatVector m = FloatVector.broadcast(S, x), a = FloatVector.broadcast(S, y);
-        FloatVector c0 = a, c1 = a, c2 = a, c3 = a, c4 = a, c5 = a, c6 = a, c7 = a, c8 = a, c9 = a, c10 = a, c11 = a;
+        FloatVector c0 = FloatVector.broadcast(S, 0f), c1 = FloatVector.broadcast(S, 1f), c2 = FloatVector.broadcast(S, 2f), c3 = FloatVector.broadcast(S, 3f),
+                c4 = FloatVector.broadcast(S, 4f), c5 = FloatVector.broadcast(S, 5f), c6 = FloatVector.broadcast(S, 6f), c7 = FloatVector.broadcast(S, 7f),
+                c8 = FloatVector.broadcast(S, 8f), c9 = FloatVector.broadcast(S, 9f), c10 = FloatVector.broadcast(S, 10f), c11 = FloatVector.broadcast(S, 11f);
         for (int i = 0; i < steps; i++) {
             c0 = m.fma(a, c0); c1 = m.fma(a, c1); c2 = m.fma(a, c2); c3 = m.fma(a, c3);
             c4 = m.fma(a, c4); c5 = m.fma(a, c5); c6 = m.fma(a, c6); c7 = m.fma(a, c7);
