@@ -34,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 
 /**
  * {@code bench}: the real training step (batch upload, guidance forwards, dual forward, backward,
@@ -59,9 +60,11 @@ final class BenchCommand implements Command {
                 forward, backward, AdamW, EMA) and 1-NFE sampling of a preset on random inputs: median
                 and range of --repeats runs after --warmup runs. GFLOP/s counts the GEMM and attention
                 operations the kernels issued; %peak (MFU) divides it by --peak-gflops, by default on the
-                CPU this machine's fp32 peak measured first (~1 s of register-only FMAs on every thread)
-                and on a GPU the card's dense peak for --precision (bf16, tf32 or fp32) where the
-                card is known (H100, H200, A100). "transfers" counts the
+                CPU this machine's fp32 peak (register-only FMAs on every thread, ~1 s first, then ~0.4 s
+                before and after every timed run: %peak is the median over runs of each run's GFLOP/s
+                over the peak measured around it, so a host whose speed drifts does not skew it) and on
+                a GPU the card's dense peak for --precision (bf16, tf32 or fp32) where the card is
+                known (H100, H200, A100). "transfers" counts the
                 host<->device copies of one run and their bytes. On CUDA it also reports the device
                 memory of the step: peak live (tensors) and peak reserved (held from the driver).
 
@@ -106,7 +109,7 @@ final class BenchCommand implements Command {
         String what = a.string("what", "both");
         if (!Set.of("step", "sample", "both", "gemm", "attention").contains(what))
             throw new UsageException("bench: --what must be step, sample, both, gemm or attention");
-        double peak = a.number("peak-gflops", Double.NaN);
+        double givenPeak = a.number("peak-gflops", Double.NaN);
         double maxTime = a.has("max-time") ? TrainCommand.parseDuration("max-time", a.string("max-time", "")) : Double.POSITIVE_INFINITY;
         boolean profile = a.flag("profile");
         if (profile && !(what.equals("step") || what.equals("both")))
@@ -130,8 +133,7 @@ final class BenchCommand implements Command {
             return 0;
         }
         String precision = Devices.precision(be).label();
-        Peak pk = peak(peak, be, meters[0], precision, threads);
-        peak = pk.gflops();
+        Peak peak = peak(givenPeak, be, meters[0], precision, threads);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("preset", mc.name());
         settings.put("batch", (long) batch);
@@ -140,8 +142,8 @@ final class BenchCommand implements Command {
         settings.put("precision", precision);
         settings.put("recompute", memory.recompute());
         settings.put("micro_batch", (long) memory.microBatch());
-        settings.put("peak_tflops", BenchReport.number(peak / 1000));
-        settings.put("peak_source", pk.source());
+        settings.put("peak_tflops", BenchReport.number(peak.gflops() / 1000));
+        settings.put("peak_source", peak.source());
         settings.put("warmup", (long) warmup);
         settings.put("repeats", (long) repeats);
         settings.put("max_time_s", BenchReport.number(maxTime));
@@ -187,44 +189,49 @@ final class BenchCommand implements Command {
         return failed == 0 ? 0 : 1;
     }
 
-    /** The denominator of %peak (MFU) in GFLOP/s, NaN where there is none, and where it comes from. */
-    private record Peak(double gflops, String source) {}
+    /**
+     * The denominator of %peak (MFU) in GFLOP/s, NaN where there is none, and where it comes from; {@code around},
+     * where not null, measures it again (GFLOP/s) before and after every timed run ({@link PeakShare}).
+     */
+    private record Peak(double gflops, String source, DoubleSupplier around) {}
 
     /**
      * {@code --peak-gflops} if given; on the CPU this machine's measured fp32 peak; on a GPU the card's dense
      * data-sheet peak for {@code precision} ({@link GpuPeaks}); else none (the emulator, unknown cards).
      */
     private static Peak peak(double given, Backend be, Meters meters, String precision, int threads) {
-        if (!Double.isNaN(given)) return new Peak(given, "--peak-gflops");
+        if (!Double.isNaN(given)) return new Peak(given, "--peak-gflops", null);
         if (be instanceof CpuBackend) {
-            double g = measurePeak(threads);
-            System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads; --peak-gflops overrides)%n", g, threads);
-            return new Peak(g, "measured: register-only FMA loop on " + threads + " threads");
+            double g = measurePeak(threads, 1200);
+            System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads), measured again around every"
+                    + " timed run for %%peak; --peak-gflops overrides%n", g, threads);
+            return new Peak(g, "measured: register-only FMA loop on " + threads + " threads, around every timed run",
+                    () -> measurePeak(threads, AROUND_RUN_MILLIS));
         }
         if (meters != null && meters.raw() instanceof DriverDevice d) {
             String card = d.context().deviceName();
             var known = GpuPeaks.tflops(card, precision);
             if (known.isEmpty()) {
                 System.out.printf(Locale.ROOT, "peak: unknown for %s (--peak-gflops gives one; %%peak is left out)%n", card);
-                return new Peak(Double.NaN, "unknown card " + card + ": pass --peak-gflops");
+                return new Peak(Double.NaN, "unknown card " + card + ": pass --peak-gflops", null);
             }
             System.out.printf(Locale.ROOT, "peak: %.1f TFLOP/s dense %s (%s; --peak-gflops overrides)%n", known.getAsDouble(), precision, card);
-            return new Peak(1000 * known.getAsDouble(), card + ", dense " + precision + " (data sheet)");
+            return new Peak(1000 * known.getAsDouble(), card + ", dense " + precision + " (data sheet)", null);
         }
-        return new Peak(Double.NaN, "none");
+        return new Peak(Double.NaN, "none", null);
     }
 
     /** How many runs a measurement makes, and for how long at most. */
     private record Limits(int warmup, int repeats, double maxSeconds) {}
 
     /** Measures one row and reports it (text and JSON); a failure is reported instead. Returns 1 if it failed. */
-    private static int row(String what, int batch, double peak, Backend be, Meters meters, Limits lim, Runnable run, BenchReport report) {
+    private static int row(String what, int batch, Peak peak, Backend be, Meters meters, Limits lim, Runnable run, BenchReport report) {
         if (meters != null) meters.metered().resetPeak();
         if (be instanceof CudaBackend cb) cb.allocator().resetPeaks(); // peak live per row, not since the backend opened
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("what", what);
         try {
-            Timing t = measure(lim, be, run);
+            Timing t = measure(lim, be, run, peak.around());
             m.put("status", "ok");
             describe(what, batch, peak, be, meters, t, m);
             report.row(m);
@@ -312,7 +319,7 @@ final class BenchCommand implements Command {
     }
 
     /** Attention alone at the preset's shapes: forward, forward with tangent, backward (from the forward's o and lse). Returns 1 if a row failed. */
-    private static int attention(Backend be, AttentionSpec s, int batch, double peak, Meters meters, Limits lim, BenchReport report) {
+    private static int attention(Backend be, AttentionSpec s, int batch, Peak peak, Meters meters, Limits lim, BenchReport report) {
         SplittableRandom r = new SplittableRandom(5);
         int n = Math.toIntExact(s.elements());
         try (Context cx = Context.open(be, Context.Tape.OFF)) {
@@ -349,17 +356,23 @@ final class BenchCommand implements Command {
         return Host.upload(cx, v, Shape.of(n));
     }
 
-    private record Timing(int warmups, double[] ms, double flopsPerRun, TransferCounts transfersPerRun) {}
+    /** The timed runs; {@code peaks}: the peak (GFLOP/s) measured before the first run and after each (empty if not measured). */
+    private record Timing(int warmups, double[] ms, double flopsPerRun, TransferCounts transfersPerRun, double[] peaks) {}
+
+    /** Milliseconds of the peak measurement made before and after every timed run (a quarter warm-up, then the best of three slices). */
+    private static final long AROUND_RUN_MILLIS = 400;
 
     private static Timing measure(int warmup, int repeats, Backend be, Runnable run) {
-        return measure(new Limits(warmup, repeats, Double.POSITIVE_INFINITY), be, run);
+        return measure(new Limits(warmup, repeats, Double.POSITIVE_INFINITY), be, run, null);
     }
 
     /**
-     * Warm-up runs, then timed runs, each synchronised. Under a time limit the first warm-up (if any) and the first
-     * timed run are always made; any other run starts only if it would end inside the limit, judged by the last run.
+     * Warm-up runs, then timed runs, each synchronised; with a {@code peakAround}, the peak is measured before the
+     * first timed run and after each (outside the runs' times). Under a time limit the first warm-up (if any) and
+     * the first timed run are always made; any other run starts only if it would end inside the limit, judged by
+     * the last run.
      */
-    private static Timing measure(Limits lim, Backend be, Runnable run) {
+    private static Timing measure(Limits lim, Backend be, Runnable run, DoubleSupplier peakAround) {
         long start = System.nanoTime();
         double limitNanos = lim.maxSeconds() * 1e9;
         long last = 0;
@@ -371,7 +384,8 @@ final class BenchCommand implements Command {
             last = System.nanoTime() - t0;
             warmups++;
         }
-        double[] ms = new double[lim.repeats()];
+        double[] ms = new double[lim.repeats()], peaks = new double[lim.repeats() + 1];
+        if (peakAround != null) peaks[0] = peakAround.getAsDouble();
         long f0 = be.matrixFlops();
         TransferCounts x0 = be.transfers();
         int runs = 0;
@@ -381,15 +395,17 @@ final class BenchCommand implements Command {
             be.synchronize();
             last = System.nanoTime() - t0;
             ms[runs++] = last / 1e6;
+            if (peakAround != null) peaks[runs] = peakAround.getAsDouble(); // FmaPeak's FMAs are not counted as the backend's flops
         }
         TransferCounts x = be.transfers().minus(x0);
         return new Timing(warmups, Arrays.copyOf(ms, runs), (double) (be.matrixFlops() - f0) / runs,
-                new TransferCounts(x.uploads() / runs, x.downloads() / runs, x.bytesUp() / runs, x.bytesDown() / runs));
+                new TransferCounts(x.uploads() / runs, x.downloads() / runs, x.bytesUp() / runs, x.bytesDown() / runs),
+                peakAround == null ? new double[0] : Arrays.copyOf(peaks, runs + 1));
     }
 
-    private static double measurePeak(int threads) {
+    private static double measurePeak(int threads, long millis) {
         try {
-            return FmaPeak.measureGflops(threads, 1200);
+            return FmaPeak.measureGflops(threads, millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Double.NaN;
@@ -397,15 +413,23 @@ final class BenchCommand implements Command {
     }
 
     /** Prints one row and puts its numbers into {@code m} (the JSON row). */
-    private static void describe(String what, int batch, double peak, Backend be, Meters meters, Timing t, Map<String, Object> m) {
+    private static void describe(String what, int batch, Peak peak, Backend be, Meters meters, Timing t, Map<String, Object> m) {
         double[] s = t.ms().clone();
         Arrays.sort(s);
-        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        double median = PeakShare.median(s);
         double gflops = t.flopsPerRun() / (median * 1e6);
+        boolean paired = t.peaks().length > 0;
+        double share = paired ? PeakShare.median(t.flopsPerRun(), t.ms(), t.peaks()) : gflops / peak.gflops();
         TransferCounts x = t.transfersPerRun();
         System.out.printf(Locale.ROOT, "%-14s %10.1f %10.1f %10.1f %12.1f %10.1f %8s %22s%n", what, median, s[0], s[s.length - 1],
-                batch / (median / 1000), gflops, Double.isNaN(peak) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * gflops / peak),
+                batch / (median / 1000), gflops, Double.isNaN(share) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * share),
                 x.uploads() + " up " + x.downloads() + " down " + bytes(x.bytesUp() + x.bytesDown()));
+        if (paired) {
+            double[] p = t.peaks().clone();
+            Arrays.sort(p);
+            System.out.printf(Locale.ROOT, "%-14s peak around the runs: median %.0f GFLOP/s (%.0f to %.0f), %%peak pairs each run with it%n", "",
+                    PeakShare.median(p), p[0], p[p.length - 1]);
+        }
         m.put("warmups", (long) t.warmups());
         m.put("runs", (long) s.length);
         m.put("median_ms", BenchReport.number(median));
@@ -414,7 +438,8 @@ final class BenchCommand implements Command {
         m.put("samples_per_s", BenchReport.number(batch / (median / 1000)));
         m.put("flops_per_run", BenchReport.number(t.flopsPerRun()));
         m.put("tflops", BenchReport.number(gflops / 1000));
-        m.put("mfu", BenchReport.number(gflops / peak));
+        m.put("mfu", BenchReport.number(share));
+        if (paired) m.put("peak_gflops_around_runs", BenchReport.number(PeakShare.median(t.peaks())));
         m.put("uploads", x.uploads());
         m.put("downloads", x.downloads());
         m.put("bytes_up", x.bytesUp());

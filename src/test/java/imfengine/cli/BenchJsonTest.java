@@ -55,8 +55,22 @@ class BenchJsonTest {
         assertEquals(((Number) step.get("flops_per_run")).doubleValue() / (median * 1e9), tflops, 1e-4 * tflops); // 6 digits written
         assertEquals(tflops / 0.05, ((Number) step.get("mfu")).doubleValue(), 1e-3 * tflops / 0.05);
         assertNotNull(step.get("peak_live_gib"));
+        assertNull(step.get("peak_gflops_around_runs"), "a given peak is not measured");
         assertNull(step.get("peak_reserved_gib"), "only a CUDA device has memory reserved from a driver");
         assertTrue(o.out().contains("2 up 1 down 784 B"), o.out());
+    }
+
+    @Test void withoutAGivenPeakTheCpuPeakIsMeasuredAroundEveryRun() throws Exception {
+        Path f = dir.resolve("p.json");
+        CliRun o = CliRun.of("bench", "--preset", "tiny", "--batch", "2", "--warmup", "1", "--repeats", "2", "--threads", "1",
+                "--what", "step", "--json", f.toString());
+        assertEquals(0, o.code(), o.err());
+        Map<String, Object> j = json(f);
+        assertTrue(((String) j.get("peak_source")).contains("around every timed run"), (String) j.get("peak_source"));
+        Map<String, Object> step = map(list(j.get("rows")).getFirst());
+        double around = ((Number) step.get("peak_gflops_around_runs")).doubleValue(), mfu = ((Number) step.get("mfu")).doubleValue();
+        assertTrue(around > 0 && mfu > 0, "peak around the runs " + around + ", mfu " + mfu);
+        assertTrue(o.out().contains("peak around the runs: median"), o.out());
     }
 
     @Test void aTimeLimitStopsARowAfterItsFirstWarmUpAndFirstTimedRun() throws Exception {
