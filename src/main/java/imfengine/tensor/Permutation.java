@@ -47,6 +47,21 @@ public final class Permutation {
     }
 
     /**
+     * How far one step along each output axis moves in {@code input} laid out row-major (in elements): the
+     * strides a permute reads its source with, output axis by output axis.
+     */
+    public long[] sourceStrides(Shape input) {
+        requireFits(input);
+        int r = axes.length;
+        long[] inputStride = new long[r];
+        long s = 1;
+        for (int i = r - 1; i >= 0; i--) { inputStride[i] = s; s *= input.dim(i); }
+        long[] strides = new long[r];
+        for (int i = 0; i < r; i++) strides[i] = inputStride[axes[i]];
+        return strides;
+    }
+
+    /**
      * This reordering of {@code input}'s axes on as few axes as it allows: axes of size 1 dropped, and input
      * axes that stay next to each other, in the same order, merged into one. A patchify's {@code [n, h, p, w, q, c]
      * → [n, h, w, p, q, c]} is {@code [n·h, p, w, q·c] → [n·h, w, p, q·c]}, so a permute copies runs of

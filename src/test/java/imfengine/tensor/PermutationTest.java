@@ -67,6 +67,34 @@ class PermutationTest {
         }
     }
 
+    @Test void sourceStridesAreTheInputStridesOfTheOutputAxes() {
+        assertArrayEquals(new long[] {1, 12, 4}, Permutation.of(2, 0, 1).sourceStrides(Shape.of(2, 3, 4)));
+        SplittableRandom r = new SplittableRandom(6);
+        for (int trial = 0; trial < 200; trial++) {
+            int rank = 1 + r.nextInt(5);
+            int[] dims = new int[rank], axes = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                dims[i] = 1 + r.nextInt(4);
+                axes[i] = i;
+            }
+            for (int i = rank - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1), t = axes[i];
+                axes[i] = axes[j];
+                axes[j] = t;
+            }
+            Shape s = Shape.of(dims), os = Permutation.of(axes).apply(s);
+            float[] iota = new float[(int) s.size()];
+            for (int i = 0; i < iota.length; i++) iota[i] = i;
+            float[] out = naive(iota, s, Permutation.of(axes)); // out[o] = the input offset element o comes from
+            long[] strides = Permutation.of(axes).sourceStrides(s);
+            long outStride = 1;
+            for (int i = rank - 1; i >= 0; i--) {
+                if (os.dim(i) > 1) assertEquals(out[(int) outStride] - out[0], strides[i], 0, s + " under " + Permutation.of(axes) + ", axis " + i);
+                outStride *= os.dim(i);
+            }
+        }
+    }
+
     /** Output element by output element, the input element it comes from. */
     private static float[] naive(float[] x, Shape s, Permutation p) {
         int r = s.rank();

@@ -284,7 +284,7 @@ public final class CpuBackend implements Backend {
     // ---- movement ----------------------------------------------------------------------------
     @Override public void permute(Tensor x, Permutation perm, Tensor out) {
         requireSameDType("permute", x, out);
-        movement.permute(any(x), off(x), x.shape().dims(), perm, any(out), off(out));
+        movement.permute(any(x), off(x), x.shape(), perm, any(out), off(out));
     }
 
     @Override public void copyRuns(Tensor src, long srcOff, long srcStride, Tensor dst, long dstOff, long dstStride,

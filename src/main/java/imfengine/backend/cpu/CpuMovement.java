@@ -1,6 +1,7 @@
 package imfengine.backend.cpu;
 
 import imfengine.tensor.Permutation;
+import imfengine.tensor.Shape;
 
 /**
  * Data movement on arrays of any element type ({@code float[]}, {@code int[]}, {@code short[]}), each
@@ -20,17 +21,13 @@ final class CpuMovement {
      * {@code out} = {@code x} (shape {@code dims}) permuted, one output row (the last output axis) at a time. Each range
      * finds its first row's source by division, then steps on like an odometer over the other output axes.
      */
-    void permute(Object x, int xOff, int[] dims, Permutation perm, Object out, int outOff) {
-        int r = dims.length;
-        long[] inStride = new long[r];
-        long s = 1;
-        for (int i = r - 1; i >= 0; i--) { inStride[i] = s; s *= dims[i]; }
-        int[] od = new int[r];
-        long[] srcStride = new long[r]; // input stride of each output axis
-        for (int i = 0; i < r; i++) { od[i] = dims[perm.source(i)]; srcStride[i] = inStride[perm.source(i)]; }
+    void permute(Object x, int xOff, Shape shape, Permutation perm, Object out, int outOff) {
+        int r = shape.rank();
+        int[] od = perm.apply(shape).dims();
+        long[] srcStride = perm.sourceStrides(shape); // input stride of each output axis
         int last = r == 0 ? 1 : od[r - 1];
         int lastStride = r == 0 ? 1 : (int) srcStride[r - 1];
-        int rows = (int) (s / Math.max(1, last));
+        int rows = (int) (shape.size() / Math.max(1, last));
         pool.parallelForGuided(rows, Math.max(1, 4096 / Math.max(1, last)), (from, to) -> {
             int[] index = new int[Math.max(0, r - 1)]; // the row's place on the output axes before the last
             long src = 0;

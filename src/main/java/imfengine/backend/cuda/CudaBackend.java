@@ -428,15 +428,13 @@ public final class CudaBackend implements Backend {
     // ---- movement ----------------------------------------------------------------------------
     @Override public void permute(Tensor x, Permutation perm, Tensor out) {
         requireSameDType("permute", x, out);
-        int[] dims = x.shape().dims();
-        int r = dims.length;
+        int r = x.shape().rank();
         if (r > 8) throw new IllegalArgumentException("permute: rank " + r + " > 8 is not supported on CUDA");
-        long[] inStride = new long[r];
-        long s = 1;
-        for (int i = r - 1; i >= 0; i--) { inStride[i] = s; s *= dims[i]; }
+        int[] outDims = perm.apply(x.shape()).dims();
+        long[] sourceStrides = perm.sourceStrides(x.shape());
         long[] geom = new long[17]; // PermGeom: od[8], st[8], rank
         for (int i = 0; i < 8; i++) geom[i] = 1;
-        for (int i = 0; i < r; i++) { geom[i] = dims[perm.source(i)]; geom[8 + i] = inStride[perm.source(i)]; }
+        for (int i = 0; i < r; i++) { geom[i] = outDims[i]; geom[8 + i] = sourceStrides[i]; }
         geom[16] = r;
         Kernel k = x.dtype() == DType.BF16 ? Kernel.PERMUTE_FWD_B16 : Kernel.PERMUTE_FWD;
         gridStride(x.size(), args(k).ptr(in(x)).ptr(ptr(out)).permGeom(geom).i64(x.size()));
