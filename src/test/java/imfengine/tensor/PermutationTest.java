@@ -44,22 +44,10 @@ class PermutationTest {
     @Test void coalescedPermuteMovesElementsAsTheOriginal() {
         SplittableRandom r = new SplittableRandom(5);
         for (int trial = 0; trial < 500; trial++) {
-            int rank = 1 + r.nextInt(6);
-            int[] dims = new int[rank], axes = new int[rank];
-            for (int i = 0; i < rank; i++) {
-                dims[i] = 1 + r.nextInt(3);
-                axes[i] = i;
-            }
-            for (int i = rank - 1; i > 0; i--) { // shuffle, often leaving runs in place
-                if (r.nextInt(3) == 0) continue;
-                int j = r.nextInt(i + 1), t = axes[i];
-                axes[i] = axes[j];
-                axes[j] = t;
-            }
-            Shape s = Shape.of(dims);
-            Permutation p = Permutation.of(axes);
-            float[] x = new float[(int) s.size()];
-            for (int i = 0; i < x.length; i++) x[i] = i;
+            Case k = randomCase(r, 6, 3, 3);
+            Shape s = k.shape();
+            Permutation p = k.perm();
+            float[] x = iota(s);
             Permutation.Coalesced c = p.coalesce(s);
             assertEquals(s.size(), c.input().size(), "size of " + s + " under " + p);
             float[] want = naive(x, s, p), got = c.moves() ? naive(x, c.input(), c.perm()) : x.clone();
@@ -71,28 +59,45 @@ class PermutationTest {
         assertArrayEquals(new long[] {1, 12, 4}, Permutation.of(2, 0, 1).sourceStrides(Shape.of(2, 3, 4)));
         SplittableRandom r = new SplittableRandom(6);
         for (int trial = 0; trial < 200; trial++) {
-            int rank = 1 + r.nextInt(5);
-            int[] dims = new int[rank], axes = new int[rank];
-            for (int i = 0; i < rank; i++) {
-                dims[i] = 1 + r.nextInt(4);
-                axes[i] = i;
-            }
-            for (int i = rank - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1), t = axes[i];
-                axes[i] = axes[j];
-                axes[j] = t;
-            }
-            Shape s = Shape.of(dims), os = Permutation.of(axes).apply(s);
-            float[] iota = new float[(int) s.size()];
-            for (int i = 0; i < iota.length; i++) iota[i] = i;
-            float[] out = naive(iota, s, Permutation.of(axes)); // out[o] = the input offset element o comes from
-            long[] strides = Permutation.of(axes).sourceStrides(s);
+            Case k = randomCase(r, 5, 4, 0);
+            Shape s = k.shape(), os = k.perm().apply(s);
+            float[] out = naive(iota(s), s, k.perm()); // out[o] = the input offset element o comes from
+            long[] strides = k.perm().sourceStrides(s);
             long outStride = 1;
-            for (int i = rank - 1; i >= 0; i--) {
-                if (os.dim(i) > 1) assertEquals(out[(int) outStride] - out[0], strides[i], 0, s + " under " + Permutation.of(axes) + ", axis " + i);
+            for (int i = s.rank() - 1; i >= 0; i--) {
+                if (os.dim(i) > 1) assertEquals(out[(int) outStride] - out[0], strides[i], 0, s + " under " + k.perm() + ", axis " + i);
                 outStride *= os.dim(i);
             }
         }
+    }
+
+    private record Case(Shape shape, Permutation perm) {}
+
+    /**
+     * Rank 1..maxRank, dims 1..maxDim, axes shuffled; with {@code keepOneIn > 0} each shuffle step is skipped with
+     * probability 1/keepOneIn, leaving runs of axes in place (mergeable).
+     */
+    private static Case randomCase(SplittableRandom r, int maxRank, int maxDim, int keepOneIn) {
+        int rank = 1 + r.nextInt(maxRank);
+        int[] dims = new int[rank], axes = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            dims[i] = 1 + r.nextInt(maxDim);
+            axes[i] = i;
+        }
+        for (int i = rank - 1; i > 0; i--) {
+            if (keepOneIn > 0 && r.nextInt(keepOneIn) == 0) continue;
+            int j = r.nextInt(i + 1), t = axes[i];
+            axes[i] = axes[j];
+            axes[j] = t;
+        }
+        return new Case(Shape.of(dims), Permutation.of(axes));
+    }
+
+    /** x[i] = i over the shape's elements. */
+    private static float[] iota(Shape s) {
+        float[] x = new float[(int) s.size()];
+        for (int i = 0; i < x.length; i++) x[i] = i;
+        return x;
     }
 
     /** Output element by output element, the input element it comes from. */
