@@ -60,13 +60,14 @@ final class BenchCommand implements Command {
                 forward, backward, AdamW, EMA) and 1-NFE sampling of a preset on random inputs: median
                 and range of --repeats runs after --warmup runs. GFLOP/s counts the GEMM and attention
                 operations the kernels issued; %peak (MFU) divides it by --peak-gflops, by default on the
-                CPU this machine's fp32 peak (register-only FMAs on every thread, ~1 s first, then ~0.4 s
-                before and after every timed run: %peak is the median over runs of each run's GFLOP/s
-                over the peak measured around it, so a host whose speed drifts does not skew it) and on
-                a GPU the card's dense peak for --precision (bf16, tf32 or fp32) where the card is
-                known (H100, H200, A100). "transfers" counts the
-                host<->device copies of one run and their bytes. On CUDA it also reports the device
-                memory of the step: peak live (tensors) and peak reserved (held from the driver).
+                CPU this machine's fp32 peak (register-only FMAs on every thread, ~1 s first; for runs of
+                1 s or more also ~0.4 s before and after every timed run, and %peak is then the median
+                over runs of each run's GFLOP/s over the peak measured around it, so a host whose speed
+                drifts does not skew it) and on a GPU the card's dense peak for --precision (bf16, tf32
+                or fp32) where the card is known (H100, H200, A100).
+                "transfers" counts the host<->device copies of one run and their bytes. On CUDA it also
+                reports the device memory of the step: peak live (tensors) and peak reserved (held from
+                the driver).
 
                   --preset NAME      xs (default), s, B/2, M/2, L/2, XL/2, or tiny (8x8x1 images, D=16:
                                      the tests' model, for dry runs under --device emulated)
@@ -191,7 +192,7 @@ final class BenchCommand implements Command {
 
     /**
      * The denominator of %peak (MFU) in GFLOP/s, NaN where there is none, and where it comes from; {@code around},
-     * where not null, measures it again (GFLOP/s) before and after every timed run ({@link PeakShare}).
+     * where not null, measures it again (GFLOP/s) around timed runs of a second or more ({@link PeakShare}).
      */
     private record Peak(double gflops, String source, DoubleSupplier around) {}
 
@@ -203,9 +204,9 @@ final class BenchCommand implements Command {
         if (!Double.isNaN(given)) return new Peak(given, "--peak-gflops", null);
         if (be instanceof CpuBackend) {
             double g = measurePeak(threads, 1200);
-            System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads), measured again around every"
-                    + " timed run for %%peak; --peak-gflops overrides%n", g, threads);
-            return new Peak(g, "measured: register-only FMA loop on " + threads + " threads, around every timed run",
+            System.out.printf(Locale.ROOT, "peak: %.0f GFLOP/s fp32 (register-only FMA loop on %d threads), measured again around"
+                    + " timed runs of 1 s or more for %%peak; --peak-gflops overrides%n", g, threads);
+            return new Peak(g, "measured: register-only FMA loop on " + threads + " threads, and around timed runs of 1 s or more",
                     () -> measurePeak(threads, AROUND_RUN_MILLIS));
         }
         if (meters != null && meters.raw() instanceof DriverDevice d) {
@@ -359,16 +360,24 @@ final class BenchCommand implements Command {
     /** The timed runs; {@code peaks}: the peak (GFLOP/s) measured before the first run and after each (empty if not measured). */
     private record Timing(int warmups, double[] ms, double flopsPerRun, TransferCounts transfersPerRun, double[] peaks) {}
 
-    /** Milliseconds of the peak measurement made before and after every timed run (a quarter warm-up, then the best of three slices). */
+    /** Milliseconds of one peak reading around the timed runs (a quarter warm-up, then the best of three slices). */
     private static final long AROUND_RUN_MILLIS = 400;
+    /**
+     * Only runs whose last warm-up took at least this long get peak readings around them. Shorter rows keep the
+     * first reading: right after a reading the runs were slower (xs attention rows of 5–20 ms read 5–25 % slower
+     * with readings only before the first and after the last run; xs steps of ~2 s, with a reading between every
+     * two, within 1 %).
+     */
+    private static final long READING_EACH_RUN_MIN_NANOS = 1_000_000_000L;
 
     private static Timing measure(int warmup, int repeats, Backend be, Runnable run) {
         return measure(new Limits(warmup, repeats, Double.POSITIVE_INFINITY), be, run, null);
     }
 
     /**
-     * Warm-up runs, then timed runs, each synchronised; with a {@code peakAround}, the peak is measured before the
-     * first timed run and after each (outside the runs' times). Under a time limit the first warm-up (if any) and
+     * Warm-up runs, then timed runs, each synchronised; with a {@code peakAround} and runs of at least
+     * {@link #READING_EACH_RUN_MIN_NANOS}, the peak is measured before the first timed run and after each (outside
+     * the runs' times). Under a time limit the first warm-up (if any) and
      * the first timed run are always made; any other run starts only if it would end inside the limit, judged by
      * the last run.
      */
@@ -385,7 +394,9 @@ final class BenchCommand implements Command {
             warmups++;
         }
         double[] ms = new double[lim.repeats()], peaks = new double[lim.repeats() + 1];
-        if (peakAround != null) peaks[0] = peakAround.getAsDouble();
+        boolean readingEachRun = peakAround != null && last >= READING_EACH_RUN_MIN_NANOS;
+        int readings = 0;
+        if (readingEachRun) peaks[readings++] = peakAround.getAsDouble();
         long f0 = be.matrixFlops();
         TransferCounts x0 = be.transfers();
         int runs = 0;
@@ -395,12 +406,12 @@ final class BenchCommand implements Command {
             be.synchronize();
             last = System.nanoTime() - t0;
             ms[runs++] = last / 1e6;
-            if (peakAround != null) peaks[runs] = peakAround.getAsDouble(); // FmaPeak's FMAs are not counted as the backend's flops
+            if (readingEachRun) peaks[readings++] = peakAround.getAsDouble(); // FmaPeak's FMAs are not counted as the backend's flops
         }
         TransferCounts x = be.transfers().minus(x0);
         return new Timing(warmups, Arrays.copyOf(ms, runs), (double) (be.matrixFlops() - f0) / runs,
                 new TransferCounts(x.uploads() / runs, x.downloads() / runs, x.bytesUp() / runs, x.bytesDown() / runs),
-                peakAround == null ? new double[0] : Arrays.copyOf(peaks, runs + 1));
+                Arrays.copyOf(peaks, readings));
     }
 
     private static double measurePeak(int threads, long millis) {

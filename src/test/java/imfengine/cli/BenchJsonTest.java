@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,17 +61,18 @@ class BenchJsonTest {
         assertTrue(o.out().contains("2 up 1 down 784 B"), o.out());
     }
 
-    @Test void withoutAGivenPeakTheCpuPeakIsMeasuredAroundEveryRun() throws Exception {
+    @Test void runsShorterThanASecondKeepTheFirstPeakReading() throws Exception {
         Path f = dir.resolve("p.json");
         CliRun o = CliRun.of("bench", "--preset", "tiny", "--batch", "2", "--warmup", "1", "--repeats", "2", "--threads", "1",
                 "--what", "step", "--json", f.toString());
         assertEquals(0, o.code(), o.err());
         Map<String, Object> j = json(f);
-        assertTrue(((String) j.get("peak_source")).contains("around every timed run"), (String) j.get("peak_source"));
+        assertTrue(((String) j.get("peak_source")).startsWith("measured"), (String) j.get("peak_source"));
         Map<String, Object> step = map(list(j.get("rows")).getFirst());
-        double around = ((Number) step.get("peak_gflops_around_runs")).doubleValue(), mfu = ((Number) step.get("mfu")).doubleValue();
-        assertTrue(around > 0 && mfu > 0, "peak around the runs " + around + ", mfu " + mfu);
-        assertTrue(o.out().contains("peak around the runs: median"), o.out());
+        double first = 1000 * ((Number) j.get("peak_tflops")).doubleValue(), tflops = ((Number) step.get("tflops")).doubleValue();
+        assertEquals(1000 * tflops / first, ((Number) step.get("mfu")).doubleValue(), 1e-3 * tflops / first * 1000);
+        assertNull(step.get("peak_gflops_around_runs"), "a tiny step takes milliseconds: no readings around its runs");
+        assertFalse(o.out().contains("peak around the runs"), o.out());
     }
 
     @Test void aTimeLimitStopsARowAfterItsFirstWarmUpAndFirstTimedRun() throws Exception {
