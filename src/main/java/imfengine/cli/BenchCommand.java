@@ -60,11 +60,12 @@ final class BenchCommand implements Command {
                 forward, backward, AdamW, EMA) and 1-NFE sampling of a preset on random inputs: median
                 and range of --repeats runs after --warmup runs. GFLOP/s counts the GEMM and attention
                 operations the kernels issued; %peak (MFU) divides it by --peak-gflops, by default on the
-                CPU this machine's fp32 peak (register-only FMAs on every thread, ~1 s first; for runs of
-                1 s or more also ~0.4 s before and after every timed run, and %peak is then the median
-                over runs of each run's GFLOP/s over the peak measured around it, so a host whose speed
-                drifts does not skew it) and on a GPU the card's dense peak for --precision (bf16, tf32
-                or fp32) where the card is known (H100, H200, A100).
+                CPU this machine's fp32 peak (register-only FMAs on every thread, ~1 s first; when the
+                last warm-up run took 1 s or more, also ~0.4 s before and after every timed run, and
+                %peak is then the median over runs of each run's GFLOP/s over the higher of the readings
+                before and after it, so a host whose speed drifts does not skew it) and on a GPU the
+                card's dense peak for --precision (bf16, tf32 or fp32) where the card is known (H100,
+                H200, A100).
                 "transfers" counts the host<->device copies of one run and their bytes. On CUDA it also
                 reports the device memory of the step: peak live (tensors) and peak reserved (held from
                 the driver).
@@ -375,11 +376,10 @@ final class BenchCommand implements Command {
     }
 
     /**
-     * Warm-up runs, then timed runs, each synchronised; with a {@code peakAround} and runs of at least
-     * {@link #READING_EACH_RUN_MIN_NANOS}, the peak is measured before the first timed run and after each (outside
-     * the runs' times). Under a time limit the first warm-up (if any) and
-     * the first timed run are always made; any other run starts only if it would end inside the limit, judged by
-     * the last run.
+     * Warm-up runs, then timed runs, each synchronised; with a {@code peakAround} and a last warm-up run of at least
+     * {@link #READING_EACH_RUN_MIN_NANOS} (so none without warm-up), the peak is measured before the first timed run
+     * and after each (outside the runs' times). Under a time limit the first warm-up (if any) and the first timed
+     * run are always made; any other run starts only if it would end inside the limit, judged by the last run.
      */
     private static Timing measure(Limits lim, Backend be, Runnable run, DoubleSupplier peakAround) {
         long start = System.nanoTime();
