@@ -335,30 +335,25 @@ class CudaParityTest {
                     }),
                     of("rmsnorm vjp" + shape, c -> {
                         assertEquals(rows > 128, ColumnSums.slices(rows, n) > 1, "the dw slices meant for" + shape);
-                        Tensor[] x = c.normals(rows, n), w = c.normals(n), rstd = rstd(c, x[0], w[0], rows, n);
-                        Tensor[] dy = c.normals(rows, n), dx = c.zeros(rows, n), dw = c.normals(n);
-                        c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], false, dw[0]);
-                        c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], false, dw[1]);
-                        c.expectClose("rmsNormBackward dx", dx, CudaTol.REDUCTION);
-                        c.expectClose("rmsNormBackward dw (accumulated)", dw, CudaTol.REDUCTION);
+                        rmsNormVjp(c, rows, n, false, true, "");
                     }),
-                    of("rmsnorm vjp without dw" + shape, c -> {
-                        Tensor[] x = c.normals(rows, n), w = c.normals(n), rstd = rstd(c, x[0], w[0], rows, n);
-                        Tensor[] dy = c.normals(rows, n), dx = c.zeros(rows, n);
-                        c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], false, null);
-                        c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], false, null);
-                        c.expectClose("rmsNormBackward dx without dw", dx, CudaTol.REDUCTION);
-                    }),
-                    of("rmsnorm vjp adding into dx" + shape, c -> {
-                        Tensor[] x = c.normals(rows, n), w = c.normals(n), rstd = rstd(c, x[0], w[0], rows, n);
-                        Tensor[] dy = c.normals(rows, n), dx = c.normals(rows, n), dw = c.normals(n);
-                        c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], true, dw[0]);
-                        c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], true, dw[1]);
-                        c.expectClose("rmsNormBackward dx (added to what it held)", dx, CudaTol.REDUCTION);
-                        c.expectClose("rmsNormBackward dw (accumulated)", dw, CudaTol.REDUCTION);
-                    })));
+                    of("rmsnorm vjp without dw" + shape, c -> rmsNormVjp(c, rows, n, false, false, " without dw")),
+                    of("rmsnorm vjp adding into dx" + shape, c -> rmsNormVjp(c, rows, n, true, true, " (added to what it held)"))));
         }
         return out;
+    }
+
+    /**
+     * {@code rmsNormBackward} on both sides from the same draws: {@code dx} zeroed, or holding values it adds to when
+     * {@code addToDx}; {@code dw} accumulated into (held values) when {@code withDw}, else null.
+     */
+    private static void rmsNormVjp(ParityCase c, int rows, int n, boolean addToDx, boolean withDw, String dxLabel) {
+        Tensor[] x = c.normals(rows, n), w = c.normals(n), rstd = rstd(c, x[0], w[0], rows, n);
+        Tensor[] dy = c.normals(rows, n), dx = addToDx ? c.normals(rows, n) : c.zeros(rows, n), dw = withDw ? c.normals(n) : null;
+        c.cpu.rmsNormBackward(x[0], w[0], rstd[0], dy[0], dx[0], addToDx, withDw ? dw[0] : null);
+        c.gpu.rmsNormBackward(x[1], w[1], rstd[1], dy[1], dx[1], addToDx, withDw ? dw[1] : null);
+        c.expectClose("rmsNormBackward dx" + dxLabel, dx, CudaTol.REDUCTION);
+        if (withDw) c.expectClose("rmsNormBackward dw (accumulated)", dw, CudaTol.REDUCTION);
     }
 
     /** The CPU's rstd of {@code x}, on both sides. */
