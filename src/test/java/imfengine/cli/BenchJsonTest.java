@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -28,14 +29,23 @@ class BenchJsonTest {
     @SuppressWarnings("unchecked")
     private static List<Object> list(Object o) { return (List<Object>) o; }
 
-    private Map<String, Object> json(Path p) throws Exception { return map(Json.parse(Files.readString(p))); }
+    /** A {@code bench} run that exited 0, with the JSON it wrote. */
+    private record Bench(CliRun run, Map<String, Object> json) {}
+
+    /** Runs {@code bench} on the tiny preset, one thread, with {@code args} and {@code --json}; expects exit code 0. */
+    private Bench bench(String... args) throws Exception {
+        Path f = dir.resolve("bench.json");
+        List<String> argv = new ArrayList<>(List.of("bench", "--preset", "tiny", "--threads", "1"));
+        argv.addAll(List.of(args));
+        argv.addAll(List.of("--json", f.toString()));
+        CliRun o = CliRun.of(argv.toArray(String[]::new));
+        assertEquals(0, o.code(), o.err());
+        return new Bench(o, map(Json.parse(Files.readString(f))));
+    }
 
     @Test void theJsonHasTheSettingsAndARowPerMeasurement() throws Exception {
-        Path f = dir.resolve("b.json");
-        CliRun o = CliRun.of("bench", "--preset", "tiny", "--batch", "3", "--warmup", "1", "--repeats", "3", "--threads", "1",
-                "--peak-gflops", "50", "--json", f.toString());
-        assertEquals(0, o.code(), o.err());
-        Map<String, Object> j = json(f);
+        Bench b = bench("--batch", "3", "--warmup", "1", "--repeats", "3", "--peak-gflops", "50");
+        Map<String, Object> j = b.json();
         assertEquals(1L, j.get("format"));
         assertEquals("tiny", j.get("preset"));
         assertEquals(3L, j.get("batch"));
@@ -58,29 +68,23 @@ class BenchJsonTest {
         assertNotNull(step.get("peak_live_gib"));
         assertNull(step.get("peak_gflops_around_runs"), "a given peak is not measured");
         assertNull(step.get("peak_reserved_gib"), "only a CUDA device has memory reserved from a driver");
-        assertTrue(o.out().contains("2 up 1 down 784 B"), o.out());
+        assertTrue(b.run().out().contains("2 up 1 down 784 B"), b.run().out());
     }
 
     @Test void runsShorterThanASecondKeepTheFirstPeakReading() throws Exception {
-        Path f = dir.resolve("p.json");
-        CliRun o = CliRun.of("bench", "--preset", "tiny", "--batch", "2", "--warmup", "1", "--repeats", "2", "--threads", "1",
-                "--what", "step", "--json", f.toString());
-        assertEquals(0, o.code(), o.err());
-        Map<String, Object> j = json(f);
+        Bench b = bench("--batch", "2", "--warmup", "3", "--repeats", "2", "--what", "step"); // the last warm-up run warm: milliseconds
+        Map<String, Object> j = b.json();
         assertTrue(((String) j.get("peak_source")).startsWith("measured"), (String) j.get("peak_source"));
         Map<String, Object> step = map(list(j.get("rows")).getFirst());
         double first = 1000 * ((Number) j.get("peak_tflops")).doubleValue(), tflops = ((Number) step.get("tflops")).doubleValue();
         assertEquals(1000 * tflops / first, ((Number) step.get("mfu")).doubleValue(), 1e-3 * tflops / first * 1000);
         assertNull(step.get("peak_gflops_around_runs"), "a tiny step takes milliseconds: no readings around its runs");
-        assertFalse(o.out().contains("peak around the runs"), o.out());
+        assertFalse(b.run().out().contains("peak around the runs"), b.run().out());
     }
 
     @Test void aTimeLimitStopsARowAfterItsFirstWarmUpAndFirstTimedRun() throws Exception {
-        Path f = dir.resolve("t.json");
-        CliRun o = CliRun.of("bench", "--preset", "tiny", "--batch", "2", "--warmup", "3", "--repeats", "5", "--threads", "1",
-                "--peak-gflops", "50", "--what", "step", "--max-time", "1ms", "--json", f.toString());
-        assertEquals(0, o.code(), o.err());
-        Map<String, Object> step = map(list(json(f).get("rows")).getFirst());
+        Map<String, Object> step = map(list(bench("--batch", "2", "--warmup", "3", "--repeats", "5", "--peak-gflops", "50",
+                "--what", "step", "--max-time", "1ms").json().get("rows")).getFirst());
         assertEquals(1L, step.get("warmups"));
         assertEquals(1L, step.get("runs"));
     }
