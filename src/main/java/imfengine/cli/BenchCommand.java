@@ -435,11 +435,10 @@ final class BenchCommand implements Command {
         System.out.printf(Locale.ROOT, "%-14s %10.1f %10.1f %10.1f %12.1f %10.1f %8s %22s%n", what, median, s[0], s[s.length - 1],
                 batch / (median / 1000), gflops, Double.isNaN(share) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * share),
                 x.uploads() + " up " + x.downloads() + " down " + bytes(x.bytesUp() + x.bytesDown()));
+        double peakAround = paired ? PeakShare.median(t.peaks()) : Double.NaN;
         if (paired) {
-            double[] p = t.peaks().clone();
-            Arrays.sort(p);
             System.out.printf(Locale.ROOT, "%-14s peak around the runs: median %.0f GFLOP/s (%.0f to %.0f), %%peak pairs each run with it%n", "",
-                    PeakShare.median(p), p[0], p[p.length - 1]);
+                    peakAround, Arrays.stream(t.peaks()).min().orElseThrow(), Arrays.stream(t.peaks()).max().orElseThrow());
         }
         m.put("warmups", (long) t.warmups());
         m.put("runs", (long) s.length);
@@ -450,7 +449,7 @@ final class BenchCommand implements Command {
         m.put("flops_per_run", BenchReport.number(t.flopsPerRun()));
         m.put("tflops", BenchReport.number(gflops / 1000));
         m.put("mfu", BenchReport.number(share));
-        if (paired) m.put("peak_gflops_around_runs", BenchReport.number(PeakShare.median(t.peaks())));
+        if (paired) m.put("peak_gflops_around_runs", BenchReport.number(peakAround));
         m.put("uploads", x.uploads());
         m.put("downloads", x.downloads());
         m.put("bytes_up", x.bytesUp());

@@ -18,7 +18,7 @@ final class CpuMovement {
     }
 
     /**
-     * {@code out} = {@code x} (shape {@code dims}) permuted, one output row (the last output axis) at a time. Each range
+     * {@code out} = {@code x} (of {@code shape}) permuted, one output row (the last output axis) at a time. Each range
      * finds its first row's source by division, then steps on like an odometer over the other output axes.
      */
     void permute(Object x, int xOff, Shape shape, Permutation perm, Object out, int outOff) {
