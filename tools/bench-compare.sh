@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Java engine vs PyTorch 1.13 on the same machine, alternating: for each preset, Java then PyTorch,
-# ROUNDS times (default 2), each the median of 10 timed steps after warm-up; prints every median and the
-# Java/PyTorch ratio of the medians over the rounds. Then the GEMMs (see gemms below). ONLY=steps or
-# ONLY=gemm runs one part. A run that gives no result (the PyTorch script exits on its own BLAS check
-# when the machine is busy) prints nan and the others still count.
+# ROUNDS times (default 2), each the median of 10 timed steps after warm-up; prints every median, the
+# Java/PyTorch ratio of the medians over the rounds and the Java runs' %peak as bench prints it (the share
+# of the CPU's fp32 peak, measured around the runs), so one run gives every figure issue 13 asks for. Then
+# the GEMMs (see gemms below). ONLY=steps or ONLY=gemm runs one part. A run that gives no result (the
+# PyTorch script exits on its own BLAS check when the machine is busy) prints nan and the others still count.
 # Needs /usr/bin/python3 with torch and OpenBLAS
 # (apt-get install python3-torch libopenblas0-openmp); the PyTorch script refuses to run on a slow BLAS.
 # The s preset at batch 64 holds about 2.9 GiB of activations, hence the 8 GiB heap.
@@ -18,10 +19,10 @@ case "$ONLY" in ""|steps|gemm) ;; *) echo "bench-compare: ONLY must be steps or 
 [ -f "$JAR" ] || { echo "bench-compare: $JAR missing (make build)" >&2; exit 1; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "bench-compare: $PY has no torch (apt-get install python3-torch libopenblas0-openmp)" >&2; exit 1; }
 
-java_ms() { # preset batch what -> median ms
+java_row() { # preset batch what -> "median_ms %peak" (nothing when the run failed)
   local row=$([ "$3" = step ] && echo train_step || echo sample_1nfe)
   "$JAVA" --add-modules=jdk.incubator.vector -Xmx8g -jar "$JAR" bench --preset "$1" --batch "$2" --what "$3" --repeats 10 --warmup 3 2>/dev/null \
-    | awk -v r="$row" '$1 == r { print $2 }'
+    | awk -v r="$row" '$1 == r { print $2, $7 }'
 }
 torch_ms() {
   { "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what "$3" --repeats 10 2>/dev/null || true; } \
@@ -33,18 +34,20 @@ print(rows[-1]["median_ms"] if rows and "median_ms" in rows[-1] else "nan")'
 median() { "$PY" -c 'import statistics as s,sys; v=[float(x) for x in sys.argv[1:] if x and x != "nan"]; print(s.median(v) if v else "nan")' "$@"; }
 
 steps() {
-printf '%-6s %-7s %-6s %-32s %-32s %8s\n' preset what batch "java_ms (each round)" "torch_ms (each round)" ratio
+printf '%-6s %-7s %-6s %-32s %-32s %8s  %s\n' preset what batch "java_ms (each round)" "torch_ms (each round)" ratio "java_%peak (each round; median)"
 for spec in "xs step 128" "s step 64" "xs sample 128"; do
   set -- $spec
-  js=() ts=()
+  js=() ts=() jp=()
   for ((round = 0; round < ROUNDS; round++)); do
-    js+=("$(java_ms "$1" "$3" "$2" || true)"); ts+=("$(torch_ms "$1" "$3" "$2")")
+    read -r ms share <<<"$(java_row "$1" "$3" "$2" || true)"
+    js+=("${ms:-nan}"); jp+=("${share:-nan}"); ts+=("$(torch_ms "$1" "$3" "$2")")
   done
   jm=$(median "${js[@]}"); tm=$(median "${ts[@]}")
   ratio=$("$PY" -c "import math; j, t = float('$jm'), float('$tm'); print('nan' if math.isnan(j) or math.isnan(t) else round(j / t, 3))")
-  printf '%-6s %-7s %-6s %-32s %-32s %8s\n' "$1" "$2" "$3" "$(IFS=/; echo "${js[*]}")" "$(IFS=/; echo "${ts[*]}")" "$ratio"
+  printf '%-6s %-7s %-6s %-32s %-32s %8s  %s; %s\n' "$1" "$2" "$3" "$(IFS=/; echo "${js[*]}")" "$(IFS=/; echo "${ts[*]}")" "$ratio" \
+    "$(IFS=/; echo "${jp[*]}")" "$(printf '%.1f' "$(median "${jp[@]}")")"
 done
-echo "ratio = Java median / PyTorch median (lower is faster; the goals: xs step <= 0.33, s step <= 0.40). PyTorch: the written-out dual forward (--jvp written); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ratio = Java median / PyTorch median (lower is faster; the goals: xs step <= 0.33, s step <= 0.40). java_%peak: bench's %peak column (goal for the steps: >= 50 on AMD, >= 40 on Intel). PyTorch: the written-out dual forward (--jvp written); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 [ "$ONLY" = gemm ] || steps
 
