@@ -427,7 +427,7 @@ final class BenchCommand implements Command {
     private static void describe(String what, int batch, Peak peak, Backend be, Meters meters, Timing t, Map<String, Object> m) {
         double[] s = t.ms().clone();
         Arrays.sort(s);
-        double median = PeakShare.median(s);
+        double median = Median.of(s);
         double gflops = t.flopsPerRun() / (median * 1e6);
         boolean paired = t.peaks().length > 0;
         double share = paired ? PeakShare.median(t.flopsPerRun(), t.ms(), t.peaks()) : gflops / peak.gflops();
@@ -435,7 +435,7 @@ final class BenchCommand implements Command {
         System.out.printf(Locale.ROOT, "%-14s %10.1f %10.1f %10.1f %12.1f %10.1f %8s %22s%n", what, median, s[0], s[s.length - 1],
                 batch / (median / 1000), gflops, Double.isNaN(share) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * share),
                 x.uploads() + " up " + x.downloads() + " down " + bytes(x.bytesUp() + x.bytesDown()));
-        double peakAround = paired ? PeakShare.median(t.peaks()) : Double.NaN;
+        double peakAround = paired ? Median.of(t.peaks()) : Double.NaN;
         if (paired) {
             System.out.printf(Locale.ROOT, "%-14s peak around the runs: median %.0f GFLOP/s (%.0f to %.0f), %%peak pairs each run with it%n", "",
                     peakAround, Arrays.stream(t.peaks()).min().orElseThrow(), Arrays.stream(t.peaks()).max().orElseThrow());

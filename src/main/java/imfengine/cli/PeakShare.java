@@ -1,7 +1,5 @@
 package imfengine.cli;
 
-import java.util.Arrays;
-
 /**
  * A run's share of the machine's peak when the peak is measured around every run, not once before all of
  * them: on a shared host what the cores deliver drifts, so one reading taken before the warm-up can be far
@@ -23,13 +21,6 @@ final class PeakShare {
             throw new IllegalArgumentException("need one peak reading more than runs: " + ms.length + " runs, " + peaks.length + " readings");
         double[] share = new double[ms.length];
         for (int i = 0; i < ms.length; i++) share[i] = flopsPerRun / (ms[i] * 1e6) / Math.max(peaks[i], peaks[i + 1]);
-        return median(share);
-    }
-
-    /** The median of {@code x} (the mean of the middle two for an even count). */
-    static double median(double[] x) {
-        double[] s = x.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        return Median.of(share);
     }
 }
