@@ -30,8 +30,13 @@ torch_ms() {
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print(rows[-1]["median_ms"] if rows and "median_ms" in rows[-1] else "nan")'
 }
-# median of the numbers given (nan when none)
-median() { "$PY" -c 'import statistics as s,sys; v=[float(x) for x in sys.argv[1:] if x and x != "nan"]; print(s.median(v) if v else "nan")' "$@"; }
+# median of the numbers given, skipping anything else (nan, or bench's "-" for a %peak it could not compute; nan when none)
+median() { "$PY" -c 'import math,statistics as s,sys
+def num(x):
+    try: return float(x)
+    except ValueError: return math.nan
+v = [f for f in map(num, sys.argv[1:]) if not math.isnan(f)]
+print(s.median(v) if v else "nan")' "$@"; }
 
 steps() {
 printf '%-6s %-7s %-6s %-32s %-32s %8s  %s\n' preset what batch "java_ms (each round)" "torch_ms (each round)" ratio "java_%peak (each round; median)"
