@@ -10,8 +10,8 @@ import java.util.function.LongSupplier;
  * steps or every T seconds for a file, a pipe or a batch system's log, where a redrawn line would pile up
  * into one line tens of kB long. Each line reads
  * {@code step 120/1000  mse_u 0.4512  mse_v 0.2345  1.25 it/s  elapsed 1m36s  ETA 11m44s}.
- * The trainer calls {@link #begin}, then {@link #step} with each step's metrics it has (every step, or a
- * batch of steps at a time), then {@link #end}; a plain log then also has the last step's line.
+ * The trainer calls {@link #begin}, then {@link #step} with each step's metrics and end time (every step as it
+ * ends, or a batch of steps at a time), then {@link #end}; a plain log then also has the last step's line.
  */
 public final class ProgressLog {
     private enum Mode { LIVE, STEPS, SECONDS }
@@ -20,7 +20,7 @@ public final class ProgressLog {
     private final Mode mode;
     private final long everySteps, everyNanos;
     private final LongSupplier clock;
-    private long startStep, target, t0, lastLineNanos, lastLineStep;
+    private long startStep, target, t0, lastLineNanos, lastLineStep, unprintedEnd;
     private double budgetSeconds;
     private Trainer.StepMetrics unprinted;
     private boolean liveDrawn;
@@ -67,25 +67,38 @@ public final class ProgressLog {
         this.liveDrawn = false;
     }
 
-    /** The metrics of a step that has finished. */
-    public void step(Trainer.StepMetrics m) {
-        long now = clock.getAsLong();
+    /** The metrics of a step that has just finished. */
+    public void step(Trainer.StepMetrics m) { step(m, clock.getAsLong()); }
+
+    /**
+     * The metrics of a step that finished at {@code endNanos} on this log's clock ({@link System#nanoTime} for the
+     * public factories). A trainer that reads its metrics back every few steps reports them late, all at once;
+     * with their own end times the lines still go to the right steps and each gives its step's elapsed time and
+     * rate (with the time of the report, the first step of a read-back got the line, credited with the time of
+     * the last: "step 1 … 0.03 it/s elapsed 0m30s" when ten steps had run).
+     */
+    public void step(Trainer.StepMetrics m, long endNanos) {
         switch (mode) {
             case LIVE -> {
-                out.print("\r" + line(m, now) + "   ");
+                out.print("\r" + line(m, endNanos) + "   ");
                 out.flush();
                 liveDrawn = true;
             }
             case STEPS -> {
                 // passed a multiple of n since the last line (steps may come in batches, so not step % n == 0)
-                if (m.step() / everySteps > lastLineStep / everySteps) print(m, now);
-                else unprinted = m;
+                if (m.step() / everySteps > lastLineStep / everySteps) print(m, endNanos);
+                else owe(m, endNanos);
             }
             case SECONDS -> {
-                if (now - lastLineNanos >= everyNanos) print(m, now);
-                else unprinted = m;
+                if (endNanos - lastLineNanos >= everyNanos) print(m, endNanos);
+                else owe(m, endNanos);
             }
         }
+    }
+
+    private void owe(Trainer.StepMetrics m, long endNanos) {
+        unprinted = m;
+        unprintedEnd = endNanos;
     }
 
     /** The run has stopped: ends the live line, or prints the last step if its line is still owed. */
@@ -93,21 +106,21 @@ public final class ProgressLog {
         if (mode == Mode.LIVE) {
             if (liveDrawn) out.println();
         } else if (unprinted != null) {
-            print(unprinted, clock.getAsLong());
+            print(unprinted, unprintedEnd);
         }
         out.flush();
     }
 
-    private void print(Trainer.StepMetrics m, long now) {
-        out.println(line(m, now));
+    private void print(Trainer.StepMetrics m, long endNanos) {
+        out.println(line(m, endNanos));
         out.flush();
-        lastLineNanos = now;
+        lastLineNanos = endNanos;
         lastLineStep = m.step();
         unprinted = null;
     }
 
-    private String line(Trainer.StepMetrics m, long now) {
-        double elapsed = (now - t0) / 1e9;
+    private String line(Trainer.StepMetrics m, long endNanos) {
+        double elapsed = (endNanos - t0) / 1e9;
         double rate = (m.step() - startStep) / Math.max(elapsed, 1e-9);
         double remaining = target > 0 ? (target - m.step()) / Math.max(rate, 1e-9) : Double.NaN;
         if (budgetSeconds > 0) {

@@ -151,7 +151,7 @@ public final class Trainer {
         long startStep = step, target = cfg.steps();
         long t0 = System.nanoTime();
         StepMetrics last = null;
-        List<Double> seconds = new ArrayList<>();
+        List<StepTime> times = new ArrayList<>();
         progress.begin(startStep, target, cfg.timeBudgetSeconds());
         try (Writer out = writes ? Files.newBufferedWriter(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND) : Writer.nullWriter()) {
             while (step < target || target <= 0) {
@@ -161,32 +161,38 @@ public final class Trainer {
                 long s0 = System.nanoTime();
                 trainStep();
                 if (step == startStep + 1) SyncCheck.parametersAgree(group, net.store().values(), step);
-                seconds.add((System.nanoTime() - s0) / 1e9);
+                long s1 = System.nanoTime();
+                times.add(new StepTime(s1, (s1 - s0) / 1e9));
                 boolean checkpoint = cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0 && step < target;
                 if (metrics.isFull() || checkpoint) {
-                    last = flushMetrics(out, seconds, last);
+                    last = flushMetrics(out, times, last);
                     if (checkpoint && writes) save(cfg.outDir().resolve("checkpoint.safetensors"));
                 }
             }
-            last = flushMetrics(out, seconds, last);
+            last = flushMetrics(out, times, last);
         }
         progress.end();
         if (writes) save(cfg.outDir().resolve("checkpoint.safetensors"));
         return last;
     }
 
+    /** When the host had finished a step ({@link System#nanoTime}) and how long it took, kept until its metrics are read back. */
+    private record StepTime(long endNanos, double seconds) {}
+
     /** Reads back the buffered metrics, writes their JSONL lines, shows progress; fails on a non-finite loss. */
-    private StepMetrics flushMetrics(Writer out, List<Double> seconds, StepMetrics last) throws IOException {
+    private StepMetrics flushMetrics(Writer out, List<StepTime> times, StepMetrics last) throws IOException {
         List<StepMetrics> done = metrics.drain();
+        long drained = System.nanoTime(); // the read-back waited for the device: every step of the batch has ended
         for (int i = 0; i < done.size(); i++) {
-            StepMetrics m = done.get(i).withSeconds(seconds.get(i));
+            StepMetrics m = done.get(i).withSeconds(times.get(i).seconds());
             if (!Double.isFinite(m.loss())) throw new IllegalStateException("loss became " + m.loss() + " at step " + m.step() + " (lower --lr?)");
             out.write(json(m));
             out.write('\n');
-            progress.step(m);
+            // a GPU may still have run the last step when the host had queued it, so that step ends at the read-back
+            progress.step(m, i == done.size() - 1 ? drained : times.get(i).endNanos());
             last = m;
         }
-        seconds.clear();
+        times.clear();
         out.flush(); // so a running job can be watched (tail -f)
         return last;
     }

@@ -56,6 +56,20 @@ class ProgressLogTest {
         assertEquals(List.of(3L, 5L, 6L), steps()); // ≥ 10 s after the start, ≥ 10 s after that line, then the last
     }
 
+    @Test void stepsReportedLateKeepTheirOwnTimes() {
+        // a trainer that reads its metrics back every 10 steps reports steps 1..10 at once, 20 s in; they ended
+        // every 2 s. The lines go to the steps 10 s apart, each with its own elapsed time and rate (reported with
+        // the time of the report, step 1 would get a line saying 0.05 it/s at 0m20s).
+        ProgressLog log = ProgressLog.everySeconds(out, 10, () -> nanos);
+        log.begin(0, 0, 60);
+        nanos = 20_000_000_000L;
+        for (int s = 1; s <= 10; s++) log.step(m(s), s * 2_000_000_000L);
+        log.end();
+        assertEquals(List.of(5L, 10L), steps());
+        String first = bytes.toString().lines().findFirst().orElseThrow();
+        assertTrue(first.contains("0.50 it/s") && first.contains("elapsed 0m10s") && first.contains("ETA 0m50s"), first);
+    }
+
     @Test void aLineSaysWhereTheRunIs() {
         ProgressLog log = ProgressLog.everySteps(out, 1, () -> nanos);
         log.begin(0, 100, 0);
