@@ -300,9 +300,7 @@ final class BenchCommand implements Command {
                 int calls = warmJit(be, () -> be.gemm(spec, a, b, c), 1.0, Integer.MAX_VALUE); // then ~0.1 s per timed run
                 int inner = Math.max(1, calls / 10);
                 Timing t = measure(warmup, repeats, be, () -> { for (int i = 0; i < inner; i++) be.gemm(spec, a, b, c); });
-                double[] ms = t.ms().clone();
-                Arrays.sort(ms);
-                double median = (ms[(ms.length - 1) / 2] + ms[ms.length / 2]) / 2 / inner;
+                double median = Median.of(t.ms()) / inner;
                 String label = transA ? "[" + sh[0] + "x" + sh[1] + "]^T*[" + k + "x" + n + "]" : "[" + sh[0] + "x" + sh[1] + "]*[" + k + "x" + n + "]";
                 System.out.printf(Locale.ROOT, "gemm %-24s %10.3f ms %8.1f GFLOP/s%n", label, median, spec.flops() / (median * 1e6));
             }
@@ -425,14 +423,13 @@ final class BenchCommand implements Command {
 
     /** Prints one row and puts its numbers into {@code m} (the JSON row). */
     private static void describe(String what, int batch, Peak peak, Backend be, Meters meters, Timing t, Map<String, Object> m) {
-        double[] s = t.ms().clone();
-        Arrays.sort(s);
-        double median = Median.of(s);
+        double[] ms = t.ms();
+        double median = Median.of(ms), min = Arrays.stream(ms).min().orElseThrow(), max = Arrays.stream(ms).max().orElseThrow();
         double gflops = t.flopsPerRun() / (median * 1e6);
         boolean paired = t.peaks().length > 0;
-        double share = paired ? PeakShare.median(t.flopsPerRun(), t.ms(), t.peaks()) : gflops / peak.gflops();
+        double share = paired ? PeakShare.median(t.flopsPerRun(), ms, t.peaks()) : gflops / peak.gflops();
         TransferCounts x = t.transfersPerRun();
-        System.out.printf(Locale.ROOT, "%-14s %10.1f %10.1f %10.1f %12.1f %10.1f %8s %22s%n", what, median, s[0], s[s.length - 1],
+        System.out.printf(Locale.ROOT, "%-14s %10.1f %10.1f %10.1f %12.1f %10.1f %8s %22s%n", what, median, min, max,
                 batch / (median / 1000), gflops, Double.isNaN(share) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * share),
                 x.uploads() + " up " + x.downloads() + " down " + bytes(x.bytesUp() + x.bytesDown()));
         double peakAround = paired ? Median.of(t.peaks()) : Double.NaN;
@@ -441,10 +438,10 @@ final class BenchCommand implements Command {
                     peakAround, Arrays.stream(t.peaks()).min().orElseThrow(), Arrays.stream(t.peaks()).max().orElseThrow());
         }
         m.put("warmups", (long) t.warmups());
-        m.put("runs", (long) s.length);
+        m.put("runs", (long) ms.length);
         m.put("median_ms", BenchReport.number(median));
-        m.put("min_ms", BenchReport.number(s[0]));
-        m.put("max_ms", BenchReport.number(s[s.length - 1]));
+        m.put("min_ms", BenchReport.number(min));
+        m.put("max_ms", BenchReport.number(max));
         m.put("samples_per_s", BenchReport.number(batch / (median / 1000)));
         m.put("flops_per_run", BenchReport.number(t.flopsPerRun()));
         m.put("tflops", BenchReport.number(gflops / 1000));
