@@ -2,6 +2,7 @@ package imfengine.cli;
 
 import imfengine.backend.Backend;
 import imfengine.backend.cpu.CpuBackend;
+import imfengine.backend.cpu.CpuCaches;
 import imfengine.backend.cpu.VectorSupport;
 import imfengine.backend.cuda.Cuda;
 import imfengine.backend.cuda.CudaBackend;
@@ -22,9 +23,10 @@ final class InfoCommand implements Command {
                 usage: imf-engine info [--threads N] [--device D] [--precision P]
 
                 Prints the compute device the engine would use, its threads, whether the Vector API
-                (SIMD) kernels are active and with which width, the Java runtime, and, when a CUDA
-                GPU is present, its name, driver, memory, and cuBLAS: its version, the file loaded and
-                where it was found (IMF_CUBLAS=/path/to/libcublas.so.N or its folder chooses one).
+                (SIMD) kernels are active and with which width, the GEMM tile and blocks and the
+                caches that chose them, the Java runtime, and, when a CUDA GPU is present, its name,
+                driver, memory, and cuBLAS: its version, the file loaded and where it was found
+                (IMF_CUBLAS=/path/to/libcublas.so.N or its folder chooses one).
 
                   --threads N   CPU worker threads (default: all cores)
                 """ + Devices.help(14);
@@ -40,6 +42,7 @@ final class InfoCommand implements Command {
         System.out.println("backend:  " + be.name());
         System.out.println("cores:    " + Runtime.getRuntime().availableProcessors());
         System.out.println("simd:     " + (cpu.simd() ? SimdInfo.describe() : "off (" + (VectorSupport.present() ? "-Dimf.scalar=true" : "jdk.incubator.vector not loaded") + ")"));
+        System.out.println("caches:   " + CpuCaches.detect().describe() + " per core (size the CPU GEMM's blocks)");
         System.out.println("java:     " + System.getProperty("java.vm.name") + " " + Runtime.version());
         System.out.println("memory:   max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
         if (be instanceof CudaBackend g && g.device() instanceof DriverDevice d) {

@@ -114,7 +114,7 @@ public final class CpuBackend implements Backend {
 
     public int threads() { return pool.threads(); }
 
-    @Override public String name() { return "cpu(" + pool.threads() + " threads, " + (simd ? "simd, gemm tile " + GemmSimd.tile() : "scalar") + ")"; }
+    @Override public String name() { return "cpu(" + pool.threads() + " threads, " + (simd ? "simd, gemm tile " + GemmSimd.tile() + ", " + GemmPacked.BLOCKING.describe() : "scalar") + ")"; }
 
     // ---- unwrapping ----------------------------------------------------------------------------
     private static CpuStorage storage(Tensor t) {

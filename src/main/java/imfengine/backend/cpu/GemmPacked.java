@@ -26,18 +26,18 @@ import imfengine.backend.GemmSpec;
 final class GemmPacked {
     static final int MR = GemmSimd.MR, NR = GemmSimd.NR, L = GemmSimd.L;
     /*
-     * Block sizes. A sweep of KC 128..512 × MC 64..256 on one Zen 4 core with the 8×32 tile (512³,
-     * 1024³, 256×96×8832 Aᵀ·B) was flat within ~5 % (docs/PERF.md), so these are the textbook choices:
-     * one KC×NR B panel of 32 KiB about fills L1, an MC×KC A block (128–256 KiB) sits in L2, a KC×NC
-     * B block (1–2 MiB) in L2/L3. KC = 8192 / NR is therefore 256 with 16-lane vectors and 512 with
-     * 8-lane ones: on Zen 3 (4×16 tile, gemm-ab) 512 ran 13824×192 over k = 512 1.16–1.35× and 1024³
-     * 1.08–1.17× faster than 256 (fewer passes over a large C: one instead of two, two instead of
-     * four), the kernel on L1-resident panels at the same speed, the long-k weight gradients unchanged
-     * (0.97–1.04). Every iMF product with k ≤ 256 (k ≤ 512 on AVX2) runs in one depth block (C written once).
+     * Block sizes, from this machine's caches (GemmBlocking: a KC×NR panel of B fills L1d, an MC×KC block
+     * of A half of L2; NC fixed). With 8-lane vectors and 32 KiB / 512 KiB (Zen 3) that is KC 512, MC 128:
+     * the 4×16 tile ran 13824×192 over k = 512 1.16–1.35× and 1024³ 1.08–1.17× faster than with KC 256
+     * (fewer passes over a large C), the kernel on L1-resident panels at the same speed, the long-k
+     * weight gradients unchanged (0.97–1.04). With 16-lane vectors and Zen 4's 32 KiB it is KC 256, where a
+     * sweep of KC 128..512 × MC 64..256 with the 8×32 tile was flat within ~5 % (docs/PERF.md). Every iMF
+     * product with k ≤ KC runs in one depth block (C written once).
      */
-    static final int KC = 8192 / NR;
-    static final int MC = 128;
-    static final int NC = 1024;
+    static final GemmBlocking BLOCKING = GemmBlocking.chosen(MR, NR);
+    static final int KC = BLOCKING.kc();
+    static final int MC = BLOCKING.mc();
+    static final int NC = BLOCKING.nc();
     /** Blocks at most this wide read A in place instead of packing it (where the kernels can). */
     static final int DIRECT_A_MAX_N = 8 * NR;
     /** Dynamic scheduling: up to this many chunks per thread ... */

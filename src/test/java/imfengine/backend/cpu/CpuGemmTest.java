@@ -51,6 +51,17 @@ class CpuGemmTest {
         assertEquals(GemmSimd.MR + "x" + GemmSimd.NR, GemmSimd.tile());
     }
 
+    /** {@code -Dimf.gemm.blocks} (the pom runs this class once with small blocks) sets the blocks the SIMD path runs. */
+    @Test void forcedBlocksAreTheOnesInUse() {
+        Assumptions.assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
+        String forced = System.getProperty("imf.gemm.blocks");
+        System.out.println("CpuGemmTest: gemm blocks " + GemmPacked.BLOCKING.describe() + (forced == null ? " (by caches: " + CpuCaches.detect().describe() + ")" : " (imf.gemm.blocks=" + forced + ")"));
+        GemmBlocking expected = forced == null ? GemmBlocking.forCaches(CpuCaches.detect(), GemmSimd.MR, GemmSimd.NR)
+                : GemmBlocking.parse(forced, GemmSimd.MR, GemmSimd.NR);
+        assertEquals(expected, GemmPacked.BLOCKING);
+        assertEquals(expected.kc(), GemmPacked.KC);
+    }
+
     @Test void knownTwoByTwo() {
         float[] a = {1, 2, 3, 4}, b = {5, 6, 7, 8}, expected = {19, 22, 43, 50};
         for (Path path : paths()) {

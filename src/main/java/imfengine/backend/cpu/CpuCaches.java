@@ -1,0 +1,66 @@
+package imfengine.backend.cpu;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * The data caches of one core that size the GEMM's blocks ({@link GemmBlocking}): L1d and L2, in bytes.
+ * Read from Linux's sysfs ({@code /sys/devices/system/cpu/cpu0/cache/index*}: {@code level},
+ * {@code type}, {@code size}); where that is missing or unreadable (other systems, some containers)
+ * the sizes of the machine the blocks were tuned on (Zen 3: 32 KiB, 512 KiB) stand in, and
+ * {@code source} says so.
+ */
+public record CpuCaches(long l1dBytes, long l2Bytes, String source) {
+    static final CpuCaches ASSUMED = new CpuCaches(32 << 10, 512 << 10, "assumed");
+
+    /** This machine's caches (core 0's). */
+    public static CpuCaches detect() { return read(Path.of("/sys/devices/system/cpu/cpu0/cache")); }
+
+    /** The caches a sysfs {@code cache} directory describes, or {@link #ASSUMED} when it lacks L1d or L2. */
+    static CpuCaches read(Path cacheDir) {
+        long l1d = 0, l2 = 0;
+        try (Stream<Path> entries = Files.list(cacheDir)) {
+            for (Path index : entries.filter(p -> p.getFileName().toString().startsWith("index")).toList()) {
+                String type = field(index, "type");
+                if (!type.equals("Data") && !type.equals("Unified")) continue; // instruction caches
+                long size = parseSize(field(index, "size"));
+                switch (field(index, "level")) {
+                    case "1" -> l1d = size;
+                    case "2" -> l2 = size;
+                    default -> { }
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            return ASSUMED;
+        }
+        return l1d > 0 && l2 > 0 ? new CpuCaches(l1d, l2, "sysfs") : ASSUMED;
+    }
+
+    /** A sysfs size: bytes, or a count with a K, M or G suffix (binary units), e.g. {@code 32K}. */
+    static long parseSize(String text) {
+        String s = text.strip();
+        long unit = switch (s.isEmpty() ? ' ' : Character.toUpperCase(s.charAt(s.length() - 1))) {
+            case 'K' -> 1L << 10;
+            case 'M' -> 1L << 20;
+            case 'G' -> 1L << 30;
+            default -> 1;
+        };
+        String digits = unit == 1 ? s : s.substring(0, s.length() - 1);
+        try {
+            long n = Long.parseLong(digits);
+            if (n <= 0) throw new IllegalArgumentException("cache size '" + text + "' is not positive");
+            return n * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("cache size '" + text + "' is not a size");
+        }
+    }
+
+    /** For logs: e.g. {@code L1d 32 KiB, L2 512 KiB (sysfs)}. */
+    public String describe() { return "L1d " + (l1dBytes >> 10) + " KiB, L2 " + (l2Bytes >> 10) + " KiB (" + source + ")"; }
+
+    private static String field(Path index, String name) throws IOException {
+        return Files.readString(index.resolve(name)).strip();
+    }
+}

@@ -1,0 +1,65 @@
+package imfengine.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading a core's L1d and L2 from sysfs-shaped directories. */
+class CpuCachesTest {
+    @TempDir Path dir;
+
+    /** One {@code indexN} directory as Linux writes it. */
+    private void index(int n, int level, String type, String size) throws IOException {
+        Path d = Files.createDirectories(dir.resolve("index" + n));
+        Files.writeString(d.resolve("level"), level + "\n");
+        Files.writeString(d.resolve("type"), type + "\n");
+        Files.writeString(d.resolve("size"), size + "\n");
+    }
+
+    @Test void zen3GuestAsItsSysfsReadsIt() throws IOException {
+        index(0, 1, "Data", "32K");
+        index(1, 1, "Instruction", "64K");   // not a data cache: ignored (larger than L1d on purpose)
+        index(2, 2, "Unified", "512K");
+        index(3, 3, "Unified", "32768K");
+        Files.writeString(dir.resolve("uevent"), "");
+        assertEquals(new CpuCaches(32 << 10, 512 << 10, "sysfs"), CpuCaches.read(dir));
+    }
+
+    @Test void megabyteSuffixAndIndexOrder() throws IOException {
+        index(3, 2, "Unified", "2M");
+        index(0, 1, "Data", "48K");
+        assertEquals(new CpuCaches(48 << 10, 2 << 20, "sysfs"), CpuCaches.read(dir));
+    }
+
+    @Test void missingLevelOrDirectoryFallsBackToAssumedSizes() throws IOException {
+        assertSame(CpuCaches.ASSUMED, CpuCaches.read(dir.resolve("absent")));
+        index(0, 1, "Data", "32K");
+        assertSame(CpuCaches.ASSUMED, CpuCaches.read(dir), "no L2");
+    }
+
+    @Test void unreadableSizeFallsBackToAssumedSizes() throws IOException {
+        index(0, 1, "Data", "32K");
+        index(2, 2, "Unified", "lots");
+        assertSame(CpuCaches.ASSUMED, CpuCaches.read(dir));
+    }
+
+    @Test void sizes() {
+        assertEquals(512, CpuCaches.parseSize("512"));
+        assertEquals(32 << 10, CpuCaches.parseSize(" 32K\n"));
+        assertEquals(1 << 20, CpuCaches.parseSize("1M"));
+        assertEquals(1L << 30, CpuCaches.parseSize("1G"));
+        assertThrows(IllegalArgumentException.class, () -> CpuCaches.parseSize("K"));
+        assertThrows(IllegalArgumentException.class, () -> CpuCaches.parseSize("0K"));
+        assertThrows(IllegalArgumentException.class, () -> CpuCaches.parseSize(""));
+    }
+
+    @Test void describes() {
+        assertEquals("L1d 32 KiB, L2 512 KiB (sysfs)", new CpuCaches(32 << 10, 512 << 10, "sysfs").describe());
+    }
+}
