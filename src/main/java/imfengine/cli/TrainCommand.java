@@ -47,7 +47,9 @@ final class TrainCommand implements Command {
                   --steps N            total steps to reach (default 1000); with --resume, the run
                                        continues from the checkpoint's step up to N
                   --time DURATION      stop after a wall-clock budget instead (e.g. 90s, 10m, 1h)
-                  --batch N            examples per step (default 128)
+                  --batch N            examples per step (default 128). On a 2-core CPU a budget of
+                                       minutes learns more at 32: 12 minutes of xs gave 88 % eval
+                                       accuracy at 32, 35 % at 128 (README, make run)
                   --lr X               peak learning rate (default 1e-3; the paper's 1e-4 is for
                                        ImageNet-size models and batches)
                   --warmup N           linear warmup steps (default 100)
