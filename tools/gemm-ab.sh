@@ -2,7 +2,9 @@
 # A/B of two builds' CPU GEMM in one JVM (tools/gemm-ab/GemmAb.java): on a shared host whose speed drifts
 # between runs, alternating calls in one process compares builds where separate runs cannot.
 #   tools/gemm-ab.sh OLD.jar NEW.jar [m,n,k,N|T,N|T ...]      (default: the xs step's GEMM shapes)
-# JAVA_OPTS passes -Drounds= -Dcopies= -Dbeta= -Dthreads=. Prints per-shape medians and NEW/OLD.
+# JAVA_OPTS passes -Drounds= -Dcopies= -Dbeta= -Dthreads=, and -Da.props= / -Db.props= ("imf.gemm.blocks=256,128,1024
+# imf.gemm.rows=4": properties each side initialises with; one jar twice compares settings). Prints per-shape
+# medians and NEW/OLD.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME=${JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* | head -1)}

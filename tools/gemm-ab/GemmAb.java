@@ -12,8 +12,10 @@ import java.util.Map;
  * Two builds' GEMMs in one JVM, alternating shape by shape and round by round (which side goes first
  * alternates too), so that a shared host's drifting speed hits both alike. Arguments: JAR_A DIR_A JAR_B
  * DIR_B SHAPE... with DIR_x holding {@code GemmRun} compiled against JAR_x and SHAPE = m,n,k,N|T,N|T.
- * Properties: rounds (5; the first is warm-up), copies (12), beta (0), threads (2). B/A is the median of
- * the rounds' own ratios (each pair ran back to back), steadier than the ratio of the medians.
+ * Properties: rounds (5; the first is warm-up), copies (12), beta (0), threads (2), and a.props / b.props
+ * (system properties each side's GEMM classes initialise with, e.g. {@code imf.gemm.blocks=256,128,1024}).
+ * B/A is the median of the rounds' own ratios (each pair ran back to back), steadier than the ratio of
+ * the medians.
  */
 public final class GemmAb {
     public static void main(String[] args) throws Exception {
@@ -23,6 +25,7 @@ public final class GemmAb {
                     ClassLoader.getPlatformClassLoader());
             run[i] = loader.loadClass("imfengine.backend.cpu.GemmRun").getMethod("run", int.class, int.class, int.class,
                     boolean.class, boolean.class, float.class, int.class, int.class);
+            initialiseWith(loader, i == 0 ? "A" : "B", System.getProperty(i == 0 ? "a.props" : "b.props", ""));
         }
         int rounds = Integer.getInteger("rounds", 5), copies = Integer.getInteger("copies", 12);
         float beta = Float.parseFloat(System.getProperty("beta", "0"));
@@ -56,5 +59,26 @@ public final class GemmAb {
             System.out.printf("%-20s %20s %20s %6.2f%n", shape, text[0], text[1], ratios.get(ratios.size() / 2));
         }
         System.exit(0);
+    }
+
+    /**
+     * Initialises this side's GEMM classes with the given system properties set ({@code k=v k=v}, e.g.
+     * {@code imf.gemm.blocks=256,128,1024}; they are read once, when the classes initialise), then
+     * restores them: one jar on both sides compares two settings. Prints the side's settings.
+     */
+    private static void initialiseWith(ClassLoader loader, String side, String props) throws ReflectiveOperationException {
+        Map<String, String> saved = new LinkedHashMap<>();
+        for (String kv : props.trim().split("\\s+")) {
+            if (kv.isEmpty()) continue;
+            int eq = kv.indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("expected key=value, got '" + kv + "'");
+            String key = kv.substring(0, eq);
+            saved.put(key, System.getProperty(key));
+            System.setProperty(key, kv.substring(eq + 1));
+        }
+        Class.forName("imfengine.backend.cpu.GemmPacked", true, loader);
+        for (Map.Entry<String, String> e : saved.entrySet())
+            if (e.getValue() == null) System.clearProperty(e.getKey()); else System.setProperty(e.getKey(), e.getValue());
+        System.out.println(side + ": " + (props.isBlank() ? "defaults" : props.trim()));
     }
 }
