@@ -19,10 +19,10 @@ case "$ONLY" in ""|steps|gemm) ;; *) echo "bench-compare: ONLY must be steps or 
 [ -f "$JAR" ] || { echo "bench-compare: $JAR missing (make build)" >&2; exit 1; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "bench-compare: $PY has no torch (apt-get install python3-torch libopenblas0-openmp)" >&2; exit 1; }
 
-java_row() { # preset batch what -> "median_ms %peak" (nothing when the run failed)
+java_row() { # preset batch what -> "median_ms %peak" (nothing when the run failed; both marked ! when bench warned of a boxed kernel)
   local row=$([ "$3" = step ] && echo train_step || echo sample_1nfe)
   "$JAVA" --add-modules=jdk.incubator.vector -Xmx8g -jar "$JAR" bench --preset "$1" --batch "$2" --what "$3" --repeats 10 --warmup 3 2>/dev/null \
-    | awk -v r="$row" '$1 == r { print $2, $7 }'
+    | awk -v r="$row" '$1 == r { ms = $2; share = $7 } /without its intrinsics/ { boxed = "!" } END { if (ms != "") print ms boxed, share boxed }'
 }
 torch_ms() {
   { "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what "$3" --repeats 10 2>/dev/null || true; } \
@@ -52,7 +52,7 @@ for spec in "xs step 128" "s step 64" "xs sample 128"; do
   printf '%-6s %-7s %-6s %-32s %-32s %8s  %s; %s\n' "$1" "$2" "$3" "$(IFS=/; echo "${js[*]}")" "$(IFS=/; echo "${ts[*]}")" "$ratio" \
     "$(IFS=/; echo "${jp[*]}")" "$(printf '%.1f' "$(median "${jp[@]}")")"
 done
-echo "ratio = Java median / PyTorch median (lower is faster; the goals: xs step <= 0.33, s step <= 0.40). java_%peak: bench's %peak column (goal for the steps: >= 50 on AMD, >= 40 on Intel). PyTorch: the written-out dual forward (--jvp written); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ratio = Java median / PyTorch median (lower is faster; the goals: xs step <= 0.33, s step <= 0.40). java_%peak: bench's %peak column (goal for the steps: >= 50 on AMD, >= 40 on Intel). A Java time marked ! came from a JVM that ran a Vector API kernel without its intrinsics (bench's heap check): shown, not counted. PyTorch: the written-out dual forward (--jvp written); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 [ "$ONLY" = gemm ] || steps
 

@@ -68,7 +68,10 @@ final class BenchCommand implements Command {
                 H200, A100).
                 "transfers" counts the host<->device copies of one run and their bytes. On CUDA it also
                 reports the device memory of the step: peak live (tensors) and peak reserved (held from
-                the driver).
+                the driver). A row whose runs allocated more than 4 MiB of Java heap per GFLOP (and
+                256 MiB per run) gets a warning: in that JVM the JIT left a Vector API kernel without
+                its intrinsics (it then allocates per vector operation and runs slower than the code
+                can); run it again.
 
                   --preset NAME      xs (default), s, B/2, M/2, L/2, XL/2, or tiny (8x8x1 images, D=16:
                                      the tests' model, for dry runs under --device emulated)
@@ -357,7 +360,8 @@ final class BenchCommand implements Command {
     }
 
     /** The timed runs; {@code peaks}: the peak (GFLOP/s) measured before the first run and after each (empty if not measured). */
-    private record Timing(int warmups, double[] ms, double flopsPerRun, TransferCounts transfersPerRun, double[] peaks) {}
+    private record Timing(int warmups, double[] ms, double flopsPerRun, TransferCounts transfersPerRun, double[] peaks,
+                          long heapBytesPerRun) {}
 
     /** Milliseconds of one peak reading around the timed runs (a quarter warm-up, then the best of three slices). */
     private static final long AROUND_RUN_MILLIS = 400;
@@ -398,18 +402,21 @@ final class BenchCommand implements Command {
         long f0 = be.matrixFlops();
         TransferCounts x0 = be.transfers();
         int runs = 0;
+        long heapBytes = 0;
         while (runs < lim.repeats() && (runs == 0 || System.nanoTime() - start + last < limitNanos)) {
-            long t0 = System.nanoTime();
+            long a0 = HeapAllocation.totalBytes(), t0 = System.nanoTime();
             run.run();
             be.synchronize();
             last = System.nanoTime() - t0;
+            long a1 = HeapAllocation.totalBytes();
+            heapBytes = a0 < 0 || a1 < 0 || heapBytes < 0 ? -1 : heapBytes + (a1 - a0);
             ms[runs++] = last / 1e6;
             if (readingEachRun) peaks[readings++] = peakAround.getAsDouble(); // FmaPeak's FMAs are not counted as the backend's flops
         }
         TransferCounts x = be.transfers().minus(x0);
         return new Timing(warmups, Arrays.copyOf(ms, runs), (double) (be.matrixFlops() - f0) / runs,
                 new TransferCounts(x.uploads() / runs, x.downloads() / runs, x.bytesUp() / runs, x.bytesDown() / runs),
-                Arrays.copyOf(peaks, readings));
+                Arrays.copyOf(peaks, readings), heapBytes < 0 ? -1 : heapBytes / runs);
     }
 
     private static double measurePeak(int threads, long millis) {
@@ -452,6 +459,14 @@ final class BenchCommand implements Command {
         m.put("bytes_up", x.bytesUp());
         m.put("bytes_down", x.bytesDown());
         m.put("peak_live_gib", BenchReport.number(be.peakTensorBytes() / GIB));
+        if (t.heapBytesPerRun() >= 0) {
+            double mib = t.heapBytesPerRun() / 1048576.0, perGflop = mib / (t.flopsPerRun() / 1e9);
+            m.put("heap_allocated_mib_per_run", BenchReport.number(mib));
+            boolean boxed = HeapAllocation.looksBoxed(t.heapBytesPerRun(), t.flopsPerRun());
+            m.put("boxed_kernel_suspected", boxed);
+            if (boxed) System.out.printf(Locale.ROOT, "%-14s warning: %.0f MiB of heap allocated per run (%.1f MiB per GFLOP): a Vector API kernel "
+                    + "ran without its intrinsics (the JIT's choice in this JVM), so these times are slower than the code; run again%n", "", mib, perGflop);
+        }
         if (meters == null) return;
         m.put("peak_reserved_gib", BenchReport.number(meters.metered().peakReservedBytes() / GIB));
         m.put("device_allocations", meters.metered().allocations());

@@ -66,6 +66,9 @@ class BenchJsonTest {
         assertEquals(((Number) step.get("flops_per_run")).doubleValue() / (median * 1e9), tflops, 1e-4 * tflops); // 6 digits written
         assertEquals(tflops / 0.05, ((Number) step.get("mfu")).doubleValue(), 1e-3 * tflops / 0.05);
         assertNotNull(step.get("peak_live_gib"));
+        assertTrue(((Number) step.get("heap_allocated_mib_per_run")).doubleValue() > 0, "a step allocates some heap (tapes, tensors)");
+        assertEquals(false, step.get("boxed_kernel_suspected"));
+        assertFalse(b.run().out().contains("without its intrinsics"), b.run().out());
         assertNull(step.get("peak_gflops_around_runs"), "a given peak is not measured");
         assertNull(step.get("peak_reserved_gib"), "only a CUDA device has memory reserved from a driver");
         assertTrue(b.run().out().contains("2 up 1 down 784 B"), b.run().out());
