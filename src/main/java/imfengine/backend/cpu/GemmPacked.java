@@ -246,7 +246,7 @@ final class GemmPacked {
         int ldc = s.ldc(), lda = s.lda();
         int oa = (int) (s.offA() + bi * s.strideA()), oc = (int) (s.offC() + bi * s.strideC());
         float alpha = s.alpha(), beta = pc == 0 ? s.beta() : 1f;
-        int needA = Math.min(MC, roundUp(i1 - i0, MR)) * Math.min(KC, s.k());
+        int needA = Math.min(MC, roundUp(i1 - i0, MR)) * Math.min(KC, s.k()) + L; // + L: packA's last wide copy
         if (buf.a.length < needA) buf.a = new float[needA];
         float[] ap = buf.a, tile = buf.tile;
         for (int ic = i0; ic < i1; ic += MC) {
@@ -290,7 +290,11 @@ final class GemmPacked {
         for (int ir = ir0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir), base = ir * kc;
             if (s.transA() && mr == MR) {           // A stored k×m: a panel row is MR contiguous floats
-                for (int p = 0; p < kc; p++) GemmSimd.copyPanelRow(a, oa + (pc + p) * lda + ic + ir, ap, base + p * MR);
+                for (int p = 0; p < kc; p++) {
+                    int src = oa + (pc + p) * lda + ic + ir, dst = base + p * MR;
+                    if (src + L <= a.length) GemmSimd.copyPanelRow(a, src, ap, dst);
+                    else for (int r = 0; r < MR; r++) ap[dst + r] = a[src + r]; // A's last floats
+                }
             } else if (s.transA()) {
                 for (int p = 0; p < kc; p++) {
                     int src = oa + (pc + p) * lda + ic + ir, dst = base + p * MR;

@@ -1,7 +1,6 @@
 package imfengine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -50,8 +49,6 @@ final class GemmSimd {
 
     /** Zeros to start a 4-row tile's sums from (read with row stride 0). */
     private static final float[] ZERO_ROW = new float[NR];
-    /** MR floats, the width of an A panel row, as one vector. */
-    private static final VectorSpecies<Float> PANEL_ROW = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
 
     private GemmSimd() {}
 
@@ -101,9 +98,16 @@ final class GemmSimd {
         FloatVector.fromArray(S, src, from + L).intoArray(dst, to + L);
     }
 
-    /** Copies one A panel row, {@code MR} floats, as one vector (a scalar loop of 4 took 30 % of a long-k Aᵀ·B, timed per call). */
+    /**
+     * Copies one A panel row, {@code MR} floats, as one full vector of {@code L}: the {@code L − MR} floats
+     * after it land in the next row's slot, which the next copy overwrites (the caller leaves {@code L}
+     * floats of slack after its last panel). A vector of MR lanes would be a second species, and code
+     * using two shapes of FloatVector shares type profiles that left C2 boxing vectors elsewhere: with a
+     * 128-bit copy here, 4 of 7 xs benches ran {@code copyRow} boxed (514 MiB of heap per step); a scalar
+     * copy made the weight gradients 5–10 % slower.
+     */
     static void copyPanelRow(float[] src, int from, float[] dst, int to) {
-        FloatVector.fromArray(PANEL_ROW, src, from).intoArray(dst, to);
+        FloatVector.fromArray(S, src, from).intoArray(dst, to);
     }
 
     /** Interleaving shuffles of {@link #packRows4}: pairs of rows, then pairs of pairs. */
