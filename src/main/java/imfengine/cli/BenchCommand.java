@@ -7,6 +7,7 @@ import imfengine.backend.GemmSpec;
 import imfengine.backend.TransferCounts;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cpu.FmaPeak;
+import imfengine.backend.cpu.HeapAllocation;
 import imfengine.backend.cuda.CudaBackend;
 import imfengine.backend.cuda.Device;
 import imfengine.backend.cuda.DeviceProfile;

@@ -101,6 +101,14 @@ public final class ProgressLog {
         unprintedEnd = endNanos;
     }
 
+    /** A line of its own between the progress lines (the live line is ended first and redrawn by the next step). */
+    public void warn(String message) {
+        if (mode == Mode.LIVE && liveDrawn) out.println();
+        liveDrawn = false;
+        out.println(message);
+        out.flush();
+    }
+
     /** The run has stopped: ends the live line, or prints the last step if its line is still owed. */
     public void end() {
         if (mode == Mode.LIVE) {

@@ -2,6 +2,8 @@ package imfengine.imf;
 
 import imfengine.autodiff.Context;
 import imfengine.backend.Backend;
+import imfengine.backend.cpu.CpuBackend;
+import imfengine.backend.cpu.HeapAllocation;
 import imfengine.data.BatchLoader;
 import imfengine.data.BatchSampler;
 import imfengine.data.Dataset;
@@ -73,6 +75,7 @@ public final class Trainer {
     private final TrainingStep trainingStep;
     private final LrSchedule schedule;
     private final ProgressLog progress;
+    private final Backend backend;
     private long step;
     private final long seed;
     private final ProcessGroup group;
@@ -95,6 +98,7 @@ public final class Trainer {
         this.group = group;
         this.data = data;
         this.progress = progress;
+        this.backend = be;
         SafetensorsFile ckpt = resume == null ? null : Checkpoint.open(resume);
         ModelConfig mc = ckpt == null ? cfg.model() : Checkpoint.config(ckpt);
         if (ckpt != null && !mc.equals(cfg.model()))
@@ -153,6 +157,8 @@ public final class Trainer {
         StepMetrics last = null;
         List<StepTime> times = new ArrayList<>();
         progress.begin(startStep, target, cfg.timeBudgetSeconds());
+        BoxedKernelWatch watch = backend instanceof CpuBackend
+                ? new BoxedKernelWatch(HeapAllocation::totalBytes, backend::matrixFlops, System::nanoTime, startStep) : null;
         try (Writer out = writes ? Files.newBufferedWriter(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND) : Writer.nullWriter()) {
             while (step < target || target <= 0) {
                 double elapsed = (System.nanoTime() - t0) / 1e9;
@@ -166,6 +172,7 @@ public final class Trainer {
                 boolean checkpoint = cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0 && step < target;
                 if (metrics.isFull() || checkpoint) {
                     last = flushMetrics(out, times, last);
+                    if (watch != null) watch.check(step).ifPresent(progress::warn);
                     if (checkpoint && writes) save(cfg.outDir().resolve("checkpoint.safetensors"));
                 }
             }

@@ -35,6 +35,28 @@ class ProgressLogTest {
         assertEquals(List.of(3L, 6L, 9L, 10L), steps());
     }
 
+    @Test void aWarningIsALineOfItsOwn() {
+        ProgressLog plain = ProgressLog.everySteps(out, 1, () -> nanos);
+        plain.begin(0, 2, 0);
+        plain.step(m(1));
+        plain.warn("warning: slow");
+        plain.step(m(2));
+        plain.end();
+        String[] lines = bytes.toString().split("\n");
+        assertEquals(3, lines.length, bytes.toString());
+        assertTrue(lines[0].startsWith("step 1/2") && lines[1].equals("warning: slow") && lines[2].startsWith("step 2/2"), bytes.toString());
+
+        bytes.reset();
+        ProgressLog live = ProgressLog.live(out);
+        live.begin(0, 2, 0);
+        live.step(m(1));
+        live.warn("warning: slow");
+        live.step(m(2));
+        live.end();
+        String s = bytes.toString();
+        assertTrue(s.matches("(?s)\rstep 1/2[^\n]*\nwarning: slow\n\rstep 2/2[^\n]*\n"), s); // the live line ended, then redrawn
+    }
+
     @Test void everyNStepsWhenStepsArriveInBatches() {
         // a trainer that reads metrics back every 5 steps: one line per batch that passes a multiple of 3
         ProgressLog log = ProgressLog.everySteps(out, 3, () -> nanos);

@@ -1,4 +1,4 @@
-package imfengine.cli;
+package imfengine.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package imfengine.cli;
+package imfengine.backend.cpu;
 
 import java.lang.management.ManagementFactory;
 
@@ -6,7 +6,7 @@ import java.lang.management.ManagementFactory;
  * Bytes the JVM's threads have allocated on the heap since it started, all threads together
  * ({@code com.sun.management.ThreadMXBean}), or -1 where the JVM does not count them.
  */
-final class HeapAllocation {
+public final class HeapAllocation {
     /**
      * A run that allocated more than this per GFLOP, and more than {@link #BOXED_MIN_BYTES} in all, ran a
      * Vector API kernel that C2 left without its intrinsics: such a kernel allocates a vector box per
@@ -21,11 +21,11 @@ final class HeapAllocation {
     private HeapAllocation() {}
 
     /** Whether a run that allocated {@code bytes} on the heap for {@code flops} looks like a boxed kernel. */
-    static boolean looksBoxed(long bytes, double flops) {
+    public static boolean looksBoxed(long bytes, double flops) {
         return bytes > BOXED_MIN_BYTES && flops > 0 && bytes / 1048576.0 / (flops / 1e9) > BOXED_MIB_PER_GFLOP;
     }
 
-    static long totalBytes() {
+    public static long totalBytes() {
         if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t)) return -1;
         try {
             return t.isThreadAllocatedMemorySupported() && t.isThreadAllocatedMemoryEnabled() ? t.getTotalThreadAllocatedBytes() : -1;
