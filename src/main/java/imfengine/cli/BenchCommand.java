@@ -461,12 +461,13 @@ final class BenchCommand implements Command {
         m.put("bytes_down", x.bytesDown());
         m.put("peak_live_gib", BenchReport.number(be.peakTensorBytes() / GIB));
         if (t.heapBytesPerRun() >= 0) {
-            double mib = t.heapBytesPerRun() / 1048576.0, perGflop = mib / (t.flopsPerRun() / 1e9);
+            double mib = t.heapBytesPerRun() / 1048576.0;
             m.put("heap_allocated_mib_per_run", BenchReport.number(mib));
             boolean boxed = HeapAllocation.looksBoxed(t.heapBytesPerRun(), t.flopsPerRun());
             m.put("boxed_kernel_suspected", boxed);
             if (boxed) System.out.printf(Locale.ROOT, "%-14s warning: %.0f MiB of heap allocated per run (%.1f MiB per GFLOP): a Vector API kernel "
-                    + "ran without its intrinsics (the JIT's choice in this JVM), so these times are slower than the code; run again%n", "", mib, perGflop);
+                    + "ran without its intrinsics (the JIT's choice in this JVM), so these times are slower than the code; run again%n", "", mib,
+                    HeapAllocation.mibPerGflop(t.heapBytesPerRun(), t.flopsPerRun()));
         }
         if (meters == null) return;
         m.put("peak_reserved_gib", BenchReport.number(meters.metered().peakReservedBytes() / GIB));

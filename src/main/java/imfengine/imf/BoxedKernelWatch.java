@@ -45,6 +45,6 @@ final class BoxedKernelWatch {
         return Optional.of(String.format(Locale.ROOT, "warning: each step allocates %.0f MiB of Java heap (%.1f MiB per GFLOP): in this JVM a "
                 + "Vector API kernel runs without its intrinsics, slower than the code can; stopping (Ctrl-C writes the checkpoint) "
                 + "and going on with --resume in a new JVM usually gets the speed back", heapPerStep / 1048576.0,
-                heapPerStep / 1048576.0 / (flopsPerStep / 1e9)));
+                HeapAllocation.mibPerGflop(heapPerStep, flopsPerStep)));
     }
 }

@@ -22,8 +22,11 @@ public final class HeapAllocation {
 
     /** Whether a run that allocated {@code bytes} on the heap for {@code flops} looks like a boxed kernel. */
     public static boolean looksBoxed(long bytes, double flops) {
-        return bytes > BOXED_MIN_BYTES && flops > 0 && bytes / 1048576.0 / (flops / 1e9) > BOXED_MIB_PER_GFLOP;
+        return bytes > BOXED_MIN_BYTES && flops > 0 && mibPerGflop(bytes, flops) > BOXED_MIB_PER_GFLOP;
     }
+
+    /** MiB of heap per GFLOP, the figure {@link #looksBoxed} judges (for its callers' warnings). */
+    public static double mibPerGflop(long bytes, double flops) { return bytes / 1048576.0 / (flops / 1e9); }
 
     public static long totalBytes() {
         if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t)) return -1;
