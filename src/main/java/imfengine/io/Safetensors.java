@@ -153,7 +153,10 @@ public final class Safetensors {
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, lenBuf, 0, file);
         long n = lenBuf.getLong(0);
-        if (n < 2 || n > MAX_HEADER) throw new FileFormatException(file, "corrupt header length " + n);
+        // A safetensors file opens with its header's length and then '{'; anything else is some other file.
+        if (n < 2 || n > MAX_HEADER) {
+            throw new FileFormatException(file, "not a safetensors file (its first 8 bytes read as a header length of " + n + ")");
+        }
         if (n > size - 8) {
             throw new FileFormatException(file, "truncated: header length " + n + " but only " + (size - 8) + " bytes follow");
         }

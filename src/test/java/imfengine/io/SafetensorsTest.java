@@ -113,6 +113,13 @@ class SafetensorsTest {
     }
 
     @Test
+    void aTextFileIsNotASafetensorsFile() throws IOException {
+        Path p = dir.resolve("passwd");
+        Files.writeString(p, "root:x:0:0:root:/root:/bin/bash\n");
+        assertFails(p, "not a safetensors file");
+    }
+
+    @Test
     void detectsTrailingBytes() throws IOException {
         Path p = dir.resolve("x.safetensors");
         byte[] good = writeSample(p);
