@@ -6,9 +6,11 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * The data caches of one core that size the GEMM's blocks ({@link GemmBlocking}): L1d and L2, in bytes.
- * Read from Linux's sysfs ({@code /sys/devices/system/cpu/cpu0/cache/index*}: {@code level},
- * {@code type}, {@code size}); where that is missing or unreadable (other systems, some containers)
+ * The data caches of one core that size the GEMM's blocks ({@link GemmBlocking}): L1d and L2, in bytes,
+ * the L2 as the share of one of the CPUs it serves (L1d is taken whole: where hyperthreads share it, the
+ * depth block it sizes has not been measured). Read from Linux's sysfs
+ * ({@code /sys/devices/system/cpu/cpu0/cache/index*}: {@code level}, {@code type}, {@code size},
+ * {@code shared_cpu_list}); where that is missing or unreadable (other systems, some containers)
  * the sizes of the machine the blocks were tuned on (Zen 3: 32 KiB, 512 KiB) stand in, and
  * {@code source} says so.
  */
@@ -21,6 +23,7 @@ public record CpuCaches(long l1dBytes, long l2Bytes, String source) {
     /** The caches a sysfs {@code cache} directory describes, or {@link #ASSUMED} when it lacks L1d or L2. */
     static CpuCaches read(Path cacheDir) {
         long l1d = 0, l2 = 0;
+        int l2Sharers = 1;
         try (Stream<Path> entries = Files.list(cacheDir)) {
             for (Path index : entries.filter(p -> p.getFileName().toString().startsWith("index")).toList()) {
                 String type = field(index, "type");
@@ -28,14 +31,42 @@ public record CpuCaches(long l1dBytes, long l2Bytes, String source) {
                 long size = parseSize(field(index, "size"));
                 switch (field(index, "level")) {
                     case "1" -> l1d = size;
-                    case "2" -> l2 = size;
+                    case "2" -> {
+                        l2 = size;
+                        l2Sharers = sharers(index);
+                    }
                     default -> { }
                 }
             }
         } catch (IOException | IllegalArgumentException e) {
             return ASSUMED;
         }
-        return l1d > 0 && l2 > 0 ? new CpuCaches(l1d, l2, "sysfs") : ASSUMED;
+        if (l1d <= 0 || l2 <= 0) return ASSUMED;
+        // An L2 that serves a cluster (Intel's E-cores: 4 cores, 2 MiB) gives each of its CPUs a share.
+        return l2Sharers > 1 ? new CpuCaches(l1d, l2 / l2Sharers, "sysfs; L2 " + (l2 >> 10) + " KiB shared by " + l2Sharers + " CPUs")
+                : new CpuCaches(l1d, l2, "sysfs");
+    }
+
+    /** The CPUs a cache serves, from its {@code shared_cpu_list} (1 when the file is absent). */
+    private static int sharers(Path index) throws IOException {
+        Path list = index.resolve("shared_cpu_list");
+        return Files.exists(list) ? countCpus(Files.readString(list)) : 1;
+    }
+
+    /** The CPUs in a Linux CPU list such as {@code 0-3,8-11} (8). */
+    static int countCpus(String list) {
+        int count = 0;
+        for (String part : list.strip().split(",")) {
+            if (part.isEmpty()) continue;
+            int dash = part.indexOf('-');
+            try {
+                count += dash < 0 ? 1 : Integer.parseInt(part.substring(dash + 1)) - Integer.parseInt(part.substring(0, dash)) + 1;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("CPU list '" + list.strip() + "' is not a list");
+            }
+        }
+        if (count <= 0) throw new IllegalArgumentException("CPU list '" + list.strip() + "' names no CPU");
+        return count;
     }
 
     /** A sysfs size: bytes, or a count with a K, M or G suffix (binary units), e.g. {@code 32K}. */

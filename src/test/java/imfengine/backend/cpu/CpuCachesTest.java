@@ -49,6 +49,26 @@ class CpuCachesTest {
         assertSame(CpuCaches.ASSUMED, CpuCaches.read(dir));
     }
 
+    @Test void anL2SharedByACoreClusterCountsItsShare() throws IOException {
+        index(0, 1, "Data", "32K");
+        index(2, 2, "Unified", "2048K");
+        Files.writeString(dir.resolve("index2/shared_cpu_list"), "16-19\n");
+        CpuCaches c = CpuCaches.read(dir);
+        assertEquals(32 << 10, c.l1dBytes());
+        assertEquals(512 << 10, c.l2Bytes());
+        assertEquals("L1d 32 KiB, L2 512 KiB (sysfs; L2 2048 KiB shared by 4 CPUs)", c.describe());
+        Files.writeString(dir.resolve("index2/shared_cpu_list"), "3\n");
+        assertEquals(new CpuCaches(32 << 10, 2 << 20, "sysfs"), CpuCaches.read(dir), "one CPU: the whole L2");
+    }
+
+    @Test void cpuLists() {
+        assertEquals(1, CpuCaches.countCpus("0\n"));
+        assertEquals(2, CpuCaches.countCpus("0,56"));
+        assertEquals(8, CpuCaches.countCpus("0-3,8-11"));
+        assertThrows(IllegalArgumentException.class, () -> CpuCaches.countCpus(""));
+        assertThrows(IllegalArgumentException.class, () -> CpuCaches.countCpus("a-b"));
+    }
+
     @Test void sizes() {
         assertEquals(512, CpuCaches.parseSize("512"));
         assertEquals(32 << 10, CpuCaches.parseSize(" 32K\n"));
