@@ -5,6 +5,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import static jdk.incubator.vector.FloatVector.broadcast;
+import static jdk.incubator.vector.FloatVector.zero;
+
 /**
  * Vector API versions of {@link CpuAttention}'s loops (same math, same layout), working on
  * {@link #ROWS} query rows at a time so that every load of a key or value row feeds four rows' FMAs
@@ -47,7 +50,7 @@ final class AttentionSimd {
                 queryRows(base, w, i0, len, rows);
                 scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
                 for (int r = 0; r < ROWS; r++) {
-                    float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m, lanes);
+                    float m = max(p, r * lp, lp), l = VectorMath.expShifted(p, r * lp, m, p, r * lp, lp, lanes);
                     inv[r] = 1f / l;
                     if (i0 + r < len) lse[bh * len + i0 + r] = m + (float) Math.log(l);
                 }
@@ -73,7 +76,7 @@ final class AttentionSimd {
                 scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
                 tangentScores(q, tq, rows, kB, tkB, lp, dh, s.scale(), len, pds);
                 for (int r = 0; r < ROWS; r++) {
-                    float m = max(p, r * lp, lp), l = exp(p, r * lp, lp, m, lanes);
+                    float m = max(p, r * lp, lp), l = VectorMath.expShifted(p, r * lp, m, p, r * lp, lp, lanes);
                     inv[r] = 1f / l;
                     // μ = Σ P·ds; the tangent weights P(ds − μ) fold the softmax's −μ·o term into one sum
                     tangentWeights(p, pds, r * lp, lp, dot(p, pds, r * lp, lp, lanes) * inv[r]);
@@ -108,7 +111,7 @@ final class AttentionSimd {
                 scores(dO, rows, vB, lp, len, dh, 1f, 0f, ds);
                 for (int r = 0; r < ROWS; r++) {
                     float lsei = lse[bh * len + Math.min(i0 + r, len - 1)];
-                    gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh, lanes));
+                    gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh, lanes), lanes);
                 }
                 values(k, kR, base, w, rows, ds, lp, len, dh, scales, dq);
                 for (int r = len - i0; r < ROWS; r++) { // repeated rows: already stored once, must not be summed again
@@ -146,35 +149,54 @@ final class AttentionSimd {
         if (jj < lp) scoresOne(x, rows[0], rows[1], rows[2], rows[3], yB, jj * dh, dh, scale, pad, jj, len, lp, out);
     }
 
-    /** Key vectors {@code jj} and {@code jj + VL} of {@link #scores}; {@code yo} = where vector {@code jj} starts in {@code yB}. */
+    /**
+     * Key vectors {@code jj} and {@code jj + VL} of {@link #scores}; {@code yo} = where vector {@code jj} starts in {@code yB}.
+     * The scaled, padded stores are written out here and in {@link #scoresOne}: a store helper taking the four
+     * vectors was left out of line by C2 in some JVMs, which then boxed them (11 GiB of heap per xs step).
+     */
     private static void scoresPair(float[] x, int x0, int x1, int x2, int x3, float[] yB, int yo, int dh, float scale, float pad,
                                    int jj, int len, int lp, float[] out) {
-        FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
-        FloatVector e0 = zero(), e1 = zero(), e2 = zero(), e3 = zero();
+        FloatVector a0 = zero(S), a1 = zero(S), a2 = zero(S), a3 = zero(S);
+        FloatVector e0 = zero(S), e1 = zero(S), e2 = zero(S), e3 = zero(S);
         int yo2 = yo + dh * VL;
         for (int d = 0; d < dh; d++) {
             FloatVector y0 = FloatVector.fromArray(S, yB, yo + d * VL), y1 = FloatVector.fromArray(S, yB, yo2 + d * VL);
-            FloatVector b = bc(x[x0 + d]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
-            b = bc(x[x1 + d]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
-            b = bc(x[x2 + d]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
-            b = bc(x[x3 + d]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
+            FloatVector b = broadcast(S, x[x0 + d]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
+            b = broadcast(S, x[x1 + d]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
+            b = broadcast(S, x[x2 + d]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
+            b = broadcast(S, x[x3 + d]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
         }
-        store4(a0, a1, a2, a3, scale, pad, jj, len, lp, out);
-        store4(e0, e1, e2, e3, scale, pad, jj + VL, len, lp, out);
+        FloatVector padding = broadcast(S, pad), f = broadcast(S, scale);
+        var valid = S.indexInRange(jj, len);
+        padding.blend(a0.mul(f), valid).intoArray(out, jj);
+        padding.blend(a1.mul(f), valid).intoArray(out, lp + jj);
+        padding.blend(a2.mul(f), valid).intoArray(out, 2 * lp + jj);
+        padding.blend(a3.mul(f), valid).intoArray(out, 3 * lp + jj);
+        int j2 = jj + VL;
+        var valid2 = S.indexInRange(j2, len);
+        padding.blend(e0.mul(f), valid2).intoArray(out, j2);
+        padding.blend(e1.mul(f), valid2).intoArray(out, lp + j2);
+        padding.blend(e2.mul(f), valid2).intoArray(out, 2 * lp + j2);
+        padding.blend(e3.mul(f), valid2).intoArray(out, 3 * lp + j2);
     }
 
     /** Key vector {@code jj} alone (see {@link #scoresPair}). */
     private static void scoresOne(float[] x, int x0, int x1, int x2, int x3, float[] yB, int yo, int dh, float scale, float pad,
                                   int jj, int len, int lp, float[] out) {
-        FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+        FloatVector a0 = zero(S), a1 = zero(S), a2 = zero(S), a3 = zero(S);
         for (int d = 0; d < dh; d++) {
             FloatVector y0 = FloatVector.fromArray(S, yB, yo + d * VL);
-            a0 = y0.fma(bc(x[x0 + d]), a0);
-            a1 = y0.fma(bc(x[x1 + d]), a1);
-            a2 = y0.fma(bc(x[x2 + d]), a2);
-            a3 = y0.fma(bc(x[x3 + d]), a3);
+            a0 = y0.fma(broadcast(S, x[x0 + d]), a0);
+            a1 = y0.fma(broadcast(S, x[x1 + d]), a1);
+            a2 = y0.fma(broadcast(S, x[x2 + d]), a2);
+            a3 = y0.fma(broadcast(S, x[x3 + d]), a3);
         }
-        store4(a0, a1, a2, a3, scale, pad, jj, len, lp, out);
+        FloatVector padding = broadcast(S, pad), f = broadcast(S, scale);
+        var valid = S.indexInRange(jj, len);
+        padding.blend(a0.mul(f), valid).intoArray(out, jj);
+        padding.blend(a1.mul(f), valid).intoArray(out, lp + jj);
+        padding.blend(a2.mul(f), valid).intoArray(out, 2 * lp + jj);
+        padding.blend(a3.mul(f), valid).intoArray(out, 3 * lp + jj);
     }
 
     /**
@@ -186,63 +208,43 @@ final class AttentionSimd {
                                       float[] ds) {
         int x0 = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
         for (int jj = 0; jj < lp; jj += VL) {
-            FloatVector t0 = zero(), t1 = zero(), t2 = zero(), t3 = zero(), u0 = zero(), u1 = zero(), u2 = zero(), u3 = zero();
+            FloatVector t0 = zero(S), t1 = zero(S), t2 = zero(S), t3 = zero(S), u0 = zero(S), u1 = zero(S), u2 = zero(S), u3 = zero(S);
             for (int d = 0, ko = jj * dh; d < dh; d++) {
                 FloatVector kv = FloatVector.fromArray(S, kB, ko + d * VL), tkv = FloatVector.fromArray(S, tkB, ko + d * VL);
-                t0 = kv.fma(bc(tq[x0 + d]), t0); u0 = tkv.fma(bc(q[x0 + d]), u0);
-                t1 = kv.fma(bc(tq[x1 + d]), t1); u1 = tkv.fma(bc(q[x1 + d]), u1);
-                t2 = kv.fma(bc(tq[x2 + d]), t2); u2 = tkv.fma(bc(q[x2 + d]), u2);
-                t3 = kv.fma(bc(tq[x3 + d]), t3); u3 = tkv.fma(bc(q[x3 + d]), u3);
+                t0 = kv.fma(broadcast(S, tq[x0 + d]), t0); u0 = tkv.fma(broadcast(S, q[x0 + d]), u0);
+                t1 = kv.fma(broadcast(S, tq[x1 + d]), t1); u1 = tkv.fma(broadcast(S, q[x1 + d]), u1);
+                t2 = kv.fma(broadcast(S, tq[x2 + d]), t2); u2 = tkv.fma(broadcast(S, q[x2 + d]), u2);
+                t3 = kv.fma(broadcast(S, tq[x3 + d]), t3); u3 = tkv.fma(broadcast(S, q[x3 + d]), u3);
             }
-            store4(t0.add(u0), t1.add(u1), t2.add(u2), t3.add(u3), scale, 0f, jj, len, lp, ds);
+            FloatVector f = broadcast(S, scale);
+            t0.add(u0).mul(f).intoArray(ds, jj); t1.add(u1).mul(f).intoArray(ds, lp + jj);
+            t2.add(u2).mul(f).intoArray(ds, 2 * lp + jj); t3.add(u3).mul(f).intoArray(ds, 3 * lp + jj);
         }
+        padColumns(ds, lp, len, 0f);
     }
 
     /**
-     * {@code scale·a_r} into row {@code r} of {@code out} at column {@code jj}; lanes at or past {@code len}
-     * get {@code pad}. The blend is unconditional (an all-true mask inside the row): a vector reassigned
-     * under an {@code if} merges two values, and C2 then sometimes keeps the vectors boxed on the heap —
-     * measured as gigabytes of allocation per forward and a 30 % slower attention in some JVM runs.
+     * Columns {@code [len, lp)} of the four rows of {@code out} (keys past the head's length: zero padded, so
+     * their raw products are 0, or NaN against an infinite query) set to {@code pad}, after a group's score
+     * tangents were stored unmasked. (The scores blend their padding in as they store: the same stores
+     * followed by this measured up to 10 % slower there, in the forward at s, where no column is padded.)
      */
-    private static void store4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float scale, float pad,
-                               int jj, int len, int lp, float[] out) {
-        var valid = S.indexInRange(jj, len);
-        FloatVector padding = bc(pad), f = bc(scale);
-        padding.blend(a0.mul(f), valid).intoArray(out, jj);
-        padding.blend(a1.mul(f), valid).intoArray(out, lp + jj);
-        padding.blend(a2.mul(f), valid).intoArray(out, 2 * lp + jj);
-        padding.blend(a3.mul(f), valid).intoArray(out, 3 * lp + jj);
+    private static void padColumns(float[] out, int lp, int len, float pad) {
+        if (len == lp) return;
+        for (int r = 0; r < ROWS; r++)
+            for (int j = r * lp + len; j < (r + 1) * lp; j++) out[j] = pad; // at most VL − 1: no Arrays.fill stub
     }
 
     private static float max(float[] row, int off, int lp) {
-        FloatVector m = bc(Float.NEGATIVE_INFINITY);
+        FloatVector m = broadcast(S, Float.NEGATIVE_INFINITY);
         for (int jj = 0; jj < lp; jj += VL) m = m.max(FloatVector.fromArray(S, row, off + jj));
         return m.reduceLanes(VectorOperators.MAX); // a max is exact in any order (see VectorMath)
     }
 
-    /**
-     * {@code row[j] = exp(row[j] − shift)} in place ({@link VectorMath#expShifted}: 0 where the row holds
-     * −∞); returns the sum.
-     * Horizontal sums here go through {@code lanes} (a scratch of VL floats) and
-     * {@link VectorMath#sumLanes}, not {@link VectorMath#sum}: these helpers get inlined into the
-     * large forward/dual/backward bodies, where C2 hit its node-count cutoff and left a vector-taking
-     * call un-inlined, boxing the vector once per row (attention ~10 % slower).
-     */
-    private static float exp(float[] row, int off, int lp, float shift, float[] lanes) {
-        FloatVector sum = zero();
-        for (int jj = 0; jj < lp; jj += VL) {
-            FloatVector e = VectorMath.expShifted(FloatVector.fromArray(S, row, off + jj).sub(shift));
-            e.intoArray(row, off + jj);
-            sum = sum.add(e);
-        }
-        sum.intoArray(lanes, 0);
-        return VectorMath.sumLanes(lanes);
-    }
-
-    /** {@code Σ a[off + i]·b[off + i]}, {@code i < n} (see {@link #exp} on {@code lanes}). */
+    /** {@code Σ a[off + i]·b[off + i]}, {@code i < n} ({@code lanes}: scratch for {@link VectorMath#sumLanes}). */
     private static float dot(float[] a, float[] b, int off, int n, float[] lanes) {
         int i = 0, end = S.loopBound(n);
-        FloatVector acc = zero();
+        FloatVector acc = zero(S);
         for (; i < end; i += VL) acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
         acc.intoArray(lanes, 0);
         float sum = VectorMath.sumLanes(lanes);
@@ -259,12 +261,10 @@ final class AttentionSimd {
     }
 
     /** The backward's row: {@code P = exp(s − lse)} in place of the scores, {@code dS = P·(dP − D)} in place of {@code dP}. */
-    private static void gradientWeights(float[] p, float[] ds, int off, int lp, float lse, float d) {
-        for (int jj = off; jj < off + lp; jj += VL) {
-            FloatVector pv = VectorMath.expShifted(FloatVector.fromArray(S, p, jj).sub(lse));
-            pv.intoArray(p, jj);
-            FloatVector.fromArray(S, ds, jj).sub(d).mul(pv).intoArray(ds, jj);
-        }
+    private static void gradientWeights(float[] p, float[] ds, int off, int lp, float lse, float d, float[] lanes) {
+        VectorMath.expShifted(p, off, lse, p, off, lp, lanes);
+        for (int jj = off; jj < off + lp; jj += VL)
+            FloatVector.fromArray(S, ds, jj).sub(d).mul(FloatVector.fromArray(S, p, jj)).intoArray(ds, jj);
     }
 
     /**
@@ -290,31 +290,35 @@ final class AttentionSimd {
 
     /** {@code Dh} vectors {@code d} and {@code d + VL} of {@link #values}; {@code xo} = where vector {@code d} starts in {@code xR}. */
     private static void valuesPair(float[] xR, int xo, int len, float[] c, int lp, float[] f, int[] rows, int d, float[] out) {
-        FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
-        FloatVector e0 = zero(), e1 = zero(), e2 = zero(), e3 = zero();
+        FloatVector a0 = zero(S), a1 = zero(S), a2 = zero(S), a3 = zero(S);
+        FloatVector e0 = zero(S), e1 = zero(S), e2 = zero(S), e3 = zero(S);
         int xo2 = xo + len * VL;
         for (int j = 0; j < len; j++) {
             FloatVector y0 = FloatVector.fromArray(S, xR, xo + j * VL), y1 = FloatVector.fromArray(S, xR, xo2 + j * VL);
-            FloatVector b = bc(c[j]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
-            b = bc(c[lp + j]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
-            b = bc(c[2 * lp + j]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
-            b = bc(c[3 * lp + j]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
+            FloatVector b = broadcast(S, c[j]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
+            b = broadcast(S, c[lp + j]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
+            b = broadcast(S, c[2 * lp + j]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
+            b = broadcast(S, c[3 * lp + j]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
         }
-        store(a0, a1, a2, a3, f, rows, d, out);
-        store(e0, e1, e2, e3, f, rows, d + VL, out);
+        a0.mul(f[0]).intoArray(out, rows[0] + d); a1.mul(f[1]).intoArray(out, rows[1] + d);
+        a2.mul(f[2]).intoArray(out, rows[2] + d); a3.mul(f[3]).intoArray(out, rows[3] + d);
+        int d2 = d + VL;
+        e0.mul(f[0]).intoArray(out, rows[0] + d2); e1.mul(f[1]).intoArray(out, rows[1] + d2);
+        e2.mul(f[2]).intoArray(out, rows[2] + d2); e3.mul(f[3]).intoArray(out, rows[3] + d2);
     }
 
     /** {@code Dh} vector {@code d} alone (see {@link #valuesPair}). */
     private static void valuesOne(float[] xR, int xo, int len, float[] c, int lp, float[] f, int[] rows, int d, float[] out) {
-        FloatVector a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+        FloatVector a0 = zero(S), a1 = zero(S), a2 = zero(S), a3 = zero(S);
         for (int j = 0; j < len; j++) {
             FloatVector y0 = FloatVector.fromArray(S, xR, xo + j * VL);
-            a0 = y0.fma(bc(c[j]), a0);
-            a1 = y0.fma(bc(c[lp + j]), a1);
-            a2 = y0.fma(bc(c[2 * lp + j]), a2);
-            a3 = y0.fma(bc(c[3 * lp + j]), a3);
+            a0 = y0.fma(broadcast(S, c[j]), a0);
+            a1 = y0.fma(broadcast(S, c[lp + j]), a1);
+            a2 = y0.fma(broadcast(S, c[2 * lp + j]), a2);
+            a3 = y0.fma(broadcast(S, c[3 * lp + j]), a3);
         }
-        store(a0, a1, a2, a3, f, rows, d, out);
+        a0.mul(f[0]).intoArray(out, rows[0] + d); a1.mul(f[1]).intoArray(out, rows[1] + d);
+        a2.mul(f[2]).intoArray(out, rows[2] + d); a3.mul(f[3]).intoArray(out, rows[3] + d);
     }
 
     /**
@@ -326,15 +330,16 @@ final class AttentionSimd {
                                       int lp, int len, int dh, float[] f, float[] to) {
         int d = 0, dEnd = S.loopBound(dh);
         for (; d < dEnd; d += VL) {
-            FloatVector t0 = zero(), t1 = zero(), t2 = zero(), t3 = zero(), u0 = zero(), u1 = zero(), u2 = zero(), u3 = zero();
+            FloatVector t0 = zero(S), t1 = zero(S), t2 = zero(S), t3 = zero(S), u0 = zero(S), u1 = zero(S), u2 = zero(S), u3 = zero(S);
             for (int j = 0, vo = d * len; j < len; j++) {
                 FloatVector vv = FloatVector.fromArray(S, vR, vo + j * VL), tvv = FloatVector.fromArray(S, tvR, vo + j * VL);
-                t0 = vv.fma(bc(tw[j]), t0); u0 = tvv.fma(bc(p[j]), u0);
-                t1 = vv.fma(bc(tw[lp + j]), t1); u1 = tvv.fma(bc(p[lp + j]), u1);
-                t2 = vv.fma(bc(tw[2 * lp + j]), t2); u2 = tvv.fma(bc(p[2 * lp + j]), u2);
-                t3 = vv.fma(bc(tw[3 * lp + j]), t3); u3 = tvv.fma(bc(p[3 * lp + j]), u3);
+                t0 = vv.fma(broadcast(S, tw[j]), t0); u0 = tvv.fma(broadcast(S, p[j]), u0);
+                t1 = vv.fma(broadcast(S, tw[lp + j]), t1); u1 = tvv.fma(broadcast(S, p[lp + j]), u1);
+                t2 = vv.fma(broadcast(S, tw[2 * lp + j]), t2); u2 = tvv.fma(broadcast(S, p[2 * lp + j]), u2);
+                t3 = vv.fma(broadcast(S, tw[3 * lp + j]), t3); u3 = tvv.fma(broadcast(S, p[3 * lp + j]), u3);
             }
-            store(t0.add(u0), t1.add(u1), t2.add(u2), t3.add(u3), f, rows, d, to);
+            t0.add(u0).mul(f[0]).intoArray(to, rows[0] + d); t1.add(u1).mul(f[1]).intoArray(to, rows[1] + d);
+            t2.add(u2).mul(f[2]).intoArray(to, rows[2] + d); t3.add(u3).mul(f[3]).intoArray(to, rows[3] + d);
         }
         for (; d < dh; d++)
             for (int r = 0; r < ROWS; r++) {
@@ -342,14 +347,6 @@ final class AttentionSimd {
                 for (int j = 0, vj = vb + d; j < len; j++, vj += w) t += tw[r * lp + j] * v[vj] + p[r * lp + j] * tv[vj];
                 to[rows[r] + d] = f[r] * t;
             }
-    }
-
-    /** {@code out[rows[r] + d ..] = f_r·a_r}. */
-    private static void store(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] f, int[] rows, int d, float[] out) {
-        a0.mul(f[0]).intoArray(out, rows[0] + d);
-        a1.mul(f[1]).intoArray(out, rows[1] + d);
-        a2.mul(f[2]).intoArray(out, rows[2] + d);
-        a3.mul(f[3]).intoArray(out, rows[3] + d);
     }
 
     /**
@@ -360,8 +357,8 @@ final class AttentionSimd {
                                              float[] dkT, float[] dvT) {
         int r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3];
         for (int d = 0; d < dh; d++) {
-            FloatVector q0 = bc(q[r0 + d]), q1 = bc(q[r1 + d]), q2 = bc(q[r2 + d]), q3 = bc(q[r3 + d]);
-            FloatVector g0 = bc(dO[r0 + d]), g1 = bc(dO[r1 + d]), g2 = bc(dO[r2 + d]), g3 = bc(dO[r3 + d]);
+            FloatVector q0 = broadcast(S, q[r0 + d]), q1 = broadcast(S, q[r1 + d]), q2 = broadcast(S, q[r2 + d]), q3 = broadcast(S, q[r3 + d]);
+            FloatVector g0 = broadcast(S, dO[r0 + d]), g1 = broadcast(S, dO[r1 + d]), g2 = broadcast(S, dO[r2 + d]), g3 = broadcast(S, dO[r3 + d]);
             for (int jj = 0, off = d * lp; jj < lp; jj += VL, off += VL) {
                 FloatVector a = FloatVector.fromArray(S, dkT, off);
                 a = FloatVector.fromArray(S, ds, jj).fma(q0, a);
@@ -380,10 +377,6 @@ final class AttentionSimd {
     }
 
     // ---- helpers -----------------------------------------------------------------------------
-    private static FloatVector bc(float x) { return FloatVector.broadcast(S, x); }
-
-    private static FloatVector zero() { return FloatVector.zero(S); }
-
     private static int padded(int len) { return (len + VL - 1) / VL * VL; }
 
     /**

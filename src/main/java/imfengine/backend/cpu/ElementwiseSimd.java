@@ -16,13 +16,12 @@ final class ElementwiseSimd {
 
     static void unary(UnaryOp op, float[] x, int xo, float[] out, int oo, int from, int to) {
         int end = from + S.loopBound(to - from), n = S.length();
-        // one loop per op: a switch inside the loop merges vectors and can leave them boxed (see AttentionSimd.store4).
-        // The exp-based loops are methods of their own: inlined all into this one, they took C2 past its node-count
-        // cutoff, and VectorMath.exp, left a call, boxed its vectors. LOG stays scalar (Math.log gives the same bits
-        // in every JIT tier; the vector LOG does not), and it only ever sees per-example tensors.
+        // one loop per op: a switch inside the loop merges vectors in a phi, which C2 can leave boxed.
+        // LOG stays scalar (Math.log gives the same bits in every JIT tier; the vector LOG does not), and it
+        // only ever sees per-example tensors.
         int i = from;
         switch (op) {
-            case EXP -> i = expLoop(x, xo, out, oo, from, end);
+            case EXP -> { VectorMath.exp(x, xo + from, 1f, out, oo + from, end - from); i = end; }
             case SILU -> i = siluLoop(x, xo, out, oo, from, end);
             case SIGMOID -> i = sigmoidLoop(x, xo, out, oo, from, end);
             case SQUARE -> { for (; i < end; i += n) { FloatVector v = FloatVector.fromArray(S, x, xo + i); v.mul(v).intoArray(out, oo + i); } }
@@ -33,55 +32,77 @@ final class ElementwiseSimd {
         CpuElementwise.unaryScalar(op, x, xo, out, oo, i, to);
     }
 
-    /** Each returns where it stopped (the scalar tail starts there). */
-    private static int expLoop(float[] x, int xo, float[] out, int oo, int from, int end) {
-        int i = from;
-        for (; i < end; i += S.length()) VectorMath.exp(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        return i;
-    }
+    /**
+     * The exp-based loops work in chunks of {@code CHUNK} values: {@code e^−x} of a chunk into a scratch array
+     * ({@link VectorMath#exp}), then the op's arithmetic. A vector-taking exp inlined into every loop was left
+     * out of line by C2 in some JVMs and boxed its vectors (see {@link VectorMath}). Each returns where it
+     * stopped (the scalar tail starts there); {@code out} may be {@code x}.
+     */
+    static final int CHUNK = 256;
+    /** Each thread's chunk of {@code e^−x} (a new array per call added ~12 MiB of garbage per xs step). */
+    private static final ThreadLocal<float[]> CHUNK_SCRATCH = ThreadLocal.withInitial(() -> new float[CHUNK]);
+
+    /** This thread's {@link #CHUNK}-float scratch; a loop uses it only between its own calls. */
+    static float[] chunkScratch() { return CHUNK_SCRATCH.get(); }
 
     private static int siluLoop(float[] x, int xo, float[] out, int oo, int from, int end) {
-        int i = from;
-        for (; i < end; i += S.length()) silu(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        return i;
+        float[] e = chunkScratch();
+        for (int c = from; c < end; c += CHUNK) {
+            int len = Math.min(CHUNK, end - c);
+            VectorMath.exp(x, xo + c, -1f, e, 0, len);
+            for (int i = 0; i < len; i += S.length())
+                FloatVector.fromArray(S, x, xo + c + i).div(FloatVector.fromArray(S, e, i).add(ONE)).intoArray(out, oo + c + i);
+        }
+        return end;
     }
 
     private static int sigmoidLoop(float[] x, int xo, float[] out, int oo, int from, int end) {
-        int i = from;
-        for (; i < end; i += S.length()) sigmoid(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
-        return i;
+        float[] e = chunkScratch();
+        for (int c = from; c < end; c += CHUNK) {
+            int len = Math.min(CHUNK, end - c);
+            VectorMath.exp(x, xo + c, -1f, e, 0, len);
+            for (int i = 0; i < len; i += S.length()) ONE.div(FloatVector.fromArray(S, e, i).add(ONE)).intoArray(out, oo + c + i);
+        }
+        return end;
     }
-
-    /** {@code 1 / (1 + e^−v)}; SwigluSimd's gate uses it too. */
-    static FloatVector sigmoid(FloatVector v) { return ONE.div(VectorMath.exp(v.neg()).add(ONE)); }
-
-    private static FloatVector silu(FloatVector v) { return v.div(VectorMath.exp(v.neg()).add(ONE)); }
 
     static void unaryDerivative(UnaryOp op, float[] x, int xo, float[] y, int yo, float[] g, int go, float[] out, int oo, int from, int to) {
         int i = from, end = from + S.loopBound(to - from), n = S.length();
         switch (op) {
             case EXP -> { for (; i < end; i += n) FloatVector.fromArray(S, g, go + i).mul(FloatVector.fromArray(S, y, yo + i)).intoArray(out, oo + i); }
-            case SILU -> { for (; i < end; i += n) siluDerivative(FloatVector.fromArray(S, x, xo + i), FloatVector.fromArray(S, g, go + i)).intoArray(out, oo + i); }
-            case SIGMOID -> { for (; i < end; i += n) sigmoidDerivative(FloatVector.fromArray(S, y, yo + i), FloatVector.fromArray(S, g, go + i)).intoArray(out, oo + i); }
+            case SILU -> i = siluDerivativeLoop(x, xo, g, go, out, oo, from, end);
+            case SIGMOID -> {  // g·y·(1 − y), y = σ(x)
+                for (; i < end; i += n) {
+                    FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+                    FloatVector.fromArray(S, g, go + i).mul(yv).mul(ONE.sub(yv)).intoArray(out, oo + i);
+                }
+            }
             case SQUARE -> { for (; i < end; i += n) FloatVector.fromArray(S, g, go + i).mul(FloatVector.fromArray(S, x, xo + i)).mul(TWO).intoArray(out, oo + i); }
-            case RSQRT -> { for (; i < end; i += n) rsqrtDerivative(FloatVector.fromArray(S, y, yo + i), FloatVector.fromArray(S, g, go + i)).intoArray(out, oo + i); }
+            case RSQRT -> {    // −g·y³/2, y = 1/√x
+                for (; i < end; i += n) {
+                    FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+                    FloatVector.fromArray(S, g, go + i).mul(MINUS_HALF).mul(yv).mul(yv).mul(yv).intoArray(out, oo + i);
+                }
+            }
             case NEG -> { for (; i < end; i += n) FloatVector.fromArray(S, g, go + i).neg().intoArray(out, oo + i); }
             case LOG -> { for (; i < end; i += n) FloatVector.fromArray(S, g, go + i).div(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i); }
         }
         CpuElementwise.unaryDerivativeScalar(op, x, xo, y, yo, g, go, out, oo, i, to);
     }
 
-    /** {@code g·s·(1 + x·(1 − s))}, {@code s = σ(x)}. */
-    private static FloatVector siluDerivative(FloatVector x, FloatVector g) {
-        FloatVector s = sigmoid(x);
-        return g.mul(s).mul(x.mul(ONE.sub(s)).add(ONE));
+    /** {@code g·s·(1 + x·(1 − s))}, {@code s = σ(x)}, in chunks (see {@link #CHUNK}). */
+    private static int siluDerivativeLoop(float[] x, int xo, float[] g, int go, float[] out, int oo, int from, int end) {
+        float[] e = chunkScratch();
+        for (int c = from; c < end; c += CHUNK) {
+            int len = Math.min(CHUNK, end - c);
+            VectorMath.exp(x, xo + c, -1f, e, 0, len);
+            for (int i = 0; i < len; i += S.length()) {
+                FloatVector xv = FloatVector.fromArray(S, x, xo + c + i), s = ONE.div(FloatVector.fromArray(S, e, i).add(ONE));
+                FloatVector.fromArray(S, g, go + c + i).mul(s).mul(xv.mul(ONE.sub(s)).add(ONE)).intoArray(out, oo + c + i);
+            }
+        }
+        return end;
     }
-
-    /** {@code g·y·(1 − y)}, {@code y = σ(x)}. */
-    private static FloatVector sigmoidDerivative(FloatVector y, FloatVector g) { return g.mul(y).mul(ONE.sub(y)); }
-
-    /** {@code −g·y³/2}, {@code y = 1/√x}. */
-    private static FloatVector rsqrtDerivative(FloatVector y, FloatVector g) { return g.mul(MINUS_HALF).mul(y).mul(y).mul(y); }
 
     /** {@code out[oo + t] = a[ao + t] ∘ b[bo + t]} for {@code t < len}. */
     static void binaryVV(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] out, int oo, int len) {

@@ -3,7 +3,7 @@ package imfengine.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API loops for {@link CpuGroupNorm}: lane-wise float sums (reduced by {@link VectorMath#sum}), scalar tails. */
+/** Vector API loops for {@link CpuGroupNorm}: lane-wise float sums (reduced by {@link VectorMath#sumLanes}), scalar tails. */
 final class GroupNormSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
@@ -14,7 +14,9 @@ final class GroupNormSimd {
         int end = S.loopBound(len), i = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, o + i));
-        float sum = VectorMath.sum(acc);
+        float[] lanes = VectorMath.lanes();
+        acc.intoArray(lanes, 0);
+        float sum = VectorMath.sumLanes(lanes);
         for (; i < len; i++) sum += x[o + i];
         float mean = sum / len;
         FloatVector sq = FloatVector.zero(S);
@@ -22,7 +24,8 @@ final class GroupNormSimd {
             FloatVector d = FloatVector.fromArray(S, x, o + i).sub(mean);
             sq = d.fma(d, sq);
         }
-        float ss = VectorMath.sum(sq);
+        sq.intoArray(lanes, 0);
+        float ss = VectorMath.sumLanes(lanes);
         for (; i < len; i++) ss += (x[o + i] - mean) * (x[o + i] - mean);
         return new float[]{mean, (float) (1 / Math.sqrt((double) ss / len + eps))};
     }

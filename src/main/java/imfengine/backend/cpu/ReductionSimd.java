@@ -13,7 +13,9 @@ final class ReductionSimd {
         FloatVector acc = FloatVector.zero(S);
         int i = 0, end = S.loopBound(len);
         for (; i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-        float s = VectorMath.sum(acc);
+        float[] lanes = VectorMath.lanes();
+        acc.intoArray(lanes, 0);
+        float s = VectorMath.sumLanes(lanes);
         for (; i < len; i++) s += x[off + i];
         return s;
     }

@@ -3,20 +3,21 @@ package imfengine.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API rows for {@link CpuRmsNorm}: the same math, lane-wise sums, scalar tails. */
+/** Vector API rows for {@link CpuRmsNorm}: the same math, lane-wise sums, scalar tails; {@code lanes}: {@link VectorMath#lanes} scratch. */
 final class RmsNormSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private RmsNormSimd() {}
 
-    static void forwardRow(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int r, int n) {
+    static void forwardRow(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int r, int n, float[] lanes) {
         int o = r * n, end = S.loopBound(n), j = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; j < end; j += S.length()) {
             FloatVector xv = FloatVector.fromArray(S, x, o + j);
             acc = xv.fma(xv, acc);
         }
-        float ss = VectorMath.sum(acc);
+        acc.intoArray(lanes, 0);
+        float ss = VectorMath.sumLanes(lanes);
         for (; j < n; j++) ss += x[o + j] * x[o + j];
         float rs = CpuRmsNorm.rstd(ss, n, eps);
         rstd[r] = rs;
@@ -25,7 +26,7 @@ final class RmsNormSimd {
         for (; j < n; j++) y[o + j] = x[o + j] * rs * w[wo + j];
     }
 
-    static void dualRow(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int r, int n) {
+    static void dualRow(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int r, int n, float[] lanes) {
         int o = r * n, end = S.loopBound(n), j = 0;
         FloatVector accSs = FloatVector.zero(S), accXt = FloatVector.zero(S);
         for (; j < end; j += S.length()) {
@@ -33,7 +34,10 @@ final class RmsNormSimd {
             accSs = xv.fma(xv, accSs);
             accXt = xv.fma(FloatVector.fromArray(S, tx, o + j), accXt);
         }
-        float ss = VectorMath.sum(accSs), xt = VectorMath.sum(accXt);
+        accSs.intoArray(lanes, 0);
+        float ss = VectorMath.sumLanes(lanes);
+        accXt.intoArray(lanes, 0);
+        float xt = VectorMath.sumLanes(lanes);
         for (; j < n; j++) {
             ss += x[o + j] * x[o + j];
             xt += x[o + j] * tx[o + j];
@@ -55,14 +59,15 @@ final class RmsNormSimd {
     }
 
     static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dwAcc,
-                            int r, int n) {
+                            int r, int n, float[] lanes) {
         int o = r * n, end = S.loopBound(n), j = 0;
         float rs = rstd[r];
         FloatVector acc = FloatVector.zero(S);
         for (; j < end; j += S.length())
             acc = FloatVector.fromArray(S, w, wo + j).mul(FloatVector.fromArray(S, dy, o + j))
                     .fma(FloatVector.fromArray(S, x, o + j), acc);
-        float wdx = VectorMath.sum(acc);
+        acc.intoArray(lanes, 0);
+        float wdx = VectorMath.sumLanes(lanes);
         for (; j < n; j++) wdx += w[wo + j] * dy[o + j] * x[o + j];
         float k = rs * rs * (wdx / n);
         for (j = 0; j < end; j += S.length()) {

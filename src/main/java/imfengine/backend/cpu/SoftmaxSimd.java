@@ -4,27 +4,21 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API versions of {@link CpuSoftmax}'s row loops; tails are finished in scalar code. */
+/** Vector API versions of {@link CpuSoftmax}'s row loops; tails are finished in scalar code; {@code lanes}: {@link VectorMath#lanes} scratch. */
 final class SoftmaxSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private SoftmaxSimd() {}
 
-    static void row(float[] x, float[] y, int off, int n) {
+    static void row(float[] x, float[] y, int off, int n, float[] lanes) {
         int end = S.loopBound(n), j = 0;
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (; j < end; j += S.length()) vmax = vmax.max(FloatVector.fromArray(S, x, off + j));
         float max = vmax.reduceLanes(VectorOperators.MAX); // exact in any order (see VectorMath)
         for (; j < n; j++) max = Math.max(max, x[off + j]);
 
-        FloatVector vsum = FloatVector.zero(S);
-        for (j = 0; j < end; j += S.length()) {
-            FloatVector e = VectorMath.expShifted(FloatVector.fromArray(S, x, off + j).sub(max));
-            e.intoArray(y, off + j);
-            vsum = vsum.add(e);
-        }
-        float sum = VectorMath.sum(vsum);
-        for (; j < n; j++) {
+        float sum = VectorMath.expShifted(x, off, max, y, off, end, lanes);
+        for (j = end; j < n; j++) {
             float e = (float) Math.exp(x[off + j] - max);
             y[off + j] = e;
             sum += e;
@@ -34,12 +28,13 @@ final class SoftmaxSimd {
         for (; j < n; j++) y[off + j] *= inv;
     }
 
-    static void jacobianTimes(float[] y, float[] t, float[] out, int off, int n) {
+    static void jacobianTimes(float[] y, float[] t, float[] out, int off, int n, float[] lanes) {
         int end = S.loopBound(n), j = 0;
         FloatVector vdot = FloatVector.zero(S);
         for (; j < end; j += S.length())
             vdot = FloatVector.fromArray(S, y, off + j).fma(FloatVector.fromArray(S, t, off + j), vdot);
-        float dot = VectorMath.sum(vdot);
+        vdot.intoArray(lanes, 0);
+        float dot = VectorMath.sumLanes(lanes);
         for (; j < n; j++) dot += y[off + j] * t[off + j];
         for (j = 0; j < end; j += S.length())
             FloatVector.fromArray(S, t, off + j).sub(dot).mul(FloatVector.fromArray(S, y, off + j)).intoArray(out, off + j);
