@@ -38,6 +38,8 @@ final class GemmPacked {
     static final int KC = BLOCKING.kc();
     static final int MC = BLOCKING.mc();
     static final int NC = BLOCKING.nc();
+    /** Depth blocks of a product split along k (see {@link GemmBlocking#forCaches}). */
+    static final int KC_SPLIT_K = BLOCKING.kcSplitK();
     /** Blocks at most this wide read A in place instead of packing it (where the kernels can). */
     static final int DIRECT_A_MAX_N = 8 * NR;
     /** Dynamic scheduling: up to this many chunks per thread ... */
@@ -97,7 +99,7 @@ final class GemmPacked {
             int batch = s.batch(), chunks = Math.min(batch, CHUNKS_PER_THREAD * t);
             pool.parallelForClaimed(batch, chunks, (b0, b1) -> {
                 Buffers buf = BUFFERS.get();
-                for (int bi = b0; bi < b1; bi++) block(s, a, b, c, bi, 0, m, 0, n, buf);
+                for (int bi = b0; bi < b1; bi++) block(s, a, b, c, bi, 0, m, 0, n, KC, buf);
             });
         } else {
             for (int bi = 0; bi < s.batch(); bi++) splitOne(pool, s, a, b, c, bi, false);
@@ -116,7 +118,7 @@ final class GemmPacked {
         if (!serial && t > 1 && (n <= K_SPLIT_MAX_N || !GemmSimd.READS_A_IN_PLACE) && s.k() >= K_SPLIT_RATIO * Math.max(m, n) && s.k() >= t * KC) {
             splitK(pool, s, a, b, c, bi);
         } else if (serial || t == 1 || (mUnits < t && nUnits < t)) {
-            block(s, a, b, c, bi, 0, m, 0, n, BUFFERS.get());
+            block(s, a, b, c, bi, 0, m, 0, n, KC, BUFFERS.get());
         } else if (mUnits >= t && (m >= n || nUnits < t)) {
             int chunks = chunks(mUnits, t);
             if (s.k() > 0 && s.alpha() != 0f && m / chunks < SHARED_B_MAX_ROWS
@@ -125,10 +127,10 @@ final class GemmPacked {
                 return;
             }
             pool.parallelForGuided(mUnits, minUnits(mUnits, (long) MR * n * s.k(), t), (u0, u1) ->
-                    block(s, a, b, c, bi, u0 * MR, Math.min(m, u1 * MR), 0, n, BUFFERS.get()));
+                    block(s, a, b, c, bi, u0 * MR, Math.min(m, u1 * MR), 0, n, KC, BUFFERS.get()));
         } else {
             pool.parallelForGuided(nUnits, minUnits(nUnits, (long) NR * m * s.k(), t), (u0, u1) ->
-                    block(s, a, b, c, bi, 0, m, u0 * NR, Math.min(n, u1 * NR), BUFFERS.get()));
+                    block(s, a, b, c, bi, 0, m, u0 * NR, Math.min(n, u1 * NR), KC, BUFFERS.get()));
         }
     }
 
@@ -167,24 +169,24 @@ final class GemmPacked {
      */
     private static void splitK(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi) {
         int t = pool.threads(), m = s.m(), n = s.n(), k = s.k();
-        int mn = m * n, blocks = (k + KC - 1) / KC;
+        int mn = m * n, blocks = (k + KC_SPLIT_K - 1) / KC_SPLIT_K;
         int ranges = Math.min(blocks, Math.max(t, Math.min(CHUNKS_PER_THREAD * t, 1 + K_SPLIT_MAX_PARTIALS / Math.max(1, mn))));
         Buffers own = BUFFERS.get();
         if (own.partials.length < (long) (ranges - 1) * mn) own.partials = new float[(ranges - 1) * mn];
         float[] partials = own.partials;
         pool.parallelForClaimed(ranges, ranges, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                int k0 = Math.min(k, part(blocks, r, ranges) * KC), k1 = Math.min(k, part(blocks, r + 1, ranges) * KC);
+                int k0 = Math.min(k, part(blocks, r, ranges) * KC_SPLIT_K), k1 = Math.min(k, part(blocks, r + 1, ranges) * KC_SPLIT_K);
                 long offA = s.offA() + bi * s.strideA() + (s.transA() ? (long) k0 * s.lda() : k0);
                 long offB = s.offB() + bi * s.strideB() + (s.transB() ? k0 : (long) k0 * s.ldb());
                 if (r == 0) {
                     GemmSpec first = new GemmSpec(1, m, n, k1 - k0, s.transA(), s.transB(), s.lda(), s.ldb(), s.ldc(),
                             offA, offB, s.offC() + bi * s.strideC(), 0, 0, 0, s.alpha(), s.beta());
-                    block(first, a, b, c, 0, 0, m, 0, n, BUFFERS.get());
+                    block(first, a, b, c, 0, 0, m, 0, n, KC_SPLIT_K, BUFFERS.get());
                 } else {
                     GemmSpec rest = new GemmSpec(1, m, n, k1 - k0, s.transA(), s.transB(), s.lda(), s.ldb(), n,
                             offA, offB, (long) (r - 1) * mn, 0, 0, 0, s.alpha(), 0f);
-                    block(rest, a, b, partials, 0, 0, m, 0, n, BUFFERS.get());
+                    block(rest, a, b, partials, 0, 0, m, 0, n, KC_SPLIT_K, BUFFERS.get());
                 }
             }
         });
@@ -217,20 +219,20 @@ final class GemmPacked {
     /** Start of chunk {@code ch} of {@code chunks} equal parts of {@code [0, units)}. */
     private static int part(int units, int ch, int chunks) { return (int) ((long) units * ch / chunks); }
 
-    /** {@code C[i0:i1, j0:j1]} of batch item {@code bi}. */
+    /** {@code C[i0:i1, j0:j1]} of batch item {@code bi}, in depth blocks of {@code kcStep} (at most KC). */
     private static void block(GemmSpec s, float[] a, float[] b, float[] c, int bi,
-                              int i0, int i1, int j0, int j1, Buffers buf) {
+                              int i0, int i1, int j0, int j1, int kcStep, Buffers buf) {
         int k = s.k(), ob = (int) (s.offB() + bi * s.strideB());
         if (k == 0 || s.alpha() == 0f) {
             scaleC(c, (int) (s.offC() + bi * s.strideC()), s.ldc(), i0, i1, j0, j1, s.beta());
             return;
         }
-        int kcMax = Math.min(KC, k), needB = Math.min(NC, roundUp(j1 - j0, NR)) * kcMax;
+        int kcMax = Math.min(kcStep, k), needB = Math.min(NC, roundUp(j1 - j0, NR)) * kcMax;
         if (buf.b.length < needB) buf.b = new float[needB];
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            for (int pc = 0; pc < k; pc += kcStep) {
+                int kc = Math.min(kcStep, k - pc);
                 packB(s, b, ob, pc, kc, jc, nc, buf.b, 0);
                 onPackedB(s, a, c, bi, i0, i1, jc, nc, pc, kc, buf.b, buf);
             }

@@ -60,6 +60,7 @@ class CpuGemmTest {
                 : GemmBlocking.parse(forced, GemmSimd.MR, GemmSimd.NR);
         assertEquals(expected, GemmPacked.BLOCKING);
         assertEquals(expected.kc(), GemmPacked.KC);
+        assertEquals(expected.kcSplitK(), GemmPacked.KC_SPLIT_K);
     }
 
     @Test void knownTwoByTwo() {
