@@ -35,14 +35,14 @@ record GemmBlocking(int kc, int mc, int nc, int kcSplitK) {
         int kc = (int) Math.clamp(caches.l1dBytes() / (Float.BYTES * (long) nr), 64, 2048) / 16 * 16;
         long rows = caches.l2Bytes() / 2 / ((long) Float.BYTES * kc);
         int mc = (int) Math.clamp(rows, 4L * mr, MC_MAX) / mr * mr;
-        int kcSplitK = (int) Math.clamp(caches.l1dBytes() / (2L * Float.BYTES * nr), Math.min(64, kc), kc) / 16 * 16;
-        return new GemmBlocking(kc, mc, NC_DEFAULT, Math.max(16, kcSplitK));
+        int kcSplitK = (int) Math.clamp(caches.l1dBytes() / (2L * Float.BYTES * nr), 64, kc) / 16 * 16; // kc ≥ 64, a multiple of 16
+        return new GemmBlocking(kc, mc, NC_DEFAULT, kcSplitK);
     }
 
     /**
      * {@code KC,MC,NC[,KCSPLIT]}, e.g. {@code 384,256,1024}: MC a multiple of the tile's {@code mr} rows and NC
-     * of its {@code nr} columns, so that only a matrix's edge panels are partial; the split-k depth is KC when
-     * not given.
+     * of its {@code nr} columns, so that only a matrix's edge panels are partial; the split-k depth at most KC (the
+     * pack buffers are sized by KC), and KC when not given.
      */
     static GemmBlocking parse(String spec, int mr, int nr) {
         String[] parts = spec.split(",", -1);
@@ -59,6 +59,7 @@ record GemmBlocking(int kc, int mc, int nc, int kcSplitK) {
         GemmBlocking b = new GemmBlocking(v[0], v[1], v[2], v.length == 4 ? v[3] : v[0]);
         if (b.mc % mr != 0 || b.nc % nr != 0)
             throw new IllegalArgumentException("imf.gemm.blocks=" + spec + ": MC must be a multiple of " + mr + " and NC of " + nr);
+        if (b.kcSplitK > b.kc) throw new IllegalArgumentException("imf.gemm.blocks=" + spec + ": KCSPLIT must not exceed KC");
         return b;
     }
 

@@ -9,11 +9,11 @@ final class ReductionSimd {
 
     private ReductionSimd() {}
 
-    static float sum(float[] x, int off, int len) {
+    /** {@code lanes}: {@link VectorMath#lanes} scratch. */
+    static float sum(float[] x, int off, int len, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0, end = S.loopBound(len);
         for (; i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-        float[] lanes = VectorMath.lanes();
         acc.intoArray(lanes, 0);
         float s = VectorMath.sumLanes(lanes);
         for (; i < len; i++) s += x[off + i];

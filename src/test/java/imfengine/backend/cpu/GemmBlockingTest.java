@@ -45,6 +45,7 @@ class GemmBlockingTest {
         assertEquals(new GemmBlocking(512, 128, 1024, 256), GemmBlocking.parse("512,128,1024,256", 4, 16));
         assertThrows(IllegalArgumentException.class, () -> GemmBlocking.parse("40,16,64,0", 4, 16));
         assertThrows(IllegalArgumentException.class, () -> GemmBlocking.parse("40,16,64,32,1", 4, 16));
+        assertThrows(IllegalArgumentException.class, () -> GemmBlocking.parse("40,16,64,48", 4, 16), "split-k depth over KC");
         assertThrows(IllegalArgumentException.class, () -> GemmBlocking.parse("40,16", 4, 16));
         assertThrows(IllegalArgumentException.class, () -> GemmBlocking.parse("40,x,64", 4, 16));
         assertThrows(IllegalArgumentException.class, () -> GemmBlocking.parse("0,16,64", 4, 16));
