@@ -6,7 +6,8 @@
 # the GEMMs (see gemms below). ONLY=steps or ONLY=gemm runs one part. A run that gives no result (the
 # PyTorch script exits on its own BLAS check when the machine is busy) prints nan and the others still count.
 # Needs /usr/bin/python3 with torch and OpenBLAS
-# (apt-get install python3-torch libopenblas0-openmp); the PyTorch script refuses to run on a slow BLAS.
+# (apt-get install python3-torch libopenblas0-openmp); the PyTorch script refuses to run on a slow BLAS. An
+# inherited OPENBLAS_CORETYPE is cleared: OpenBLAS runs the kernels it detects (tools/openblas-core.sh; BLAS_CORE forces a set).
 # The s preset at batch 64 holds about 2.9 GiB of activations, hence the 8 GiB heap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,8 @@ torch_ms() {
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print(rows[-1]["median_ms"] if rows and "median_ms" in rows[-1] else "nan")'
 }
+. tools/openblas-core.sh
+openblas_core "$PY"   # before the steps: the PyTorch step runs on the same kernels as the GEMMs
 # median of the numbers given, skipping anything else (nan, or bench's "-" for a %peak it could not compute; nan when none)
 median() { "$PY" -c 'import math,statistics as s,sys
 def num(x):

@@ -1,6 +1,10 @@
 package imfengine.backend.cpu;
 
 import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -10,15 +14,40 @@ import java.util.stream.Stream;
  * the L2 as the share of one of the CPUs it serves (L1d is taken whole: where hyperthreads share it, the
  * depth block it sizes has not been measured). Read from Linux's sysfs
  * ({@code /sys/devices/system/cpu/cpu0/cache/index*}: {@code level}, {@code type}, {@code size},
- * {@code shared_cpu_list}); where that is missing or unreadable (other systems, some containers)
- * the sizes of the machine the blocks were tuned on (Zen 3: 32 KiB, 512 KiB) stand in, and
- * {@code source} says so.
+ * {@code shared_cpu_list}); where that is missing (some VMs: the Zen 5 guests here have no {@code cache}
+ * directory) from glibc's {@code sysconf}, which asks the CPU itself (CPUID); where both fail (other systems)
+ * the sizes of the machine the blocks were tuned on (Zen 3: 32 KiB, 512 KiB) stand in. {@code source} says
+ * which.
  */
 public record CpuCaches(long l1dBytes, long l2Bytes, String source) {
     static final CpuCaches ASSUMED = new CpuCaches(32 << 10, 512 << 10, "assumed");
+    /** glibc's {@code _SC_LEVEL1_DCACHE_SIZE} and {@code _SC_LEVEL2_CACHE_SIZE} (bits/confname.h). */
+    private static final int SC_LEVEL1_DCACHE_SIZE = 188, SC_LEVEL2_CACHE_SIZE = 191;
 
     /** This machine's caches (core 0's). */
-    public static CpuCaches detect() { return read(Path.of("/sys/devices/system/cpu/cpu0/cache")); }
+    public static CpuCaches detect() {
+        CpuCaches fromSysfs = read(Path.of("/sys/devices/system/cpu/cpu0/cache"));
+        return fromSysfs != ASSUMED ? fromSysfs : ofSizes(sysconf(SC_LEVEL1_DCACHE_SIZE), sysconf(SC_LEVEL2_CACHE_SIZE), "glibc sysconf");
+    }
+
+    /** The caches of the sizes given, or {@link #ASSUMED} when either is unknown (0 or negative). */
+    static CpuCaches ofSizes(long l1d, long l2, String source) {
+        return l1d > 0 && l2 > 0 ? new CpuCaches(l1d, l2, source) : ASSUMED;
+    }
+
+    /** glibc's {@code sysconf(name)} through FFM on Linux; -1 where it is missing or fails (other systems, other libcs). */
+    static long sysconf(int name) {
+        if (!System.getProperty("os.name", "").equals("Linux")) return -1; // the names are glibc's numbers
+        try {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle sysconf = linker.defaultLookup().find("sysconf")
+                    .map(f -> linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)))
+                    .orElse(null);
+            return sysconf == null ? -1 : (long) sysconf.invokeExact(name);
+        } catch (Throwable e) {
+            return -1;
+        }
+    }
 
     /** The caches a sysfs {@code cache} directory describes, or {@link #ASSUMED} when it lacks L1d or L2. */
     static CpuCaches read(Path cacheDir) {

@@ -3,6 +3,7 @@ package imfengine.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,6 +42,23 @@ class CpuCachesTest {
         assertSame(CpuCaches.ASSUMED, CpuCaches.read(dir.resolve("absent")));
         index(0, 1, "Data", "32K");
         assertSame(CpuCaches.ASSUMED, CpuCaches.read(dir), "no L2");
+    }
+
+    @Test void sizesFromSysconfOrAssumedWhenEitherIsUnknown() {
+        assertEquals(new CpuCaches(48 << 10, 1 << 20, "glibc sysconf"), CpuCaches.ofSizes(48 << 10, 1 << 20, "glibc sysconf"));
+        assertSame(CpuCaches.ASSUMED, CpuCaches.ofSizes(-1, 1 << 20, "glibc sysconf"));
+        assertSame(CpuCaches.ASSUMED, CpuCaches.ofSizes(48 << 10, 0, "glibc sysconf"));
+    }
+
+    /**
+     * glibc's names for L1d and L2 (188, 191) read cache sizes, not a neighbouring field such as the line size
+     * (190: 64) or the associativity: unknown (0 or -1, a VM hiding CPUID's cache leaves) or 4 KiB – 64 MiB.
+     */
+    @Test void sysconfNamesReadCacheSizes() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux"));
+        CpuCaches here = CpuCaches.detect();
+        for (long size : new long[] {CpuCaches.sysconf(188), CpuCaches.sysconf(191)})
+            assertTrue(size <= 0 || (size >= 4 << 10 && size <= 64 << 20), "cache size " + size + "; detect(): " + here.describe());
     }
 
     @Test void unreadableSizeFallsBackToAssumedSizes() throws IOException {
