@@ -13,6 +13,6 @@ ab_in_one_jvm() {
       | { grep -v -E 'incubating|^1 warning' || true; }
   done
   "$JAVA_HOME/bin/javac" -d "$work/main" "$main"
-  "$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector ${JAVA_OPTS:-} -cp "$work/main" "$cls" "$a" "$work/a" "$b" "$work/b" "$@" 2>&1 \
+  "$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} -cp "$work/main" "$cls" "$a" "$work/a" "$b" "$work/b" "$@" 2>&1 \
     | grep -v 'WARNING: Using incubator modules'
 }

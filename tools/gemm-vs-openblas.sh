@@ -16,5 +16,5 @@ openblas_core "$PY"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 "$JAVA_HOME/bin/javac" --add-modules=jdk.incubator.vector -cp "$jar" -d "$work" tools/gemm-ab/GemmServe.java 2>&1 \
   | { grep -v -E 'incubating|^1 warning' || true; }
-"$PY" tools/gemm-vs-openblas.py "$@" --java "$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector ${JAVA_OPTS:-} \
+"$PY" tools/gemm-vs-openblas.py "$@" --java "$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED ${JAVA_OPTS:-} \
   -cp "$jar:$work" imfengine.backend.cpu.GemmServe
