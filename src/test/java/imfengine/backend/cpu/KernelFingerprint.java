@@ -84,7 +84,8 @@ final class KernelFingerprint {
 
     private void attention() {
         CpuAttention att = new CpuAttention(pool, true);
-        AttentionSpec s = new AttentionSpec(2, 13, 2, 12, (float) (1 / Math.sqrt(12)));
+        // Dh 40: two vectors and a tail of 8 with 16 lanes (the paired AVX-512 kernels), five vectors with 8
+        AttentionSpec s = new AttentionSpec(2, 13, 2, 40, (float) (1 / Math.sqrt(40)));
         int n = (int) s.elements(), l = 2 * 2 * 13;
         float[] q = values(n, 10), k = values(n, 11), v = values(n, 12), tq = values(n, 13), tk = values(n, 14), tv = values(n, 15);
         float[] o = new float[n], to = new float[n], lse = new float[l];
