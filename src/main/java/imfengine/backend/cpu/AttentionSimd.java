@@ -356,6 +356,7 @@ final class AttentionSimd {
      */
     private static void values(float[] x, float[] xR, int xb, int w, int[] rows, float[] c, int lp, int len, int dh, float[] f, float[] out) {
         int d = 0, dEnd = S.loopBound(dh);
+        if (PAIRED_D) for (; d + 3 * VL < dEnd; d += 4 * VL) valuesQuad(xR, d * len, len, c, lp, f, rows, d, out);
         for (; d + VL < dEnd; d += 2 * VL) valuesPair(xR, d * len, len, c, lp, f, rows, d, out);
         if (d < dEnd) {
             valuesOne(xR, d * len, len, c, lp, f, rows, d, out);
@@ -386,6 +387,36 @@ final class AttentionSimd {
         int d2 = d + VL;
         e0.mul(f[0]).intoArray(out, rows[0] + d2); e1.mul(f[1]).intoArray(out, rows[1] + d2);
         e2.mul(f[2]).intoArray(out, rows[2] + d2); e3.mul(f[3]).intoArray(out, rows[3] + d2);
+    }
+
+    /**
+     * {@code Dh} vectors {@code d} to {@code d + 3·VL} of {@link #values} in one pass: each broadcast of a weight feeds
+     * four vectors' FMAs, each sum in the same order, so the bits are those of {@link #valuesPair}. Sixteen
+     * accumulators: only with 32 vector registers ({@link #PAIRED_D}).
+     */
+    private static void valuesQuad(float[] xR, int xo, int len, float[] c, int lp, float[] f, int[] rows, int d, float[] out) {
+        FloatVector a0 = zero(S), a1 = zero(S), a2 = zero(S), a3 = zero(S), e0 = zero(S), e1 = zero(S), e2 = zero(S), e3 = zero(S);
+        FloatVector g0 = zero(S), g1 = zero(S), g2 = zero(S), g3 = zero(S), h0 = zero(S), h1 = zero(S), h2 = zero(S), h3 = zero(S);
+        int xo2 = xo + len * VL, xo3 = xo2 + len * VL, xo4 = xo3 + len * VL;
+        for (int j = 0; j < len; j++) {
+            FloatVector y0 = FloatVector.fromArray(S, xR, xo + j * VL), y1 = FloatVector.fromArray(S, xR, xo2 + j * VL);
+            FloatVector y2 = FloatVector.fromArray(S, xR, xo3 + j * VL), y3 = FloatVector.fromArray(S, xR, xo4 + j * VL);
+            FloatVector b = broadcast(S, c[j]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0); g0 = y2.fma(b, g0); h0 = y3.fma(b, h0);
+            b = broadcast(S, c[lp + j]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1); g1 = y2.fma(b, g1); h1 = y3.fma(b, h1);
+            b = broadcast(S, c[2 * lp + j]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2); g2 = y2.fma(b, g2); h2 = y3.fma(b, h2);
+            b = broadcast(S, c[3 * lp + j]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3); g3 = y2.fma(b, g3); h3 = y3.fma(b, h3);
+        }
+        a0.mul(f[0]).intoArray(out, rows[0] + d); a1.mul(f[1]).intoArray(out, rows[1] + d);
+        a2.mul(f[2]).intoArray(out, rows[2] + d); a3.mul(f[3]).intoArray(out, rows[3] + d);
+        int d2 = d + VL;
+        e0.mul(f[0]).intoArray(out, rows[0] + d2); e1.mul(f[1]).intoArray(out, rows[1] + d2);
+        e2.mul(f[2]).intoArray(out, rows[2] + d2); e3.mul(f[3]).intoArray(out, rows[3] + d2);
+        int d3 = d2 + VL;
+        g0.mul(f[0]).intoArray(out, rows[0] + d3); g1.mul(f[1]).intoArray(out, rows[1] + d3);
+        g2.mul(f[2]).intoArray(out, rows[2] + d3); g3.mul(f[3]).intoArray(out, rows[3] + d3);
+        int d4 = d3 + VL;
+        h0.mul(f[0]).intoArray(out, rows[0] + d4); h1.mul(f[1]).intoArray(out, rows[1] + d4);
+        h2.mul(f[2]).intoArray(out, rows[2] + d4); h3.mul(f[3]).intoArray(out, rows[3] + d4);
     }
 
     /** {@code Dh} vector {@code d} alone (see {@link #valuesPair}). */
