@@ -28,6 +28,10 @@ import static jdk.incubator.vector.FloatVector.zero;
  * <p>
  * Each phase is its own small method that takes arrays and scalars only: with phases inline in one
  * large method body C2 stopped inlining the Vector API calls and boxed the vectors (~8× slower).
+ * <p>
+ * With 32 vector registers (AVX-512, {@link #PAIRED_D}) the phases take more vectors per pass, so that each
+ * load or broadcast feeds more FMAs: scores and values four vectors, tangent scores and values two, the
+ * backward's dKᵀ, dVᵀ two columns. Every sum keeps its order, so the bits are those of the narrower passes.
  */
 final class AttentionSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
