@@ -75,7 +75,8 @@ final class GemmSimd {
     static void full(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo,
                      float[] c, int co, int ldc, float alpha, float beta, float[] tile) {
         if (MR == 8) {
-            kernel8x2(kc, a, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta);
+            if (ars == 1 && aps == MR) kernel8x2Packed(kc, a, ao, bp, bo, c, co, ldc, alpha, beta);
+            else kernel8x2(kc, a, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta);
         } else if (alpha == 1f && beta == 0f) {
             kernel4x2(kc, a, ao, bp, bo, ZERO_ROW, 0, 0, c, co, ldc);
         } else if (alpha == 1f && beta == 1f) {
@@ -169,6 +170,60 @@ final class GemmSimd {
             x = FloatVector.broadcast(S, a[ao + a5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
             x = FloatVector.broadcast(S, a[ao + a6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
             x = FloatVector.broadcast(S, a[ao + a7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        if (beta == 0f) {
+            c00.mul(va).intoArray(c, co); c01.mul(va).intoArray(c, co + L);
+            c10.mul(va).intoArray(c, co + ldc); c11.mul(va).intoArray(c, co + ldc + L);
+            c20.mul(va).intoArray(c, co + 2 * ldc); c21.mul(va).intoArray(c, co + 2 * ldc + L);
+            c30.mul(va).intoArray(c, co + 3 * ldc); c31.mul(va).intoArray(c, co + 3 * ldc + L);
+            c40.mul(va).intoArray(c, co + 4 * ldc); c41.mul(va).intoArray(c, co + 4 * ldc + L);
+            c50.mul(va).intoArray(c, co + 5 * ldc); c51.mul(va).intoArray(c, co + 5 * ldc + L);
+            c60.mul(va).intoArray(c, co + 6 * ldc); c61.mul(va).intoArray(c, co + 6 * ldc + L);
+            c70.mul(va).intoArray(c, co + 7 * ldc); c71.mul(va).intoArray(c, co + 7 * ldc + L);
+        } else {
+            FloatVector vb = FloatVector.broadcast(S, beta);
+            FloatVector.fromArray(S, c, co).fma(vb, c00.mul(va)).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + L).fma(vb, c01.mul(va)).intoArray(c, co + L);
+            FloatVector.fromArray(S, c, co + ldc).fma(vb, c10.mul(va)).intoArray(c, co + ldc);
+            FloatVector.fromArray(S, c, co + ldc + L).fma(vb, c11.mul(va)).intoArray(c, co + ldc + L);
+            FloatVector.fromArray(S, c, co + 2 * ldc).fma(vb, c20.mul(va)).intoArray(c, co + 2 * ldc);
+            FloatVector.fromArray(S, c, co + 2 * ldc + L).fma(vb, c21.mul(va)).intoArray(c, co + 2 * ldc + L);
+            FloatVector.fromArray(S, c, co + 3 * ldc).fma(vb, c30.mul(va)).intoArray(c, co + 3 * ldc);
+            FloatVector.fromArray(S, c, co + 3 * ldc + L).fma(vb, c31.mul(va)).intoArray(c, co + 3 * ldc + L);
+            FloatVector.fromArray(S, c, co + 4 * ldc).fma(vb, c40.mul(va)).intoArray(c, co + 4 * ldc);
+            FloatVector.fromArray(S, c, co + 4 * ldc + L).fma(vb, c41.mul(va)).intoArray(c, co + 4 * ldc + L);
+            FloatVector.fromArray(S, c, co + 5 * ldc).fma(vb, c50.mul(va)).intoArray(c, co + 5 * ldc);
+            FloatVector.fromArray(S, c, co + 5 * ldc + L).fma(vb, c51.mul(va)).intoArray(c, co + 5 * ldc + L);
+            FloatVector.fromArray(S, c, co + 6 * ldc).fma(vb, c60.mul(va)).intoArray(c, co + 6 * ldc);
+            FloatVector.fromArray(S, c, co + 6 * ldc + L).fma(vb, c61.mul(va)).intoArray(c, co + 6 * ldc + L);
+            FloatVector.fromArray(S, c, co + 7 * ldc).fma(vb, c70.mul(va)).intoArray(c, co + 7 * ldc);
+            FloatVector.fromArray(S, c, co + 7 * ldc + L).fma(vb, c71.mul(va)).intoArray(c, co + 7 * ldc + L);
+        }
+    }
+
+    /** {@link #kernel8x2} on a packed A panel: its constant strides let C2 check A's range once per call. */
+    static void kernel8x2Packed(int kc, float[] a, int ao, float[] bp, int bo, float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * 8, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
         FloatVector va = FloatVector.broadcast(S, alpha);
         if (beta == 0f) {
