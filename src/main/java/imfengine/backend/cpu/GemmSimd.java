@@ -17,9 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>A is read at {@code a[ao + r·ars + p·aps]} for row {@code r}, step {@code p}: a packed
  * panel ({@code ars = 1, aps = MR}) or, for the 8-row kernels only, A in place ({@code ars = lda,
- * aps = 1}, or the transpose). The 4-row kernels read packed panels only: with a constant stride
- * C2 hoists every range check out of the k loop; the checks' out-of-line traps otherwise cost
- * registers (4×16 with variable strides: 74 GFLOP/s). B is always a packed panel:
+ * aps = 1}, or the transpose). With a constant stride C2 hoists every range check out of the k loop;
+ * the checks' out-of-line traps otherwise cost registers (4×16 with variable strides: 74 GFLOP/s).
+ * So the 4-row kernels read packed panels only, and a packed panel of the 8-row tile goes to
+ * {@link #kernel8x2Packed}, a copy of {@link #kernel8x2} with the packed strides written in (1024³ up to
+ * 1.2× faster on Zen 5); its epilogue is written out again for the reason below. B is always a packed panel:
  * {@code bp[bo + p·NR + j]} is {@code B(p, j)}. Each step {@code p} loads {@code NR/L} vectors of
  * B, broadcasts {@code MR} scalars of A and issues {@code MR·NR/L} FMAs in the same order whatever
  * the tile; only the later depth blocks round differently: the 4-row kernels add the products to C
