@@ -3,14 +3,15 @@ package imfengine.cli;
 import imfengine.autodiff.Context;
 import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
+import imfengine.backend.DeviceProfile;
 import imfengine.backend.GemmSpec;
+import imfengine.backend.TimedBackend;
 import imfengine.backend.TransferCounts;
 import imfengine.backend.cpu.CpuBackend;
 import imfengine.backend.cpu.FmaPeak;
 import imfengine.backend.cpu.HeapAllocation;
 import imfengine.backend.cuda.CudaBackend;
 import imfengine.backend.cuda.Device;
-import imfengine.backend.cuda.DeviceProfile;
 import imfengine.backend.cuda.DriverDevice;
 import imfengine.backend.cuda.MeteredDevice;
 import imfengine.backend.cuda.TimedDevice;
@@ -36,13 +37,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * {@code bench}: the real training step (batch upload, guidance forwards, dual forward, backward,
  * AdamW, EMA) and 1-NFE sampling on random data, timed after warm-up; reports the median and range,
  * the TFLOP/s of the GEMM and attention work the kernels actually issued and its share of the device's
  * peak (MFU), the host↔device transfers and device memory of a step; {@code --json} writes the same as
- * JSON, {@code --profile} adds the device time of one step per kernel family (CUDA events on a GPU).
+ * JSON, {@code --profile} adds the device time of one step per kernel family (CUDA events on a GPU; on the CPU
+ * the host time of each backend call, {@link TimedBackend}).
  * A measurement that fails (out of device memory, say) is reported and the next one still runs.
  */
 final class BenchCommand implements Command {
@@ -89,7 +92,9 @@ final class BenchCommand implements Command {
                                      Both first run each kernel ~1-2 s so the JIT has compiled it
                   --profile          after the timed steps, one more step with every kernel launch, GEMM
                                      and copy timed (CUDA events on a GPU, the host clock under
-                                     --device emulated), summed per kernel family and per kernel
+                                     --device emulated), summed per kernel family and per kernel;
+                                     on the CPU every backend call, timed by the host clock, summed
+                                     per method and per method at one shape
                   --json FILE        also write the results as JSON (rewritten after each measurement)
                   --peak-gflops X    peak for the %peak column instead of the measured / known one
                   --threads N        CPU worker threads (default: all cores)
@@ -124,14 +129,15 @@ final class BenchCommand implements Command {
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
         Meters[] meters = {null};
-        Backend be = Devices.open("bench", a, threads, d -> {
+        Backend opened = Devices.open("bench", a, threads, d -> {
             MeteredDevice m = new MeteredDevice(d);
             TimedDevice t = profile ? TimedDevice.of(m) : null;
             meters[0] = new Meters(d, m, t);
             return t != null ? t : m;
         });
-        if (profile && meters[0] == null)
-            throw new UsageException("bench: --profile times the CUDA backend's device calls: use --device cuda or emulated");
+        // CUDA times at its device seam; the CPU's kernels finish before they return, so its calls are timed as made
+        TimedBackend timedCpu = profile && meters[0] == null ? TimedBackend.wrap(opened) : null;
+        Backend be = timedCpu != null ? timedCpu.backend() : opened;
         System.out.printf(Locale.ROOT, "bench: preset %s, batch %d (%s), backend %s, %d warm-up + %d timed runs%n", mc.name(), batch,
                 memory.describe(), be.name(), warmup, repeats);
         if (what.equals("gemm")) {
@@ -139,7 +145,7 @@ final class BenchCommand implements Command {
             return 0;
         }
         String precision = Devices.precision(be).label();
-        Peak peak = peak(givenPeak, be, meters[0], precision, threads);
+        Peak peak = peak(givenPeak, opened, meters[0], precision, threads);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("preset", mc.name());
         settings.put("batch", (long) batch);
@@ -184,7 +190,8 @@ final class BenchCommand implements Command {
                 }
             };
             failed += row("train_step", batch, peak, be, meters[0], lim, oneStep, report);
-            if (profile) failed += profileStep(meters[0].timed(), oneStep, report);
+            if (profile) failed += timedCpu != null ? profileStep(true, timedCpu::start, timedCpu::stop, () -> {}, oneStep, report)
+                    : profileStep(false, meters[0].timed()::start, meters[0].timed()::stop, meters[0].timed()::closeTimer, oneStep, report);
         }
         if (!what.equals("step")) {
             ImfDiT sampler = new ImfDiT(mc, be, 1, false);
@@ -254,12 +261,12 @@ final class BenchCommand implements Command {
     }
 
     /** One more step with every device call timed; prints the families and the ten slowest kernels. Returns 1 if it failed. */
-    private static int profileStep(TimedDevice timed, Runnable step, BenchReport report) {
+    private static int profileStep(boolean cpu, Runnable start, Supplier<DeviceProfile> stop, Runnable close, Runnable step, BenchReport report) {
         try {
-            timed.start();
+            start.run();
             step.run();
-            DeviceProfile p = timed.stop();
-            printProfile(p);
+            DeviceProfile p = stop.get();
+            printProfile(p, cpu);
             report.profile(p);
             return 0;
         } catch (RuntimeException e) {
@@ -268,22 +275,28 @@ final class BenchCommand implements Command {
             report.error("profile", e.getClass().getSimpleName() + ": " + why);
             return 1;
         } finally {
-            timed.closeTimer();
+            close.run();
         }
     }
 
-    private static void printProfile(DeviceProfile p) {
-        System.out.printf(Locale.ROOT, "profile of one step (%s): %.1f ms wall, %.1f ms device busy in %d calls, %d device allocations%n",
-                p.clock(), p.wallMs(), p.busyMs(), p.calls(), p.allocations());
-        System.out.printf(Locale.ROOT, "  %-28s %8s %10s %7s %9s%n", "family", "calls", "ms", "share", "TFLOP/s");
+    private static void printProfile(DeviceProfile p, boolean cpu) {
+        if (cpu) // no device: "busy" is time inside backend calls, the rest is host work between them (autodiff, arenas)
+            System.out.printf(Locale.ROOT, "profile of one step (%s): %.1f ms wall, %.1f ms in %d backend calls, %d tensors allocated%n",
+                    p.clock(), p.wallMs(), p.busyMs(), p.calls(), p.allocations());
+        else
+            System.out.printf(Locale.ROOT, "profile of one step (%s): %.1f ms wall, %.1f ms device busy in %d calls, %d device allocations%n",
+                    p.clock(), p.wallMs(), p.busyMs(), p.calls(), p.allocations());
+        System.out.printf(Locale.ROOT, "  %-36s %8s %10s %7s %9s%n", "family", "calls", "ms", "share", "TFLOP/s");
         for (DeviceProfile.Entry e : p.families()) printEntry(e, p.busyMs());
-        System.out.printf(Locale.ROOT, "  %-28s %8s %10s %7s %9s%n", "kernel (10 slowest)", "calls", "ms", "share", "TFLOP/s");
-        for (DeviceProfile.Entry e : p.kernels().subList(0, Math.min(10, p.kernels().size()))) printEntry(e, p.busyMs());
+        System.out.printf(Locale.ROOT, "  %-36s %8s %10s %7s %9s%n", "kernel (" + PROFILE_KERNELS + " slowest)", "calls", "ms", "share", "TFLOP/s");
+        for (DeviceProfile.Entry e : p.kernels().subList(0, Math.min(PROFILE_KERNELS, p.kernels().size()))) printEntry(e, p.busyMs());
     }
 
+    private static final int PROFILE_KERNELS = 15;
+
     private static void printEntry(DeviceProfile.Entry e, double busy) {
-        System.out.printf(Locale.ROOT, "  %-28s %8d %10.2f %6.1f%% %9s%n", e.name(), e.calls(), e.ms(), busy > 0 ? 100 * e.ms() / busy : 0,
-                Double.isNaN(e.tflops()) ? "-" : String.format(Locale.ROOT, "%.2f", e.tflops()));
+        System.out.printf(Locale.ROOT, "  %-36s %8d %10.2f %6.1f%% %9s%n", e.name(), e.calls(), e.ms(), busy > 0 ? 100 * e.ms() / busy : 0,
+                Double.isNaN(e.tflops()) ? "-" : String.format(Locale.ROOT, "%.3f", e.tflops()));
     }
 
     /**

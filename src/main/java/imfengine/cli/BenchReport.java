@@ -1,6 +1,6 @@
 package imfengine.cli;
 
-import imfengine.backend.cuda.DeviceProfile;
+import imfengine.backend.DeviceProfile;
 import imfengine.io.AtomicWrite;
 import imfengine.io.Json;
 

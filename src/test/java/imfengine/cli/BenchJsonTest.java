@@ -92,12 +92,33 @@ class BenchJsonTest {
         assertEquals(1L, step.get("runs"));
     }
 
-    @Test void theProfileNeedsTheCudaBackendAndATrainingStep() {
-        CliRun cpu = CliRun.of("bench", "--preset", "tiny", "--profile");
-        assertEquals(2, cpu.code());
-        assertEquals("error: bench: --profile times the CUDA backend's device calls: use --device cuda or emulated", cpu.err().strip());
+    @Test void theProfileNeedsATrainingStep() {
         CliRun sample = CliRun.of("bench", "--preset", "tiny", "--profile", "--what", "sample");
         assertEquals(2, sample.code());
         assertTrue(sample.err().contains("--profile times a training step"), sample.err());
+    }
+
+    /** On the CPU the profile times backend calls: GEMMs and attention with their flops, the rest without; all inside the wall time. */
+    @Test void theCpuProfileTimesEveryBackendCallOfOneStep() throws Exception {
+        Bench b = bench("--batch", "2", "--warmup", "1", "--repeats", "1", "--what", "step", "--peak-gflops", "50", "--profile");
+        Map<String, Object> p = map(b.json().get("profile"));
+        assertEquals("host clock", p.get("clock"));
+        double wall = ((Number) p.get("wall_ms")).doubleValue(), busy = ((Number) p.get("busy_ms")).doubleValue();
+        assertTrue(busy > 0 && busy <= wall, busy + " ms busy in " + wall + " ms");
+        List<Map<String, Object>> families = list(p.get("families")).stream().map(BenchJsonTest::map).toList();
+        Map<String, Map<String, Object>> byName = new java.util.HashMap<>();
+        for (Map<String, Object> f : families) byName.put((String) f.get("name"), f);
+        for (String f : List.of("gemm", "attentionDual", "attentionBackward", "rmsNormBackward", "adamw", "allocate"))
+            assertTrue(byName.containsKey(f), f + " missing from " + byName.keySet());
+        assertTrue(((Number) byName.get("gemm").get("tflops")).doubleValue() > 0, "GEMMs count their flops");
+        assertTrue(((Number) byName.get("attentionBackward").get("tflops")).doubleValue() > 0, "attention counts its flops");
+        assertNull(byName.get("rmsNormBackward").get("tflops"), "a normalisation issues no matrix flops");
+        assertFalse(byName.containsKey("matrixFlops"), "the counters a bench reads are not timed");
+        long calls = families.stream().mapToLong(f -> ((Number) f.get("calls")).longValue()).sum();
+        assertEquals(calls, ((Number) p.get("calls")).longValue());
+        assertEquals(((Number) byName.get("allocate").get("calls")).longValue(), ((Number) p.get("device_allocations")).longValue());
+        assertTrue(list(p.get("kernels")).stream().map(k -> (String) map(k).get("name")).anyMatch(n -> n.startsWith("gemm ") && n.contains("x")),
+                "GEMM kernels are named by shape");
+        assertTrue(b.run().out().contains("backend calls"), b.run().out());
     }
 }

@@ -3,7 +3,7 @@ package imfengine.imf;
 import imfengine.autodiff.Context;
 import imfengine.backend.Precision;
 import imfengine.backend.cuda.CudaBackend;
-import imfengine.backend.cuda.DeviceProfile;
+import imfengine.backend.DeviceProfile;
 import imfengine.backend.cuda.TimedDevice;
 import imfengine.nn.ImfDiT;
 import imfengine.optim.AdamW;

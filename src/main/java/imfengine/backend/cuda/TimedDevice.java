@@ -1,5 +1,7 @@
 package imfengine.backend.cuda;
 
+import imfengine.backend.DeviceProfile;
+import imfengine.backend.DeviceProfile.Call;
 import imfengine.backend.GemmSpec;
 
 import java.util.ArrayList;
@@ -17,9 +19,6 @@ import java.util.List;
  * </pre>
  */
 public final class TimedDevice extends ForwardingDevice {
-    /** What one timed call was: a kernel symbol (or "cublasSgemm", "cublasGemmEx", "memcpy HtoD", …), its family, its GEMM flops. */
-    record Call(String name, String family, double flops) {}
-
     private final LaunchTimer timer;
     private final List<Call> calls = new ArrayList<>();
     private volatile boolean recording;

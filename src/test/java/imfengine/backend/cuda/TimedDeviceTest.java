@@ -1,6 +1,7 @@
 package imfengine.backend.cuda;
 
 import imfengine.autodiff.Context;
+import imfengine.backend.DeviceProfile;
 import imfengine.backend.GemmSpec;
 import imfengine.backend.UnaryOp;
 import imfengine.backend.cuda.emu.EmulatedDevice;

@@ -1,4 +1,4 @@
-package imfengine.backend.cuda;
+package imfengine.backend;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -7,29 +7,34 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Device time of one recording of a {@link TimedDevice}, summed per kernel and per kernel family (the
- * {@code native-kernels/<family>.cu} file; {@code gemm} for cuBLAS, {@code memory} for copies and fills),
- * each list sorted by time, largest first. {@code wallMs} is the host's time from start to stop; the
- * difference to {@link #busyMs()} is where the device waited for the host (launch overhead, host work,
- * synchronisations).
+ * Device time of one recording, summed per kernel and per kernel family, each list sorted by time, largest
+ * first. On CUDA ({@code TimedDevice}) a family is the {@code native-kernels/<family>.cu} file ({@code gemm} for
+ * cuBLAS, {@code memory} for copies and fills); on the CPU ({@link TimedBackend}) it is the backend method and a
+ * kernel is that method at one shape. {@code wallMs} is the host's time from start to stop; the difference to
+ * {@link #busyMs()} is where the device waited for the host (launch overhead, host work, synchronisations) or,
+ * on the CPU, the time spent between backend calls (autodiff, arenas, the trainer).
  *
  * @param clock       what measured the durations ("cuda events", "host clock")
- * @param allocations device allocations made during the recording (a caching allocator's misses)
+ * @param allocations device allocations made during the recording (a caching allocator's misses; on the CPU,
+ *                    every tensor allocated)
  * @param frees       device frees made during the recording (the cache flushed)
  */
 public record DeviceProfile(String clock, double wallMs, List<Entry> families, List<Entry> kernels, long allocations, long frees) {
-    /** One kernel (or family): how often it ran, its summed time, and the GEMM work it did (0 for kernels). */
+    /** What one timed call was: a kernel (or "cublasSgemm", "memcpy HtoD", …), its family, the GEMM/attention flops it issued. */
+    public record Call(String name, String family, double flops) {}
+
+    /** One kernel (or family): how often it ran, its summed time, and the GEMM (or attention) work it did (0 for other kernels). */
     public record Entry(String name, String family, long calls, double ms, double flops) {
-        /** Achieved TFLOP/s of the GEMM work, or NaN where no flops are counted. */
+        /** Achieved TFLOP/s of that work, or NaN where no flops are counted. */
         public double tflops() { return flops > 0 && ms > 0 ? flops / (ms * 1e9) : Double.NaN; }
     }
 
     /** Sums {@code calls[i]}'s duration {@code ms[i]} per name and per family. */
-    static DeviceProfile of(String clock, double wallMs, List<TimedDevice.Call> calls, double[] ms, long allocations, long frees) {
+    public static DeviceProfile of(String clock, double wallMs, List<Call> calls, double[] ms, long allocations, long frees) {
         if (calls.size() != ms.length) throw new IllegalArgumentException(ms.length + " durations for " + calls.size() + " calls");
         Map<String, Entry> byName = new LinkedHashMap<>(), byFamily = new LinkedHashMap<>();
         for (int i = 0; i < ms.length; i++) {
-            TimedDevice.Call c = calls.get(i);
+            Call c = calls.get(i);
             byName.merge(c.name(), new Entry(c.name(), c.family(), 1, ms[i], c.flops()), DeviceProfile::add);
             byFamily.merge(c.family(), new Entry(c.family(), c.family(), 1, ms[i], c.flops()), DeviceProfile::add);
         }
