@@ -71,6 +71,7 @@ public final class CpuBackend implements Backend {
         if (simd && !VectorSupport.present())
             throw new IllegalStateException("SIMD requested but jdk.incubator.vector is not in this JVM (add --add-modules=jdk.incubator.vector)");
         this.simd = simd;
+        if (simd) ElementwiseWarmup.startOnce();
         this.pool = new WorkerPool(threads);
         this.elementwise = new CpuElementwise(pool, simd);
         this.select = new CpuSelect(pool);

@@ -1,0 +1,54 @@
+package imfengine.backend.cpu;
+
+import imfengine.backend.BinaryOp;
+import imfengine.backend.UnaryOp;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Gets {@link ElementwiseSimd}'s loops compiled by C2 early, on a daemon thread, once per JVM.
+ * <p>Why: a training step calls these kernels a few times each, with one long loop per call, so HotSpot
+ * counts few invocations and promotes them late: 8 steps of {@code bench --preset xs} left {@code unary},
+ * {@code unaryDerivative}, {@code binaryVS} and {@code axpby} in C1's code, where the Vector API is not
+ * intrinsified and every vector is a heap object (15–170 ms of an xs step instead of ~2). Many short
+ * calls on every op make the counters reach C2's thresholds in milliseconds, with a profile that has
+ * seen every branch of the ops' switches. The bits do not depend on the tier ({@code JitTierTest}).
+ */
+final class ElementwiseWarmup {
+    /** Calls per op: C2 takes a method with over 600 invocations and 15,000 invocations + loop turns. */
+    static final int CALLS = 2_000;
+    /** Floats per call: a few full vectors and a scalar tail on any vector width. */
+    static final int LENGTH = 16 * 8 + 3;
+
+    private static final AtomicBoolean STARTED = new AtomicBoolean();
+
+    private ElementwiseWarmup() {}
+
+    /** Starts the warm-up unless it has started in this JVM already, or the JVM has no JIT ({@code -Xint}). */
+    static void startOnce() {
+        if (System.getProperty("java.vm.info", "").contains("interpreted mode")) return;
+        if (STARTED.compareAndSet(false, true)) Thread.ofPlatform().daemon().name("imf-elementwise-warmup").start(ElementwiseWarmup::run);
+    }
+
+    /** Runs every op of the loops {@link #CALLS} times on small arrays (positive inputs: LOG and RSQRT stay finite). */
+    static void run() {
+        float[] x = new float[LENGTH], y = new float[LENGTH], g = new float[LENGTH], out = new float[LENGTH];
+        for (int i = 0; i < LENGTH; i++) {
+            x[i] = 0.5f + i / (float) LENGTH;
+            y[i] = 0.25f + i / (2f * LENGTH);
+            g[i] = 1f - i / (2f * LENGTH);
+        }
+        for (int c = 0; c < CALLS; c++) {
+            for (UnaryOp op : UnaryOp.values()) {
+                ElementwiseSimd.unary(op, x, 0, out, 0, 0, LENGTH);
+                ElementwiseSimd.unaryDerivative(op, x, 0, y, 0, g, 0, out, 0, 0, LENGTH);
+            }
+            for (BinaryOp op : BinaryOp.values()) {
+                ElementwiseSimd.binaryVV(op, x, 0, y, 0, out, 0, LENGTH);
+                ElementwiseSimd.binaryVS(op, x, 0, 1.5f, out, 0, LENGTH);
+            }
+            ElementwiseSimd.axpby(0.5f, x, 0, 0f, null, 0, out, 0, 0, LENGTH);
+            ElementwiseSimd.axpby(0.5f, x, 0, 2f, y, 0, out, 0, 0, LENGTH);
+        }
+    }
+}
