@@ -3,13 +3,16 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Two builds' training steps in one JVM, alternating step by step (which side goes first alternates too), so
  * that a shared host's drifting speed hits both alike. Arguments: JAR_A DIR_A JAR_B DIR_B with DIR_x holding
  * {@code StepRun} compiled against JAR_x. Properties: preset (xs), batch (128 for xs, else 64), threads (all
- * cores), warmup (3 steps per side), rounds (10, made even). B/A is the geometric mean of the rounds' own ratios:
+ * cores), warmup (3 steps per side), rounds (10, made even), and a.props / b.props (system properties each side's
+ * classes initialise with, e.g. {@code imf.pool.spinMicros=1000}: one jar twice compares settings). B/A is the geometric mean of the rounds' own ratios:
  * half the rounds run A first, half B first, and the step run second in a round was often the faster one (up to
  * 20 % in a same-jar control), an order effect the mean over both orders cancels. A side that reads ~2× slower in
  * every round (3 of 18 runs on 2026-12-01, each time the jar loaded second) is a JVM whose JIT compiled that side badly
@@ -26,9 +29,13 @@ public final class StepAb {
         for (int i = 0; i < 2; i++) {
             URLClassLoader loader = new URLClassLoader(i == 0 ? "A" : "B", new URL[]{Path.of(args[2 * i]).toUri().toURL(), Path.of(args[2 * i + 1]).toUri().toURL()},
                     ClassLoader.getPlatformClassLoader());
+            Map<String, String> saved = setProperties(System.getProperty(i == 0 ? "a.props" : "b.props", ""));
             step[i] = (Runnable) loader.loadClass("imfengine.cli.StepRun").getMethod("prepare", String.class, int.class, int.class)
                     .invoke(null, preset, batch, threads);
+            for (Map.Entry<String, String> e : saved.entrySet()) // prepare initialised the side's classes: they keep what they read
+                if (e.getValue() == null) System.clearProperty(e.getKey()); else System.setProperty(e.getKey(), e.getValue());
         }
+        System.out.printf("A: %s%nB: %s%n", System.getProperty("a.props", "defaults"), System.getProperty("b.props", "defaults"));
         for (int w = 0; w < warmup; w++) for (Runnable s : step) s.run();
         List<List<Double>> ms = List.of(new ArrayList<>(), new ArrayList<>());
         List<Double> ratios = new ArrayList<>();
@@ -54,5 +61,19 @@ public final class StepAb {
                 ms.get(1).get(rounds / 2), ms.get(1).get(0), ms.get(1).get(rounds - 1),
                 Math.exp(logSum / rounds), ratios.get(0), ratios.get(rounds - 1));
         System.exit(0);
+    }
+
+    /** Sets the {@code key=value} pairs of {@code props} (space-separated); returns the values they replaced (null: unset). */
+    private static Map<String, String> setProperties(String props) {
+        Map<String, String> saved = new LinkedHashMap<>();
+        for (String kv : props.trim().split("\\s+")) {
+            if (kv.isEmpty()) continue;
+            int eq = kv.indexOf('=');
+            if (eq < 1) throw new IllegalArgumentException("expected key=value, got '" + kv + "'");
+            String key = kv.substring(0, eq);
+            saved.put(key, System.getProperty(key));
+            System.setProperty(key, kv.substring(eq + 1));
+        }
+        return saved;
     }
 }
