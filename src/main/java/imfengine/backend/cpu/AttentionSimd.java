@@ -24,14 +24,14 @@ import static jdk.incubator.vector.FloatVector.zero;
  * {@code start + step·VL}: with a constant stride C2 checks the range once before the loop instead of
  * at every load, which is what lets two vectors per pass (eight FMA chains) pay off.
  * The last group of a head repeats its last row to fill four: repeated rows compute and store the
- * same values, and the backward zeroes them before they are summed into {@code dk, dv}.
+ * same values. The backward keeps each real row's {@code P} and {@code dS}, and once the head's rows are
+ * done, sums {@code dK, dV} over them with the accumulators in registers ({@link #keyGradients}).
  * <p>
  * Each phase is its own small method that takes arrays and scalars only: with phases inline in one
  * large method body C2 stopped inlining the Vector API calls and boxed the vectors (~8× slower).
  * <p>
  * With 32 vector registers (AVX-512, {@link #PAIRED_D}) the phases take more vectors per pass, so that each
- * load or broadcast feeds more FMAs: scores and values four vectors, tangent scores and values two, the
- * backward's dKᵀ, dVᵀ two columns. Every sum keeps its order, so the bits are those of the narrower passes.
+ * load or broadcast feeds more FMAs: scores and values four vectors, tangent scores and values two. Every sum keeps its order, so the bits are those of the narrower passes.
  */
 final class AttentionSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -39,9 +39,8 @@ final class AttentionSimd {
     /** Query rows handled together. */
     static final int ROWS = 4;
     /**
-     * Whether the backward accumulates two columns of dKᵀ, dVᵀ per pass and the dual's tangent scores and values
-     * take two key or {@code Dh} vectors per pass: with 32 vector registers (AVX-512); with 16 the accumulators
-     * would spill.
+     * Whether scores and values take four vectors per pass and the dual's tangent scores and values two: with 32
+     * vector registers (AVX-512); with 16 the accumulators would spill.
      */
     private static final boolean PAIRED_D = VL >= 16;
 
@@ -102,10 +101,11 @@ final class AttentionSimd {
                          float[] dq, float[] dk, float[] dv, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         float scale = s.scale();
-        // kB, vB: keys and values packed for the scores, kR: keys packed for dQ; dkT, dvT: transposed gradient
-        // accumulators; p, ds: P and dS of a query group
-        float[] kB = new float[dh * lp], vB = new float[dh * lp], kR = new float[len * dh], dkT = new float[dh * lp], dvT = new float[dh * lp];
-        float[] p = new float[ROWS * lp], ds = new float[ROWS * lp], scales = new float[ROWS], lanes = new float[VL];
+        // kB, vB: keys and values packed for the scores, kR, qR, gR: k, q, dO packed for dQ, dK, dV; p, ds: P and dS
+        // of a query group; pAll, dsAll: P and dS of the head's rows, for dK and dV once the rows are done
+        float[] kB = new float[dh * lp], vB = new float[dh * lp], kR = new float[len * dh], qR = new float[len * dh], gR = new float[len * dh];
+        float[] p = new float[ROWS * lp], ds = new float[ROWS * lp], pAll = new float[len * lp], dsAll = new float[len * lp];
+        float[] scales = new float[ROWS], lanes = new float[VL];
         java.util.Arrays.fill(scales, scale);
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
@@ -113,8 +113,8 @@ final class AttentionSimd {
             packKeys(k, base, w, len, dh, kB);
             packKeys(v, base, w, len, dh, vB);
             packValues(k, base, w, len, dh, kR);
-            java.util.Arrays.fill(dkT, 0f);
-            java.util.Arrays.fill(dvT, 0f);
+            packValues(q, base, w, len, dh, qR);
+            packValues(dO, base, w, len, dh, gR);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
                 queryRows(base, w, i0, len, rows);
                 scores(q, rows, kB, lp, len, dh, scale, Float.NEGATIVE_INFINITY, p);
@@ -124,19 +124,12 @@ final class AttentionSimd {
                     gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh, lanes), lanes);
                 }
                 values(k, kR, base, w, rows, ds, lp, len, dh, scales, dq);
-                for (int r = len - i0; r < ROWS; r++) { // repeated rows: already stored once, must not be summed again
-                    java.util.Arrays.fill(p, r * lp, (r + 1) * lp, 0f);
-                    java.util.Arrays.fill(ds, r * lp, (r + 1) * lp, 0f);
-                }
-                accumulateTransposed(q, dO, rows, ds, p, lp, dh, dkT, dvT);
+                int real = Math.min(ROWS, len - i0) * lp; // the group's rows past the head's last are repeats: not kept
+                System.arraycopy(p, 0, pAll, i0 * lp, real);
+                System.arraycopy(ds, 0, dsAll, i0 * lp, real);
             }
-            for (int j = 0; j < len; j++) {
-                int kj = base + j * w;
-                for (int d = 0; d < dh; d++) {
-                    dk[kj + d] = scale * dkT[d * lp + j];
-                    dv[kj + d] = dvT[d * lp + j];
-                }
-            }
+            keyGradients(q, qR, base, w, dsAll, lp, len, dh, scale, dk);
+            keyGradients(dO, gR, base, w, pAll, lp, len, dh, 1f, dv);
         }
     }
 
@@ -496,59 +489,75 @@ final class AttentionSimd {
     }
 
     /**
-     * {@code dkT[d, j] += Σ_r dS_rj q_r[d]} (scale applied later) and {@code dvT[d, j] += Σ_r P_rj dO_r[d]}
-     * over the padded rows: one load and store of {@code dkT, dvT} per four FMAs.
+     * The backward's key gradients: {@code out_j = f·Σ_i c_ij x_i} for every key {@code j < len} of the head at
+     * {@code xb} (stride {@code w}), {@code c} the head's weights (row {@code i} at {@code i·lp}), {@code x} its query
+     * rows ({@code xR} the same packed by {@link #packValues}): {@code dK} from {@code dS, q} with {@code f} the
+     * scale, {@code dV} from {@code P, dO} with {@code f = 1}. The sums run over {@code i} in order, as the
+     * transposed accumulation per query group did, so the bits are those it gave. Vectorised over {@code Dh}:
+     * six keys and two {@code Dh} vectors per pass (twelve accumulators that stay in registers over all rows),
+     * then one vector, then scalar columns; the keys past the last six one at a time.
      */
-    private static void accumulateTransposed(float[] q, float[] dO, int[] rows, float[] ds, float[] p, int lp, int dh,
-                                             float[] dkT, float[] dvT) {
-        int r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], d = 0;
-        if (PAIRED_D) for (; d + 1 < dh; d += 2) accumulateTransposedPair(q, dO, r0, r1, r2, r3, d, ds, p, lp, dkT, dvT);
-        for (; d < dh; d++) {
-            FloatVector q0 = broadcast(S, q[r0 + d]), q1 = broadcast(S, q[r1 + d]), q2 = broadcast(S, q[r2 + d]), q3 = broadcast(S, q[r3 + d]);
-            FloatVector g0 = broadcast(S, dO[r0 + d]), g1 = broadcast(S, dO[r1 + d]), g2 = broadcast(S, dO[r2 + d]), g3 = broadcast(S, dO[r3 + d]);
-            for (int jj = 0, off = d * lp; jj < lp; jj += VL, off += VL) {
-                FloatVector a = FloatVector.fromArray(S, dkT, off);
-                a = FloatVector.fromArray(S, ds, jj).fma(q0, a);
-                a = FloatVector.fromArray(S, ds, lp + jj).fma(q1, a);
-                a = FloatVector.fromArray(S, ds, 2 * lp + jj).fma(q2, a);
-                a = FloatVector.fromArray(S, ds, 3 * lp + jj).fma(q3, a);
-                a.intoArray(dkT, off);
-                FloatVector b = FloatVector.fromArray(S, dvT, off);
-                b = FloatVector.fromArray(S, p, jj).fma(g0, b);
-                b = FloatVector.fromArray(S, p, lp + jj).fma(g1, b);
-                b = FloatVector.fromArray(S, p, 2 * lp + jj).fma(g2, b);
-                b = FloatVector.fromArray(S, p, 3 * lp + jj).fma(g3, b);
-                b.intoArray(dvT, off);
-            }
+    private static void keyGradients(float[] x, float[] xR, int xb, int w, float[] c, int lp, int len, int dh, float f, float[] out) {
+        int d = 0, dEnd = S.loopBound(dh), j = 0;
+        for (; d + VL < dEnd; d += 2 * VL) {
+            for (j = 0; j + KEYS <= len; j += KEYS) keysPair(xR, d * len, len, c, lp, j, f, out, xb + j * w + d, w);
+            for (; j < len; j++) keyPair(xR, d * len, len, c, lp, j, f, out, xb + j * w + d);
         }
+        if (d < dEnd) {
+            for (j = 0; j < len; j++) keyOne(xR, d * len, len, c, lp, j, f, out, xb + j * w + d);
+            d += VL;
+        }
+        for (; d < dh; d++)
+            for (j = 0; j < len; j++) {
+                float a = 0f;
+                for (int i = 0, xi = xb + d; i < len; i++, xi += w) a = Math.fma(c[i * lp + j], x[xi], a);
+                out[xb + j * w + d] = f * a;
+            }
     }
 
-    /**
-     * {@link #accumulateTransposed} for columns {@code d} and {@code d+1} together: each load of the four rows'
-     * {@code dS} and {@code P} vectors feeds both columns' FMAs (12 loads and 4 stores per 16 FMAs instead of 20
-     * and 4), in the same order per accumulator, so the bits are the same. It holds 28 vectors: only with 32
-     * vector registers ({@link #PAIRED_D}).
-     */
-    private static void accumulateTransposedPair(float[] q, float[] dO, int r0, int r1, int r2, int r3, int d,
-                                                 float[] ds, float[] p, int lp, float[] dkT, float[] dvT) {
-        FloatVector q0 = broadcast(S, q[r0 + d]), q1 = broadcast(S, q[r1 + d]), q2 = broadcast(S, q[r2 + d]), q3 = broadcast(S, q[r3 + d]);
-        FloatVector g0 = broadcast(S, dO[r0 + d]), g1 = broadcast(S, dO[r1 + d]), g2 = broadcast(S, dO[r2 + d]), g3 = broadcast(S, dO[r3 + d]);
-        FloatVector h0 = broadcast(S, q[r0 + d + 1]), h1 = broadcast(S, q[r1 + d + 1]), h2 = broadcast(S, q[r2 + d + 1]), h3 = broadcast(S, q[r3 + d + 1]);
-        FloatVector e0 = broadcast(S, dO[r0 + d + 1]), e1 = broadcast(S, dO[r1 + d + 1]), e2 = broadcast(S, dO[r2 + d + 1]), e3 = broadcast(S, dO[r3 + d + 1]);
-        for (int jj = 0, off = d * lp; jj < lp; jj += VL, off += VL) {
-            FloatVector s0 = FloatVector.fromArray(S, ds, jj), s1 = FloatVector.fromArray(S, ds, lp + jj);
-            FloatVector s2 = FloatVector.fromArray(S, ds, 2 * lp + jj), s3 = FloatVector.fromArray(S, ds, 3 * lp + jj);
-            FloatVector a = FloatVector.fromArray(S, dkT, off);
-            s3.fma(q3, s2.fma(q2, s1.fma(q1, s0.fma(q0, a)))).intoArray(dkT, off);
-            FloatVector a1 = FloatVector.fromArray(S, dkT, off + lp);
-            s3.fma(h3, s2.fma(h2, s1.fma(h1, s0.fma(h0, a1)))).intoArray(dkT, off + lp);
-            FloatVector p0 = FloatVector.fromArray(S, p, jj), p1 = FloatVector.fromArray(S, p, lp + jj);
-            FloatVector p2 = FloatVector.fromArray(S, p, 2 * lp + jj), p3 = FloatVector.fromArray(S, p, 3 * lp + jj);
-            FloatVector b = FloatVector.fromArray(S, dvT, off);
-            p3.fma(g3, p2.fma(g2, p1.fma(g1, p0.fma(g0, b)))).intoArray(dvT, off);
-            FloatVector b1 = FloatVector.fromArray(S, dvT, off + lp);
-            p3.fma(e3, p2.fma(e2, p1.fma(e1, p0.fma(e0, b1)))).intoArray(dvT, off + lp);
+    /** Keys per pass of {@link #keysPair}: with two {@code Dh} vectors, twelve accumulators (fit 16 registers). */
+    private static final int KEYS = 6;
+
+    /** {@link #keyGradients} for keys {@code j0 .. j0+5} and {@code Dh} vectors at {@code xo}, {@code xo + len·VL} of {@code xR}. */
+    private static void keysPair(float[] xR, int xo, int len, float[] c, int lp, int j0, float f, float[] out, int oo, int w) {
+        FloatVector a0 = zero(S), a1 = zero(S), a2 = zero(S), a3 = zero(S), a4 = zero(S), a5 = zero(S);
+        FloatVector e0 = zero(S), e1 = zero(S), e2 = zero(S), e3 = zero(S), e4 = zero(S), e5 = zero(S);
+        int xo2 = xo + len * VL;
+        for (int i = 0, ci = j0; i < len; i++, ci += lp) {
+            FloatVector y0 = FloatVector.fromArray(S, xR, xo + i * VL), y1 = FloatVector.fromArray(S, xR, xo2 + i * VL);
+            FloatVector b = broadcast(S, c[ci]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
+            b = broadcast(S, c[ci + 1]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
+            b = broadcast(S, c[ci + 2]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
+            b = broadcast(S, c[ci + 3]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
+            b = broadcast(S, c[ci + 4]); a4 = y0.fma(b, a4); e4 = y1.fma(b, e4);
+            b = broadcast(S, c[ci + 5]); a5 = y0.fma(b, a5); e5 = y1.fma(b, e5);
         }
+        a0.mul(f).intoArray(out, oo); e0.mul(f).intoArray(out, oo + VL);
+        a1.mul(f).intoArray(out, oo + w); e1.mul(f).intoArray(out, oo + w + VL);
+        a2.mul(f).intoArray(out, oo + 2 * w); e2.mul(f).intoArray(out, oo + 2 * w + VL);
+        a3.mul(f).intoArray(out, oo + 3 * w); e3.mul(f).intoArray(out, oo + 3 * w + VL);
+        a4.mul(f).intoArray(out, oo + 4 * w); e4.mul(f).intoArray(out, oo + 4 * w + VL);
+        a5.mul(f).intoArray(out, oo + 5 * w); e5.mul(f).intoArray(out, oo + 5 * w + VL);
+    }
+
+    /** One key {@code j} of {@link #keysPair}. */
+    private static void keyPair(float[] xR, int xo, int len, float[] c, int lp, int j, float f, float[] out, int oo) {
+        FloatVector a = zero(S), e = zero(S);
+        int xo2 = xo + len * VL;
+        for (int i = 0, ci = j; i < len; i++, ci += lp) {
+            FloatVector b = broadcast(S, c[ci]);
+            a = FloatVector.fromArray(S, xR, xo + i * VL).fma(b, a);
+            e = FloatVector.fromArray(S, xR, xo2 + i * VL).fma(b, e);
+        }
+        a.mul(f).intoArray(out, oo);
+        e.mul(f).intoArray(out, oo + VL);
+    }
+
+    /** One key {@code j} and one {@code Dh} vector at {@code xo} of {@code xR}. */
+    private static void keyOne(float[] xR, int xo, int len, float[] c, int lp, int j, float f, float[] out, int oo) {
+        FloatVector a = zero(S);
+        for (int i = 0, ci = j; i < len; i++, ci += lp) a = FloatVector.fromArray(S, xR, xo + i * VL).fma(broadcast(S, c[ci]), a);
+        a.mul(f).intoArray(out, oo);
     }
 
     // ---- helpers -----------------------------------------------------------------------------
