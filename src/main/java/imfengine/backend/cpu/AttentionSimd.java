@@ -5,6 +5,11 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import static imfengine.backend.cpu.VectorMath.X1;
+import static imfengine.backend.cpu.VectorMath.X2;
+import static imfengine.backend.cpu.VectorMath.X4;
+import static imfengine.backend.cpu.VectorMath.X8;
+
 import static jdk.incubator.vector.FloatVector.broadcast;
 import static jdk.incubator.vector.FloatVector.zero;
 
@@ -49,7 +54,7 @@ final class AttentionSimd {
     // ---- kernels -----------------------------------------------------------------------------
     static void forward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
-        float[] kB = new float[dh * lp], vR = new float[len * dh], p = new float[ROWS * lp], inv = new float[ROWS], lanes = new float[VL];
+        float[] kB = new float[dh * lp], vR = new float[len * dh], p = new float[ROWS * lp], inv = new float[ROWS];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
@@ -59,7 +64,7 @@ final class AttentionSimd {
                 queryRows(base, w, i0, len, rows);
                 scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
                 for (int r = 0; r < ROWS; r++) {
-                    float m = max(p, r * lp, lp), l = VectorMath.expShifted(p, r * lp, m, p, r * lp, lp, lanes);
+                    float m = max(p, r * lp, lp), l = VectorMath.expShifted(p, r * lp, m, p, r * lp, lp);
                     inv[r] = 1f / l;
                     if (i0 + r < len) lse[bh * len + i0 + r] = m + (float) Math.log(l);
                 }
@@ -72,7 +77,7 @@ final class AttentionSimd {
                      float[] o, float[] to, float[] lse, int from, int until) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         float[] kB = new float[dh * lp], tkB = new float[dh * lp], vR = new float[len * dh], tvR = new float[len * dh];
-        float[] p = new float[ROWS * lp], pds = new float[ROWS * lp], inv = new float[ROWS], lanes = new float[VL];
+        float[] p = new float[ROWS * lp], pds = new float[ROWS * lp], inv = new float[ROWS];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < until; bh++) {
             int base = CpuAttention.base(s, bh);
@@ -85,10 +90,10 @@ final class AttentionSimd {
                 scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
                 tangentScores(q, tq, rows, kB, tkB, lp, dh, s.scale(), len, pds);
                 for (int r = 0; r < ROWS; r++) {
-                    float m = max(p, r * lp, lp), l = VectorMath.expShifted(p, r * lp, m, p, r * lp, lp, lanes);
+                    float m = max(p, r * lp, lp), l = VectorMath.expShifted(p, r * lp, m, p, r * lp, lp);
                     inv[r] = 1f / l;
                     // μ = Σ P·ds; the tangent weights P(ds − μ) fold the softmax's −μ·o term into one sum
-                    tangentWeights(p, pds, r * lp, lp, dot(p, pds, r * lp, lp, lanes) * inv[r]);
+                    tangentWeights(p, pds, r * lp, lp, dot(p, pds, r * lp, lp) * inv[r]);
                     if (i0 + r < len) lse[bh * len + i0 + r] = m + (float) Math.log(l);
                 }
                 values(v, vR, base, w, rows, p, lp, len, dh, inv, o);
@@ -105,7 +110,7 @@ final class AttentionSimd {
         // of a query group; pAll, dsAll: P and dS of the head's rows, for dK and dV once the rows are done
         float[] kB = new float[dh * lp], vB = new float[dh * lp], kR = new float[len * dh], qR = new float[len * dh], gR = new float[len * dh];
         float[] p = new float[ROWS * lp], ds = new float[ROWS * lp], pAll = new float[len * lp], dsAll = new float[len * lp];
-        float[] scales = new float[ROWS], lanes = new float[VL];
+        float[] scales = new float[ROWS];
         java.util.Arrays.fill(scales, scale);
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
@@ -121,7 +126,7 @@ final class AttentionSimd {
                 scores(dO, rows, vB, lp, len, dh, 1f, 0f, ds);
                 for (int r = 0; r < ROWS; r++) {
                     float lsei = lse[bh * len + Math.min(i0 + r, len - 1)];
-                    gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh, lanes), lanes);
+                    gradientWeights(p, ds, r * lp, lp, lsei, dot(dO, o, rows[r], dh));
                 }
                 values(k, kR, base, w, rows, ds, lp, len, dh, scales, dq);
                 int real = Math.min(ROWS, len - i0) * lp; // the group's rows past the head's last are repeats: not kept
@@ -319,13 +324,15 @@ final class AttentionSimd {
         return m.reduceLanes(VectorOperators.MAX); // a max is exact in any order (see VectorMath)
     }
 
-    /** {@code Σ a[off + i]·b[off + i]}, {@code i < n} ({@code lanes}: scratch for {@link VectorMath#sumLanes}). */
-    private static float dot(float[] a, float[] b, int off, int n, float[] lanes) {
+    /** {@code Σ a[off + i]·b[off + i]}, {@code i < n} (lanes summed as {@link VectorMath#X8} says). */
+    private static float dot(float[] a, float[] b, int off, int n) {
         int i = 0, end = S.loopBound(n);
         FloatVector acc = zero(S);
         for (; i < end; i += VL) acc = FloatVector.fromArray(S, a, off + i).fma(FloatVector.fromArray(S, b, off + i), acc);
-        acc.intoArray(lanes, 0);
-        float sum = VectorMath.sumLanes(lanes);
+        if (VL >= 16) acc = acc.add(acc.rearrange(X8)); // the lane sum: VectorMath.X8
+        if (VL >= 8) acc = acc.add(acc.rearrange(X4));
+        if (VL >= 4) acc = acc.add(acc.rearrange(X2));
+        float sum = acc.add(acc.rearrange(X1)).lane(0);
         for (; i < n; i++) sum += a[off + i] * b[off + i];
         return sum;
     }
@@ -339,8 +346,8 @@ final class AttentionSimd {
     }
 
     /** The backward's row: {@code P = exp(s − lse)} in place of the scores, {@code dS = P·(dP − D)} in place of {@code dP}. */
-    private static void gradientWeights(float[] p, float[] ds, int off, int lp, float lse, float d, float[] lanes) {
-        VectorMath.expShifted(p, off, lse, p, off, lp, lanes);
+    private static void gradientWeights(float[] p, float[] ds, int off, int lp, float lse, float d) {
+        VectorMath.expShifted(p, off, lse, p, off, lp);
         for (int jj = off; jj < off + lp; jj += VL)
             FloatVector.fromArray(S, ds, jj).sub(d).mul(FloatVector.fromArray(S, p, jj)).intoArray(ds, jj);
     }

@@ -15,8 +15,7 @@ final class CpuReductions {
 
     void sumRows(float[] x, int rows, int n, float[] out) {
         pool.parallelFor(rows, Math.max(1, GRAIN / Math.max(1, n)), (from, to) -> {
-            float[] lanes = simd ? VectorMath.lanes() : null;
-            for (int r = from; r < to; r++) out[r] = simd ? ReductionSimd.sum(x, r * n, n, lanes) : sumScalar(x, r * n, n);
+            for (int r = from; r < to; r++) out[r] = simd ? ReductionSimd.sum(x, r * n, n) : sumScalar(x, r * n, n);
         });
     }
 
@@ -24,11 +23,10 @@ final class CpuReductions {
         int chunks = Math.max(1, Math.min(pool.threads(), n / GRAIN));
         double[] partial = new double[chunks];
         pool.parallelFor(chunks, 1, (from, to) -> {
-            float[] lanes = simd ? VectorMath.lanes() : null;
             for (int c = from; c < to; c++) {
                 int lo = (int) ((long) n * c / chunks), hi = (int) ((long) n * (c + 1) / chunks);
                 double acc = 0;
-                for (int i = lo; i < hi; i += 4096) acc += simd ? ReductionSimd.sum(x, i, Math.min(4096, hi - i), lanes) : sumScalar(x, i, Math.min(4096, hi - i));
+                for (int i = lo; i < hi; i += 4096) acc += simd ? ReductionSimd.sum(x, i, Math.min(4096, hi - i)) : sumScalar(x, i, Math.min(4096, hi - i));
                 partial[c] = acc;
             }
         });
@@ -59,12 +57,11 @@ final class CpuReductions {
             }
         } else { // each out[j] sums `outer` runs of length `inner`
             pool.parallelFor(n, 1, (from, to) -> {
-                float[] lanes = simd ? VectorMath.lanes() : null;
                 for (int j = from; j < to; j++) {
                     double s = 0;
                     for (int o = 0; o < outer; o++) {
                         int off = (o * n + j) * inner;
-                        s += simd ? ReductionSimd.sum(g, off, inner, lanes) : sumScalar(g, off, inner);
+                        s += simd ? ReductionSimd.sum(g, off, inner) : sumScalar(g, off, inner);
                     }
                     out[j] = (float) s;
                 }

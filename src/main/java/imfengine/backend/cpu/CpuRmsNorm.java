@@ -24,9 +24,8 @@ final class CpuRmsNorm {
     /** {@code y, rstd} Modified; {@code x, w} not modified. */
     void forward(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int rows, int n) {
         pool.parallelForGuided(rows, grain(n), (from, to) -> {
-            float[] lanes = simd ? VectorMath.lanes() : null;
             for (int r = from; r < to; r++) {
-                if (simd) RmsNormSimd.forwardRow(x, w, wo, eps, y, rstd, r, n, lanes);
+                if (simd) RmsNormSimd.forwardRow(x, w, wo, eps, y, rstd, r, n);
                 else forwardRow(x, w, wo, eps, y, rstd, r, n);
             }
         });
@@ -35,9 +34,8 @@ final class CpuRmsNorm {
     /** {@code y, ty, rstd} Modified. */
     void dual(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int rows, int n) {
         pool.parallelForGuided(rows, grain(n), (from, to) -> {
-            float[] lanes = simd ? VectorMath.lanes() : null;
             for (int r = from; r < to; r++) {
-                if (simd) RmsNormSimd.dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n, lanes);
+                if (simd) RmsNormSimd.dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
                 else dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
             }
         });
@@ -47,9 +45,8 @@ final class CpuRmsNorm {
     void backward(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dw, int rows, int n) {
         if (rows <= 0) return;
         RowChunkSums.run(pool, rows, n, (lo, hi, acc) -> {
-            float[] lanes = simd ? VectorMath.lanes() : null;
             for (int r = lo; r < hi; r++) {
-                if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n, lanes);
+                if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
                 else backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
             }
         }, dw, true);

@@ -23,9 +23,8 @@ final class CpuSoftmax {
 
     void forward(float[] x, float[] y, int rows, int n) {
         pool.parallelForGuided(rows, grain(n), (from, to) -> {
-            float[] lanes = simd ? VectorMath.lanes() : null;
             for (int r = from; r < to; r++) {
-                if (simd) SoftmaxSimd.row(x, y, r * n, n, lanes);
+                if (simd) SoftmaxSimd.row(x, y, r * n, n);
                 else row(x, y, r * n, n);
             }
         });
@@ -33,11 +32,10 @@ final class CpuSoftmax {
 
     void dual(float[] x, float[] tx, float[] y, float[] ty, int rows, int n) {
         pool.parallelForGuided(rows, grain(n), (from, to) -> {
-            float[] lanes = simd ? VectorMath.lanes() : null;
             for (int r = from; r < to; r++) {
                 if (simd) {
-                    SoftmaxSimd.row(x, y, r * n, n, lanes);
-                    SoftmaxSimd.jacobianTimes(y, tx, ty, r * n, n, lanes);
+                    SoftmaxSimd.row(x, y, r * n, n);
+                    SoftmaxSimd.jacobianTimes(y, tx, ty, r * n, n);
                 } else {
                     row(x, y, r * n, n);
                     jacobianTimes(y, tx, ty, r * n, n);
@@ -49,9 +47,8 @@ final class CpuSoftmax {
     void backward(float[] y, float[] dy, float[] dx, int rows, int n) {
         // The softmax Jacobian diag(y) − y·yᵀ is symmetric, so the VJP is the same product as the JVP.
         pool.parallelForGuided(rows, grain(n), (from, to) -> {
-            float[] lanes = simd ? VectorMath.lanes() : null;
             for (int r = from; r < to; r++) {
-                if (simd) SoftmaxSimd.jacobianTimes(y, dy, dx, r * n, n, lanes);
+                if (simd) SoftmaxSimd.jacobianTimes(y, dy, dx, r * n, n);
                 else jacobianTimes(y, dy, dx, r * n, n);
             }
         });

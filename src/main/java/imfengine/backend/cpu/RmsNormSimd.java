@@ -3,21 +3,29 @@ package imfengine.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API rows for {@link CpuRmsNorm}: the same math, lane-wise sums, scalar tails; {@code lanes}: {@link VectorMath#lanes} scratch. */
+import static imfengine.backend.cpu.VectorMath.VL;
+import static imfengine.backend.cpu.VectorMath.X1;
+import static imfengine.backend.cpu.VectorMath.X2;
+import static imfengine.backend.cpu.VectorMath.X4;
+import static imfengine.backend.cpu.VectorMath.X8;
+
+/** Vector API rows for {@link CpuRmsNorm}: the same math, lane-wise sums, scalar tails. */
 final class RmsNormSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private RmsNormSimd() {}
 
-    static void forwardRow(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int r, int n, float[] lanes) {
+    static void forwardRow(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int r, int n) {
         int o = r * n, end = S.loopBound(n), j = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; j < end; j += S.length()) {
             FloatVector xv = FloatVector.fromArray(S, x, o + j);
             acc = xv.fma(xv, acc);
         }
-        acc.intoArray(lanes, 0);
-        float ss = VectorMath.sumLanes(lanes);
+        if (VL >= 16) acc = acc.add(acc.rearrange(X8)); // the lane sum: VectorMath.X8
+        if (VL >= 8) acc = acc.add(acc.rearrange(X4));
+        if (VL >= 4) acc = acc.add(acc.rearrange(X2));
+        float ss = acc.add(acc.rearrange(X1)).lane(0);
         for (; j < n; j++) ss += x[o + j] * x[o + j];
         float rs = CpuRmsNorm.rstd(ss, n, eps);
         rstd[r] = rs;
@@ -26,7 +34,7 @@ final class RmsNormSimd {
         for (; j < n; j++) y[o + j] = x[o + j] * rs * w[wo + j];
     }
 
-    static void dualRow(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int r, int n, float[] lanes) {
+    static void dualRow(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int r, int n) {
         int o = r * n, end = S.loopBound(n), j = 0;
         FloatVector accSs = FloatVector.zero(S), accXt = FloatVector.zero(S);
         for (; j < end; j += S.length()) {
@@ -34,10 +42,14 @@ final class RmsNormSimd {
             accSs = xv.fma(xv, accSs);
             accXt = xv.fma(FloatVector.fromArray(S, tx, o + j), accXt);
         }
-        accSs.intoArray(lanes, 0);
-        float ss = VectorMath.sumLanes(lanes);
-        accXt.intoArray(lanes, 0);
-        float xt = VectorMath.sumLanes(lanes);
+        if (VL >= 16) accSs = accSs.add(accSs.rearrange(X8)); // the lane sum: VectorMath.X8
+        if (VL >= 8) accSs = accSs.add(accSs.rearrange(X4));
+        if (VL >= 4) accSs = accSs.add(accSs.rearrange(X2));
+        float ss = accSs.add(accSs.rearrange(X1)).lane(0);
+        if (VL >= 16) accXt = accXt.add(accXt.rearrange(X8)); // the lane sum: VectorMath.X8
+        if (VL >= 8) accXt = accXt.add(accXt.rearrange(X4));
+        if (VL >= 4) accXt = accXt.add(accXt.rearrange(X2));
+        float xt = accXt.add(accXt.rearrange(X1)).lane(0);
         for (; j < n; j++) {
             ss += x[o + j] * x[o + j];
             xt += x[o + j] * tx[o + j];
@@ -59,15 +71,17 @@ final class RmsNormSimd {
     }
 
     static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dwAcc,
-                            int r, int n, float[] lanes) {
+                            int r, int n) {
         int o = r * n, end = S.loopBound(n), j = 0;
         float rs = rstd[r];
         FloatVector acc = FloatVector.zero(S);
         for (; j < end; j += S.length())
             acc = FloatVector.fromArray(S, w, wo + j).mul(FloatVector.fromArray(S, dy, o + j))
                     .fma(FloatVector.fromArray(S, x, o + j), acc);
-        acc.intoArray(lanes, 0);
-        float wdx = VectorMath.sumLanes(lanes);
+        if (VL >= 16) acc = acc.add(acc.rearrange(X8)); // the lane sum: VectorMath.X8
+        if (VL >= 8) acc = acc.add(acc.rearrange(X4));
+        if (VL >= 4) acc = acc.add(acc.rearrange(X2));
+        float wdx = acc.add(acc.rearrange(X1)).lane(0);
         for (; j < n; j++) wdx += w[wo + j] * dy[o + j] * x[o + j];
         float k = rs * rs * (wdx / n);
         for (j = 0; j < end; j += S.length()) {

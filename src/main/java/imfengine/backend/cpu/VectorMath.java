@@ -3,6 +3,7 @@ package imfengine.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>{@code reduceLanes(ADD)} on floats has an unspecified order: the Java fallback that runs
  *       before C2 compiles a method adds lane 0, 1, 2, ... in turn, C2's intrinsic adds in a tree.
- *       {@link #sumLanes} adds them in one fixed tree, always.</li>
+ *       The kernels add them in one fixed tree, always, by lane moves ({@link #X8} … {@link #X1}).</li>
  *   <li>{@code lanewise(EXP)} runs {@code (float) Math.exp} per lane in the fallback but Intel's SVML
  *       ({@code libjsvml}) under C2; the two differ in the last bit for some inputs. {@link #exp} is a
  *       polynomial built from {@code fma}, {@code mul}, {@code add} and integer bit operations, each of
@@ -30,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int VL = S.length();
+    static final int VL = S.length();
 
     /*
      * exp(x) = 2^n · e^r with n = round(x·log2 e) and r = x − n·ln 2 in [−ln2/2, ln2/2]; ln 2 is split into a
@@ -52,23 +53,25 @@ final class VectorMath {
 
     private VectorMath() {}
 
-    /** Scratch for {@link #sumLanes} and {@link #expShifted}: one vector's floats. */
-    static float[] lanes() { return new float[VL]; }
-
     /**
-     * The sum of {@code lanes[0, VL)}, always added in the same pairwise tree: each level adds lane {@code i}
-     * and lane {@code i ^ k} for k = VL/2, ..., 2, 1, and lane 0 holds the total (with 8 lanes,
-     * {@code ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7))}); {@code lanes} is overwritten. A kernel stores its
-     * accumulator vector there ({@code acc.intoArray(lanes, 0)}) rather than passing the vector: a call that
-     * takes or returns a vector boxes it whenever C2 leaves the call out of line (see the class comment).
-     * Scalar adds are exact in every tier, and the tree costs what C2's own reduction does (a sum in lane
-     * order was a chain of VL dependent adds).
+     * The lane sum of a vector {@code acc}, always in the same pairwise tree: each level adds lane {@code i} and
+     * lane {@code i ^ k} for k = VL/2, ..., 2, 1, and lane 0 holds the total (with 8 lanes,
+     * {@code ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7))}). A kernel writes the levels out where it sums:
+     * <pre>
+     *   if (VL >= 16) acc = acc.add(acc.rearrange(X8));
+     *   if (VL >= 8) acc = acc.add(acc.rearrange(X4));
+     *   if (VL >= 4) acc = acc.add(acc.rearrange(X2));
+     *   float sum = acc.add(acc.rearrange(X1)).lane(0);
+     * </pre>
+     * ({@code VL} is a constant: C2 drops the levels a width has not.) Lane moves and lane-wise adds are exact in
+     * every tier, so the bits are the same everywhere, and they stay in registers: the same tree through a
+     * scratch array in memory made a 32-float RMSNorm row 2.6× slower. A helper would have to take the vector
+     * (see the class comment).
      */
-    static float sumLanes(float[] lanes) {
-        for (int k = VL / 2; k >= 1; k /= 2)
-            for (int i = 0; i < k; i++) lanes[i] += lanes[i + k];
-        return lanes[0];
-    }
+    static final VectorShuffle<Float> X8 = xor(8), X4 = xor(4), X2 = xor(2), X1 = xor(1);
+
+    /** Lane {@code i} to lane {@code i ^ k} (within the vector's lanes). */
+    private static VectorShuffle<Float> xor(int k) { return VectorShuffle.fromOp(S, i -> (i ^ k) & (VL - 1)); }
 
     /**
      * {@code out[oo + i] = e^(sign·x[xo + i])} for {@code i < n}, {@code n} a multiple of the vector length and
@@ -109,13 +112,13 @@ final class VectorMath {
      * {@code out[oo + i] = e^(x[xo + i] − shift)} for {@code i < n} ({@code n} a multiple of the vector length;
      * {@code out} may be {@code x} at the same offset), for the shifted scores of a softmax ({@code s − max} or
      * {@code s − lse}: at most a rounding error above 0, −∞ on padding); returns their sum, added lane-wise in
-     * order of {@code i} and then by {@link #sumLanes} ({@code lanes}: VL floats of scratch). {@link #exp}'s
+     * order of {@code i} and then by the tree of {@link #X8}. {@link #exp}'s
      * bits for −87 ≤ x − shift &lt; 88 and 0 below −87 (e^−87 ≈ 1.6·10^−38, which a row sum of at least 1
      * cannot see). Without the upper clamp and the two-factor 2^n (n ≥ −126 here, so 2^n is normal) it takes
      * 19 vector operations instead of 25. The range reduction and polynomial repeat {@link #exp}'s lines on
      * purpose: sharing them would take a method that passes vectors (see the class comment).
      */
-    static float expShifted(float[] x, int xo, float shift, float[] out, int oo, int n, float[] lanes) {
+    static float expShifted(float[] x, int xo, float shift, float[] out, int oo, int n) {
         FloatVector sum = FloatVector.zero(S);
         for (int i = 0; i < n; i += VL) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(shift);
@@ -137,7 +140,9 @@ final class VectorMath {
             e.intoArray(out, oo + i);
             sum = sum.add(e);
         }
-        sum.intoArray(lanes, 0);
-        return sumLanes(lanes);
+        if (VL >= 16) sum = sum.add(sum.rearrange(X8));
+        if (VL >= 8) sum = sum.add(sum.rearrange(X4));
+        if (VL >= 4) sum = sum.add(sum.rearrange(X2));
+        return sum.add(sum.rearrange(X1)).lane(0);
     }
 }

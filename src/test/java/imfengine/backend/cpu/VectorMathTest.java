@@ -20,6 +20,18 @@ class VectorMathTest {
         species = FloatVector.SPECIES_PREFERRED;
     }
 
+    /** What the kernels' lane sums give ({@link VectorMath#X8}): lane i plus lane i ^ k for k = VL/2, ..., 1; lane 0. */
+    private static float tree(float[] lanes) {
+        float[] level = lanes.clone();
+        for (int k = level.length / 2; k >= 1; k /= 2) {
+            float[] next = new float[level.length];
+            for (int i = 0; i < level.length; i++) next[i] = level[i] + level[i ^ k];
+            level = next;
+        }
+        return level[0];
+    }
+
+    /** Through {@link ReductionSimd#sum} of one vector's floats: 0 + x is exact, so only the tree rounds. */
     @Test void sumAddsTheLanesInAFixedPairwiseTree() {
         int vl = species.length();
         Random r = new Random(7);
@@ -28,16 +40,10 @@ class VectorMathTest {
             float[] lanes = new float[vl];
             // mixed magnitudes, so that another order of the additions gives other bits
             for (int i = 0; i < vl; i++) lanes[i] = (float) ((r.nextBoolean() ? 1e7 : 1e-3) * r.nextGaussian());
-            float[] level = lanes.clone();
-            for (int k = vl / 2; k >= 1; k /= 2) {
-                float[] next = new float[vl];
-                for (int i = 0; i < vl; i++) next[i] = level[i] + level[i ^ k];
-                level = next;
-            }
             float inOrder = lanes[0];
             for (int i = 1; i < vl; i++) inOrder += lanes[i];
-            if (inOrder != level[0]) orderMatters++;
-            assertEquals(Float.floatToRawIntBits(level[0]), Float.floatToRawIntBits(VectorMath.sumLanes(lanes.clone())), "sumLanes, trial " + trial);
+            if (inOrder != tree(lanes)) orderMatters++;
+            assertEquals(Float.floatToRawIntBits(tree(lanes)), Float.floatToRawIntBits(ReductionSimd.sum(lanes, 0, vl)), "trial " + trial);
         }
         assertTrue(orderMatters > 0, "the inputs never told the tree from a sum in lane order");
     }
@@ -104,14 +110,14 @@ class VectorMathTest {
         for (int i = 0; i < n; i++) x[i] = (float) (3 * r.nextGaussian());
         float shift = 1.75f;
         for (int i = 0; i < n; i++) shifted[i] = x[i] - shift;
-        float sum = VectorMath.expShifted(x, 0, shift, out, 0, n, VectorMath.lanes());
+        float sum = VectorMath.expShifted(x, 0, shift, out, 0, n);
         VectorMath.exp(shifted, 0, 1f, full, 0, n);
         float[] lanes = new float[vl];
         for (int i = 0; i < n; i++) {
             assertEquals(Float.floatToRawIntBits(full[i]), Float.floatToRawIntBits(out[i]), "at " + i);
             lanes[i % vl] += out[i];
         }
-        assertEquals(Float.floatToRawIntBits(VectorMath.sumLanes(lanes)), Float.floatToRawIntBits(sum));
+        assertEquals(Float.floatToRawIntBits(tree(lanes)), Float.floatToRawIntBits(sum));
     }
 
     @Test void expShiftedHasExpsBitsFromMinus87UpAndFlushesBelow() {
@@ -126,7 +132,7 @@ class VectorMathTest {
         inputs.addAll(java.util.List.of(Float.NEGATIVE_INFINITY, Float.NaN, -87f, Math.nextDown(-87f), 87.9f));
         for (int i = 0; i < inputs.size(); i += vl) {
             for (int j = 0; j < vl; j++) x[j] = inputs.get(Math.min(i + j, inputs.size() - 1));
-            VectorMath.expShifted(x, 0, 0f, shifted, 0, vl, VectorMath.lanes());
+            VectorMath.expShifted(x, 0, 0f, shifted, 0, vl);
             VectorMath.exp(x, 0, 1f, full, 0, vl);
             for (int j = 0; j < vl; j++) {
                 if (x[j] >= -87f || Float.isNaN(x[j])) {
