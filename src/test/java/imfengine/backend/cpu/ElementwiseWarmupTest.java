@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ElementwiseWarmupTest {
     private static final List<String> LOOPS = List.of("ElementwiseSimd::unary", "ElementwiseSimd::unaryDerivative",
-            "ElementwiseSimd::binaryVV", "ElementwiseSimd::binaryVS", "ElementwiseSimd::axpby");
+            "ElementwiseSimd::binaryVV", "ElementwiseSimd::binaryVS", "ElementwiseSimd::axpby", "ElementwiseSimd::siluLoop",
+            "ElementwiseSimd::sigmoidLoop", "ElementwiseSimd::siluDerivativeLoop");
 
     /** What the probe JVM runs. */
     public static void main(String[] args) { ElementwiseWarmup.run(); }
