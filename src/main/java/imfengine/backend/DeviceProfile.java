@@ -41,6 +41,41 @@ public record DeviceProfile(String clock, double wallMs, List<Entry> families, L
         return new DeviceProfile(clock, wallMs, sorted(byFamily), sorted(byName), allocations, frees);
     }
 
+    /**
+     * One profile from the recordings of several runs of the same work: per kernel and per family the median
+     * (the lower middle one for an even count) over the runs of its time (a kernel missing from a run counts 0 ms there), calls and flops taken from the
+     * run whose time is that median; the wall time and the allocations are medians too. A run that the host
+     * preempted in one kernel then does not show as that kernel being slow.
+     */
+    public static DeviceProfile medianOf(List<DeviceProfile> runs) {
+        if (runs.isEmpty()) throw new IllegalArgumentException("no runs");
+        if (runs.size() == 1) return runs.getFirst();
+        return new DeviceProfile(runs.getFirst().clock(), median(runs.stream().mapToDouble(DeviceProfile::wallMs).toArray()),
+                medianEntries(runs.stream().map(DeviceProfile::families).toList()), medianEntries(runs.stream().map(DeviceProfile::kernels).toList()),
+                Math.round(median(runs.stream().mapToDouble(DeviceProfile::allocations).toArray())),
+                Math.round(median(runs.stream().mapToDouble(DeviceProfile::frees).toArray())));
+    }
+
+    private static List<Entry> medianEntries(List<List<Entry>> runs) {
+        Map<String, List<Entry>> byName = new LinkedHashMap<>();
+        for (List<Entry> run : runs) for (Entry e : run) byName.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(e);
+        Map<String, Entry> out = new LinkedHashMap<>();
+        for (List<Entry> seen : byName.values()) {
+            Entry any = seen.getFirst();
+            List<Entry> all = new ArrayList<>(seen);
+            while (all.size() < runs.size()) all.add(new Entry(any.name(), any.family(), 0, 0, 0));
+            all.sort(Comparator.comparingDouble(Entry::ms));
+            out.put(any.name(), all.get((all.size() - 1) / 2));
+        }
+        return sorted(out);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[(s.length - 1) / 2];
+    }
+
     private static Entry add(Entry a, Entry b) { return new Entry(a.name(), a.family(), a.calls() + b.calls(), a.ms() + b.ms(), a.flops() + b.flops()); }
 
     private static List<Entry> sorted(Map<String, Entry> m) {

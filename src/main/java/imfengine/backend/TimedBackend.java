@@ -132,8 +132,12 @@ public final class TimedBackend {
             return method;
         }
 
+        /** {@code [batch×]m×n×k}, then which operands are transposed, {@code +C} when it adds to C, {@code ld} when a leading dimension is not the natural one. */
         private static String gemm(GemmSpec g) {
-            return (g.batch() > 1 ? g.batch() + "x" : "") + g.m() + "x" + g.n() + "x" + g.k() + (g.transA() ? " Aᵀ" : "") + (g.transB() ? " Bᵀ" : "");
+            GemmSpec natural = GemmSpec.of(g.m(), g.n(), g.k(), g.transA(), g.transB(), g.alpha(), g.beta());
+            boolean strided = g.lda() != natural.lda() || g.ldb() != natural.ldb() || g.ldc() != natural.ldc();
+            return (g.batch() > 1 ? g.batch() + "x" : "") + g.m() + "x" + g.n() + "x" + g.k() + (g.transA() ? " Aᵀ" : "") + (g.transB() ? " Bᵀ" : "")
+                    + (g.beta() != 0 ? " +C" : "") + (strided ? " ld" : "");
         }
     }
 }

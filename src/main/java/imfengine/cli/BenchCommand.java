@@ -29,6 +29,7 @@ import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,6 +96,8 @@ final class BenchCommand implements Command {
                                      --device emulated), summed per kernel family and per kernel;
                                      on the CPU every backend call, timed by the host clock, summed
                                      per method and per method at one shape
+                  --profile-steps N  profile N steps and report per kernel the median over them (default
+                                     1): a step the host preempted then does not make one kernel look slow
                   --json FILE        also write the results as JSON (rewritten after each measurement)
                   --peak-gflops X    peak for the %peak column instead of the measured / known one
                   --threads N        CPU worker threads (default: all cores)
@@ -106,7 +109,7 @@ final class BenchCommand implements Command {
 
     @Override public int run(List<String> argv) {
         Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device",
-                Devices.PRECISION, "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH), Set.of("profile"));
+                Devices.PRECISION, "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH, "profile-steps"), Set.of("profile"));
         ModelConfig mc;
         try {
             mc = ModelConfig.preset(a.string("preset", "xs"));
@@ -125,6 +128,9 @@ final class BenchCommand implements Command {
         boolean profile = a.flag("profile");
         if (profile && !(what.equals("step") || what.equals("both")))
             throw new UsageException("bench: --profile times a training step: use it with --what step or both");
+        int profileSteps = a.integer("profile-steps", 1);
+        if (a.has("profile-steps") && !profile) throw new UsageException("bench: --profile-steps needs --profile");
+        if (profileSteps < 1) throw new UsageException("bench: --profile-steps must be >= 1, got " + profileSteps);
         Path json = a.has("json") ? Path.of(a.string("json", "")) : null;
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
@@ -190,8 +196,8 @@ final class BenchCommand implements Command {
                 }
             };
             failed += row("train_step", batch, peak, be, meters[0], lim, oneStep, report);
-            if (profile) failed += timedCpu != null ? profileStep(true, timedCpu::start, timedCpu::stop, () -> {}, oneStep, report)
-                    : profileStep(false, meters[0].timed()::start, meters[0].timed()::stop, meters[0].timed()::closeTimer, oneStep, report);
+            if (profile) failed += timedCpu != null ? profileSteps(true, profileSteps, timedCpu::start, timedCpu::stop, () -> {}, oneStep, report)
+                    : profileSteps(false, profileSteps, meters[0].timed()::start, meters[0].timed()::stop, meters[0].timed()::closeTimer, oneStep, report);
         }
         if (!what.equals("step")) {
             ImfDiT sampler = new ImfDiT(mc, be, 1, false);
@@ -260,13 +266,21 @@ final class BenchCommand implements Command {
         }
     }
 
-    /** One more step with every device call timed; prints the families and the ten slowest kernels. Returns 1 if it failed. */
-    private static int profileStep(boolean cpu, Runnable start, Supplier<DeviceProfile> stop, Runnable close, Runnable step, BenchReport report) {
+    /**
+     * {@code n} more steps with every device call timed, one recording each; prints the median step's families and
+     * slowest kernels ({@link DeviceProfile#medianOf}). Returns 1 if it failed.
+     */
+    private static int profileSteps(boolean cpu, int n, Runnable start, Supplier<DeviceProfile> stop, Runnable close, Runnable step,
+                                    BenchReport report) {
         try {
-            start.run();
-            step.run();
-            DeviceProfile p = stop.get();
-            printProfile(p, cpu);
+            List<DeviceProfile> runs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                start.run();
+                step.run();
+                runs.add(stop.get());
+            }
+            DeviceProfile p = DeviceProfile.medianOf(runs);
+            printProfile(p, cpu, n);
             report.profile(p);
             return 0;
         } catch (RuntimeException e) {
@@ -279,13 +293,14 @@ final class BenchCommand implements Command {
         }
     }
 
-    private static void printProfile(DeviceProfile p, boolean cpu) {
+    private static void printProfile(DeviceProfile p, boolean cpu, int steps) {
+        String of = steps == 1 ? "one step" : "a step, medians of " + steps;
         if (cpu) // no device: "busy" is time inside backend calls, the rest is host work between them (autodiff, arenas)
-            System.out.printf(Locale.ROOT, "profile of one step (%s): %.1f ms wall, %.1f ms in %d backend calls, %d tensors allocated%n",
-                    p.clock(), p.wallMs(), p.busyMs(), p.calls(), p.allocations());
+            System.out.printf(Locale.ROOT, "profile of %s (%s): %.1f ms wall, %.1f ms in %d backend calls, %d tensors allocated%n",
+                    of, p.clock(), p.wallMs(), p.busyMs(), p.calls(), p.allocations());
         else
-            System.out.printf(Locale.ROOT, "profile of one step (%s): %.1f ms wall, %.1f ms device busy in %d calls, %d device allocations%n",
-                    p.clock(), p.wallMs(), p.busyMs(), p.calls(), p.allocations());
+            System.out.printf(Locale.ROOT, "profile of %s (%s): %.1f ms wall, %.1f ms device busy in %d calls, %d device allocations%n",
+                    of, p.clock(), p.wallMs(), p.busyMs(), p.calls(), p.allocations());
         System.out.printf(Locale.ROOT, "  %-36s %8s %10s %7s %9s%n", "family", "calls", "ms", "share", "TFLOP/s");
         for (DeviceProfile.Entry e : p.families()) printEntry(e, p.busyMs());
         System.out.printf(Locale.ROOT, "  %-36s %8s %10s %7s %9s%n", "kernel (" + PROFILE_KERNELS + " slowest)", "calls", "ms", "share", "TFLOP/s");

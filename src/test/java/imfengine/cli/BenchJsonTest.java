@@ -96,11 +96,15 @@ class BenchJsonTest {
         CliRun sample = CliRun.of("bench", "--preset", "tiny", "--profile", "--what", "sample");
         assertEquals(2, sample.code());
         assertTrue(sample.err().contains("--profile times a training step"), sample.err());
+        CliRun steps = CliRun.of("bench", "--preset", "tiny", "--profile-steps", "3");
+        assertEquals(2, steps.code());
+        assertEquals("error: bench: --profile-steps needs --profile", steps.err().strip());
     }
 
     /** On the CPU the profile times backend calls: GEMMs and attention with their flops, the rest without; all inside the wall time. */
     @Test void theCpuProfileTimesEveryBackendCallOfOneStep() throws Exception {
-        Bench b = bench("--batch", "2", "--warmup", "1", "--repeats", "1", "--what", "step", "--peak-gflops", "50", "--profile");
+        Bench b = bench("--batch", "2", "--warmup", "1", "--repeats", "1", "--what", "step", "--peak-gflops", "50", "--profile",
+                "--profile-steps", "3");
         Map<String, Object> p = map(b.json().get("profile"));
         assertEquals("host clock", p.get("clock"));
         double wall = ((Number) p.get("wall_ms")).doubleValue(), busy = ((Number) p.get("busy_ms")).doubleValue();
@@ -119,6 +123,6 @@ class BenchJsonTest {
         assertEquals(((Number) byName.get("allocate").get("calls")).longValue(), ((Number) p.get("device_allocations")).longValue());
         assertTrue(list(p.get("kernels")).stream().map(k -> (String) map(k).get("name")).anyMatch(n -> n.startsWith("gemm ") && n.contains("x")),
                 "GEMM kernels are named by shape");
-        assertTrue(b.run().out().contains("backend calls"), b.run().out());
+        assertTrue(b.run().out().contains("profile of a step, medians of 3 (host clock)") && b.run().out().contains("backend calls"), b.run().out());
     }
 }
