@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ArrayPoolTest {
@@ -40,5 +41,21 @@ class ArrayPoolTest {
         pool.give(big);
         assertEquals(0, pool.pooledFloats());
         assertNotSame(big, pool.take(200));
+    }
+
+    /** A heap with room for 100 floats beside what the pool holds: a fresh array fails while too much is pooled. */
+    @Test void runningShortOfHeapDropsThePooledArraysAndTriesAgain() {
+        ArrayPool[] self = {null};
+        ArrayPool pool = new ArrayPool(1000, n -> {
+            if (self[0].pooledFloats() + n > 100) throw new OutOfMemoryError("test heap");
+            return new float[n];
+        });
+        self[0] = pool;
+        pool.give(pool.take(60));
+        pool.give(pool.take(30));
+        assertEquals(90, pool.pooledFloats());
+        assertEquals(50, pool.take(50).length, "made once the pooled arrays were dropped");
+        assertEquals(0, pool.pooledFloats());
+        assertThrows(OutOfMemoryError.class, () -> pool.take(200), "with nothing pooled the error stands");
     }
 }
