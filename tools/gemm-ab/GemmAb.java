@@ -66,19 +66,8 @@ public final class GemmAb {
      * {@code imf.gemm.blocks=256,128,1024}; they are read once, when the classes initialise), then
      * restores them: one jar on both sides compares two settings. Prints the side's settings.
      */
-    private static void initialiseWith(ClassLoader loader, String side, String props) throws ReflectiveOperationException {
-        Map<String, String> saved = new LinkedHashMap<>();
-        for (String kv : props.trim().split("\\s+")) {
-            if (kv.isEmpty()) continue;
-            int eq = kv.indexOf('=');
-            if (eq < 1) throw new IllegalArgumentException("expected key=value, got '" + kv + "'");
-            String key = kv.substring(0, eq);
-            saved.put(key, System.getProperty(key));
-            System.setProperty(key, kv.substring(eq + 1));
-        }
-        Class.forName("imfengine.backend.cpu.GemmPacked", true, loader);
-        for (Map.Entry<String, String> e : saved.entrySet())
-            if (e.getValue() == null) System.clearProperty(e.getKey()); else System.setProperty(e.getKey(), e.getValue());
+    private static void initialiseWith(ClassLoader loader, String side, String props) throws Exception {
+        SideProperties.with(props, () -> Class.forName("imfengine.backend.cpu.GemmPacked", true, loader));
         System.out.println(side + ": " + (props.isBlank() ? "defaults" : props.trim()));
     }
 }

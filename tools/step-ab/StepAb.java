@@ -3,9 +3,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Two builds' training steps in one JVM, alternating step by step (which side goes first alternates too), so
@@ -29,11 +27,9 @@ public final class StepAb {
         for (int i = 0; i < 2; i++) {
             URLClassLoader loader = new URLClassLoader(i == 0 ? "A" : "B", new URL[]{Path.of(args[2 * i]).toUri().toURL(), Path.of(args[2 * i + 1]).toUri().toURL()},
                     ClassLoader.getPlatformClassLoader());
-            Map<String, String> saved = setProperties(System.getProperty(i == 0 ? "a.props" : "b.props", ""));
-            step[i] = (Runnable) loader.loadClass("imfengine.cli.StepRun").getMethod("prepare", String.class, int.class, int.class)
-                    .invoke(null, preset, batch, threads);
-            for (Map.Entry<String, String> e : saved.entrySet()) // prepare initialised the side's classes: they keep what they read
-                if (e.getValue() == null) System.clearProperty(e.getKey()); else System.setProperty(e.getKey(), e.getValue());
+            step[i] = SideProperties.with(System.getProperty(i == 0 ? "a.props" : "b.props", ""), // prepare initialises the side's classes
+                    () -> (Runnable) loader.loadClass("imfengine.cli.StepRun").getMethod("prepare", String.class, int.class, int.class)
+                            .invoke(null, preset, batch, threads));
         }
         System.out.printf("A: %s%nB: %s%n", System.getProperty("a.props", "defaults"), System.getProperty("b.props", "defaults"));
         for (int w = 0; w < warmup; w++) for (Runnable s : step) s.run();
@@ -61,19 +57,5 @@ public final class StepAb {
                 ms.get(1).get(rounds / 2), ms.get(1).get(0), ms.get(1).get(rounds - 1),
                 Math.exp(logSum / rounds), ratios.get(0), ratios.get(rounds - 1));
         System.exit(0);
-    }
-
-    /** Sets the {@code key=value} pairs of {@code props} (space-separated); returns the values they replaced (null: unset). */
-    private static Map<String, String> setProperties(String props) {
-        Map<String, String> saved = new LinkedHashMap<>();
-        for (String kv : props.trim().split("\\s+")) {
-            if (kv.isEmpty()) continue;
-            int eq = kv.indexOf('=');
-            if (eq < 1) throw new IllegalArgumentException("expected key=value, got '" + kv + "'");
-            String key = kv.substring(0, eq);
-            saved.put(key, System.getProperty(key));
-            System.setProperty(key, kv.substring(eq + 1));
-        }
-        return saved;
     }
 }
