@@ -144,6 +144,7 @@ final class BenchCommand implements Command {
         // CUDA times at its device seam; the CPU's kernels finish before they return, so its calls are timed as made
         TimedBackend timedCpu = profile && meters[0] == null ? TimedBackend.wrap(opened) : null;
         Backend be = timedCpu != null ? timedCpu.backend() : opened;
+        awaitKernelWarmup(opened);
         System.out.printf(Locale.ROOT, "bench: preset %s, batch %d (%s), backend %s, %d warm-up + %d timed runs%n", mc.name(), batch,
                 memory.describe(), be.name(), warmup, repeats);
         if (what.equals("gemm")) {
@@ -238,6 +239,16 @@ final class BenchCommand implements Command {
             return new Peak(1000 * known.getAsDouble(), card + ", dense " + precision + " (data sheet)", null);
         }
         return new Peak(Double.NaN, "none", null);
+    }
+
+    /** Lets the CPU backend's start-up kernel compilation end first: its thread would take a core from the peak loop and the runs. */
+    private static void awaitKernelWarmup(Backend be) {
+        if (!(be instanceof CpuBackend cpu)) return;
+        try {
+            if (!cpu.awaitKernelWarmup(60_000)) System.out.println("bench: the kernels' start-up compilation is still running after 60 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** How many runs a measurement makes, and for how long at most. */

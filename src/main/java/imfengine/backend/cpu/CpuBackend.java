@@ -100,6 +100,12 @@ public final class CpuBackend implements Backend {
 
     public boolean simd() { return simd; }
 
+    /**
+     * Waits at most {@code millis} until the start-up compilation of the elementwise kernels ({@link ElementwiseWarmup},
+     * a few seconds of one core) has ended; returns whether it has. Benchmarks call it before they measure.
+     */
+    public boolean awaitKernelWarmup(long millis) throws InterruptedException { return ElementwiseWarmup.awaitDone(millis); }
+
     /** Peak bytes of float tensor storage alive at once since this backend was made (pool high-water mark). */
     @Override public long peakTensorBytes() { return 4 * arrays.peakLiveFloats(); }
 

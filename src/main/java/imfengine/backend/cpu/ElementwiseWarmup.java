@@ -3,6 +3,8 @@ package imfengine.backend.cpu;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.UnaryOp;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -25,13 +27,32 @@ final class ElementwiseWarmup {
     static final int LENGTH = 16 * 2 + 3;
 
     private static final AtomicBoolean STARTED = new AtomicBoolean();
+    private static final CountDownLatch DONE = new CountDownLatch(1);
 
     private ElementwiseWarmup() {}
 
     /** Starts the warm-up unless it has started in this JVM already, or the JVM has no JIT ({@code -Xint}). */
     static void startOnce() {
-        if (System.getProperty("java.vm.info", "").contains("interpreted mode")) return;
-        if (STARTED.compareAndSet(false, true)) Thread.ofPlatform().daemon().name("imf-elementwise-warmup").start(ElementwiseWarmup::run);
+        if (System.getProperty("java.vm.info", "").contains("interpreted mode")) {
+            DONE.countDown();
+            return;
+        }
+        if (STARTED.compareAndSet(false, true)) Thread.ofPlatform().daemon().name("imf-elementwise-warmup").start(() -> {
+            try {
+                run();
+            } finally {
+                DONE.countDown();
+            }
+        });
+    }
+
+    /**
+     * Waits at most {@code millis} for the warm-up to end (at once if it never started); returns whether it has.
+     * It takes a core for a few seconds (its calls run boxed until C2 has compiled them): benchmarks wait, so
+     * that it neither slows what they time nor lowers the peak they measure.
+     */
+    static boolean awaitDone(long millis) throws InterruptedException {
+        return !STARTED.get() || DONE.await(millis, TimeUnit.MILLISECONDS);
     }
 
     /** Runs every op of the loops {@link #CALLS} times on small arrays (positive inputs: LOG and RSQRT stay finite). */

@@ -38,4 +38,10 @@ class ElementwiseWarmupTest {
             if (line.matches("\\s*\\d+\\s+\\d+\\s+[sbn! ]*4\\s+.*")) notCompiled.removeIf(m -> line.contains("backend.cpu." + m + " "));
         assertTrue(notCompiled.isEmpty(), "not compiled by C2 after the warm-up: " + notCompiled);
     }
+
+    /** What bench waits on before it measures: the warm-up started by a backend ends, and says so. */
+    @Test void aBenchmarkCanWaitForTheWarmUpToEnd() throws Exception {
+        assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
+        assertTrue(new CpuBackend(1, true).awaitKernelWarmup(120_000), "the warm-up did not end within 2 minutes");
+    }
 }
