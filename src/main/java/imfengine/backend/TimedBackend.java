@@ -1,8 +1,9 @@
 package imfengine.backend;
 
+import imfengine.tensor.DType;
+import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
-import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -26,6 +27,7 @@ import java.util.function.LongSupplier;
  * </pre>
  */
 public final class TimedBackend {
+    private static final Method ALLOCATE = allocateMethod();
     private final Backend inner;
     private final Backend proxy;
     private final LongSupplier clock;
@@ -88,8 +90,16 @@ public final class TimedBackend {
         String family = method.getName();
         calls.add(new DeviceProfile.Call(KernelNames.of(family, args), family, inner.matrixFlops() - flops0));
         millis.add((t1 - t0) / 1e6);
-        if (family.equals("allocate")) allocations++;
+        if (method.equals(ALLOCATE)) allocations++;
         return result;
+    }
+
+    private static Method allocateMethod() {
+        try {
+            return Backend.class.getMethod("allocate", Shape.class, DType.class);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The counters a bench reads around runs: not work, so not timed. */
