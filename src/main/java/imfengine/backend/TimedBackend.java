@@ -26,7 +26,7 @@ import java.util.function.LongSupplier;
  *   timed.start();  step.run(…);  DeviceProfile p = timed.stop();
  * </pre>
  */
-public final class TimedBackend {
+public final class TimedBackend implements ProfileRecorder {
     private static final Method ALLOCATE = allocateMethod();
     private final Backend inner;
     private final Backend proxy;
@@ -54,8 +54,7 @@ public final class TimedBackend {
     /** The wrapped backend. */
     public Backend inner() { return inner; }
 
-    /** Waits for queued work, then starts recording. */
-    public synchronized void start() {
+    @Override public synchronized void start() {
         if (recording) throw new IllegalStateException("a recording is already open");
         inner.synchronize();
         calls.clear();
@@ -65,8 +64,7 @@ public final class TimedBackend {
         recording = true;
     }
 
-    /** Ends the recording and sums it. */
-    public synchronized DeviceProfile stop() {
+    @Override public synchronized DeviceProfile stop() {
         if (!recording) throw new IllegalStateException("no recording is open");
         inner.synchronize();
         double wallMs = (clock.getAsLong() - startNanos) / 1e6;

@@ -5,6 +5,7 @@ import imfengine.backend.AttentionSpec;
 import imfengine.backend.Backend;
 import imfengine.backend.DeviceProfile;
 import imfengine.backend.GemmSpec;
+import imfengine.backend.ProfileRecorder;
 import imfengine.backend.TimedBackend;
 import imfengine.backend.TransferCounts;
 import imfengine.backend.cpu.CpuBackend;
@@ -38,7 +39,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
-import java.util.function.Supplier;
 
 /**
  * {@code bench}: the real training step (batch upload, guidance forwards, dual forward, backward,
@@ -197,8 +197,7 @@ final class BenchCommand implements Command {
                 }
             };
             failed += row("train_step", batch, peak, be, meters[0], lim, oneStep, report);
-            if (profile) failed += timedCpu != null ? profileSteps(true, profileSteps, timedCpu::start, timedCpu::stop, () -> {}, oneStep, report)
-                    : profileSteps(false, profileSteps, meters[0].timed()::start, meters[0].timed()::stop, meters[0].timed()::closeTimer, oneStep, report);
+            if (profile) failed += profileSteps(timedCpu != null ? timedCpu : meters[0].timed(), timedCpu != null, profileSteps, oneStep, report);
         }
         if (!what.equals("step")) {
             ImfDiT sampler = new ImfDiT(mc, be, 1, false);
@@ -281,14 +280,13 @@ final class BenchCommand implements Command {
      * {@code n} more steps with every device call timed, one recording each; prints the median step's families and
      * slowest kernels ({@link DeviceProfile#medianOf}). Returns 1 if it failed.
      */
-    private static int profileSteps(boolean cpu, int n, Runnable start, Supplier<DeviceProfile> stop, Runnable close, Runnable step,
-                                    BenchReport report) {
+    private static int profileSteps(ProfileRecorder recorder, boolean cpu, int n, Runnable step, BenchReport report) {
         try {
             List<DeviceProfile> runs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                start.run();
+                recorder.start();
                 step.run();
-                runs.add(stop.get());
+                runs.add(recorder.stop());
             }
             DeviceProfile p = DeviceProfile.medianOf(runs);
             printProfile(p, cpu, n);
@@ -300,7 +298,7 @@ final class BenchCommand implements Command {
             report.error("profile", e.getClass().getSimpleName() + ": " + why);
             return 1;
         } finally {
-            close.run();
+            recorder.closeTimer();
         }
     }
 

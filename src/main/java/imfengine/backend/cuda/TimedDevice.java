@@ -3,6 +3,7 @@ package imfengine.backend.cuda;
 import imfengine.backend.DeviceProfile;
 import imfengine.backend.DeviceProfile.Call;
 import imfengine.backend.GemmSpec;
+import imfengine.backend.ProfileRecorder;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.List;
  *   timed.start();  step.run(…);  DeviceProfile p = timed.stop();
  * </pre>
  */
-public final class TimedDevice extends ForwardingDevice {
+public final class TimedDevice extends ForwardingDevice implements ProfileRecorder {
     private final LaunchTimer timer;
     private final List<Call> calls = new ArrayList<>();
     private volatile boolean recording;
@@ -34,8 +35,7 @@ public final class TimedDevice extends ForwardingDevice {
         return new TimedDevice(inner, unwrap(inner) instanceof DriverDevice d ? new EventTimer(d.context()) : new HostClockTimer(inner));
     }
 
-    /** Waits for queued work, then starts recording. */
-    public synchronized void start() {
+    @Override public synchronized void start() {
         if (recording) throw new IllegalStateException("a recording is already open");
         inner.synchronize();
         calls.clear();
@@ -45,8 +45,7 @@ public final class TimedDevice extends ForwardingDevice {
         recording = true;
     }
 
-    /** Waits for the recorded work, ends the recording and sums it. */
-    public synchronized DeviceProfile stop() {
+    @Override public synchronized DeviceProfile stop() {
         if (!recording) throw new IllegalStateException("no recording is open");
         inner.synchronize();
         double wallMs = (System.nanoTime() - startNanos) / 1e6;
@@ -108,6 +107,5 @@ public final class TimedDevice extends ForwardingDevice {
 
     @Override public void fill16(long dst, short bits, long count) { timed("memset D16", "memory", 0, () -> inner.fill16(dst, bits, count)); }
 
-    /** Releases the timer's resources (CUDA events). */
-    public void closeTimer() { timer.close(); }
+    @Override public void closeTimer() { timer.close(); }
 }
