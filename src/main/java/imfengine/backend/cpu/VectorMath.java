@@ -111,15 +111,17 @@ final class VectorMath {
     /**
      * {@code out[oo + i] = e^(x[xo + i] − shift)} for {@code i < n} ({@code n} a multiple of the vector length;
      * {@code out} may be {@code x} at the same offset), for the shifted scores of a softmax ({@code s − max} or
-     * {@code s − lse}: at most a rounding error above 0, −∞ on padding); returns their sum, added lane-wise in
-     * order of {@code i} and then by the tree of {@link #X8}. {@link #exp}'s
+     * {@code s − lse}: at most a rounding error above 0, −∞ on padding). {@link #exp}'s
      * bits for −87 ≤ x − shift &lt; 88 and 0 below −87 (e^−87 ≈ 1.6·10^−38, which a row sum of at least 1
      * cannot see). Without the upper clamp and the two-factor 2^n (n ≥ −126 here, so 2^n is normal) it takes
      * 19 vector operations instead of 25. The range reduction and polynomial repeat {@link #exp}'s lines on
      * purpose: sharing them would take a method that passes vectors (see the class comment).
+     * <p>It does not sum what it writes ({@link ReductionSimd#sum} or the caller's own lane sums do, in the same
+     * order as a sum kept here would): with a sum carried from vector to vector, the exponentials of the next
+     * row could not start before this row's sum was done, and the softmax of a group of short attention rows
+     * (5 vectors each) waited on that chain; without it the xs attention forward took 0.85× the time.
      */
-    static float expShifted(float[] x, int xo, float shift, float[] out, int oo, int n) {
-        FloatVector sum = FloatVector.zero(S);
+    static void expShifted(float[] x, int xo, float shift, float[] out, int oo, int n) {
         for (int i = 0; i < n; i += VL) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(shift);
             var tiny = v.lt(SHIFTED_LO);                                 // NaN compares false and stays NaN
@@ -136,13 +138,7 @@ final class VectorMath {
             FloatVector er = p.fma(r.mul(r), r).add(1f);
             IntVector ni = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDER));   // n in [−126, 127]
             FloatVector scale = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector e = er.mul(scale).blend(0f, tiny);
-            e.intoArray(out, oo + i);
-            sum = sum.add(e);
+            er.mul(scale).blend(0f, tiny).intoArray(out, oo + i);
         }
-        if (VL >= 16) sum = sum.add(sum.rearrange(X8));
-        if (VL >= 8) sum = sum.add(sum.rearrange(X4));
-        if (VL >= 4) sum = sum.add(sum.rearrange(X2));
-        return sum.add(sum.rearrange(X1)).lane(0);
     }
 }

@@ -1,0 +1,27 @@
+package imfengine.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class Transpose16Test {
+    @Test void movesEveryFloatOfEachRowIntoItsColumnAndZerosTheMissingRows() {
+        assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
+        assumeTrue(Transpose16.AVAILABLE, "vectors of 16 lanes only");
+        int w = 37, src = 5;
+        float[] x = new float[src + 16 * w];
+        Random r = new Random(3);
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() - 0.5f;
+        for (int rows = 1; rows <= 16; rows++) {
+            float[] want = new float[3 + 256], got = new float[3 + 256];
+            java.util.Arrays.fill(got, Float.NaN);
+            for (int i = 0; i < 16; i++)
+                for (int j = 0; j < 16; j++) want[3 + i * 16 + j] = j < rows ? x[src + j * w + i] : 0f;
+            want[0] = want[1] = want[2] = Float.NaN;
+            Transpose16.block(x, src, w, rows, got, 3);
+            assertArrayEquals(want, got, "rows " + rows);
+        }
+    }
+}
