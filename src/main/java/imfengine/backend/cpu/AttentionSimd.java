@@ -632,7 +632,7 @@ final class AttentionSimd {
     private static void packKeys(float[] x, int base, int w, int len, int dh, float[] xB) {
         int dT = Transpose16.AVAILABLE ? dh / VL * VL : 0; // dimensions moved by register transposes, 16 keys × 16 at a time
         for (int jj = 0; jj < len; jj += VL)
-            for (int d = 0; d < dT; d += VL) Transpose16.block(x, base + jj * w + d, w, Math.min(VL, len - jj), xB, jj * dh + d * VL);
+            for (int d = 0; d < dT; d += VL) Transpose16.block(x, base + jj * w + d, w, Math.min(VL, len - jj), xB, jj * dh + d * VL, VL);
         if (dT == dh) return;
         for (int j = 0; j < len; j++) {
             int xj = base + j * w, o = (j / VL) * VL * dh + j % VL;

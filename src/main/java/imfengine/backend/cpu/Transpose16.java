@@ -34,10 +34,11 @@ final class Transpose16 {
     }
 
     /**
-     * {@code out[dst + i·16 + j] = x[src + j·w + i]} for {@code i, j < 16}, with rows {@code j ≥ rows} read as zeros
-     * (not read at all): row {@code j} of the block is 16 floats at {@code src + j·w}.
+     * {@code out[dst + i·ow + j] = x[src + j·w + i]} for {@code i, j < 16}, with rows {@code j ≥ rows} read as zeros
+     * (not read at all): row {@code j} of the block is 16 floats at {@code src + j·w}, column {@code i} 16 floats at
+     * {@code dst + i·ow}.
      */
-    static void block(float[] x, int src, int w, int rows, float[] out, int dst) {
+    static void block(float[] x, int src, int w, int rows, float[] out, int dst, int ow) {
         FloatVector z = FloatVector.zero(S);
         FloatVector r0 = rows > 0 ? FloatVector.fromArray(S, x, src) : z, r1 = rows > 1 ? FloatVector.fromArray(S, x, src + w) : z;
         FloatVector r2 = rows > 2 ? FloatVector.fromArray(S, x, src + 2 * w) : z, r3 = rows > 3 ? FloatVector.fromArray(S, x, src + 3 * w) : z;
@@ -64,20 +65,20 @@ final class Transpose16 {
         FloatVector c12 = b12.rearrange(LO2, b14), c14 = b12.rearrange(HI2, b14), c13 = b13.rearrange(LO2, b15), c15 = b13.rearrange(HI2, b15);
         // b = 1: rows (i, i + 1), stored as the block's columns
         c0.rearrange(LO1, c1).intoArray(out, dst);
-        c0.rearrange(HI1, c1).intoArray(out, dst + 16);
-        c2.rearrange(LO1, c3).intoArray(out, dst + 2 * 16);
-        c2.rearrange(HI1, c3).intoArray(out, dst + 3 * 16);
-        c4.rearrange(LO1, c5).intoArray(out, dst + 4 * 16);
-        c4.rearrange(HI1, c5).intoArray(out, dst + 5 * 16);
-        c6.rearrange(LO1, c7).intoArray(out, dst + 6 * 16);
-        c6.rearrange(HI1, c7).intoArray(out, dst + 7 * 16);
-        c8.rearrange(LO1, c9).intoArray(out, dst + 8 * 16);
-        c8.rearrange(HI1, c9).intoArray(out, dst + 9 * 16);
-        c10.rearrange(LO1, c11).intoArray(out, dst + 10 * 16);
-        c10.rearrange(HI1, c11).intoArray(out, dst + 11 * 16);
-        c12.rearrange(LO1, c13).intoArray(out, dst + 12 * 16);
-        c12.rearrange(HI1, c13).intoArray(out, dst + 13 * 16);
-        c14.rearrange(LO1, c15).intoArray(out, dst + 14 * 16);
-        c14.rearrange(HI1, c15).intoArray(out, dst + 15 * 16);
+        c0.rearrange(HI1, c1).intoArray(out, dst + ow);
+        c2.rearrange(LO1, c3).intoArray(out, dst + 2 * ow);
+        c2.rearrange(HI1, c3).intoArray(out, dst + 3 * ow);
+        c4.rearrange(LO1, c5).intoArray(out, dst + 4 * ow);
+        c4.rearrange(HI1, c5).intoArray(out, dst + 5 * ow);
+        c6.rearrange(LO1, c7).intoArray(out, dst + 6 * ow);
+        c6.rearrange(HI1, c7).intoArray(out, dst + 7 * ow);
+        c8.rearrange(LO1, c9).intoArray(out, dst + 8 * ow);
+        c8.rearrange(HI1, c9).intoArray(out, dst + 9 * ow);
+        c10.rearrange(LO1, c11).intoArray(out, dst + 10 * ow);
+        c10.rearrange(HI1, c11).intoArray(out, dst + 11 * ow);
+        c12.rearrange(LO1, c13).intoArray(out, dst + 12 * ow);
+        c12.rearrange(HI1, c13).intoArray(out, dst + 13 * ow);
+        c14.rearrange(LO1, c15).intoArray(out, dst + 14 * ow);
+        c14.rearrange(HI1, c15).intoArray(out, dst + 15 * ow);
     }
 }
