@@ -83,10 +83,15 @@ final class KernelFingerprint {
     }
 
     private void attention() {
-        CpuAttention att = new CpuAttention(pool, true);
         // Dh 40: two vectors and a tail of 8 with 16 lanes (the paired AVX-512 kernels), five vectors with 8
-        AttentionSpec s = new AttentionSpec(2, 13, 2, 40, (float) (1 / Math.sqrt(40)));
-        int n = (int) s.elements(), l = 2 * 2 * 13;
+        attention(new AttentionSpec(2, 13, 2, 40, (float) (1 / Math.sqrt(40))));
+        // 69 keys: five key vectors with 16 lanes (AttentionSimd.scoresFive), nine with 8
+        attention(new AttentionSpec(1, 69, 1, 32, (float) (1 / Math.sqrt(32))));
+    }
+
+    private void attention(AttentionSpec s) {
+        CpuAttention att = new CpuAttention(pool, true);
+        int n = (int) s.elements(), l = s.batch() * s.heads() * s.length();
         float[] q = values(n, 10), k = values(n, 11), v = values(n, 12), tq = values(n, 13), tk = values(n, 14), tv = values(n, 15);
         float[] o = new float[n], to = new float[n], lse = new float[l];
         att.forward(s, q, k, v, o, lse);
