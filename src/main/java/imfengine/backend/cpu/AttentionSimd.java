@@ -22,8 +22,8 @@ import static jdk.incubator.vector.FloatVector.zero;
  * into a scratch of key vectors ({@link #packKeys}: VL keys × {@code Dh}, zero padded to {@code Lp} = L
  * rounded up to the vector length), so the scores of four queries against {@code VL} keys are {@code Dh}
  * steps of one load and four broadcast-FMAs with no horizontal sums. A query group's whole score rows
- * ({@code 4·Lp} floats) stay in a per-thread scratch, so the softmax takes two passes over them (max,
- * then exponentials) instead of the scalar reference's online rescaling. Products with {@code v} (and
+ * ({@code 4·Lp} floats) stay in a per-thread scratch, so the softmax takes three passes over them (maxima,
+ * exponentials, sums; {@link #softmax}) instead of the scalar reference's online rescaling. Products with {@code v} (and
  * {@code k} for dQ) are vectorised over {@code Dh} from a copy packed by {@link #packValues} (scalar tail
  * for {@code Dh} not a multiple of the vector length). Both packings make every vector load's index
  * {@code start + step·VL}: with a constant stride C2 checks the range once before the loop instead of
@@ -36,7 +36,8 @@ import static jdk.incubator.vector.FloatVector.zero;
  * large method body C2 stopped inlining the Vector API calls and boxed the vectors (~8× slower).
  * <p>
  * With 32 vector registers (AVX-512, {@link #PAIRED_D}) the phases take more vectors per pass, so that each
- * load or broadcast feeds more FMAs: scores and values four vectors, tangent scores and values two. Every sum keeps its order, so the bits are those of the narrower passes.
+ * load or broadcast feeds more FMAs: scores and values four vectors (scores five where five are all a head has: {@link #scoresFive}), tangent scores and values
+ * two. Every sum keeps its order, so the bits are those of the narrower passes.
  */
 final class AttentionSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -156,7 +157,7 @@ final class AttentionSimd {
     private static void scores(float[] x, int[] rows, float[] yB, int lp, int len, int dh, float scale, float pad, float[] out) {
         int jj = 0;
         if (PAIRED_D && lp / VL % 4 == 1 && lp >= 5 * VL) { // 5, 9, ... key vectors: one pass of five, no pass of one
-            scoresFive(x, rows[0], rows[1], rows[2], rows[3], yB, 0, dh, scale, pad, len, lp, out);
+            scoresFive(x, rows[0], rows[1], rows[2], rows[3], yB, dh, scale, pad, len, lp, out);
             jj = 5 * VL;
         }
         if (PAIRED_D) for (; jj + 3 * VL < lp; jj += 4 * VL) scoresQuad(x, rows[0], rows[1], rows[2], rows[3], yB, jj * dh, dh, scale, pad, jj, len, lp, out);
@@ -244,14 +245,14 @@ final class AttentionSimd {
      * vectors (xs: 69 keys) the fifth's pass of its own had four FMA chains, half the FMA rate, and took a third
      * of the scores' time. Each sum in the same order as in {@link #scoresPair}, so the bits are the same.
      */
-    private static void scoresFive(float[] x, int x0, int x1, int x2, int x3, float[] yB, int yo, int dh, float scale, float pad,
+    private static void scoresFive(float[] x, int x0, int x1, int x2, int x3, float[] yB, int dh, float scale, float pad,
                                    int len, int lp, float[] out) {
         FloatVector a0 = zero(S), a1 = zero(S), a2 = zero(S), a3 = zero(S), e0 = zero(S), e1 = zero(S), e2 = zero(S), e3 = zero(S);
         FloatVector g0 = zero(S), g1 = zero(S), g2 = zero(S), g3 = zero(S), h0 = zero(S), h1 = zero(S), h2 = zero(S), h3 = zero(S);
         FloatVector k0 = zero(S), k1 = zero(S), k2 = zero(S), k3 = zero(S);
-        int yo2 = yo + dh * VL, yo3 = yo2 + dh * VL, yo4 = yo3 + dh * VL, yo5 = yo4 + dh * VL;
+        int yo2 = dh * VL, yo3 = yo2 + dh * VL, yo4 = yo3 + dh * VL, yo5 = yo4 + dh * VL;
         for (int d = 0; d < dh; d++) {
-            FloatVector y0 = FloatVector.fromArray(S, yB, yo + d * VL), y1 = FloatVector.fromArray(S, yB, yo2 + d * VL);
+            FloatVector y0 = FloatVector.fromArray(S, yB, d * VL), y1 = FloatVector.fromArray(S, yB, yo2 + d * VL);
             FloatVector y2 = FloatVector.fromArray(S, yB, yo3 + d * VL), y3 = FloatVector.fromArray(S, yB, yo4 + d * VL);
             FloatVector y4 = FloatVector.fromArray(S, yB, yo5 + d * VL);
             FloatVector b = broadcast(S, x[x0 + d]);

@@ -349,7 +349,7 @@ final class GemmPacked {
         int pT = Transpose16.AVAILABLE ? kc / 16 * 16 : 0;
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr), base = bpo + jr * kc, src0 = ob + (jc + jr) * ldb + pc;
-            for (int j0 = 0; j0 < NR && pT > 0; j0 += 16)
+            for (int j0 = 0; j0 < NR; j0 += 16)
                 for (int p = 0; p < pT; p += 16)
                     Transpose16.block(b, src0 + j0 * ldb + p, ldb, Math.clamp(nr - j0, 0, 16), bp, base + p * NR + j0, NR);
             if (pT == kc) continue;

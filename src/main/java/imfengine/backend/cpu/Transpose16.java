@@ -5,10 +5,10 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A 16×16 float transpose in registers, for 16-lane vectors (AVX-512): {@link AttentionSimd}'s key packing
- * turns 16 keys × 16 head dimensions into 16 vectors of one dimension across the keys. The scalar walk it
- * replaces took ~1.1 µs per xs head (69 keys × 32), 7 % of the attention forward and 20 % of the backward
- * with the other packings.
+ * A 16×16 float transpose in registers, for 16-lane vectors (AVX-512). {@link AttentionSimd}'s key packing
+ * turns 16 keys × 16 head dimensions into 16 vectors of one dimension across the keys (the scalar walk it
+ * replaces took ~1.1 µs per xs head, 69 keys × 32), and {@link GemmPacked} packs a transposed B's panels
+ * with it (16 columns × 16 steps of k at a time).
  * <p>Four stages swap the off-diagonal blocks of 8, 4, 2 and 1 lanes: at stage {@code b}, rows {@code i} and
  * {@code i + b} ({@code i & b == 0}) become {@code lo(i, i+b)} and {@code hi(i, i+b)}, where {@code lo} keeps
  * the lanes {@code l} with {@code l & b == 0} of row {@code i} and fills the others from row {@code i + b}'s
