@@ -487,6 +487,7 @@ final class BenchCommand implements Command {
         m.put("median_ms", BenchReport.number(median));
         m.put("min_ms", BenchReport.number(min));
         m.put("max_ms", BenchReport.number(max));
+        m.put("run_ms", Arrays.stream(ms).mapToObj(BenchReport::number).toList()); // in order: shows a drift or a slow start
         m.put("samples_per_s", BenchReport.number(batch / (median / 1000)));
         m.put("flops_per_run", BenchReport.number(t.flopsPerRun()));
         m.put("tflops", BenchReport.number(gflops / 1000));
