@@ -6,7 +6,8 @@ import imfengine.tensor.Storage;
 /**
  * Heap storage of one dtype: {@code float[]} for F32, {@code int[]} for I32, {@code short[]} (the raw
  * bits) for BF16. Released float arrays go back to the {@link ArrayPool} for reuse; the others are
- * small (labels, indices) and are left to the garbage collector.
+ * small (labels, indices) and are left to the garbage collector. A float array may be a little longer
+ * than the tensor ({@link ArrayPool#sizeClass}): kernels index by the tensor's shape, never the array's length.
  */
 final class CpuStorage implements Storage {
     private final DType dtype;

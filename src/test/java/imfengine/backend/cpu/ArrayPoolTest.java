@@ -54,8 +54,42 @@ class ArrayPoolTest {
         pool.give(pool.take(60));
         pool.give(pool.take(30));
         assertEquals(90, pool.pooledFloats());
-        assertEquals(50, pool.take(50).length, "made once the pooled arrays were dropped");
+        assertEquals(20, pool.take(20).length, "made once the pooled arrays were dropped (30 is past the slack)");
         assertEquals(0, pool.pooledFloats());
         assertThrows(OutOfMemoryError.class, () -> pool.take(200), "with nothing pooled the error stands");
+    }
+
+    @Test void sizeClassesRoundUpByAtMostOneSixteenth() {
+        for (int n : new int[]{1, 17, 32, 33, 100, 4095, 4096, 4097, 423936, 1 << 20, (1 << 20) + 1, 54321987}) {
+            int c = ArrayPool.sizeClass(n);
+            assertTrue(c >= n && c - n <= n / 16, n + " -> " + c);
+            assertEquals(c, ArrayPool.sizeClass(c), "a class length is its own class");
+        }
+        assertEquals(32, ArrayPool.sizeClass(32));
+        assertEquals(34, ArrayPool.sizeClass(33));
+        assertEquals(4352, ArrayPool.sizeClass(4097));
+        assertEquals(Integer.MAX_VALUE - 8, ArrayPool.sizeClass(Integer.MAX_VALUE - 8), "no class past the longest array");
+    }
+
+    /** Batches sized by random counts (examples outside the guidance interval) reuse arrays instead of making new ones. */
+    @Test void nearbyLengthsShareArrays() {
+        ArrayPool pool = new ArrayPool(1 << 20);
+        float[] a = pool.take(60 * 69 * 96);
+        assertTrue(a.length >= 60 * 69 * 96);
+        pool.give(a);
+        assertSame(a, pool.take(61 * 69 * 96), "the next count's length falls in the same class");
+        assertEquals(a.length, pool.liveFloats(), "live memory counts the arrays handed out");
+    }
+
+    @Test void aShorterRequestTakesAPooledArrayUpToTheSlackLonger() {
+        ArrayPool pool = new ArrayPool(1 << 24);
+        float[] big = pool.take(100_000); // class 102400
+        pool.give(big);
+        float[] tooShort = pool.take(60_000); // class 61440: 1.25 × 61440 < 102400
+        assertNotSame(big, tooShort, "more than the slack shorter: a fresh array");
+        assertSame(big, pool.take(90_000), "within the slack: the pooled array");
+        pool.give(big);
+        pool.give(tooShort);
+        assertSame(tooShort, pool.take(tooShort.length), "the closest fit first");
     }
 }
