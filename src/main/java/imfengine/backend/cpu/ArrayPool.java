@@ -14,7 +14,7 @@ import java.util.function.IntFunction;
  * longer than its class, so a tensor may get a longer array than it asked for. The iMF step sizes some
  * batches by random counts (the examples outside their guidance interval): with arrays reused by exact
  * length, each count new to the pool made fresh arrays that the pool then kept alive, and every young
- * collection copied them into survivor space (xs, Zen 5, 2026-12-02: the heap's live set grew ~8 MiB per
+ * collection copied them into survivor space (xs, Zen 5, 2026-12-02: the heap's live set grew 6–10 MiB per
  * step, pauses of 0.3–0.5 s every ~25 steps; with classes and slack it stays flat).
  */
 final class ArrayPool {
@@ -92,9 +92,9 @@ final class ArrayPool {
     }
 
     /**
-     * A pooled array of a size class may serve a request this much smaller (a fraction of the request). The
-     * iMF step sizes some batches by random counts (the examples outside their guidance interval: 12 to 36 of
-     * 128 in one xs run), and neighbouring counts' tensors lie further apart than the size classes: without the slack every
+     * How much longer than a request's class a lent array may be (a fraction of the class). The iMF step sizes
+     * some batches by random counts (the examples outside their guidance interval: 12 to 36 of 128 in one xs
+     * run), and neighbouring counts' tensors lie further apart than the size classes: without the slack every
      * count new to the pool made a forward pass's worth of fresh arrays, which the pool then kept alive.
      */
     static final double SLACK = 0.25;
