@@ -21,7 +21,8 @@ import imfengine.backend.GemmSpec;
  * <p>Work is split into chunks of whole matrices when the batch is large, else into MR-row (or
  * NR-column) chunks of C; threads claim chunks dynamically and run this serial blocked loop on each.
  * Short row chunks share one packed B instead (the threads pack each KC×NC block together, then run
- * the loop from {@code ic} down), and a small C over a long k is split along k.
+ * the loop from {@code ic} down) or, where the kernels read A in place, become column chunks; a small C
+ * over a long k is split along k.
  */
 final class GemmPacked {
     static final int MR = GemmSimd.MR, NR = GemmSimd.NR, L = GemmSimd.L;
@@ -52,18 +53,22 @@ final class GemmPacked {
      * Split k across threads when k is at least this many times the larger side of C and, where the
      * kernels read A in place (8-row tile), C has at most {@code K_SPLIT_MAX_N} columns. Measured (bench
      * --what gemm, 2 threads): 96×96, 192×192 and 512×192 over k = 8832 / 13824 gain 6–50 %; with the
-     * 8-row tile, n = 256 or 512 stayed faster split along n (A read in place). The 4-row tile packs A,
-     * and column chunks would each pack all of it: 192×512 over k = 13696 gains ~25 % split along k.
+     * 8-row tile, n = 256 or 512 stayed faster split along n (A read in place) than split along k, and
+     * faster still as the transposed product when m ≤ {@code K_SPLIT_MAX_N} ({@link #splitKTransposed}).
+     * The 4-row tile packs A, and column chunks would each pack all of it: 192×512 over k = 13696 gains
+     * ~25 % split along k.
      */
     private static final int K_SPLIT_RATIO = 8, K_SPLIT_MAX_N = 192;
     /** The k-split's partial products kept per calling thread: at most this many floats (16 MiB) beyond a thread's share. */
     private static final int K_SPLIT_MAX_PARTIALS = 1 << 22;
     /**
-     * Row-split products share one packed B when their chunks are shorter than this many rows
-     * (packing a block of B costs each chunk roughly what 15 rows of its product do: 15 % at 128 rows,
-     * 1024³ on 8 chunks, ~1 % for the iMF activations' 1100 rows, where the extra hand-off cost as much)
-     * and a KC×NC block of B serves at least {@code SHARED_B_MIN_MACS} multiply-adds (about 0.1 ms of
-     * both cores), so the two hand-offs per block stay negligible.
+     * Row chunks shorter than this many rows are short (packing a block of B costs each chunk roughly what
+     * 15 rows of its product do: 15 % at 128 rows, 1024³ on 8 chunks, ~1 % for the iMF activations' 1100
+     * rows) when a KC×NC block of B serves at least {@code SHARED_B_MIN_MACS} multiply-adds (about 0.1 ms of
+     * both cores). Such products share one packed B where A is packed (4-row tile); where the kernels read A
+     * in place, a B wider than {@link #DIRECT_A_MAX_N} is split into column chunks instead and a narrower one
+     * (cheap to pack again) into guided row ranges: 2484×96×96 (a guidance batch) 1.12× and 2484×256×96
+     * 1.05× faster than sharing B (Zen 5, 11 rounds); with the 4-row tile both ran 0.95–1.05×.
      */
     private static final int SHARED_B_MAX_ROWS = 512;
     private static final long SHARED_B_MIN_MACS = 1L << 23;
@@ -79,7 +84,7 @@ final class GemmPacked {
 
     /** Per-thread pack buffers, the B block this thread's calls share with the pool, the k-split's partial products, and the edge-tile buffer. */
     private static final class Buffers {
-        float[] a = new float[0], b = new float[0], sharedB = new float[0], partials = new float[0];
+        float[] a = new float[0], b = new float[0], sharedB = new float[0], partials = new float[0], transposed = new float[0];
         final float[] tile = new float[MR * NR];
     }
 
@@ -115,14 +120,22 @@ final class GemmPacked {
     private static void splitOne(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi, boolean serial) {
         int m = s.m(), n = s.n(), t = pool.threads();
         int mUnits = (m + MR - 1) / MR, nUnits = (n + NR - 1) / NR;
-        if (!serial && t > 1 && (n <= K_SPLIT_MAX_N || !GemmSimd.READS_A_IN_PLACE) && s.k() >= K_SPLIT_RATIO * Math.max(m, n) && s.k() >= t * KC) {
+        boolean longK = !serial && t > 1 && s.k() >= K_SPLIT_RATIO * Math.max(m, n) && s.k() >= t * KC;
+        if (longK && (n <= K_SPLIT_MAX_N || !GemmSimd.READS_A_IN_PLACE)) {
             splitK(pool, s, a, b, c, bi);
+        } else if (longK && m <= K_SPLIT_MAX_N) {
+            splitKTransposed(pool, s, a, b, c, bi);
         } else if (serial || t == 1 || (mUnits < t && nUnits < t)) {
             block(s, a, b, c, bi, 0, m, 0, n, KC, BUFFERS.get());
         } else if (mUnits >= t && (m >= n || nUnits < t)) {
             int chunks = chunks(mUnits, t);
-            if (s.k() > 0 && s.alpha() != 0f && m / chunks < SHARED_B_MAX_ROWS
-                    && (long) m * Math.min(n, NC) * Math.min(s.k(), KC) >= SHARED_B_MIN_MACS) {
+            boolean shortChunks = s.k() > 0 && s.alpha() != 0f && m / chunks < SHARED_B_MAX_ROWS
+                    && (long) m * Math.min(n, NC) * Math.min(s.k(), KC) >= SHARED_B_MIN_MACS;
+            if (shortChunks && GemmSimd.READS_A_IN_PLACE && n > DIRECT_A_MAX_N) {
+                splitColumnsReadingA(pool, s, a, b, c, bi);
+                return;
+            }
+            if (shortChunks && !GemmSimd.READS_A_IN_PLACE) {
                 splitRowsSharingB(pool, s, a, b, c, bi, chunks);
                 return;
             }
@@ -132,6 +145,22 @@ final class GemmPacked {
             pool.parallelForGuided(nUnits, minUnits(nUnits, (long) NR * m * s.k(), t), (u0, u1) ->
                     block(s, a, b, c, bi, 0, m, u0 * NR, Math.min(n, u1 * NR), KC, BUFFERS.get()));
         }
+    }
+
+    /**
+     * One matrix whose row chunks would be short, over a B wider than {@link #DIRECT_A_MAX_N}: column chunks
+     * at most that wide, claimed by the threads, each reading A in place and packing only its own columns of
+     * B, so nothing is packed twice and no hand-off waits between depth blocks. At least two chunks per thread,
+     * so a thread that starts late or runs slower delays the call by one chunk. Against
+     * {@link #splitRowsSharingB} (two hand-offs per KC×NC block, each a wait for the slower thread) on Zen 5, two
+     * threads, `tools/gemm-ab.sh`, 11 rounds: 1024³ 392.7 against 302.1 GFLOP/s (1.30; Aᵀ 1.14),
+     * 2048×512×512 1.14, 2048×1024×256 (Bᵀ) 1.15. Row ranges each packing all of B ran 1024³ at 1.16.
+     */
+    private static void splitColumnsReadingA(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi) {
+        int m = s.m(), n = s.n(), nUnits = (n + NR - 1) / NR;
+        int chunks = Math.max(2 * pool.threads(), (n + DIRECT_A_MAX_N - 1) / DIRECT_A_MAX_N);
+        pool.parallelForClaimed(nUnits, chunks, (u0, u1) ->
+                block(s, a, b, c, bi, 0, m, u0 * NR, Math.min(n, u1 * NR), KC, BUFFERS.get()));
     }
 
     /**
@@ -198,6 +227,30 @@ final class GemmPacked {
                     for (int j = 0; j < n; j++) c[row + j] += partials[src + j];
                 }
         });
+    }
+
+    /**
+     * A small C over a long k that is too wide for {@link #splitK} ({@code n > K_SPLIT_MAX_N}) but narrow
+     * enough transposed ({@code m ≤ K_SPLIT_MAX_N}): the weight gradients {@code xᵀ·dY} whose output side is
+     * the wider. Runs {@code Cᵀ = op(B)ᵀ·op(A)ᵀ} (the same products and sums, m and n swapped) split along k
+     * into a scratch buffer, then writes its transpose into C with alpha and beta. On Zen 5 (two threads,
+     * `tools/gemm-vs-openblas.sh`) the transposed shapes ran 1.11–1.35× OpenBLAS where these ran 0.87–1.00×.
+     */
+    private static void splitKTransposed(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi) {
+        int m = s.m(), n = s.n();
+        Buffers own = BUFFERS.get();
+        if (own.transposed.length < m * n) own.transposed = new float[m * n];
+        float[] ct = own.transposed;
+        GemmSpec swapped = new GemmSpec(1, n, m, s.k(), !s.transB(), !s.transA(), s.ldb(), s.lda(), m,
+                s.offB() + bi * s.strideB(), s.offA() + bi * s.strideA(), 0, 0, 0, 0, 1f, 0f);
+        splitK(pool, swapped, b, a, ct, 0);
+        int oc = (int) (s.offC() + bi * s.strideC()), ldc = s.ldc();
+        float alpha = s.alpha(), beta = s.beta();
+        for (int i = 0; i < m; i++) {
+            int row = oc + i * ldc;
+            if (beta == 0f) for (int j = 0; j < n; j++) c[row + j] = alpha * ct[j * m + i];
+            else for (int j = 0; j < n; j++) c[row + j] = alpha * ct[j * m + i] + beta * c[row + j];
+        }
     }
 
     /**

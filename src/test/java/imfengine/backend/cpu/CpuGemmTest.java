@@ -107,8 +107,9 @@ class CpuGemmTest {
     }
 
     /**
-     * Row-split products whose threads share one packed B: several NC column blocks and KC depth
-     * blocks (beta on the first only), ragged edges, and a batch whose items each share their own B.
+     * Products whose row chunks would be short: with the 4-row tile the threads share one packed B, with the
+     * 8-row tile they take column chunks reading A in place. Several NC column blocks and KC depth blocks (beta
+     * on the first only), ragged edges, and a batch whose items are split each on its own.
      */
     @Test void rowChunksSharingPackedB() {
         Random r = new Random(13);
@@ -159,6 +160,37 @@ class CpuGemmTest {
         check(GemmSpec.of(33, 5, 2049, true, true, 1f, 0f), r, p);
         check(GemmSpec.of(40, 24, 1000, true, false, 1f, 0f), r, p);
         check(GemmSpec.of(40, 260, 2100, true, false, 1f, 1f), r, p);      // wide C: split along k with the 4-row tile
+    }
+
+    /**
+     * A small C over a long k that is wider than it is tall (n past the k-split's limit, m within it): with the
+     * 8-row tile the transposed product is split along k and written back transposed, with alpha and beta.
+     */
+    @Test void longKWideCSplitTransposed() {
+        Random r = new Random(23);
+        List<Path> p = paths();
+        check(GemmSpec.of(24, 200, 1700, true, false, 0.7f, 0.5f), r, p);
+        check(GemmSpec.of(24, 200, 1700, false, true, 1f, 0f), r, p);
+        check(GemmSpec.of(17, 230, 1900, false, false, 1f, 1f), r, p);
+        check(GemmSpec.of(33, 199, 1800, true, true, 1f, 0f), r, p);
+        // two items with offsets, strides and padded leading dimensions: each item's C written back in place
+        check(new GemmSpec(2, 20, 210, 1800, true, false, 23, 211, 215, 3, 5, 7, 1800 * 23 + 4, 1800 * 211 + 2, 20 * 215 + 6, 1.5f, 0.5f), r, p);
+        // the k-sum's tolerance above (~0.35 here) would hide a wrong beta: compare with the same product at beta 0
+        betaAddsScaledC(GemmSpec.of(24, 200, 1700, true, false, 0.7f, 0.5f), r, p);
+    }
+
+    /** {@code C(beta) − C(beta = 0)} is {@code beta·C} to float rounding of the sums' size, on every path. */
+    private static void betaAddsScaledC(GemmSpec s, Random r, List<Path> paths) {
+        GemmSpec zero = new GemmSpec(s.batch(), s.m(), s.n(), s.k(), s.transA(), s.transB(), s.lda(), s.ldb(), s.ldc(),
+                s.offA(), s.offB(), s.offC(), s.strideA(), s.strideB(), s.strideC(), s.alpha(), 0f);
+        float[] a = random(r, (int) s.spanA()), b = random(r, (int) s.spanB()), c0 = random(r, (int) s.spanC());
+        for (Path path : paths) {
+            float[] with = c0.clone(), without = c0.clone();
+            path.gemm().gemm(s, a, b, with);
+            path.gemm().gemm(zero, a, b, without);
+            for (int i = 0; i < c0.length; i++)
+                assertEquals(s.beta() * c0[i], with[i] - without[i], 1e-5 * (Math.abs(without[i]) + 1), path.name() + " " + s + ": element " + i);
+        }
     }
 
     /** Batches with offsets, strides and leading dimensions larger than the matrices; the gaps must stay untouched. */
