@@ -79,6 +79,8 @@ final class GemmPacked {
      * by 1.02–1.30× on the long-k weight gradients and 1024³ (gemm-ab, two runs of 11 rounds).
      */
     private static final int PACK_B_GROUP = 16;
+    /** The k-split's partial products are added into C by both threads in row ranges of at least this many partial floats. */
+    private static final int REDUCE_MIN_FLOATS = 1 << 14;
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
@@ -220,12 +222,8 @@ final class GemmPacked {
             }
         });
         int oc = (int) (s.offC() + bi * s.strideC()), ldc = s.ldc();
-        pool.parallelForGuided(m, Math.max(1, (1 << 14) / Math.max(1, n)), (i0, i1) -> {
-            for (int i = i0; i < i1; i++)
-                for (int r = 1; r < ranges; r++) {
-                    int row = oc + i * ldc, src = (r - 1) * mn + i * n;
-                    for (int j = 0; j < n; j++) c[row + j] += partials[src + j];
-                }
+        pool.parallelForGuided(m, Math.max(1, REDUCE_MIN_FLOATS / Math.max(1, n * (ranges - 1))), (i0, i1) -> {
+            for (int i = i0; i < i1; i++) GemmSimd.addPartials(c, oc + i * ldc, partials, i * n, mn, ranges - 1, n);
         });
     }
 

@@ -113,6 +113,25 @@ final class GemmSimd {
         FloatVector.fromArray(S, src, from).intoArray(dst, to);
     }
 
+    /**
+     * {@code c[co + j] += parts[po + r·stride + j]} for {@code r = 0 … count−1} in that order, {@code j < n}: the
+     * k-split's partial products added into C. The same sums in the same order as a scalar loop over r, but C
+     * is loaded and stored once per vector (the scalar loop was a tenth of a 96×96 weight gradient's time).
+     */
+    static void addPartials(float[] c, int co, float[] parts, int po, int stride, int count, int n) {
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector sum = FloatVector.fromArray(S, c, co + j);
+            for (int r = 0, o = po + j; r < count; r++, o += stride) sum = sum.add(FloatVector.fromArray(S, parts, o));
+            sum.intoArray(c, co + j);
+        }
+        for (; j < n; j++) {
+            float sum = c[co + j];
+            for (int r = 0; r < count; r++) sum += parts[po + r * stride + j];
+            c[co + j] = sum;
+        }
+    }
+
     /** Interleaving shuffles of {@link #packRows4}: pairs of rows, then pairs of pairs. */
     private static final VectorShuffle<Float> ROWS_LO = interleave(1, 0), ROWS_HI = interleave(1, L / 2),
             PAIRS_LO = interleave(2, 0), PAIRS_HI = interleave(2, L / 2);
