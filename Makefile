@@ -27,7 +27,7 @@ help:
 	@echo "make emu     the CPU emulator of native-kernels/ (target/emu/*.so; needs g++, see docs/EMULATION.md)"
 	@echo "make run     data + build + train the default model on MNIST on the CPU, then sample"
 	@echo "make bench   JMH microbenchmarks (short settings; JSON in target/jmh-*.json)"
-	@echo "make bench-compare  Java vs PyTorch training step, sampling and GEMMs, alternating, ROUNDS=2 rounds, ONLY=steps or gemm (needs python3-torch)"
+	@echo "make bench-compare  Java vs PyTorch training step, sampling and GEMMs, alternating, ROUNDS=2 rounds, ONLY=steps or gemm, HUGEPAGES=1 for 2 MiB pages on both sides (needs python3-torch)"
 	@echo "make inception-full-check  the FID Inception at full width (random weights, ~95 MB in /tmp) against the PyTorch reference"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"

@@ -9,6 +9,9 @@
 # (apt-get install python3-torch libopenblas0-openmp); the PyTorch script refuses to run on a slow BLAS. An
 # inherited OPENBLAS_CORETYPE is cleared: OpenBLAS runs the kernels it detects (tools/openblas-core.sh; BLAS_CORE forces a set).
 # The s preset at batch 64 holds about 2.9 GiB of activations, hence the 8 GiB heap.
+# HUGEPAGES=1 gives both steps 2 MiB pages where the kernel's transparent huge pages are in madvise (or always)
+# mode: the JVM's heap (-XX:+UseTransparentHugePages) and glibc's malloc under PyTorch
+# (GLIBC_TUNABLES=glibc.malloc.hugetlb=1, glibc >= 2.35). Off by default, both sides on 4 KiB pages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA=${JAVA:-java}
@@ -17,16 +20,26 @@ PY=${PY:-/usr/bin/python3}
 ROUNDS=${ROUNDS:-2}
 ONLY=${ONLY:-}   # steps or gemm: only that part
 case "$ONLY" in ""|steps|gemm) ;; *) echo "bench-compare: ONLY must be steps or gemm, got '$ONLY'" >&2; exit 2;; esac
+HUGEPAGES=${HUGEPAGES:-0}
+JAVA_PAGES=() TORCH_TUNABLES=${GLIBC_TUNABLES:-}
+case "$HUGEPAGES" in
+  0) ;;
+  1) thp=/sys/kernel/mm/transparent_hugepage/enabled
+     grep -qE '\[(madvise|always)\]' "$thp" 2>/dev/null \
+       || { echo "bench-compare: HUGEPAGES=1 needs transparent huge pages in madvise or always mode ($thp: $(cat "$thp" 2>/dev/null || echo missing))" >&2; exit 2; }
+     JAVA_PAGES=(-XX:+UseTransparentHugePages) TORCH_TUNABLES=glibc.malloc.hugetlb=1 ;;
+  *) echo "bench-compare: HUGEPAGES must be 0 or 1, got '$HUGEPAGES'" >&2; exit 2;;
+esac
 [ -f "$JAR" ] || { echo "bench-compare: $JAR missing (make build)" >&2; exit 1; }
 "$PY" -c 'import torch' 2>/dev/null || { echo "bench-compare: $PY has no torch (apt-get install python3-torch libopenblas0-openmp)" >&2; exit 1; }
 
 java_row() { # preset batch what -> "median_ms %peak" (nothing when the run failed; both marked ! when bench warned of a boxed kernel)
   local row=$([ "$3" = step ] && echo train_step || echo sample_1nfe)
-  "$JAVA" --add-modules=jdk.incubator.vector -Xmx8g -jar "$JAR" bench --preset "$1" --batch "$2" --what "$3" --repeats 10 --warmup 3 2>/dev/null \
+  "$JAVA" --add-modules=jdk.incubator.vector -Xmx8g "${JAVA_PAGES[@]}" -jar "$JAR" bench --preset "$1" --batch "$2" --what "$3" --repeats 10 --warmup 3 2>/dev/null \
     | awk -v r="$row" '$1 == r { ms = $2; share = $7 } /without its intrinsics/ { boxed = "!" } END { if (ms != "") print ms boxed, share boxed }'
 }
 torch_ms() {
-  { "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what "$3" --repeats 10 2>/dev/null || true; } \
+  { GLIBC_TUNABLES=$TORCH_TUNABLES "$PY" bench/pytorch/imf_step_bench.py --preset "$1" --batch "$2" --what "$3" --repeats 10 2>/dev/null || true; } \
     | "$PY" -c 'import json,sys
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print(rows[-1]["median_ms"] if rows and "median_ms" in rows[-1] else "nan")'
@@ -55,7 +68,7 @@ for spec in "xs step 128" "s step 64" "xs sample 128"; do
   printf '%-6s %-7s %-6s %-32s %-32s %8s  %s; %s\n' "$1" "$2" "$3" "$(IFS=/; echo "${js[*]}")" "$(IFS=/; echo "${ts[*]}")" "$ratio" \
     "$(IFS=/; echo "${jp[*]}")" "$(printf '%.1f' "$(median "${jp[@]}")")"
 done
-echo "ratio = Java median / PyTorch median (lower is faster; the goals: xs step <= 0.33, s step <= 0.40). java_%peak: bench's %peak column (goal for the steps: >= 50 on AMD, >= 40 on Intel). A Java time marked ! came from a JVM that ran a Vector API kernel without its intrinsics (bench's heap check): shown, not counted. PyTorch: the written-out dual forward (--jvp written); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ratio = Java median / PyTorch median (lower is faster; the goals: xs step <= 0.33, s step <= 0.40). java_%peak: bench's %peak column (goal for the steps: >= 50 on AMD, >= 40 on Intel). A Java time marked ! came from a JVM that ran a Vector API kernel without its intrinsics (bench's heap check): shown, not counted. PyTorch: the written-out dual forward (--jvp written); huge pages: $([ "$HUGEPAGES" = 1 ] && echo "both (JVM heap, glibc malloc)" || echo none); $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 [ "$ONLY" = gemm ] || steps
 
