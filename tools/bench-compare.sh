@@ -27,7 +27,7 @@ case "$HUGEPAGES" in
   1) thp=/sys/kernel/mm/transparent_hugepage/enabled
      grep -qE '\[(madvise|always)\]' "$thp" 2>/dev/null \
        || { echo "bench-compare: HUGEPAGES=1 needs transparent huge pages in madvise or always mode ($thp: $(cat "$thp" 2>/dev/null || echo missing))" >&2; exit 2; }
-     JAVA_PAGES=(-XX:+UseTransparentHugePages) TORCH_TUNABLES=glibc.malloc.hugetlb=1 ;;
+     JAVA_PAGES=(-XX:+UseTransparentHugePages) TORCH_TUNABLES=${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1 ;;
   *) echo "bench-compare: HUGEPAGES must be 0 or 1, got '$HUGEPAGES'" >&2; exit 2;;
 esac
 [ -f "$JAR" ] || { echo "bench-compare: $JAR missing (make build)" >&2; exit 1; }
