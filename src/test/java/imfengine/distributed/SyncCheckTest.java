@@ -14,13 +14,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The parameter hash check passes when the ranks agree bit for bit and stops every rank when one bit differs. */
 class SyncCheckTest {
     @Test void equalParametersPass() throws Exception {
-        List<String> out = InProcessGroup.run(3, g -> check(g, new float[]{1, 2, 3, 4}));
+        List<String> out = ThreadRanks.run(3, g -> check(g, new float[]{1, 2, 3, 4}));
         assertEquals(List.of("ok", "ok", "ok"), out);
     }
 
     @Test void oneDifferentBitStopsEveryRank() throws Exception {
         float odd = Math.nextUp(3f);
-        List<String> out = InProcessGroup.run(3, g -> check(g, new float[]{1, 2, g.rank() == 2 ? odd : 3, 4}));
+        List<String> out = ThreadRanks.run(3, g -> check(g, new float[]{1, 2, g.rank() == 2 ? odd : 3, 4}));
         for (String s : out) assertTrue(s.startsWith("the ranks' parameters differ after step 1"), s);
         assertTrue(out.get(2).contains("rank 2"), out.get(2));
     }

@@ -2,7 +2,7 @@ package imfengine.imf;
 
 import imfengine.autodiff.Context;
 import imfengine.backend.cpu.CpuBackend;
-import imfengine.distributed.InProcessGroup;
+import imfengine.distributed.ThreadRanks;
 import imfengine.distributed.ProcessGroup;
 import imfengine.nn.BlockRunner;
 import imfengine.nn.ImfDiT;
@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Data-parallel steps with ranks as threads ({@link InProcessGroup}): 2 and 3 ranks, each on its shard of the
+ * Data-parallel steps with ranks as threads ({@link ThreadRanks}): 2 and 3 ranks, each on its shard of the
  * batch of {@link MicroBatchTest} (its flow-matching examples, dropped labels and examples outside their
  * guidance interval split across ranks; 3 ranks split 10 unevenly), give after 3 full steps (AdamW, EMA) the
  * parameters, EMA weights and summed losses of one process on the whole batch, up to summation order, and every
@@ -33,7 +33,7 @@ class DataParallelStepTest {
     @Test void ranksOnShardsGiveTheWholeBatchsSteps() throws Exception {
         Outcome whole = train(ProcessGroup.single());
         for (int ranks : new int[]{2, 3}) {
-            List<Outcome> parts = InProcessGroup.run(ranks, DataParallelStepTest::train);
+            List<Outcome> parts = ThreadRanks.run(ranks, DataParallelStepTest::train);
             for (Outcome o : parts) {
                 assertArrayEquals(parts.get(0).values, o.values, ranks + " ranks: every rank's parameters are the same bits");
                 assertArrayEquals(parts.get(0).ema, o.ema, ranks + " ranks: and EMA weights");
