@@ -71,7 +71,7 @@ public final class ImfObjective {
         int nOut = be.selectNonzero(outside, index);
         if (nOut > 0) {
             Tensor rows = index.view(0, Shape.of(nOut));
-            Tensor vcOut = velocity(cx, net, gather(cx, z, rows), cx.full(Shape.of(nOut), 1), gather(cx, labels, rows));
+            Tensor vcOut = velocity(cx, net, Untaped.gatherRows(cx, z, rows), cx.full(Shape.of(nOut), 1), Untaped.gatherRows(cx, labels, rows));
             Tensor scattered = cx.zeros(Shape.of(b, pixels(z)));
             be.scatterAddRows(vcOut.reshape(nOut, pixels(z)), rows, scattered);
             vc = select(cx, outside, scattered.reshape(z.shape()), vc);
@@ -180,15 +180,6 @@ public final class ImfObjective {
         Tensor out = cx.empty(a.shape().withDim(0, a.dim(0) + b.dim(0)), a.dtype());
         cx.backend().copy(a, out.rows(0, a.dim(0)));
         cx.backend().copy(b, out.rows(a.dim(0), out.dim(0)));
-        return out;
-    }
-
-    /** Examples {@code rows} (I32) of {@code x}, any dtype. */
-    private static Tensor gather(Context cx, Tensor x, Tensor rows) {
-        int b = x.dim(0), n = rows.dim(0);
-        long per = x.size() / Math.max(1, b);
-        Tensor out = cx.empty(x.shape().withDim(0, n), x.dtype());
-        cx.backend().gatherRows(x.reshape(b, (int) per), rows, out.reshape(n, (int) per));
         return out;
     }
 

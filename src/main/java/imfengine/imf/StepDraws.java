@@ -7,6 +7,7 @@ import imfengine.backend.Distribution;
 import imfengine.backend.RandomKey;
 import imfengine.backend.UnaryOp;
 import imfengine.ops.Untaped;
+import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
@@ -73,6 +74,18 @@ public record StepDraws(Tensor t, Tensor r, int fmCount, Tensor noise, Tensor tM
         int fm = Math.clamp(fmCount - from, 0, to - from);
         return new StepDraws(t.rows(from, to), r.rows(from, to), fm, noise.rows(from, to), tMin.rows(from, to),
                 tMax.rows(from, to), omega.rows(from, to), dropMask.rows(from, to));
+    }
+
+    /**
+     * The draws of a data-parallel rank's rows ({@link BatchShard#positions}), gathered: its flow-matching examples are
+     * those of the batch among its rows, and they lead its batch as they lead the whole.
+     */
+    public StepDraws rows(Context cx, BatchShard shard) {
+        if (shard.isWhole()) return this;
+        Tensor at = Host.upload(cx, shard.positions().toArray());
+        return new StepDraws(Untaped.gatherRows(cx, t, at), Untaped.gatherRows(cx, r, at), shard.rowsBefore(fmCount),
+                Untaped.gatherRows(cx, noise, at), Untaped.gatherRows(cx, tMin, at), Untaped.gatherRows(cx, tMax, at),
+                Untaped.gatherRows(cx, omega, at), Untaped.gatherRows(cx, dropMask, at));
     }
 
     /** {@code h = t − r} per example {@code [B]}. */

@@ -110,7 +110,7 @@ public final class Trainer {
         this.ema = new Ema(net.store(), cfg.emaDecay());
         this.sampler = new BatchSampler(data.count(), seed);
         BatchShard shard = new BatchShard(cfg.batch(), group.rank(), group.size());
-        this.loader = new BatchLoader(data, cfg.batch(), shard.from(), shard.to());
+        this.loader = new BatchLoader(data, cfg.batch(), shard.positions().toArray());
         this.metrics = new MetricsBuffer(be, METRICS_EVERY, group);
         if (ckpt != null) {
             Checkpoint.load(ckpt, "", net.parameters(), Checkpoint.values(net.parameters()));

@@ -21,7 +21,7 @@ import imfengine.tensor.Tensor;
  * mean of per-example terms.
  *
  * <p>Data-parallel ({@link BatchShard}, {@link ProcessGroup}): every rank draws the whole batch's draws from
- * the same seed and takes its rows, as it would a micro-batch, its gradient seeded with its share of the
+ * the same seed and takes its rows (every {@code ranks}-th), its gradient seeded with its share of the
  * whole batch; the group's sum of the ranks' gradients is then the whole batch's gradient (up to float
  * summation order), and AdamW and the EMA act on the same numbers on every rank. The losses stay shares too:
  * their sum over the ranks is the whole batch's loss (the trainer sums them when it reads them back).
@@ -86,7 +86,7 @@ public final class TrainingStep {
         if (b != (shard == null ? whole : shard.rows()))
             throw new IllegalArgumentException("a batch of " + b + " rows for a shard of " + shard.rows());
         StepDraws draws = StepDraws.draw(cx, objective.config(), images.shape().withDim(0, whole), seed, step, 0);
-        if (b != whole) draws = draws.rows(shard.from(), shard.to());
+        if (shard != null) draws = draws.rows(cx, shard);
         if (microBatch >= b && b == whole) {
             ImfObjective.Result r = objective.loss(cx, net, images, labels, draws);
             Autodiff.backward(r.loss());

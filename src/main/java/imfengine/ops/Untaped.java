@@ -125,4 +125,13 @@ public final class Untaped {
         x.backend().copy(x, out);
         return out;
     }
+
+    /** Rows {@code rows} (I32 indices into the leading axis) of {@code x}, any dtype, in that order. */
+    public static Tensor gatherRows(Arena arena, Tensor x, Tensor rows) {
+        int b = x.dim(0), n = rows.dim(0);
+        long per = x.size() / Math.max(1, b);
+        Tensor out = arena.empty(x.shape().withDim(0, n), x.dtype());
+        x.backend().gatherRows(x.reshape(b, (int) per), rows, out.reshape(n, (int) per));
+        return out;
+    }
 }

@@ -2,8 +2,8 @@ package imfengine.imf;
 
 import imfengine.autodiff.Context;
 import imfengine.backend.cpu.CpuBackend;
-import imfengine.distributed.ThreadRanks;
 import imfengine.distributed.ProcessGroup;
+import imfengine.distributed.ThreadRanks;
 import imfengine.nn.BlockRunner;
 import imfengine.nn.ImfDiT;
 import imfengine.optim.AdamW;
@@ -69,8 +69,14 @@ class DataParallelStepTest {
         float[] losses = new float[STEPS];
         for (int s = 0; s < STEPS; s++) {
             try (Context cx = Context.open(be, Context.Tape.RECORD)) {
-                Tensor x = Host.upload(cx, Arrays.copyOfRange(images, shard.from() * pixels, shard.to() * pixels), net.imageShape(shard.rows()));
-                Tensor y = Host.upload(cx, Arrays.copyOfRange(MicroBatchTest.LABELS, shard.from(), shard.to()));
+                float[] xs = new float[shard.rows() * pixels];
+                int[] ys = new int[shard.rows()];
+                for (int i = 0; i < shard.rows(); i++) { // the shard's rows, as the trainer's loader takes them
+                    System.arraycopy(images, shard.position(i) * pixels, xs, i * pixels, pixels);
+                    ys[i] = MicroBatchTest.LABELS[shard.position(i)];
+                }
+                Tensor x = Host.upload(cx, xs, net.imageShape(shard.rows()));
+                Tensor y = Host.upload(cx, ys);
                 TrainingStep.Losses l = step.run(cx, x, y, MicroBatchTest.STEP + s, 1e-2);
                 g.sumInPlace(l.loss());
                 losses[s] = Host.floats(l.loss())[0];
