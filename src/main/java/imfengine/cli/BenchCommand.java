@@ -16,6 +16,7 @@ import imfengine.backend.cuda.Device;
 import imfengine.backend.cuda.DriverDevice;
 import imfengine.backend.cuda.MeteredDevice;
 import imfengine.backend.cuda.TimedDevice;
+import imfengine.imf.BatchShard;
 import imfengine.imf.ImfObjective;
 import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
@@ -101,7 +102,7 @@ final class BenchCommand implements Command {
                   --json FILE        also write the results as JSON (rewritten after each measurement)
                   --peak-gflops X    peak for the %peak column instead of the measured / known one
                   --threads N        CPU worker threads (default: all cores)
-                """ + MemoryOptions.help(19) + Devices.help(19);
+                """ + MemoryOptions.help(19) + ReplicaOptions.help(19) + Devices.help(19);
     }
 
     /** What one measurement made of the backend: the decorators bench put on the CUDA device, if any. */
@@ -109,7 +110,7 @@ final class BenchCommand implements Command {
 
     @Override public int run(List<String> argv) {
         Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device",
-                Devices.PRECISION, "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH, "profile-steps"), Set.of("profile"));
+                Devices.PRECISION, ReplicaOptions.REPLICAS, "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH, "profile-steps"), Set.of("profile"));
         ModelConfig mc;
         try {
             mc = ModelConfig.preset(a.string("preset", "xs"));
@@ -134,6 +135,7 @@ final class BenchCommand implements Command {
         Path json = a.has("json") ? Path.of(a.string("json", "")) : null;
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
+        int replicas = ReplicaOptions.parse("bench", a, a.string("device", "cpu"), mc, batch, threads);
         Meters[] meters = {null};
         Backend opened = Devices.open("bench", a, threads, d -> {
             MeteredDevice m = new MeteredDevice(d);
@@ -145,8 +147,8 @@ final class BenchCommand implements Command {
         TimedBackend timedCpu = profile && meters[0] == null ? TimedBackend.wrap(opened) : null;
         Backend be = timedCpu != null ? timedCpu.backend() : opened;
         awaitKernelWarmup(opened);
-        System.out.printf(Locale.ROOT, "bench: preset %s, batch %d (%s), backend %s, %d warm-up + %d timed runs%n", mc.name(), batch,
-                memory.describe(), be.name(), warmup, repeats);
+        System.out.printf(Locale.ROOT, "bench: preset %s, batch %d (%s%s), backend %s, %d warm-up + %d timed runs%n", mc.name(), batch,
+                memory.describe(), replicas == 1 ? "" : ", step as " + replicas + " replicas", be.name(), warmup, repeats);
         if (what.equals("gemm")) {
             gemms(be, mc, batch, repeats, warmup);
             return 0;
@@ -161,6 +163,7 @@ final class BenchCommand implements Command {
         settings.put("precision", precision);
         settings.put("recompute", memory.recompute());
         settings.put("micro_batch", (long) memory.microBatch());
+        settings.put("replicas", (long) replicas);
         settings.put("peak_tflops", BenchReport.number(peak.gflops() / 1000));
         settings.put("peak_source", peak.source());
         settings.put("warmup", (long) warmup);
@@ -177,34 +180,55 @@ final class BenchCommand implements Command {
         int failed = 0;
         if (what.equals("attention")) return attention(be, attention, batch, peak, meters[0], lim, report);
         // the model and its batch only for the rows that run it (gemm and attention time kernels alone)
-        ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
         int pixels = mc.imageSize() * mc.imageSize() * mc.channels();
         SplittableRandom r = new SplittableRandom(3);
         float[] x = new float[batch * pixels];
         for (int i = 0; i < x.length; i++) x[i] = (float) (2 * r.nextDouble() - 1);
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = i % mc.classes();
+        List<Backend> used = new ArrayList<>(List.of(be));
         if (!what.equals("sample")) {
-            AdamW adam = new AdamW(net.store(), 0f);
-            TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
-                    memory.examplesPerPass());
-            Shape img = net.imageShape(batch);
-            long[] n = {0};
-            Runnable oneStep = () -> {
-                n[0]++;
-                try (Context cx = Context.open(be, Context.Tape.RECORD)) { // as the trainer: the batch goes up each step
-                    step.run(cx, Host.upload(cx, x, img), Host.upload(cx, labels), n[0], 1e-4);
+            if (replicas == 1) {
+                ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
+                AdamW adam = new AdamW(net.store(), 0f);
+                TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
+                        memory.examplesPerPass());
+                Shape img = net.imageShape(batch);
+                long[] n = {0};
+                Runnable oneStep = () -> {
+                    n[0]++;
+                    try (Context cx = Context.open(be, Context.Tape.RECORD)) { // as the trainer: the batch goes up each step
+                        step.run(cx, Host.upload(cx, x, img), Host.upload(cx, labels), n[0], 1e-4);
+                    }
+                };
+                failed += row("train_step", batch, peak, BackendMeter.of(be), meters[0], lim, oneStep, report);
+                if (profile) failed += profileSteps(timedCpu != null ? timedCpu : meters[0].timed(), timedCpu != null, profileSteps, oneStep, report);
+            } else {
+                List<Backend> own = new ArrayList<>();
+                TimedBackend timedFirst = null;
+                for (int rank = 0; rank < replicas; rank++) {
+                    Backend cpu = Devices.cpu(ReplicaOptions.threadsOf(rank, replicas, threads));
+                    if (rank == 0 && profile) cpu = (timedFirst = TimedBackend.wrap(cpu)).backend(); // replica 0's calls are the profile's
+                    own.add(cpu);
                 }
-            };
-            failed += row("train_step", batch, peak, be, meters[0], lim, oneStep, report);
-            if (profile) failed += profileSteps(timedCpu != null ? timedCpu : meters[0].timed(), timedCpu != null, profileSteps, oneStep, report);
+                used.addAll(own);
+                try (ReplicatedBenchStep step = new ReplicatedBenchStep(mc, memory, batch, x, labels, own)) {
+                    failed += row("train_step", batch, peak, new BackendMeter(own), null, lim, step::run, report);
+                    if (profile) {
+                        System.out.printf(Locale.ROOT, "profile: the backend calls of replica 0 of %d (%d examples, %d thread%s); the others run alongside%n",
+                                replicas, new BatchShard(batch, 0, replicas).rows(), ReplicaOptions.threadsOf(0, replicas, threads),
+                                ReplicaOptions.threadsOf(0, replicas, threads) == 1 ? "" : "s");
+                        failed += profileSteps(timedFirst, true, profileSteps, step::run, report);
+                    }
+                }
+            }
         }
         if (!what.equals("step")) {
             ImfDiT sampler = new ImfDiT(mc, be, 1, false);
-            failed += row("sample_1nfe", batch, peak, be, meters[0], lim,
+            failed += row("sample_1nfe", batch, peak, BackendMeter.of(be), meters[0], lim,
                     () -> HostSampling.sample(sampler, labels, new Sampler.Guidance(2f, 0f, 1f), 1, 5), report);
         }
-        System.out.printf(Locale.ROOT, "peak tensor memory: %.0f MiB%n", be.peakTensorBytes() / 1048576.0);
+        System.out.printf(Locale.ROOT, "peak tensor memory: %.0f MiB%n", new BackendMeter(used).peakTensorBytes() / 1048576.0);
         return failed == 0 ? 0 : 1;
     }
 
@@ -254,15 +278,16 @@ final class BenchCommand implements Command {
     private record Limits(int warmup, int repeats, double maxSeconds) {}
 
     /** Measures one row and reports it (text and JSON); a failure is reported instead. Returns 1 if it failed. */
-    private static int row(String what, int batch, Peak peak, Backend be, Meters meters, Limits lim, Runnable run, BenchReport report) {
+    private static int row(String what, int batch, Peak peak, BackendMeter on, Meters meters, Limits lim, Runnable run, BenchReport report) {
+        Backend be = on.first();
         if (meters != null) meters.metered().resetPeak();
         if (be instanceof CudaBackend cb) cb.allocator().resetPeaks(); // peak live per row, not since the backend opened
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("what", what);
         try {
-            Timing t = measure(lim, be, run, peak.around());
+            Timing t = measure(lim, on, run, peak.around());
             m.put("status", "ok");
-            describe(what, batch, peak, be, meters, t, m);
+            describe(what, batch, peak, on, meters, t, m);
             report.row(m);
             return 0;
         } catch (RuntimeException e) {
@@ -340,7 +365,7 @@ final class BenchCommand implements Command {
                 GemmSpec spec = GemmSpec.of(mm, n, k, transA, false, 1f, 0f);
                 int calls = warmJit(be, () -> be.gemm(spec, a, b, c), 1.0, Integer.MAX_VALUE); // then ~0.1 s per timed run
                 int inner = Math.max(1, calls / 10);
-                Timing t = measure(warmup, repeats, be, () -> { for (int i = 0; i < inner; i++) be.gemm(spec, a, b, c); });
+                Timing t = measure(warmup, repeats, BackendMeter.of(be), () -> { for (int i = 0; i < inner; i++) be.gemm(spec, a, b, c); });
                 double median = Median.of(t.ms()) / inner;
                 String label = transA ? "[" + sh[0] + "x" + sh[1] + "]^T*[" + k + "x" + n + "]" : "[" + sh[0] + "x" + sh[1] + "]*[" + k + "x" + n + "]";
                 System.out.printf(Locale.ROOT, "gemm %-24s %10.3f ms %8.1f GFLOP/s%n", label, median, spec.flops() / (median * 1e6));
@@ -373,9 +398,10 @@ final class BenchCommand implements Command {
             // The CPU kernels reach C2 only after a few seconds of calls (before, their vectors are boxed and the
             // forward ran at a third to a half of its speed), far more than a few warm-up runs: warm each up to 2 s first.
             for (Runnable kernel : new Runnable[] {fwd, jvp, bwd}) warmJit(be, kernel, 2.0, 200);
-            return row("attention_fwd", batch, peak, be, meters, lim, fwd, report)
-                    + row("attention_jvp", batch, peak, be, meters, lim, jvp, report)
-                    + row("attention_bwd", batch, peak, be, meters, lim, bwd, report);
+            BackendMeter on = BackendMeter.of(be);
+            return row("attention_fwd", batch, peak, on, meters, lim, fwd, report)
+                    + row("attention_jvp", batch, peak, on, meters, lim, jvp, report)
+                    + row("attention_bwd", batch, peak, on, meters, lim, bwd, report);
         }
     }
 
@@ -411,8 +437,8 @@ final class BenchCommand implements Command {
      */
     private static final long READING_EACH_RUN_MIN_NANOS = 1_000_000_000L;
 
-    private static Timing measure(int warmup, int repeats, Backend be, Runnable run) {
-        return measure(new Limits(warmup, repeats, Double.POSITIVE_INFINITY), be, run, null);
+    private static Timing measure(int warmup, int repeats, BackendMeter on, Runnable run) {
+        return measure(new Limits(warmup, repeats, Double.POSITIVE_INFINITY), on, run, null);
     }
 
     /**
@@ -421,7 +447,7 @@ final class BenchCommand implements Command {
      * and after each (outside the runs' times). Under a time limit the first warm-up (if any) and the first timed
      * run are always made; any other run starts only if it would end inside the limit, judged by the last run.
      */
-    private static Timing measure(Limits lim, Backend be, Runnable run, DoubleSupplier peakAround) {
+    private static Timing measure(Limits lim, BackendMeter be, Runnable run, DoubleSupplier peakAround) {
         long start = System.nanoTime();
         double limitNanos = lim.maxSeconds() * 1e9;
         long last = 0;
@@ -467,7 +493,8 @@ final class BenchCommand implements Command {
     }
 
     /** Prints one row and puts its numbers into {@code m} (the JSON row). */
-    private static void describe(String what, int batch, Peak peak, Backend be, Meters meters, Timing t, Map<String, Object> m) {
+    private static void describe(String what, int batch, Peak peak, BackendMeter on, Meters meters, Timing t, Map<String, Object> m) {
+        Backend be = on.first();
         double[] ms = t.ms();
         double median = Median.of(ms), min = Arrays.stream(ms).min().orElseThrow(), max = Arrays.stream(ms).max().orElseThrow();
         double gflops = t.flopsPerRun() / (median * 1e6);
@@ -497,7 +524,7 @@ final class BenchCommand implements Command {
         m.put("downloads", x.downloads());
         m.put("bytes_up", x.bytesUp());
         m.put("bytes_down", x.bytesDown());
-        m.put("peak_live_gib", BenchReport.number(be.peakTensorBytes() / GIB));
+        m.put("peak_live_gib", BenchReport.number(on.peakTensorBytes() / GIB));
         if (t.heapBytesPerRun() >= 0) {
             double mib = t.heapBytesPerRun() / 1048576.0;
             m.put("heap_allocated_mib_per_run", BenchReport.number(mib));

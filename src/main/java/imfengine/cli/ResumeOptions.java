@@ -20,6 +20,7 @@ final class ResumeOptions {
     private static final Map<String, String> CHANGEABLE = pairs(
             "batch", "batch", "lr", "lr", "warmup", "warmup", "ema", "ema_decay", "checkpoint-every", "checkpoint_every",
             "data", "data", "labels", "labels", "device", "device", "precision", "precision", "threads", "threads",
+            ReplicaOptions.REPLICAS, ReplicaOptions.REPLICAS,
             "omega", "sample_omega", "interval", "sample_interval",
             MemoryOptions.RECOMPUTE, MemoryPlan.RECOMPUTE_KEY, MemoryOptions.MICRO_BATCH, MemoryPlan.MICRO_BATCH_KEY);
     /**
@@ -80,12 +81,13 @@ final class ResumeOptions {
     }
 
     /** The launch settings a resumed run takes from a checkpoint that {@link #apply} reads back. */
-    static Map<String, String> launchSettings(Path data, Path labels, String device, int threads, Precision precision) {
+    static Map<String, String> launchSettings(Path data, Path labels, String device, int threads, int replicas, Precision precision) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("data", absolute(data.toString()));
         if (labels != null) m.put("labels", absolute(labels.toString()));
         m.put("device", device);
         m.put("threads", "" + threads);
+        m.put(ReplicaOptions.REPLICAS, "" + replicas);
         m.put("precision", precision.label());
         return m;
     }

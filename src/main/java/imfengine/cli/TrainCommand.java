@@ -10,6 +10,7 @@ import imfengine.data.Split;
 import imfengine.distributed.Launch;
 import imfengine.distributed.NcclProcessGroup;
 import imfengine.distributed.ProcessGroup;
+import imfengine.distributed.ThreadRanks;
 import imfengine.imf.Checkpoint;
 import imfengine.imf.MemoryPlan;
 import imfengine.imf.ObjectiveConfig;
@@ -20,6 +21,8 @@ import imfengine.imf.Trainer;
 import imfengine.io.FileFormatException;
 import imfengine.io.StaleTemporaries;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -58,7 +61,7 @@ final class TrainCommand implements Command {
                   --seed N             fixes initialisation, data order, noise and times (default 0)
                   --checkpoint-every N steps between checkpoints (default 500; 0 = only at the end)
                   --resume FILE        continue the run of a checkpoint: its batch, lr, warmup, EMA,
-                                       checkpoint interval, data, device, precision, threads and sample
+                                       checkpoint interval, data, device, precision, threads, replicas and sample
                                        settings are the defaults (a flag that changes one says
                                        so); preset, objective, v-source and seed cannot change.
                                        On the CPU, N steps + resume + M steps = N + M steps,
@@ -71,7 +74,7 @@ final class TrainCommand implements Command {
                   --interval A,B       guidance interval of the final sample grid (default {INTERVAL})
                   --threads N          CPU worker threads (default: all cores)
                 """.replace("{OMEGA}", SampleCommand.DEFAULT_OMEGA).replace("{INTERVAL}", SampleCommand.DEFAULT_INTERVAL)
-                + MemoryOptions.help(21) + ProgressOption.help(21) + Devices.help(21) + DataOptions.help(21) + """
+                + MemoryOptions.help(21) + ReplicaOptions.help(21) + ProgressOption.help(21) + Devices.help(21) + DataOptions.help(21) + """
 
                 SIGTERM, SIGINT (Ctrl-C) or SIGHUP: the step in flight finishes, the checkpoint is written,
                 one line says so, and the exit code is 143, 130 or 129; --resume continues the run as if it
@@ -90,7 +93,7 @@ final class TrainCommand implements Command {
         Args a = Args.parse("train", argv,
                 Set.of("preset", "steps", "time", "batch", "lr", "warmup", "ema", "seed", "checkpoint-every", "resume", "out",
                         "v-source", "objective", "omega", "interval", "threads", "data", "labels", "device", Devices.PRECISION, "log-every",
-                        MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH),
+                        MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH, ReplicaOptions.REPLICAS),
                 Set.of());
         Path resume = a.has("resume") ? Path.of(a.string("resume", "")) : null;
         Map<String, String> resumed = null;
@@ -136,55 +139,90 @@ final class TrainCommand implements Command {
         if (threads < 1) throw new UsageException("train: --threads must be >= 1, got " + threads);
         ProgressLog progress = ProgressOption.open(a.string("log-every", "auto"), System.err);
         String device = a.string("device", "cpu");
-        ProcessGroup group = Launch.processGroup(); // one process unless mpirun started this one
-        if (group.size() > batch) throw new UsageException("train: --batch " + batch + " cannot be split over " + group.size()
+        ProcessGroup launched = Launch.processGroup(); // one process unless mpirun started this one
+        if (launched.size() > batch) throw new UsageException("train: --batch " + batch + " cannot be split over " + launched.size()
                 + " ranks (each needs at least one example)");
-        Backend be = Devices.open("train", a, threads);
-        if (group.size() > 1 && be instanceof CudaBackend cuda) group = overNccl(group, cuda, device);
+        int replicas = ReplicaOptions.parse("train", a, device, model, batch, threads);
+        // with replicas, replica 0's CPU backend (the others open theirs)
+        Backend be = Devices.open("train", a, ReplicaOptions.threadsOf(0, replicas, threads));
+        ProcessGroup group = launched.size() > 1 && be instanceof CudaBackend cuda ? overNccl(launched, cuda, device) : launched;
         Precision precision = Devices.precision(be);
         Dataset data = DataOptions.open(a, Split.TRAIN);
         TrainConfig cfg = new TrainConfig(model, batch, steps, time, lr, a.longValue("warmup", 100), emaDecay,
                 a.longValue("seed", 0), a.longValue("checkpoint-every", 500), out, objective, omega, interval[0], interval[1], memory);
-        if (!group.leads()) progress = ProgressLog.quiet();
+        Map<String, String> launch = ResumeOptions.launchSettings(DataOptions.path(a), a.has("labels") ? Path.of(a.string("labels", "")) : null,
+                device, threads, replicas, precision);
         // from here on a signal ends the run with a checkpoint (the loop asks between steps)
         try (StopSignal stop = StopSignal.install()) {
-            Trainer trainer;
-            try {
-                trainer = new Trainer(cfg, data, be, resume, progress, group);
-            } catch (FileFormatException | IllegalArgumentException e) {
-                throw new UsageException(e.getMessage());
+            Run run;
+            if (replicas == 1) {
+                run = trainRank(cfg, data, be, group, resume, progress, launch, stop, a);
+            } else { // one copy of the model per replica, each on its share of the threads, as ranks of this process
+                try (ThreadRanks ranks = new ThreadRanks(replicas)) {
+                    ProgressLog lead = progress;
+                    Path from = resume;
+                    Args options = a;
+                    run = ranks.call(r -> {
+                        try {
+                            Backend own = r == 0 ? be : Devices.cpu(ReplicaOptions.threadsOf(r, replicas, threads));
+                            return trainRank(cfg, data, own, ranks.group(r), from, lead, launch, stop, options);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }).get(0);
+                }
             }
-            trainer.recordLaunchSettings(ResumeOptions.launchSettings(DataOptions.path(a), a.has("labels") ? Path.of(a.string("labels", "")) : null,
-                    device, threads, precision));
-            List<Path> stale = group.leads() ? StaleTemporaries.remove(out, CHECKPOINT, SAMPLES, "samples.npy", "samples.labels.npy") : List.of();
-            if (!stale.isEmpty()) System.err.println("train: removed " + stale.size() + " temporary file(s) left by an interrupted write: "
-                    + String.join(", ", stale.stream().map(Path::toString).toList()));
-            if (group.leads()) System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d%s (%s), %s, precision %s, backend %s%n",
-                    preset, trainer.model().parameterCount(), data.count(), batch,
-                    group.size() == 1 ? "" : " over " + group.size() + " ranks", memory.describe(),
-                    time > 0 ? "time budget " + a.string("time", "") : steps + " steps", precision.label(), be.name());
-            Trainer.StepMetrics last = trainer.run(stop);
-            // the ranks stopped together; a rank the signal did not reach exits as the one it reached
-            int stopCode = group.maxOverRanks(stop.getAsBoolean() ? stop.exitCode() : 0);
-            if (stopCode != 0) {
-                Path ckpt = out.resolve(CHECKPOINT);
-                if (group.leads()) System.out.printf(Locale.ROOT, "train: stopped by %s after step %d; wrote %s (continue with --resume %s)%n",
-                        stop.getAsBoolean() ? stop.name() : "a signal to another rank", trainer.step(), ckpt, ckpt);
-                group.close();
-                return stopCode;
-            }
-            if (!group.leads()) {
-                group.close();
-                return 0;
-            }
-            group.close(); // rank 0's sampling below needs no other rank
+            if (run.stopCode() != 0 || !run.group().leads()) return run.stopCode();
+            Trainer trainer = run.trainer();
             Path grid = out.resolve(SAMPLES);
             SampleCommand.writeClassGrid(trainer.model(), trainer.ema().weights(), new Sampler.Guidance(omega, interval[0], interval[1]),
                     1, 10, cfg.seed(), grid);
-            System.out.printf(Locale.ROOT, "trained to step %d%s; wrote %s, %s, %s%n", trainer.step(), last == null ? "" : ": " + last.losses(),
+            System.out.printf(Locale.ROOT, "trained to step %d%s; wrote %s, %s, %s%n", trainer.step(), run.last() == null ? "" : ": " + run.last().losses(),
                     out.resolve(CHECKPOINT), out.resolve("metrics.jsonl"), grid);
             return 0;
         }
+    }
+
+    /** A rank's training: its trainer, the metrics of its last step, the group, and the exit code of a stop by signal (0: none). */
+    private record Run(Trainer trainer, Trainer.StepMetrics last, ProcessGroup group, int stopCode) {}
+
+    /**
+     * Trains as rank {@code group.rank()} on {@code be} until the run ends or a signal stops it; the leading rank
+     * writes the checkpoints, the progress and the lines below. The group is closed on return.
+     */
+    private static Run trainRank(TrainConfig cfg, Dataset data, Backend be, ProcessGroup group, Path resume, ProgressLog progress,
+                                 Map<String, String> launch, StopSignal stop, Args a) throws IOException {
+        if (!group.leads()) progress = ProgressLog.quiet();
+        Trainer trainer;
+        try {
+            trainer = new Trainer(cfg, data, be, resume, progress, group);
+        } catch (FileFormatException | IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        trainer.recordLaunchSettings(launch);
+        Path out = cfg.outDir();
+        List<Path> stale = group.leads() ? StaleTemporaries.remove(out, CHECKPOINT, SAMPLES, "samples.npy", "samples.labels.npy") : List.of();
+        if (!stale.isEmpty()) System.err.println("train: removed " + stale.size() + " temporary file(s) left by an interrupted write: "
+                + String.join(", ", stale.stream().map(Path::toString).toList()));
+        if (group.leads()) System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d%s (%s), %s, precision %s, backend %s%n",
+                cfg.model().name(), trainer.model().parameterCount(), data.count(), cfg.batch(), over(group, be), cfg.memory().describe(),
+                cfg.timeBudgetSeconds() > 0 ? "time budget " + a.string("time", "") : cfg.steps() + " steps", Devices.precision(be).label(), be.name());
+        Trainer.StepMetrics last = trainer.run(stop);
+        // the ranks stopped together; a rank the signal did not reach exits as the one it reached
+        int stopCode = group.maxOverRanks(stop.getAsBoolean() ? stop.exitCode() : 0);
+        if (stopCode != 0 && group.leads()) {
+            Path ckpt = out.resolve(CHECKPOINT);
+            System.out.printf(Locale.ROOT, "train: stopped by %s after step %d; wrote %s (continue with --resume %s)%n",
+                    stop.getAsBoolean() ? stop.name() : "a signal to another rank", trainer.step(), ckpt, ckpt);
+        }
+        group.close(); // rank 0's sampling after this needs no other rank
+        return new Run(trainer, last, group, stopCode);
+    }
+
+    /** {@code " over N ranks"} / {@code " over N replicas"} (threads of this process), or nothing for one. */
+    private static String over(ProcessGroup group, Backend be) {
+        if (group.size() == 1) return "";
+        return " over " + group.size() + (Launch.underMpirun(System.getenv()) ? " ranks" : " replicas (one copy each, in this process)");
     }
 
     /**

@@ -13,6 +13,9 @@ public interface ProcessGroup extends AutoCloseable {
 
     int size();
 
+    /** Whether the ranks are threads of this JVM ({@link ThreadRanks}): their heap allocations count together. */
+    default boolean sharesHeap() { return false; }
+
     /** Whether this rank writes the run's files (checkpoints, metrics, samples) and prints its progress. */
     default boolean leads() { return rank() == 0; }
 

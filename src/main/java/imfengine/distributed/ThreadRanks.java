@@ -125,6 +125,8 @@ public final class ThreadRanks implements AutoCloseable {
 
         @Override public int size() { return size; }
 
+        @Override public boolean sharesHeap() { return true; }
+
         @Override public void sumInPlace(Tensor t) {
             int n = Math.toIntExact(t.shape().size());
             float[] mine = hostCopies.get(rank).computeIfAbsent(n, float[]::new);

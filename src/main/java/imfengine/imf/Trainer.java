@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The training loop: batches from a seeded sampler, one {@link ImfObjective} step per batch in one
@@ -157,8 +158,10 @@ public final class Trainer {
         StepMetrics last = null;
         List<StepTime> times = new ArrayList<>();
         progress.begin(startStep, target, cfg.timeBudgetSeconds());
-        BoxedKernelWatch watch = backend instanceof CpuBackend
-                ? new BoxedKernelWatch(HeapAllocation::totalBytes, backend::matrixFlops, System::nanoTime, startStep) : null;
+        // ranks that share this heap allocate against all their flops: equal shares, so this rank's times the ranks
+        LongSupplier flops = group.sharesHeap() ? () -> backend.matrixFlops() * group.size() : backend::matrixFlops;
+        BoxedKernelWatch watch = backend instanceof CpuBackend && writes
+                ? new BoxedKernelWatch(HeapAllocation::totalBytes, flops, System::nanoTime, startStep) : null;
         try (Writer out = writes ? Files.newBufferedWriter(metricsFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND) : Writer.nullWriter()) {
             while (step < target || target <= 0) {
                 double elapsed = (System.nanoTime() - t0) / 1e9;

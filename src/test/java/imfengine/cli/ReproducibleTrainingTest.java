@@ -91,6 +91,41 @@ class ReproducibleTrainingTest {
                 Files.readAllLines(dir.resolve("resumed/metrics.jsonl")).stream().map(ReproducibleTrainingTest::withoutTiming).toList());
     }
 
+    /**
+     * Two replicas (one copy of the model per thread, {@code --replicas}): the same bytes step for step, so two
+     * steps and a resume without flags (which takes the replicas from the checkpoint) equal four straight steps.
+     */
+    @Test void replicasResumeAsTheyRan() throws Exception {
+        String[] replicated = Arrays.copyOf(RUN, RUN.length + 2);
+        replicated[RUN.length] = "--replicas";
+        replicated[RUN.length + 1] = "2";
+        CliRun first = train(dir.resolve("replicas-straight"), 4, replicated);
+        assertTrue(first.err().contains(", batch 8 over 2 replicas (one copy each, in this process) ("), first.err());
+        train(dir.resolve("replicas-resumed"), 2, replicated);
+        Path ckpt = dir.resolve("replicas-resumed/checkpoint.safetensors");
+        assertEquals("2", Checkpoint.metadata(ckpt).get("replicas"));
+        CliRun o = train(null, 4, "--resume", ckpt.toString());
+        assertTrue(o.err().contains("over 2 replicas"), o.err());
+        assertSameCheckpoint(dir.resolve("replicas-straight/checkpoint.safetensors"), ckpt);
+    }
+
+    @Test void replicasTheMachineCannotRunAreUsageErrors() {
+        String[][] bad = {{"--replicas", "3", "--threads", "2"}, {"--replicas", "0"}, {"--replicas", "2", "--device", "cuda"},
+                {"--replicas", "9", "--threads", "16"}};
+        String[] want = {"error: train: --replicas 3 needs at least as many threads (--threads 2)", "error: train: --replicas must be >= 1, got 0",
+                "error: train: --replicas 2 needs --device cpu", "error: train: --replicas 9 needs at least one example each (--batch 8)"};
+        for (int i = 0; i < bad.length; i++) {
+            List<String> args = new ArrayList<>(List.of("train", "--data", mnist.toString(), "--steps", "1", "--batch", "8",
+                    "--out", dir.resolve("refused").toString()));
+            args.addAll(Arrays.asList(bad[i]));
+            CliRun o = CliRun.of(args.toArray(String[]::new));
+            assertEquals(2, o.code(), String.join(" ", bad[i]) + "\n" + o.err());
+            assertEquals(1, o.err().strip().split("\n").length, o.err());
+            assertTrue(o.err().strip().startsWith(want[i]), o.err());
+        }
+        assertFalse(Files.exists(dir.resolve("refused/checkpoint.safetensors")), "nothing trained");
+    }
+
     @Test void resumeWithoutFlagsContinuesAtTheRunsBatchAndLearningRate() throws Exception {
         Path run = dir.resolve("continued");
         train(run, 2, RUN);

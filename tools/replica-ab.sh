@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The CPU training step as one copy of the model (A) against replicas (B: ReplicaOptions, the default of train
+# and bench on the CPU), one build, one JVM, alternating step by step (tools/replica-ab/ReplicaAb.java).
+#   tools/replica-ab.sh [JAR]        (default target/imf-engine.jar)
+# JAVA_OPTS passes -Dpreset= (xs) -Dbatch= -Dthreads= -Dreplicas= -Dwarmup= (3) -Dpairs= (20). Prints each pair and B/A.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAVA_HOME=${JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* | head -1)}
+jar=$(realpath "${1:-target/imf-engine.jar}")
+work=$(mktemp -d)
+trap "rm -rf '$work'" EXIT
+"$JAVA_HOME/bin/javac" --add-modules=jdk.incubator.vector -cp "$jar" -d "$work" tools/replica-ab/ReplicaAb.java 2>&1 \
+  | { grep -v -E 'incubating|^1 warning' || true; }
+"$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector -Xmx12g ${JAVA_OPTS:-} -cp "$work:$jar" ReplicaAb 2>&1 \
+  | grep -v 'WARNING: Using incubator modules'
