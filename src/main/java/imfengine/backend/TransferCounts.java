@@ -7,5 +7,10 @@ public record TransferCounts(long uploads, long downloads, long bytesUp, long by
                 bytesUp - earlier.bytesUp, bytesDown - earlier.bytesDown);
     }
 
+    public TransferCounts plus(TransferCounts other) {
+        return new TransferCounts(uploads + other.uploads, downloads + other.downloads,
+                bytesUp + other.bytesUp, bytesDown + other.bytesDown);
+    }
+
     public long total() { return uploads + downloads; }
 }

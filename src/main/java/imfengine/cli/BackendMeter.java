@@ -21,17 +21,7 @@ record BackendMeter(List<Backend> backends) {
 
     long peakTensorBytes() { return backends.stream().mapToLong(Backend::peakTensorBytes).sum(); }
 
-    TransferCounts transfers() {
-        long up = 0, down = 0, bytesUp = 0, bytesDown = 0;
-        for (Backend be : backends) {
-            TransferCounts t = be.transfers();
-            up += t.uploads();
-            down += t.downloads();
-            bytesUp += t.bytesUp();
-            bytesDown += t.bytesDown();
-        }
-        return new TransferCounts(up, down, bytesUp, bytesDown);
-    }
+    TransferCounts transfers() { return backends.stream().map(Backend::transfers).reduce(TransferCounts::plus).orElseThrow(); }
 
     void synchronize() { backends.forEach(Backend::synchronize); }
 }

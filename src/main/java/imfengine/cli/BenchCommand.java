@@ -17,15 +17,10 @@ import imfengine.backend.cuda.DriverDevice;
 import imfengine.backend.cuda.MeteredDevice;
 import imfengine.backend.cuda.TimedDevice;
 import imfengine.imf.BatchShard;
-import imfengine.imf.ImfObjective;
 import imfengine.imf.MemoryPlan;
-import imfengine.imf.ObjectiveConfig;
 import imfengine.imf.Sampler;
-import imfengine.imf.TrainingStep;
 import imfengine.nn.ImfDiT;
 import imfengine.nn.ModelConfig;
-import imfengine.optim.AdamW;
-import imfengine.optim.Ema;
 import imfengine.tensor.Host;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
@@ -188,38 +183,27 @@ final class BenchCommand implements Command {
         for (int i = 0; i < batch; i++) labels[i] = i % mc.classes();
         List<Backend> used = new ArrayList<>(List.of(be));
         if (!what.equals("sample")) {
-            if (replicas == 1) {
-                ImfDiT net = new ImfDiT(mc, be, 1, true, memory.blockRunner());
-                AdamW adam = new AdamW(net.store(), 0f);
-                TrainingStep step = new TrainingStep(net, new ImfObjective(ObjectiveConfig.paper()), adam, new Ema(net.store(), 0.999), 7,
-                        memory.examplesPerPass());
-                Shape img = net.imageShape(batch);
-                long[] n = {0};
-                Runnable oneStep = () -> {
-                    n[0]++;
-                    try (Context cx = Context.open(be, Context.Tape.RECORD)) { // as the trainer: the batch goes up each step
-                        step.run(cx, Host.upload(cx, x, img), Host.upload(cx, labels), n[0], 1e-4);
-                    }
-                };
-                failed += row("train_step", batch, peak, BackendMeter.of(be), meters[0], lim, oneStep, report);
-                if (profile) failed += profileSteps(timedCpu != null ? timedCpu : meters[0].timed(), timedCpu != null, profileSteps, oneStep, report);
-            } else {
-                List<Backend> own = new ArrayList<>();
-                TimedBackend timedFirst = null;
-                for (int rank = 0; rank < replicas; rank++) {
-                    Backend cpu = Devices.cpu(ReplicaOptions.threadsOf(rank, replicas, threads));
-                    if (rank == 0 && profile) cpu = (timedFirst = TimedBackend.wrap(cpu)).backend(); // replica 0's calls are the profile's
-                    own.add(cpu);
+            // one copy on the opened backend, or replicas on CPU backends of their own (replica 0's calls are the profile's)
+            List<Backend> own = new ArrayList<>();
+            ProfileRecorder recorder = timedCpu != null ? timedCpu : meters[0] == null ? null : meters[0].timed();
+            if (replicas == 1) own.add(be);
+            else for (int rank = 0; rank < replicas; rank++) {
+                Backend cpu = Devices.cpu(ReplicaOptions.threadsOf(rank, replicas, threads));
+                if (rank == 0 && profile) {
+                    TimedBackend timed = TimedBackend.wrap(cpu);
+                    recorder = timed;
+                    cpu = timed.backend();
                 }
-                used.addAll(own);
-                try (ReplicatedBenchStep step = new ReplicatedBenchStep(mc, memory, batch, x, labels, own)) {
-                    failed += row("train_step", batch, peak, new BackendMeter(own), null, lim, step::run, report);
-                    if (profile) {
-                        System.out.printf(Locale.ROOT, "profile: the backend calls of replica 0 of %d (%d examples, %d thread%s); the others run alongside%n",
-                                replicas, new BatchShard(batch, 0, replicas).rows(), ReplicaOptions.threadsOf(0, replicas, threads),
-                                ReplicaOptions.threadsOf(0, replicas, threads) == 1 ? "" : "s");
-                        failed += profileSteps(timedFirst, true, profileSteps, step::run, report);
-                    }
+                own.add(cpu);
+                used.add(cpu);
+            }
+            try (ReplicatedBenchStep step = new ReplicatedBenchStep(mc, memory, batch, x, labels, own)) {
+                failed += row("train_step", batch, peak, new BackendMeter(own), replicas == 1 ? meters[0] : null, lim, step::run, report);
+                if (profile) {
+                    int first = ReplicaOptions.threadsOf(0, replicas, threads);
+                    if (replicas > 1) System.out.printf(Locale.ROOT, "profile: the backend calls of replica 0 of %d (%d examples, %d thread%s); the others"
+                            + " run alongside%n", replicas, new BatchShard(batch, 0, replicas).rows(), first, first == 1 ? "" : "s");
+                    failed += profileSteps(recorder, timedCpu != null || replicas > 1, profileSteps, step::run, report);
                 }
             }
         }

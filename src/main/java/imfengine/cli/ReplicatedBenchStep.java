@@ -17,9 +17,10 @@ import imfengine.tensor.Host;
 import java.util.List;
 
 /**
- * {@code bench}'s training step as data-parallel replicas ({@link ReplicaOptions}), as {@code train} runs it: one
- * model, AdamW and EMA per backend, each replica on its {@link BatchShard} of the batch, on its own thread of
- * {@link ThreadRanks}, the gradients summed before the update. Each call of {@link #run} is one step of all of them.
+ * {@code bench}'s training step, as {@code train} runs it: one model, AdamW and EMA per backend. With one backend that
+ * is the plain step on the whole batch; with several, data-parallel replicas ({@link ReplicaOptions}), each on its
+ * {@link BatchShard} of the batch, on its own thread of {@link ThreadRanks}, the gradients summed before the update.
+ * Each call of {@link #run} is one step of all of them.
  */
 final class ReplicatedBenchStep implements AutoCloseable {
     private final ThreadRanks ranks;

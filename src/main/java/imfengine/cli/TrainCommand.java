@@ -205,7 +205,7 @@ final class TrainCommand implements Command {
         if (!stale.isEmpty()) System.err.println("train: removed " + stale.size() + " temporary file(s) left by an interrupted write: "
                 + String.join(", ", stale.stream().map(Path::toString).toList()));
         if (group.leads()) System.err.printf(Locale.ROOT, "train: preset %s (%,d parameters), %d examples, batch %d%s (%s), %s, precision %s, backend %s%n",
-                cfg.model().name(), trainer.model().parameterCount(), data.count(), cfg.batch(), over(group, be), cfg.memory().describe(),
+                cfg.model().name(), trainer.model().parameterCount(), data.count(), cfg.batch(), over(group), cfg.memory().describe(),
                 cfg.timeBudgetSeconds() > 0 ? "time budget " + a.string("time", "") : cfg.steps() + " steps", Devices.precision(be).label(), be.name());
         Trainer.StepMetrics last = trainer.run(stop);
         // the ranks stopped together; a rank the signal did not reach exits as the one it reached
@@ -220,7 +220,7 @@ final class TrainCommand implements Command {
     }
 
     /** {@code " over N ranks"} / {@code " over N replicas"} (threads of this process), or nothing for one. */
-    private static String over(ProcessGroup group, Backend be) {
+    private static String over(ProcessGroup group) {
         if (group.size() == 1) return "";
         return " over " + group.size() + (Launch.underMpirun(System.getenv()) ? " ranks" : " replicas (one copy each, in this process)");
     }

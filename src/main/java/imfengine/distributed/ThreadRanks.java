@@ -128,6 +128,7 @@ public final class ThreadRanks implements AutoCloseable {
         @Override public boolean sharesHeap() { return true; }
 
         @Override public void sumInPlace(Tensor t) {
+            if (size == 1) return; // the sum of one rank: no copies
             int n = Math.toIntExact(t.shape().size());
             float[] mine = hostCopies.get(rank).computeIfAbsent(n, float[]::new);
             t.backend().download(t, mine);
