@@ -14,11 +14,10 @@ import java.nio.file.Path;
 final class DataOptions {
     /** The help lines of {@code --data} and {@code --labels}, descriptions starting at column {@code 2 + width}. */
     static String help(int width) {
-        String cont = " ".repeat(2 + width);
-        return String.format("  %-" + width + "s%s%n", "--data PATH", "data/mnist.bin (default, from `make data`), a folder with the")
-                + cont + "IDX files (train-images-idx3-ubyte[.gz] ...), or an .npy of latents\n"
-                + cont + "N×H×W×C float32 together with --labels\n"
-                + String.format("  %-" + width + "s%s%n", "--labels PATH", "labels .npy for --data x.npy");
+        return HelpText.option(width, "--data PATH", "data/mnist.bin (default, from `make data`), a folder with the",
+                        "IDX files (train-images-idx3-ubyte[.gz] ...), or an .npy of latents",
+                        "N×H×W×C float32 together with --labels")
+                + HelpText.option(width, "--labels PATH", "labels .npy for --data x.npy");
     }
 
     private DataOptions() {}

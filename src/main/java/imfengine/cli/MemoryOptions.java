@@ -11,12 +11,11 @@ final class MemoryOptions {
 
     /** The help lines, descriptions starting at column {@code 2 + width}. */
     static String help(int width) {
-        String cont = " ".repeat(2 + width);
-        return String.format("  %-" + width + "s%s%n", "--recompute on|off", "keep only each block's input and run the block again in the")
-                + cont + "backward pass: about 1/3 more compute, far less memory (default:\n"
-                + cont + "on for B/2 and larger, off for xs and s)\n"
-                + String.format("  %-" + width + "s%s%n", "--micro-batch N", "run the batch N examples at a time and add up the gradients;")
-                + cont + "the same draws and result as the whole batch (default: whole batch)\n";
+        return HelpText.option(width, "--recompute on|off", "keep only each block's input and run the block again in the",
+                        "backward pass: about 1/3 more compute, far less memory (default:",
+                        "on for B/2 and larger, off for xs and s)")
+                + HelpText.option(width, "--micro-batch N", "run the batch N examples at a time and add up the gradients;",
+                        "the same draws and result as the whole batch (default: whole batch)");
     }
 
     static MemoryPlan parse(String command, Args a, ModelConfig model, int batch) {

@@ -17,10 +17,9 @@ final class ProgressOption {
 
     /** The help line of {@code --log-every}, its description starting at column {@code 2 + width}. */
     static String help(int width) {
-        String cont = " ".repeat(2 + width);
-        return String.format("  %-" + width + "s%s%n", "--log-every E", "progress: auto (default: one line redrawn in place on a terminal,")
-                + cont + "else a plain line every " + AUTO_SECONDS + "s, for files, CI, nohup and batch jobs),\n"
-                + cont + "live (always redrawn), N (a line every N steps) or a duration (30s)\n";
+        return HelpText.option(width, "--log-every E", "progress: auto (default: one line redrawn in place on a terminal,",
+                "else a plain line every " + AUTO_SECONDS + "s, for files, CI, nohup and batch jobs),",
+                "live (always redrawn), N (a line every N steps) or a duration (30s)");
     }
 
     static ProgressLog open(String value, PrintStream err) {

@@ -20,12 +20,11 @@ final class ReplicaOptions {
 
     /** The help lines, descriptions starting at column {@code 2 + width}. */
     static String help(int width) {
-        String cont = " ".repeat(2 + width);
-        return String.format("  %-" + width + "s%s%n", "--replicas N", "--device cpu: run the step as N copies of the model, each on its")
-                + cont + "share of the batch (every N-th example) and of the threads, their\n"
-                + cont + "gradients summed: the same step up to summation order (default:\n"
-                + cont + "one per thread for xs and s, at most one per " + MIN_EXAMPLES_PER_REPLICA + " examples; 1 for\n"
-                + cont + "B/2 and larger, whose copies would be large)\n";
+        return HelpText.option(width, "--replicas N", "--device cpu: run the step as N copies of the model, each on its",
+                "share of the batch (every N-th example) and of the threads, their",
+                "gradients summed: the same step up to summation order (default:",
+                "one per thread for xs and s, at most one per " + MIN_EXAMPLES_PER_REPLICA + " examples; 1 for",
+                "B/2 and larger, whose copies would be large)");
     }
 
     /**
