@@ -5,8 +5,8 @@
         [--preset tiny|xs|s|B/2] [--what step|sample|gemm] [--jvp written|forward-ad] [--batch B] [--repeats N] [--warmup N]
         [--max-time S] [--json FILE]
 
-  step    one full iMF training step (IMF_SPEC.md §2): the tape-free v-head forwards (torch.no_grad) on 2B
-          examples and on the ≤ B examples outside their guidance interval, one dual forward of the network
+  step    one full iMF training step (IMF_SPEC.md §2): the tape-free v-head forward (torch.no_grad) on 2B
+          examples (v_c with ω' folded in, as the Java engine computes it), one dual forward of the network
           on B examples (tangents (v_c, 1) on (z, h)) through the math attention path (softmax(QKᵀ/√d)·V
           written out), backward of the primal, AdamW (β = 0.9, 0.95, wd 0; fused on CUDA when this PyTorch
           has it). Default batch: xs 128, otherwise 64.
@@ -219,7 +219,7 @@ def bench_step(cfg, name, batch, run, jvp):
         d = draws(batch, shape, run.device)
         opt.zero_grad(set_to_none=True)
         with run.autocast():
-            loss, _ = it.imf_loss(net, x, y, d, only_outside=True, dual=dual_of(jvp, d))
+            loss, _ = it.imf_loss(net, x, y, d, guidance="folded", dual=dual_of(jvp, d))
         loss.backward()
         opt.step()
         losses.append(loss.detach())  # read after the timing: no extra synchronisation per step

@@ -357,16 +357,21 @@ def per_example_sq(a, b):
     return (a - b).pow(2).reshape(a.shape[0], -1).sum(1)
 
 
-def imf_loss(net, x, y, d: Draws, only_outside=True, dual=None):
+def imf_loss(net, x, y, d: Draws, guidance="folded", dual=None):
     """The iMF loss of one step and its stop-gradient quantities.
 
     dual: the function that computes (u, v, du), by default `dual_forward` (forward_ad); imf_dual.py
     has the written-out one, which tangents only the examples after the first d.fm_count (h = 0 there).
 
-    only_outside: compute V(z, ω', y) only for the examples whose t lies outside [t_min, t_max]
-    (where ω' = 1); inside, ω' = ω and that call equals v_c_full. This is the Java engine's saving
-    (≤ B extra examples); False calls the v-head on all B examples, as written in the spec.
+    guidance: how v_c = V(z, ω', y) is computed (ω' = ω inside [t_min, t_max], else 1); all three give the same
+    values. "all": the spec's literal calls, v_c_full = V(z, ω, y) and v_u in one batch of 2B, then v_c on all B
+    examples. "outside": v_c only for the examples whose t lies outside the interval (inside it equals v_c_full).
+    "folded" (the Java engine's): v_c and v_u in the one batch of 2B, ω' in place of ω. v_c_full differs from v_c
+    only outside the interval, where nothing uses it: the flow-matching examples, whose target names v_c_full,
+    have the interval [0, 1].
     """
+    if guidance not in ("folded", "outside", "all"):
+        raise ValueError(f"guidance must be folded, outside or all, got {guidance!r}")
     b = x.shape[0]
     k = net.cfg.classes
     bc = (b,) + (1,) * (x.dim() - 1)
@@ -374,13 +379,16 @@ def imf_loss(net, x, y, d: Draws, only_outside=True, dual=None):
     z = (1 - t.view(bc)) * x + t.view(bc) * d.noise
     vt = d.noise - x
     fm = torch.arange(b, device=x.device) < d.fm_count
-    # §2.5: v_c_full = V(z, ω, y), v_u = V(z, 1, K) in one batch of 2B
-    both = velocity(net, torch.cat([z, z]), torch.cat([d.omega, torch.ones_like(d.omega)]),
-                    torch.cat([y, torch.full_like(y, k)]))
-    vc_full, vu = both[:b], both[b:]
     inside = (d.t_min <= t) & (t <= d.t_max)
     omega_p = torch.where(inside, d.omega, torch.ones_like(d.omega))
-    if only_outside:
+    # §2.5: v_c_full = V(z, ω, y) (folded: v_c = V(z, ω', y)), v_u = V(z, 1, K) in one batch of 2B
+    first = omega_p if guidance == "folded" else d.omega
+    both = velocity(net, torch.cat([z, z]), torch.cat([first, torch.ones_like(d.omega)]),
+                    torch.cat([y, torch.full_like(y, k)]))
+    vc_full, vu = both[:b], both[b:]
+    if guidance == "folded":
+        vc = vc_full
+    elif guidance == "outside":
         vc = vc_full.clone()
         out = (~inside).nonzero().flatten()
         if out.numel() > 0:

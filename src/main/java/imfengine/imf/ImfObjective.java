@@ -2,7 +2,6 @@ package imfengine.imf;
 
 import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
-import imfengine.backend.Backend;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.UnaryOp;
 import imfengine.nn.ImfDiT;
@@ -21,8 +20,8 @@ import imfengine.tensor.Tensor;
  * The loss of one training step (IMF_SPEC.md §2), written in tensor ops on the step's device: guided
  * target from tape-free v calls, class dropout, the dual forward with tangents {@code (v_c, 1)} on
  * {@code (z, h)}, the compound {@code V = u + (t − r)·sg(du)}, adaptive weighting and the auxiliary
- * v-loss. Also the two ablations of §7 (boundary-condition v, original MeanFlow). The only value that
- * reaches the host is the number of examples outside their guidance interval (it sizes a batch).
+ * v-loss. Also the two ablations of §7 (boundary-condition v, original MeanFlow). Nothing of the step
+ * reaches the host.
  */
 public final class ImfObjective {
     private final ObjectiveConfig cfg;
@@ -55,27 +54,18 @@ public final class ImfObjective {
     }
 
     private Result imfLoss(Context cx, ImfDiT net, Tensor z, Tensor vt, Tensor labels, StepDraws d, int b) {
-        Backend be = cx.backend();
         int k = net.config().classes();
-        // §2.5: v_c_full = V(z, ω, y) and v_u = V(z, 1, K) in one batch of 2B
-        Tensor both = velocity(cx, net, stacked(cx, z, z), stacked(cx, d.omega(), cx.full(Shape.of(b), 1)),
-                stacked(cx, labels, cx.full(Shape.of(b), DType.I32, k)));
-        Tensor vc = both.rows(0, b), vu = both.rows(b, 2 * b);
-        // ω' = ω inside [t_min, t_max], else 1. Where ω' = ω the call V(z, ω', y) is the one above, so only
-        // the examples outside the interval need another (smaller) batch.
+        // ω' = ω inside [t_min, t_max], else 1 (§2.5). v_c = V(z, ω', y) and v_u = V(z, 1, K) in one batch of 2B:
+        // the spec's v_c_full = V(z, ω, y) differs from v_c only outside the interval, where nothing uses it (the
+        // flow-matching examples, whose target names v_c_full, have the interval [0, 1]). So no second call for the
+        // examples outside, and no count of them on the host.
         Tensor outside = Untaped.binary(cx, BinaryOp.MAX,
                 Untaped.binary(cx, BinaryOp.LESS, d.t(), d.tMin()), Untaped.binary(cx, BinaryOp.LESS, d.tMax(), d.t()));
         Tensor omegaPrime = Masking.select(cx, outside, Broadcast.of("ω'", outside.shape(), outside.shape()),
                 cx.full(Shape.of(b), 1), d.omega());
-        Tensor index = cx.empty(Shape.of(b), DType.I32);
-        int nOut = be.selectNonzero(outside, index);
-        if (nOut > 0) {
-            Tensor rows = index.view(0, Shape.of(nOut));
-            Tensor vcOut = velocity(cx, net, Untaped.gatherRows(cx, z, rows), cx.full(Shape.of(nOut), 1), Untaped.gatherRows(cx, labels, rows));
-            Tensor scattered = cx.zeros(Shape.of(b, pixels(z)));
-            be.scatterAddRows(vcOut.reshape(nOut, pixels(z)), rows, scattered);
-            vc = select(cx, outside, scattered.reshape(z.shape()), vc);
-        }
+        Tensor both = velocity(cx, net, stacked(cx, z, z), stacked(cx, omegaPrime, cx.full(Shape.of(b), 1)),
+                stacked(cx, labels, cx.full(Shape.of(b), DType.I32, k)));
+        Tensor vc = both.rows(0, b), vu = both.rows(b, 2 * b);
         Tensor vg = Untaped.add(cx, vt, Untaped.mul(cx, Untaped.sub(cx, vc, vu), perExample(guidanceWeight(cx, omegaPrime))));
         // §2.6: the dropped examples get the null label and the unguided target
         Tensor y = select(cx, d.dropMask(), cx.full(Shape.of(b), DType.I32, k), labels);

@@ -35,8 +35,8 @@ import java.util.function.LongSupplier;
  * The training loop: batches from a seeded sampler, one {@link ImfObjective} step per batch in one
  * {@link Context} (everything the step allocates goes when it ends), AdamW, EMA, a {@link ProgressLog},
  * JSONL metrics, and atomic checkpoints every N steps and at the end, which comes early when a stop is
- * asked for between steps (a signal). The step stays on the device: the batch goes up, the count of
- * examples outside their guidance interval comes back, and the metrics come back every
+ * asked for between steps (a signal). The step stays on the device: the batch goes up, nothing comes
+ * back within a step, and the metrics come back every
  * {@link #METRICS_EVERY} steps. A run resumed from a checkpoint continues bit for bit on the CPU with the
  * same thread count and memory plan: draws depend only on (seed, step), the sampler state is saved, and
  * the CPU kernels give the same bits for the same inputs (README, "Reproducibility").

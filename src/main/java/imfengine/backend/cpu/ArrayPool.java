@@ -11,17 +11,17 @@ import java.util.function.IntFunction;
  * Reuses float arrays. A training step allocates the same shapes every time, so after the first steps its
  * temporaries come from here and the hot path allocates nothing. Lengths round up to one of 16 classes per
  * power of two ({@link #sizeClass}), and a request takes the shortest pooled array up to {@link #SLACK}
- * longer than its class, so a tensor may get a longer array than it asked for. The iMF step sizes some
- * batches by random counts (the examples outside their guidance interval): with arrays reused by exact
- * length, each count new to the pool made fresh arrays that the pool then kept alive, and every young
+ * longer than its class, so a tensor may get a longer array than it asked for. Until 2026-12-03 the iMF
+ * step sized a batch by a random count (a guidance call on the examples outside their interval): with arrays
+ * reused by exact length, each count new to the pool made fresh arrays that the pool then kept alive, and every young
  * collection copied them into survivor space (xs, Zen 5, 2026-12-02: the heap's live set grew 6–10 MiB per
  * step, pauses of 0.3–0.5 s every ~25 steps; with classes and slack it stays flat).
  */
 final class ArrayPool {
     /**
      * At most this many floats wait in the pool. When a returned array does not fit, arrays of the
-     * lengths asked for least recently are dropped to make room: shapes that vary from step to step
-     * (the guidance call on the examples outside their interval) would otherwise fill the pool with
+     * lengths asked for least recently are dropped to make room: shapes that vary from call to call
+     * (sampling batches, uneven micro-batches) would otherwise fill the pool with
      * arrays nobody asks for again and push out the step's fixed shapes.
      */
     private final long capFloats;
@@ -92,10 +92,10 @@ final class ArrayPool {
     }
 
     /**
-     * How much longer than a request's class a lent array may be (a fraction of the class). The iMF step sizes
-     * some batches by random counts (the examples outside their guidance interval: 12 to 36 of 128 in one xs
-     * run), and neighbouring counts' tensors lie further apart than the size classes: without the slack every
-     * count new to the pool made a forward pass's worth of fresh arrays, which the pool then kept alive.
+     * How much longer than a request's class a lent array may be (a fraction of the class). Batches sized by
+     * random counts (the iMF step's guidance call on the examples outside their interval, 12 to 36 of 128 in
+     * one xs run, until 2026-12-03) have tensors whose lengths lie further apart than the size classes: without
+     * the slack every count new to the pool made a forward pass's worth of fresh arrays, which the pool kept alive.
      */
     static final double SLACK = 0.25;
 

@@ -10,9 +10,9 @@ import java.util.List;
  * enough is left over (any rest in the small pool, more than 256 KiB in the large one, so that large segments
  * are not cut into crumbs only small requests could use, and small long-lived tensors do not pin large
  * segments), and merges a returned block with its free neighbours ({@link BlockPool}). So a tensor whose size
- * changes every step (the guidance call on the examples outside their interval has a different batch each
- * step) is cut from the blocks larger sizes left, and once the largest step has run, steps stop allocating
- * from the device and nothing is flushed ({@code AllocatorReuseTest}).
+ * changes from call to call is cut from the blocks larger sizes left, and once the largest call has run, calls
+ * stop allocating from the device; a training step, whose sizes repeat, allocates from the device in its first
+ * run only and never flushes ({@code AllocatorReuseTest}).
  * <p>
  * A new large segment is at least 20 MiB, at least the request (rounded up to 2 MiB), and at least an eighth
  * of what the large pool holds already: a workload of large tensors ends up in a few dozen large segments,

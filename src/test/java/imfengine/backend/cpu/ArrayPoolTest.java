@@ -71,7 +71,7 @@ class ArrayPoolTest {
         assertEquals(Integer.MAX_VALUE - 8, ArrayPool.sizeClass(Integer.MAX_VALUE - 8), "no class past the longest array");
     }
 
-    /** Batches sized by random counts (examples outside the guidance interval) reuse arrays instead of making new ones. */
+    /** Batches sized by random counts reuse arrays instead of making new ones. */
     @Test void nearbyLengthsShareArrays() {
         ArrayPool pool = new ArrayPool(1 << 20);
         float[] a = pool.take(60 * 69 * 96);

@@ -4,25 +4,19 @@ import imfengine.backend.GemmSpec;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.IntSupplier;
 
 /**
  * A {@link Device} with no memory and no kernels, for testing what the host side does: allocations get
  * made-up addresses (far apart, so a block that ran past its segment would be noticed) up to a capacity, and
- * are counted; launches, GEMMs, copies and fills do nothing; a download of one {@code int} (the count of
- * {@code selectNonzero}) returns the next value of a script, so a test chooses the guidance batch of each step.
+ * are counted; launches, GEMMs, copies, fills and downloads do nothing.
  */
 final class FakeDevice implements Device {
     private final long capacity;
     private final Map<Long, Long> allocations = new HashMap<>();
     private long next = 1L << 40, used;
-    private IntSupplier counts = () -> 0;
     int allocateCalls, freeCalls, synchronizeCalls;
 
     FakeDevice(long capacity) { this.capacity = capacity; }
-
-    /** The values that one-int downloads return from now on. */
-    void counts(IntSupplier counts) { this.counts = counts; }
 
     long used() { return used; }
 
@@ -55,9 +49,7 @@ final class FakeDevice implements Device {
 
     @Override public void copyToHost(long src, float[] dst) {}
 
-    @Override public void copyToHost(long src, int[] dst) {
-        if (dst.length == 1) dst[0] = counts.getAsInt();
-    }
+    @Override public void copyToHost(long src, int[] dst) {}
 
     @Override public void copyToHost(long src, short[] dst) {}
 
