@@ -11,8 +11,7 @@ import java.util.List;
  * are not cut into crumbs only small requests could use, and small long-lived tensors do not pin large
  * segments), and merges a returned block with its free neighbours ({@link BlockPool}). So a tensor whose size
  * changes from call to call is cut from the blocks larger sizes left, and once the largest call has run, calls
- * stop allocating from the device; a training step, whose sizes repeat, allocates from the device in its first
- * run only and never flushes ({@code AllocatorReuseTest}).
+ * stop allocating from the device and nothing is flushed ({@code AllocatorReuseTest}).
  * <p>
  * A new large segment is at least 20 MiB, at least the request (rounded up to 2 MiB), and at least an eighth
  * of what the large pool holds already: a workload of large tensors ends up in a few dozen large segments,
