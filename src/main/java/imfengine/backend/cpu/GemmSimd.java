@@ -46,8 +46,12 @@ final class GemmSimd {
     static final int MR = tileRows();
     /** Tile columns: two vectors. */
     static final int NR = 2 * L;
-    /** Whether the kernels can read A in place (strided) instead of from a packed panel. */
-    static final boolean READS_A_IN_PLACE = MR == 8;
+    /**
+     * Whether the 8-row kernels read A in place (strided) where a block has few column panels, instead of packing
+     * it ({@link GemmPacked}): on AMD, not on Intel, where the two measured the other way round (docs/PERF.md
+     * "Packing A on Intel"). {@code -Dimf.gemm.a=packed} or {@code in-place} overrides the choice.
+     */
+    static final boolean READS_A_IN_PLACE = MR == 8 && readsAInPlace(CpuVendor.detect(), System.getProperty("imf.gemm.a"));
 
     /** Zeros to start a 4-row tile's sums from (read with row stride 0). */
     private static final float[] ZERO_ROW = new float[NR];
@@ -61,6 +65,15 @@ final class GemmSimd {
         if (forced.equals("4") || forced.equals("8")) return Integer.parseInt(forced);
         System.err.println("imf.gemm.rows=" + forced + " ignored (4 or 8); using " + byRegisters);
         return byRegisters;
+    }
+
+    /** In place on AMD (and unknown CPUs), packed on Intel, unless {@code forced} ({@code packed} or {@code in-place}) says. */
+    static boolean readsAInPlace(CpuVendor vendor, String forced) {
+        boolean byVendor = vendor != CpuVendor.INTEL;
+        if (forced == null) return byVendor;
+        if (forced.equals("packed") || forced.equals("in-place")) return forced.equals("in-place");
+        System.err.println("imf.gemm.a=" + forced + " ignored (packed or in-place); using " + (byVendor ? "in-place" : "packed"));
+        return byVendor;
     }
 
     /** The tile, for logs: e.g. {@code 4x16}. */

@@ -42,13 +42,16 @@ class CpuGemmTest {
         return paths().stream().filter(p -> p.name().startsWith("simd")).toList();
     }
 
-    /** {@code -Dimf.gemm.rows} (the pom runs this class with 4 and with 8) selects the tile the SIMD path runs. */
+    /** {@code -Dimf.gemm.rows} (the pom runs this class with 4 and with 8) selects the tile the SIMD path runs, {@code -Dimf.gemm.a} how it reads A. */
     @Test void forcedTileIsTheOneInUse() {
         Assumptions.assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
         String forced = System.getProperty("imf.gemm.rows");
-        System.out.println("CpuGemmTest: gemm tile " + GemmSimd.tile() + (forced == null ? " (by vector width)" : " (imf.gemm.rows=" + forced + ")"));
+        System.out.println("CpuGemmTest: gemm tile " + GemmSimd.tile() + (forced == null ? " (by vector width)" : " (imf.gemm.rows=" + forced + ")")
+                + (GemmSimd.READS_A_IN_PLACE ? ", A in place" : ", A packed"));
         if (forced != null) assertEquals(Integer.parseInt(forced), GemmSimd.MR);
         assertEquals(GemmSimd.MR + "x" + GemmSimd.NR, GemmSimd.tile());
+        String a = System.getProperty("imf.gemm.a"); // the pom runs the 8-row tile with A in place and packed
+        if (a != null) assertEquals(GemmSimd.MR == 8 && a.equals("in-place"), GemmSimd.READS_A_IN_PLACE);
     }
 
     /** {@code -Dimf.gemm.blocks} (the pom runs this class once with small blocks) sets the blocks the SIMD path runs. */
