@@ -55,11 +55,13 @@ class JitTierTest {
     }
 
     /**
-     * The full-tile GEMM kernels this machine's vector width selects: 4 rows, or 8 rows read in place and from
-     * packed panels (the fingerprint's ragged last row panels are packed).
+     * The full-tile GEMM kernels this machine's vector width and vendor select: 4 rows, or 8 rows from packed panels
+     * and, where A is read in place (AMD), in place too (the fingerprint's ragged last row panels are packed). The
+     * fingerprint's JVM makes the same choice as this one: same CPU, no {@code imf.gemm.*} properties.
      */
     private static List<String> gemmKernels() {
-        return GemmSimd.MR == 8 ? List.of("GemmSimd::kernel8x2", "GemmSimd::kernel8x2Packed") : List.of("GemmSimd::kernel4x2");
+        if (GemmSimd.MR != 8) return List.of("GemmSimd::kernel4x2");
+        return GemmSimd.READS_A_IN_PLACE ? List.of("GemmSimd::kernel8x2", "GemmSimd::kernel8x2Packed") : List.of("GemmSimd::kernel8x2Packed");
     }
 
     private static List<String> differing(Map<String, String> reference, Map<String, String> other) {
