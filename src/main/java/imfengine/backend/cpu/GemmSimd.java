@@ -145,9 +145,10 @@ final class GemmSimd {
         }
     }
 
-    /** Interleaving shuffles of {@link #packRows4}: pairs of rows, then pairs of pairs. */
+    /** Interleaving shuffles of {@link #packRows4} and {@link #packRows8}: pairs of rows, pairs of pairs, then (8 rows) pairs of quads. */
     private static final VectorShuffle<Float> ROWS_LO = interleave(1, 0), ROWS_HI = interleave(1, L / 2),
-            PAIRS_LO = interleave(2, 0), PAIRS_HI = interleave(2, L / 2);
+            PAIRS_LO = interleave(2, 0), PAIRS_HI = interleave(2, L / 2),
+            QUADS_LO = interleave(4, 0), QUADS_HI = interleave(4, L / 2);
 
     /** Alternates groups of {@code g} lanes of two vectors, starting at lane {@code from} of each. */
     private static VectorShuffle<Float> interleave(int g, int from) {
@@ -179,6 +180,46 @@ final class GemmSimd {
         }
         for (; p < kc; p++)
             for (int r = 0; r < 4; r++) ap[to + p * 4 + r] = a[from + r * lda + p];
+    }
+
+    /**
+     * Packs 8 rows of an untransposed A as one 8-row panel ({@code ap[to + p·8 + r]}), as {@link #packRows4} does 4:
+     * L columns at a time, three rounds of interleaving shuffles, each output vector two (L = 16) or one (L = 8)
+     * of the panel's k steps, in order; needs {@code L ≥ 8}. Replaces the scalar walk where the GEMM packs A for the
+     * 8-row tile (Intel). Written out: a helper taking vectors could be left out of line and box them (the class
+     * comment).
+     */
+    static void packRows8(float[] a, int from, int lda, int kc, float[] ap, int to) {
+        int p = 0;
+        for (; p + L <= kc; p += L) {
+            int f = from + p;
+            FloatVector r0 = FloatVector.fromArray(S, a, f), r1 = FloatVector.fromArray(S, a, f + lda);
+            FloatVector r2 = FloatVector.fromArray(S, a, f + 2 * lda), r3 = FloatVector.fromArray(S, a, f + 3 * lda);
+            FloatVector r4 = FloatVector.fromArray(S, a, f + 4 * lda), r5 = FloatVector.fromArray(S, a, f + 5 * lda);
+            FloatVector r6 = FloatVector.fromArray(S, a, f + 6 * lda), r7 = FloatVector.fromArray(S, a, f + 7 * lda);
+            // Round 1: rows in pairs; lo holds the block's first L/2 k steps, hi the rest.
+            FloatVector lo01 = r0.rearrange(ROWS_LO, r1), hi01 = r0.rearrange(ROWS_HI, r1);
+            FloatVector lo23 = r2.rearrange(ROWS_LO, r3), hi23 = r2.rearrange(ROWS_HI, r3);
+            FloatVector lo45 = r4.rearrange(ROWS_LO, r5), hi45 = r4.rearrange(ROWS_HI, r5);
+            FloatVector lo67 = r6.rearrange(ROWS_LO, r7), hi67 = r6.rearrange(ROWS_HI, r7);
+            // Round 2: rows 0-3 and 4-7 in quads, each a quarter of the block's k steps.
+            FloatVector q0 = lo01.rearrange(PAIRS_LO, lo23), q1 = lo01.rearrange(PAIRS_HI, lo23);
+            FloatVector q2 = hi01.rearrange(PAIRS_LO, hi23), q3 = hi01.rearrange(PAIRS_HI, hi23);
+            FloatVector u0 = lo45.rearrange(PAIRS_LO, lo67), u1 = lo45.rearrange(PAIRS_HI, lo67);
+            FloatVector u2 = hi45.rearrange(PAIRS_LO, hi67), u3 = hi45.rearrange(PAIRS_HI, hi67);
+            // Round 3: the two quads of each k step side by side: whole panel rows.
+            int o = to + p * 8;
+            q0.rearrange(QUADS_LO, u0).intoArray(ap, o);
+            q0.rearrange(QUADS_HI, u0).intoArray(ap, o + L);
+            q1.rearrange(QUADS_LO, u1).intoArray(ap, o + 2 * L);
+            q1.rearrange(QUADS_HI, u1).intoArray(ap, o + 3 * L);
+            q2.rearrange(QUADS_LO, u2).intoArray(ap, o + 4 * L);
+            q2.rearrange(QUADS_HI, u2).intoArray(ap, o + 5 * L);
+            q3.rearrange(QUADS_LO, u3).intoArray(ap, o + 6 * L);
+            q3.rearrange(QUADS_HI, u3).intoArray(ap, o + 7 * L);
+        }
+        for (; p < kc; p++)
+            for (int r = 0; r < 8; r++) ap[to + p * 8 + r] = a[from + r * lda + p];
     }
 
     /** Full 8×NR tile, both vectors of each row stored. */

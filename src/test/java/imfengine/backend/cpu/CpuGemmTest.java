@@ -135,6 +135,20 @@ class CpuGemmTest {
         }
     }
 
+    /** The in-register 8-row transpose packs exactly what the scalar walk would, for any depth and offsets. */
+    @Test void eightRowPanelPackingMatchesScalarWalk() {
+        Assumptions.assumeTrue(VectorSupport.present() && GemmSimd.L >= 8, "needs jdk.incubator.vector with 8 lanes or more");
+        Random r = new Random(19);
+        for (int kc : new int[] {1, 7, GemmSimd.L, 2 * GemmSimd.L + 3, 96, 256}) {
+            int lda = kc + 5, from = 3;
+            float[] a = random(r, from + 8 * lda), ap = new float[2 + 8 * kc];
+            GemmSimd.packRows8(a, from, lda, kc, ap, 2);
+            for (int p = 0; p < kc; p++)
+                for (int row = 0; row < 8; row++)
+                    assertEquals(a[from + row * lda + p], ap[2 + p * 8 + row], 0f, "kc " + kc + ", p " + p + ", row " + row);
+        }
+    }
+
     /** The iMF xs shapes, exact where cheap, otherwise with the 8832 token dimension scaled to 552. */
     @Test void imfShapes() {
         Random r = new Random(3);
