@@ -124,28 +124,24 @@ class CpuGemmTest {
     /** The in-register 4-row transpose packs exactly what the scalar walk would, for any depth and offsets. */
     @Test void fourRowPanelPackingMatchesScalarWalk() {
         Assumptions.assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
-        Random r = new Random(17);
-        for (int kc : new int[] {1, 7, GemmSimd.L, 2 * GemmSimd.L + 3, 96, 256}) {
-            int lda = kc + 5, from = 3;
-            float[] a = random(r, from + 4 * lda), ap = new float[2 + 4 * kc];
-            GemmSimd.packRows4(a, from, lda, kc, ap, 2);
-            for (int p = 0; p < kc; p++)
-                for (int row = 0; row < 4; row++)
-                    assertEquals(a[from + row * lda + p], ap[2 + p * 4 + row], 0f, "kc " + kc + ", p " + p + ", row " + row);
-        }
+        assertPacksLikeScalarWalk(4, new Random(17));
     }
 
-    /** The in-register 8-row transpose packs exactly what the scalar walk would, for any depth and offsets. */
+    /** The same for the 8-row transpose (its shuffles need 8 lanes or more). */
     @Test void eightRowPanelPackingMatchesScalarWalk() {
         Assumptions.assumeTrue(VectorSupport.present() && GemmSimd.L >= 8, "needs jdk.incubator.vector with 8 lanes or more");
-        Random r = new Random(19);
+        assertPacksLikeScalarWalk(8, new Random(19));
+    }
+
+    private static void assertPacksLikeScalarWalk(int rows, Random r) {
         for (int kc : new int[] {1, 7, GemmSimd.L, 2 * GemmSimd.L + 3, 96, 256}) {
             int lda = kc + 5, from = 3;
-            float[] a = random(r, from + 8 * lda), ap = new float[2 + 8 * kc];
-            GemmSimd.packRows8(a, from, lda, kc, ap, 2);
+            float[] a = random(r, from + rows * lda), ap = new float[2 + rows * kc];
+            if (rows == 4) GemmSimd.packRows4(a, from, lda, kc, ap, 2);
+            else GemmSimd.packRows8(a, from, lda, kc, ap, 2);
             for (int p = 0; p < kc; p++)
-                for (int row = 0; row < 8; row++)
-                    assertEquals(a[from + row * lda + p], ap[2 + p * 8 + row], 0f, "kc " + kc + ", p " + p + ", row " + row);
+                for (int row = 0; row < rows; row++)
+                    assertEquals(a[from + row * lda + p], ap[2 + p * rows + row], 0f, rows + " rows, kc " + kc + ", p " + p + ", row " + row);
         }
     }
 
