@@ -304,8 +304,8 @@ final class GemmPacked {
         float[] ap = buf.a, tile = buf.tile;
         for (int ic = i0; ic < i1; ic += MC) {
             int mc = Math.min(MC, i1 - ic);
-            // Few column panels reuse an A block too little to repay packing it: read full
-            // MR-row panels of A in place and pack only a ragged last panel.
+            // Few column panels reuse an A block too little to repay packing it: read full MR-row panels
+            // of A in place and pack only a ragged last panel (where the kernels do: AMD; Intel packs A).
             boolean direct = GemmSimd.READS_A_IN_PLACE && nc <= DIRECT_A_MAX_N;
             packA(s, a, oa, ic, direct ? mc / MR * MR : 0, mc, pc, kc, ap);
             for (int jr = 0; jr < nc; jr += NR) {

@@ -48,8 +48,9 @@ final class GemmSimd {
     static final int NR = 2 * L;
     /**
      * Whether the 8-row kernels read A in place (strided) where a block has few column panels, instead of packing
-     * it ({@link GemmPacked}): on AMD, not on Intel, where the two measured the other way round (docs/PERF.md
-     * "Packing A on Intel"). {@code -Dimf.gemm.a=packed} or {@code in-place} overrides the choice.
+     * it ({@link GemmPacked}): on AMD, not on Intel, where the two measured the other way round (docs/PERF.md,
+     * "Intel Xeon: A packed and transposed in registers"). {@code -Dimf.gemm.a=packed} or {@code in-place} overrides
+     * the choice.
      */
     static final boolean READS_A_IN_PLACE = MR == 8 && readsAInPlace(CpuVendor.detect(), System.getProperty("imf.gemm.a"));
 
