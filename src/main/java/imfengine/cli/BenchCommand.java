@@ -94,6 +94,7 @@ final class BenchCommand implements Command {
                                      per method and per method at one shape
                   --profile-steps N  profile N steps and report per kernel the median over them (default
                                      1): a step the host preempted then does not make one kernel look slow
+                  --profile-kernels N  list the N slowest kernels of the profile (default 15)
                   --json FILE        also write the results as JSON (rewritten after each measurement)
                   --peak-gflops X    peak for the %peak column instead of the measured / known one
                   --threads N        CPU worker threads (default: all cores)
@@ -105,7 +106,8 @@ final class BenchCommand implements Command {
 
     @Override public int run(List<String> argv) {
         Args a = Args.parse("bench", argv, Set.of("preset", "batch", "repeats", "warmup", "what", "peak-gflops", "threads", "device",
-                Devices.PRECISION, ReplicaOptions.REPLICAS, "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH, "profile-steps"), Set.of("profile"));
+                Devices.PRECISION, ReplicaOptions.REPLICAS, "max-time", "json", MemoryOptions.RECOMPUTE, MemoryOptions.MICRO_BATCH, "profile-steps",
+                "profile-kernels"), Set.of("profile"));
         ModelConfig mc;
         try {
             mc = ModelConfig.preset(a.string("preset", "xs"));
@@ -127,6 +129,9 @@ final class BenchCommand implements Command {
         int profileSteps = a.integer("profile-steps", 1);
         if (a.has("profile-steps") && !profile) throw new UsageException("bench: --profile-steps needs --profile");
         if (profileSteps < 1) throw new UsageException("bench: --profile-steps must be >= 1, got " + profileSteps);
+        int profileKernels = a.integer("profile-kernels", 15);
+        if (a.has("profile-kernels") && !profile) throw new UsageException("bench: --profile-kernels needs --profile");
+        if (profileKernels < 0) throw new UsageException("bench: --profile-kernels must be >= 0, got " + profileKernels);
         Path json = a.has("json") ? Path.of(a.string("json", "")) : null;
         int threads = a.integer("threads", Runtime.getRuntime().availableProcessors());
         if (threads < 1) throw new UsageException("bench: --threads must be >= 1, got " + threads);
@@ -203,7 +208,7 @@ final class BenchCommand implements Command {
                     int first = ReplicaOptions.threadsOf(0, replicas, threads);
                     if (replicas > 1) System.out.printf(Locale.ROOT, "profile: the backend calls of replica 0 of %d (%d examples, %d thread%s); the others"
                             + " run alongside%n", replicas, new BatchShard(batch, 0, replicas).rows(), first, first == 1 ? "" : "s");
-                    failed += profileSteps(recorder, timedCpu != null || replicas > 1, profileSteps, step::run, report);
+                    failed += profileSteps(recorder, timedCpu != null || replicas > 1, profileSteps, profileKernels, step::run, report);
                 }
             }
         }
@@ -289,7 +294,7 @@ final class BenchCommand implements Command {
      * {@code n} more steps with every device call timed, one recording each; prints the median step's families and
      * slowest kernels ({@link DeviceProfile#medianOf}). Returns 1 if it failed.
      */
-    private static int profileSteps(ProfileRecorder recorder, boolean cpu, int n, Runnable step, BenchReport report) {
+    private static int profileSteps(ProfileRecorder recorder, boolean cpu, int n, int kernels, Runnable step, BenchReport report) {
         try {
             List<DeviceProfile> runs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -298,7 +303,7 @@ final class BenchCommand implements Command {
                 runs.add(recorder.stop());
             }
             DeviceProfile p = DeviceProfile.medianOf(runs);
-            printProfile(p, cpu, n);
+            printProfile(p, cpu, n, kernels);
             report.profile(p);
             return 0;
         } catch (RuntimeException e) {
@@ -311,7 +316,7 @@ final class BenchCommand implements Command {
         }
     }
 
-    private static void printProfile(DeviceProfile p, boolean cpu, int steps) {
+    private static void printProfile(DeviceProfile p, boolean cpu, int steps, int kernels) {
         String of = steps == 1 ? "one step" : "a step, medians of " + steps;
         if (cpu) // no device: "busy" is time inside backend calls, the rest is host work between them (autodiff, arenas)
             System.out.printf(Locale.ROOT, "profile of %s (%s): %.1f ms wall, %.1f ms in %d backend calls, %d tensors allocated%n",
@@ -321,11 +326,9 @@ final class BenchCommand implements Command {
                     of, p.clock(), p.wallMs(), p.busyMs(), p.calls(), p.allocations());
         System.out.printf(Locale.ROOT, "  %-36s %8s %10s %7s %9s%n", "family", "calls", "ms", "share", "TFLOP/s");
         for (DeviceProfile.Entry e : p.families()) printEntry(e, p.busyMs());
-        System.out.printf(Locale.ROOT, "  %-36s %8s %10s %7s %9s%n", "kernel (" + PROFILE_KERNELS + " slowest)", "calls", "ms", "share", "TFLOP/s");
-        for (DeviceProfile.Entry e : p.kernels().subList(0, Math.min(PROFILE_KERNELS, p.kernels().size()))) printEntry(e, p.busyMs());
+        System.out.printf(Locale.ROOT, "  %-36s %8s %10s %7s %9s%n", "kernel (" + kernels + " slowest)", "calls", "ms", "share", "TFLOP/s");
+        for (DeviceProfile.Entry e : p.kernels().subList(0, Math.min(kernels, p.kernels().size()))) printEntry(e, p.busyMs());
     }
-
-    private static final int PROFILE_KERNELS = 15;
 
     private static void printEntry(DeviceProfile.Entry e, double busy) {
         System.out.printf(Locale.ROOT, "  %-36s %8d %10.2f %6.1f%% %9s%n", e.name(), e.calls(), e.ms(), busy > 0 ? 100 * e.ms() / busy : 0,

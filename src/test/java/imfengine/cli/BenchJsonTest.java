@@ -99,12 +99,15 @@ class BenchJsonTest {
         CliRun steps = CliRun.of("bench", "--preset", "tiny", "--profile-steps", "3");
         assertEquals(2, steps.code());
         assertEquals("error: bench: --profile-steps needs --profile", steps.err().strip());
+        CliRun kernels = CliRun.of("bench", "--preset", "tiny", "--profile-kernels", "3");
+        assertEquals(2, kernels.code());
+        assertEquals("error: bench: --profile-kernels needs --profile", kernels.err().strip());
     }
 
     /** On the CPU the profile times backend calls: GEMMs and attention with their flops, the rest without; all inside the wall time. */
     @Test void theCpuProfileTimesEveryBackendCallOfOneStep() throws Exception {
         Bench b = bench("--batch", "2", "--warmup", "1", "--repeats", "1", "--what", "step", "--peak-gflops", "50", "--profile",
-                "--profile-steps", "3");
+                "--profile-steps", "3", "--profile-kernels", "4");
         Map<String, Object> p = map(b.json().get("profile"));
         assertEquals("host clock", p.get("clock"));
         double wall = ((Number) p.get("wall_ms")).doubleValue(), busy = ((Number) p.get("busy_ms")).doubleValue();
@@ -126,5 +129,7 @@ class BenchJsonTest {
         assertTrue(list(p.get("kernels")).stream().map(k -> (String) map(k).get("name")).anyMatch(n -> n.startsWith("gemm ") && n.contains("x")),
                 "GEMM kernels are named by shape");
         assertTrue(b.run().out().contains("profile of a step, medians of 3 (host clock)") && b.run().out().contains("backend calls"), b.run().out());
+        String listed = b.run().out().substring(b.run().out().indexOf("kernel (4 slowest)"));
+        assertEquals(4, listed.lines().skip(1).takeWhile(l -> l.startsWith("  ")).count(), "--profile-kernels 4: four kernels\n" + listed);
     }
 }
