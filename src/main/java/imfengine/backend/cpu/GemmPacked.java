@@ -358,6 +358,8 @@ final class GemmPacked {
                 GemmSimd.packRows4(a, oa + (ic + ir) * lda + pc, lda, kc, ap, base);
             } else if (MR == 8 && mr == MR && L >= 8) { // the same for 8 rows (its shuffles need 8 lanes or more)
                 GemmSimd.packRows8(a, oa + (ic + ir) * lda + pc, lda, kc, ap, base);
+            } else if (MR == 12 && mr == MR) {      // the same for 12 rows (16 lanes only)
+                GemmSimd.packRows12(a, oa + (ic + ir) * lda + pc, lda, kc, ap, base);
             } else {                                // A stored m×k: walk each row along k
                 for (int r = 0; r < MR; r++) {
                     if (r < mr) {

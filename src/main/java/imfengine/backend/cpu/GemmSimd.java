@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code C = alpha·Ap·Bp + beta·C} from packed panels, with the whole tile held in registers.
  *
  * <p>The tile is chosen at start-up for the register file. With 16-lane vectors (AVX-512, 32 zmm
- * registers) it is 8×32: 16 accumulators + 2 B vectors + broadcasts fit. With 8-lane vectors
+ * registers) it is 8×32: 16 accumulators + 2 B vectors + broadcasts fit; on Intel 12×32 (24 accumulators),
+ * whose k steps load fewer values per FMA ({@link #kernel12x2Packed}). With 8-lane vectors
  * (AVX2, 16 ymm registers) it is 4×16: the 8×16 tile needs 19 registers, C2 keeps 4 accumulators
  * in stack slots, and each k step then waits on a store-forwarded reload (≈11 cycles for 8 cycles
  * of FMAs). Measured on one Zen 3 core (kc = 256, panels in L1; docs/PERF.md "AVX2: the 4×16
@@ -39,9 +40,8 @@ final class GemmSimd {
     /** Lanes per vector (16 on AVX-512, 8 on AVX2). */
     static final int L = S.length();
     /**
-     * Tile rows: 8 with 32 vector registers, 4 with 16 (see the class comment). {@code -Dimf.gemm.rows=4}
-     * or {@code 8} overrides the choice, to measure the other tile on a machine (an AVX-512 one has not
-     * run the 4-row tile yet).
+     * Tile rows: 12 (Intel) or 8 with 32 vector registers, 4 with 16 (see the class comment). {@code -Dimf.gemm.rows=4},
+     * {@code 8} or {@code 12} overrides the choice, to measure another tile on a machine.
      */
     static final int MR = tileRows();
     /** Tile columns: two vectors. */
@@ -59,12 +59,17 @@ final class GemmSimd {
 
     private GemmSimd() {}
 
-    private static int tileRows() {
-        int byRegisters = L >= 16 ? 8 : 4;
-        String forced = System.getProperty("imf.gemm.rows");
+    private static int tileRows() { return tileRows(L, CpuVendor.detect(), System.getProperty("imf.gemm.rows")); }
+
+    /**
+     * 4 rows with fewer than 16 lanes (16 registers); with 16 lanes (32 registers) 12 on Intel and 8 elsewhere, unless
+     * {@code forced} says 4, 8 or (16 lanes only) 12.
+     */
+    static int tileRows(int lanes, CpuVendor vendor, String forced) {
+        int byRegisters = lanes < 16 ? 4 : vendor == CpuVendor.INTEL ? 12 : 8;
         if (forced == null) return byRegisters;
-        if (forced.equals("4") || forced.equals("8")) return Integer.parseInt(forced);
-        System.err.println("imf.gemm.rows=" + forced + " ignored (4 or 8); using " + byRegisters);
+        if (forced.equals("4") || forced.equals("8") || forced.equals("12") && lanes >= 16) return Integer.parseInt(forced);
+        System.err.println("imf.gemm.rows=" + forced + " ignored (4, 8" + (lanes >= 16 ? " or 12" : "") + "); using " + byRegisters);
         return byRegisters;
     }
 
@@ -90,7 +95,14 @@ final class GemmSimd {
      */
     static void full(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo,
                      float[] c, int co, int ldc, float alpha, float beta, float[] tile) {
-        if (MR == 8) {
+        if (MR == 12) { // A always packed: READS_A_IN_PLACE is false
+            if (alpha == 1f && beta == 0f) {
+                kernel12x2Packed(kc, a, ao, bp, bo, c, co, ldc);
+            } else {
+                kernel12x2Packed(kc, a, ao, bp, bo, tile, 0, NR);
+                mergeFullTile(tile, c, co, ldc, alpha, beta);
+            }
+        } else if (MR == 8) {
             if (ars == 1 && aps == MR) kernel8x2Packed(kc, a, ao, bp, bo, c, co, ldc, alpha, beta);
             else kernel8x2(kc, a, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta);
         } else if (alpha == 1f && beta == 0f) {
@@ -103,9 +115,23 @@ final class GemmSimd {
         }
     }
 
+    /**
+     * {@code C = beta·C + alpha·tile} on a full MR×NR tile ({@code C} not read when beta is 0), rounded as the 8-row
+     * kernels' epilogue rounds it: {@code (alpha·sum)} first, then {@code beta·C} added by one FMA.
+     */
+    private static void mergeFullTile(float[] tile, float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector va = FloatVector.broadcast(S, alpha), vb = FloatVector.broadcast(S, beta);
+        for (int r = 0, t = 0, row = co; r < MR; r++, t += NR, row += ldc)
+            for (int j = 0; j < NR; j += L) {
+                FloatVector scaled = FloatVector.fromArray(S, tile, t + j).mul(va);
+                (beta == 0f ? scaled : FloatVector.fromArray(S, c, row + j).fma(vb, scaled)).intoArray(c, row + j);
+            }
+    }
+
     /** Raw sums of the MR×L tile, for a last column panel with at most L live columns (Bp keeps its NR stride). */
     static void halfRaw(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo, float[] c, int co, int ldc) {
-        if (MR == 8) kernel8x1(kc, a, ao, ars, aps, bp, bo, c, co, ldc, 1f, 0f);
+        if (MR == 12) kernel12x1Packed(kc, a, ao, bp, bo, c, co, ldc);
+        else if (MR == 8) kernel8x1(kc, a, ao, ars, aps, bp, bo, c, co, ldc, 1f, 0f);
         else kernel4x1(kc, a, ao, bp, bo, c, co, ldc);
     }
 
@@ -223,6 +249,79 @@ final class GemmSimd {
             for (int r = 0; r < 8; r++) ap[to + p * 8 + r] = a[from + r * lda + p];
     }
 
+    /**
+     * Gathers of {@link #packRows12}: output vector {@code j} of a group of four k steps takes lanes 0–3 and 12–15 from
+     * a first 4-row block and lanes 4–7 from a second ({@code TWELVE_FIRST[j]}), then lanes 8–11 from a third
+     * ({@code TWELVE_THIRD[j]}). Null without 16 lanes (the 12-row tile needs them).
+     */
+    private static final VectorShuffle<Float>[] TWELVE_FIRST = twelveShuffles(true), TWELVE_THIRD = twelveShuffles(false);
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] twelveShuffles(boolean first) {
+        if (L != 16) return null;
+        // panel floats 16j .. 16j+15 of four k steps: which 4-row block (0, 1, 2) and which of its lanes each comes from
+        VectorShuffle<Float>[] out = new VectorShuffle[3];
+        for (int j = 0; j < 3; j++) {
+            int[] lanes = new int[16];
+            for (int i = 0; i < 16; i++) {
+                int e = 16 * j + i, step = e / 12, block = e % 12 / 4, lane = 4 * step + e % 4; // float e is row e%12 of step e/12
+                int source = (block - j + 3) % 3; // 0: the first block of output j, 1: the second, 2: the third
+                lanes[i] = first ? (source == 1 ? 16 + lane : source == 0 ? lane : i) : (source == 2 ? 16 + lane : i);
+            }
+            out[j] = VectorShuffle.fromArray(S, lanes, 0);
+        }
+        return out;
+    }
+
+    /**
+     * Packs 12 rows of an untransposed A as one 12-row panel ({@code ap[to + p·12 + r]}), 16 columns at a time (16
+     * lanes only): each quad of rows is transposed as {@link #packRows4} does, into four blocks of four k steps × four
+     * rows; the three quads' blocks of the same four k steps then make three whole vectors of the panel, each by two
+     * gathers ({@link #TWELVE_FIRST}, {@link #TWELVE_THIRD}). 48 shuffles and 12 aligned stores per 16 columns; a 16×16
+     * {@link Transpose16} per 16 columns, stored 12 floats apart, took 1.8× the 8-row packing's time per float.
+     */
+    static void packRows12(float[] a, int from, int lda, int kc, float[] ap, int to) {
+        int p = 0;
+        if (L == 16) {
+            VectorShuffle<Float> f0 = TWELVE_FIRST[0], f1 = TWELVE_FIRST[1], f2 = TWELVE_FIRST[2];
+            VectorShuffle<Float> t0 = TWELVE_THIRD[0], t1 = TWELVE_THIRD[1], t2 = TWELVE_THIRD[2];
+            for (; p + 16 <= kc; p += 16) {
+                int f = from + p;
+                FloatVector r0 = FloatVector.fromArray(S, a, f), r1 = FloatVector.fromArray(S, a, f + lda);
+                FloatVector r2 = FloatVector.fromArray(S, a, f + 2 * lda), r3 = FloatVector.fromArray(S, a, f + 3 * lda);
+                FloatVector lo = r0.rearrange(ROWS_LO, r1), hi = r0.rearrange(ROWS_HI, r1);
+                FloatVector lo2 = r2.rearrange(ROWS_LO, r3), hi2 = r2.rearrange(ROWS_HI, r3);
+                FloatVector a0 = lo.rearrange(PAIRS_LO, lo2), a1 = lo.rearrange(PAIRS_HI, lo2), a2 = hi.rearrange(PAIRS_LO, hi2), a3 = hi.rearrange(PAIRS_HI, hi2);
+                r0 = FloatVector.fromArray(S, a, f + 4 * lda); r1 = FloatVector.fromArray(S, a, f + 5 * lda);
+                r2 = FloatVector.fromArray(S, a, f + 6 * lda); r3 = FloatVector.fromArray(S, a, f + 7 * lda);
+                lo = r0.rearrange(ROWS_LO, r1); hi = r0.rearrange(ROWS_HI, r1);
+                lo2 = r2.rearrange(ROWS_LO, r3); hi2 = r2.rearrange(ROWS_HI, r3);
+                FloatVector b0 = lo.rearrange(PAIRS_LO, lo2), b1 = lo.rearrange(PAIRS_HI, lo2), b2 = hi.rearrange(PAIRS_LO, hi2), b3 = hi.rearrange(PAIRS_HI, hi2);
+                r0 = FloatVector.fromArray(S, a, f + 8 * lda); r1 = FloatVector.fromArray(S, a, f + 9 * lda);
+                r2 = FloatVector.fromArray(S, a, f + 10 * lda); r3 = FloatVector.fromArray(S, a, f + 11 * lda);
+                lo = r0.rearrange(ROWS_LO, r1); hi = r0.rearrange(ROWS_HI, r1);
+                lo2 = r2.rearrange(ROWS_LO, r3); hi2 = r2.rearrange(ROWS_HI, r3);
+                FloatVector c0 = lo.rearrange(PAIRS_LO, lo2), c1 = lo.rearrange(PAIRS_HI, lo2), c2 = hi.rearrange(PAIRS_LO, hi2), c3 = hi.rearrange(PAIRS_HI, hi2);
+                // four k steps per group: rows 0-3 from a, 4-7 from b, 8-11 from c
+                int o = to + p * 12;
+                a0.rearrange(f0, b0).rearrange(t0, c0).intoArray(ap, o);
+                b0.rearrange(f1, c0).rearrange(t1, a0).intoArray(ap, o + 16);
+                c0.rearrange(f2, a0).rearrange(t2, b0).intoArray(ap, o + 32);
+                a1.rearrange(f0, b1).rearrange(t0, c1).intoArray(ap, o + 48);
+                b1.rearrange(f1, c1).rearrange(t1, a1).intoArray(ap, o + 64);
+                c1.rearrange(f2, a1).rearrange(t2, b1).intoArray(ap, o + 80);
+                a2.rearrange(f0, b2).rearrange(t0, c2).intoArray(ap, o + 96);
+                b2.rearrange(f1, c2).rearrange(t1, a2).intoArray(ap, o + 112);
+                c2.rearrange(f2, a2).rearrange(t2, b2).intoArray(ap, o + 128);
+                a3.rearrange(f0, b3).rearrange(t0, c3).intoArray(ap, o + 144);
+                b3.rearrange(f1, c3).rearrange(t1, a3).intoArray(ap, o + 160);
+                c3.rearrange(f2, a3).rearrange(t2, b3).intoArray(ap, o + 176);
+            }
+        }
+        for (; p < kc; p++)
+            for (int r = 0; r < 12; r++) ap[to + p * 12 + r] = a[from + r * lda + p];
+    }
+
     /** Full 8×NR tile, both vectors of each row stored. */
     static void kernel8x2(int kc, float[] a, int ao, int ars, int aps, float[] bp, int bo,
                           float[] c, int co, int ldc, float alpha, float beta) {
@@ -330,6 +429,96 @@ final class GemmSimd {
             FloatVector.fromArray(S, c, co + 7 * ldc).fma(vb, c70.mul(va)).intoArray(c, co + 7 * ldc);
             FloatVector.fromArray(S, c, co + 7 * ldc + L).fma(vb, c71.mul(va)).intoArray(c, co + 7 * ldc + L);
         }
+    }
+
+    /**
+     * Raw sums of the 12×NR tile on a packed A panel (stride 12), for Intel's AVX-512 cores, where the 8-row kernels stop
+     * at about three quarters of the FMA peak: 24 accumulators, 2 B vectors and a broadcast fill 27 of the 32
+     * registers, and a k step loads 14 values for 24 FMAs instead of 10 for 16 (docs/PERF.md, "Intel Xeon: the 12-row
+     * tile"). No alpha or beta: with the 8-row kernels' epilogue (both ways taken) C2 spilled 13 of the 24
+     * accumulators in the k loop, at half the speed; {@link #full} merges other factors through the tile buffer.
+     * Each sum runs over k in the same order as in the 8-row kernels, so the bits are theirs.
+     */
+    static void kernel12x2Packed(int kc, float[] a, int ao, float[] bp, int bo, float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S);
+        FloatVector c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * 12, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, a[ai + 8]); c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, a[ai + 9]); c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, a[ai + 10]); c100 = x.fma(b0, c100); c101 = x.fma(b1, c101);
+            x = FloatVector.broadcast(S, a[ai + 11]); c110 = x.fma(b0, c110); c111 = x.fma(b1, c111);
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc); c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc); c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc); c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc); c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc); c51.intoArray(c, co + 5 * ldc + L);
+        c60.intoArray(c, co + 6 * ldc); c61.intoArray(c, co + 6 * ldc + L);
+        c70.intoArray(c, co + 7 * ldc); c71.intoArray(c, co + 7 * ldc + L);
+        c80.intoArray(c, co + 8 * ldc); c81.intoArray(c, co + 8 * ldc + L);
+        c90.intoArray(c, co + 9 * ldc); c91.intoArray(c, co + 9 * ldc + L);
+        c100.intoArray(c, co + 10 * ldc); c101.intoArray(c, co + 10 * ldc + L);
+        c110.intoArray(c, co + 11 * ldc); c111.intoArray(c, co + 11 * ldc + L);
+    }
+
+    /** 12×L tile on a packed A panel, raw sums: for the last column panel when at most {@code L} of its columns are live. */
+    static void kernel12x1Packed(int kc, float[] a, int ao, float[] bp, int bo, float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c10 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c30 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c50 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c70 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S), c90 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c110 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * 12;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo + p * NR);
+            c00 = FloatVector.broadcast(S, a[ai]).fma(b0, c00);
+            c10 = FloatVector.broadcast(S, a[ai + 1]).fma(b0, c10);
+            c20 = FloatVector.broadcast(S, a[ai + 2]).fma(b0, c20);
+            c30 = FloatVector.broadcast(S, a[ai + 3]).fma(b0, c30);
+            c40 = FloatVector.broadcast(S, a[ai + 4]).fma(b0, c40);
+            c50 = FloatVector.broadcast(S, a[ai + 5]).fma(b0, c50);
+            c60 = FloatVector.broadcast(S, a[ai + 6]).fma(b0, c60);
+            c70 = FloatVector.broadcast(S, a[ai + 7]).fma(b0, c70);
+            c80 = FloatVector.broadcast(S, a[ai + 8]).fma(b0, c80);
+            c90 = FloatVector.broadcast(S, a[ai + 9]).fma(b0, c90);
+            c100 = FloatVector.broadcast(S, a[ai + 10]).fma(b0, c100);
+            c110 = FloatVector.broadcast(S, a[ai + 11]).fma(b0, c110);
+        }
+        c00.intoArray(c, co);
+        c10.intoArray(c, co + ldc);
+        c20.intoArray(c, co + 2 * ldc);
+        c30.intoArray(c, co + 3 * ldc);
+        c40.intoArray(c, co + 4 * ldc);
+        c50.intoArray(c, co + 5 * ldc);
+        c60.intoArray(c, co + 6 * ldc);
+        c70.intoArray(c, co + 7 * ldc);
+        c80.intoArray(c, co + 8 * ldc);
+        c90.intoArray(c, co + 9 * ldc);
+        c100.intoArray(c, co + 10 * ldc);
+        c110.intoArray(c, co + 11 * ldc);
     }
 
     /** 8×L tile: for the last column panel when at most {@code L} of its columns are live. Bp keeps its NR stride. */

@@ -42,13 +42,13 @@ class CpuGemmTest {
         return paths().stream().filter(p -> p.name().startsWith("simd")).toList();
     }
 
-    /** {@code -Dimf.gemm.rows} (the pom runs this class with 4 and with 8) selects the tile the SIMD path runs, {@code -Dimf.gemm.a} how it reads A. */
+    /** {@code -Dimf.gemm.rows} (the pom runs this class with 4, 8 and 12) selects the tile the SIMD path runs, {@code -Dimf.gemm.a} how it reads A. */
     @Test void forcedTileIsTheOneInUse() {
         Assumptions.assumeTrue(VectorSupport.present(), "jdk.incubator.vector not present");
         String forced = System.getProperty("imf.gemm.rows");
         System.out.println("CpuGemmTest: gemm tile " + GemmSimd.tile() + (forced == null ? " (by vector width)" : " (imf.gemm.rows=" + forced + ")")
                 + (GemmSimd.READS_A_IN_PLACE ? ", A in place" : ", A packed"));
-        if (forced != null) assertEquals(Integer.parseInt(forced), GemmSimd.MR);
+        if (forced != null) assertEquals(forced.equals("12") && GemmSimd.L < 16 ? 4 : Integer.parseInt(forced), GemmSimd.MR); // 12 needs 16 lanes
         assertEquals(GemmSimd.MR + "x" + GemmSimd.NR, GemmSimd.tile());
         String a = System.getProperty("imf.gemm.a"); // the pom runs the 8-row tile with A in place and packed
         if (a != null) assertEquals(GemmSimd.MR == 8 && a.equals("in-place"), GemmSimd.READS_A_IN_PLACE);
@@ -133,12 +133,19 @@ class CpuGemmTest {
         assertPacksLikeScalarWalk(8, new Random(19));
     }
 
+    /** The same for the 12-row transpose (16 lanes only). */
+    @Test void twelveRowPanelPackingMatchesScalarWalk() {
+        Assumptions.assumeTrue(VectorSupport.present() && GemmSimd.L == 16, "needs jdk.incubator.vector with 16 lanes");
+        assertPacksLikeScalarWalk(12, new Random(23));
+    }
+
     private static void assertPacksLikeScalarWalk(int rows, Random r) {
         for (int kc : new int[] {1, 7, GemmSimd.L, 2 * GemmSimd.L + 3, 96, 256}) {
             int lda = kc + 5, from = 3;
             float[] a = random(r, from + rows * lda), ap = new float[2 + rows * kc];
             if (rows == 4) GemmSimd.packRows4(a, from, lda, kc, ap, 2);
-            else GemmSimd.packRows8(a, from, lda, kc, ap, 2);
+            else if (rows == 8) GemmSimd.packRows8(a, from, lda, kc, ap, 2);
+            else GemmSimd.packRows12(a, from, lda, kc, ap, 2);
             for (int p = 0; p < kc; p++)
                 for (int row = 0; row < rows; row++)
                     assertEquals(a[from + row * lda + p], ap[2 + p * rows + row], 0f, rows + " rows, kc " + kc + ", p " + p + ", row " + row);

@@ -27,4 +27,15 @@ class CpuVendorTest {
         assertFalse(GemmSimd.readsAInPlace(CpuVendor.AMD, "packed"));
         assertTrue(GemmSimd.readsAInPlace(CpuVendor.AMD, "sideways")); // not a choice: the vendor's, with a warning
     }
+
+    @Test void tileRowsAreTwelveOnIntelEightElsewhereFourWithoutSixteenLanes() {
+        assertEquals(12, GemmSimd.tileRows(16, CpuVendor.INTEL, null));
+        assertEquals(8, GemmSimd.tileRows(16, CpuVendor.AMD, null));
+        assertEquals(8, GemmSimd.tileRows(16, CpuVendor.OTHER, null));
+        assertEquals(4, GemmSimd.tileRows(8, CpuVendor.INTEL, null));
+        assertEquals(8, GemmSimd.tileRows(16, CpuVendor.INTEL, "8"));
+        assertEquals(12, GemmSimd.tileRows(16, CpuVendor.AMD, "12"));
+        assertEquals(4, GemmSimd.tileRows(8, CpuVendor.AMD, "12")); // 12 rows need 32 registers: the width's choice, with a warning
+        assertEquals(8, GemmSimd.tileRows(16, CpuVendor.AMD, "6"));
+    }
 }

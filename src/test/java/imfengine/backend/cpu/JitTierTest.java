@@ -55,11 +55,12 @@ class JitTierTest {
     }
 
     /**
-     * The full-tile GEMM kernels this machine's vector width and vendor select: 4 rows, or 8 rows from packed panels
+     * The full-tile GEMM kernels this machine's vector width and vendor select: 4 rows, 12 (Intel), or 8 rows from packed panels
      * and, where A is read in place (AMD), in place too (the fingerprint's ragged last row panels are packed). The
      * fingerprint's JVM makes the same choice as this one: same CPU, no {@code imf.gemm.*} properties.
      */
     private static List<String> gemmKernels() {
+        if (GemmSimd.MR == 12) return List.of("GemmSimd::kernel12x2Packed");
         if (GemmSimd.MR != 8) return List.of("GemmSimd::kernel4x2");
         return GemmSimd.READS_A_IN_PLACE ? List.of("GemmSimd::kernel8x2", "GemmSimd::kernel8x2Packed") : List.of("GemmSimd::kernel8x2Packed");
     }
