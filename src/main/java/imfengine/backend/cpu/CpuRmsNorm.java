@@ -1,7 +1,7 @@
 package imfengine.backend.cpu;
 
 /**
- * RMSNorm over the last axis of a {@code [rows, n]} matrix, one row per task:
+ * RMSNorm over the last axis of a {@code [rows, n]} matrix, row by row (the SIMD path four rows at a time, the same bits):
  * <pre>
  *   rstd = 1/√(mean(x²) + eps)                      saved per row for the backward pass
  *   y    = x·rstd·w
@@ -24,7 +24,9 @@ final class CpuRmsNorm {
     /** {@code y, rstd} Modified; {@code x, w} not modified. */
     void forward(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int rows, int n) {
         pool.parallelForGuided(rows, grain(n), (from, to) -> {
-            for (int r = from; r < to; r++) {
+            int r = from;
+            if (simd) for (; r + 4 <= to; r += 4) RmsNormSimd.forwardRows4(x, w, wo, eps, y, rstd, r, n);
+            for (; r < to; r++) {
                 if (simd) RmsNormSimd.forwardRow(x, w, wo, eps, y, rstd, r, n);
                 else forwardRow(x, w, wo, eps, y, rstd, r, n);
             }
@@ -34,7 +36,9 @@ final class CpuRmsNorm {
     /** {@code y, ty, rstd} Modified. */
     void dual(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int rows, int n) {
         pool.parallelForGuided(rows, grain(n), (from, to) -> {
-            for (int r = from; r < to; r++) {
+            int r = from;
+            if (simd) for (; r + 4 <= to; r += 4) RmsNormSimd.dualRows4(x, tx, w, wo, eps, y, ty, rstd, r, n);
+            for (; r < to; r++) {
                 if (simd) RmsNormSimd.dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
                 else dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
             }
@@ -45,7 +49,9 @@ final class CpuRmsNorm {
     void backward(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dw, int rows, int n) {
         if (rows <= 0) return;
         RowChunkSums.run(pool, rows, n, (lo, hi, acc) -> {
-            for (int r = lo; r < hi; r++) {
+            int r = lo;
+            if (simd) for (; r + 4 <= hi; r += 4) RmsNormSimd.backwardRows4(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
+            for (; r < hi; r++) {
                 if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
                 else backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
             }
