@@ -124,7 +124,8 @@ final class GemmSimd {
         for (int r = 0, t = 0, row = co; r < MR; r++, t += NR, row += ldc)
             for (int j = 0; j < NR; j += L) {
                 FloatVector scaled = FloatVector.fromArray(S, tile, t + j).mul(va);
-                (beta == 0f ? scaled : FloatVector.fromArray(S, c, row + j).fma(vb, scaled)).intoArray(c, row + j);
+                if (beta == 0f) scaled.intoArray(c, row + j); // a store per branch: no vector phi (see RmsNormSimd)
+                else FloatVector.fromArray(S, c, row + j).fma(vb, scaled).intoArray(c, row + j);
             }
     }
 
