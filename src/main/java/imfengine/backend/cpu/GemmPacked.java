@@ -343,7 +343,11 @@ final class GemmPacked {
         for (int ir = ir0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir), base = ir * kc;
             if (s.transA() && mr == MR) {           // A stored k×m: a panel row is MR contiguous floats
-                for (int p = 0; p < kc; p++) {
+                int p = 0;
+                if (MR == 12)                       // four rows at a time, while A has 16 floats after the last one's start
+                    for (; p + 4 <= kc && oa + (pc + p + 3) * lda + ic + ir + L <= a.length; p += 4)
+                        GemmSimd.packPanelRows12(a, oa + (pc + p) * lda + ic + ir, lda, ap, base + p * MR);
+                for (; p < kc; p++) {
                     int src = oa + (pc + p) * lda + ic + ir, dst = base + p * MR;
                     if (src + L <= a.length) GemmSimd.copyPanelRow(a, src, ap, dst);
                     else for (int r = 0; r < MR; r++) ap[dst + r] = a[src + r]; // A's last floats

@@ -155,6 +155,41 @@ final class GemmSimd {
     }
 
     /**
+     * Gathers of {@link #packPanelRows12}: four panel rows of 12 floats, each the first 12 lanes of a vector, as three
+     * whole vectors: {@code JOIN12[j]} takes lanes from vectors {@code j} and {@code j + 1}. Null without 16 lanes.
+     */
+    private static final VectorShuffle<Float>[] JOIN12 = join12();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] join12() {
+        if (L != 16) return null;
+        VectorShuffle<Float>[] out = new VectorShuffle[3];
+        for (int j = 0; j < 3; j++) {
+            int[] lanes = new int[16];
+            for (int i = 0; i < 16; i++) {
+                int e = 16 * j + i, row = e / 12, lane = e % 12; // float e of the four rows is lane e%12 of row e/12
+                lanes[i] = row == j ? lane : 16 + lane;          // row j or row j + 1
+            }
+            out[j] = VectorShuffle.fromArray(S, lanes, 0);
+        }
+        return out;
+    }
+
+    /**
+     * Four rows of a 12-row panel from a transposed A ({@code ap[to + q·12 + r] = a[from + q·lda + r]}, q &lt; 4, r &lt;
+     * 12): four loads and three whole stores by two-vector gathers ({@link #JOIN12}), where {@link #copyPanelRow} made
+     * four stores, each overlapping the next (on Intel a 512×192 weight gradient over k = 13824 spent a fifth of its
+     * time in that copy). Reads 16 floats from each row: the caller checks {@code a} has them. 16 lanes only.
+     */
+    static void packPanelRows12(float[] a, int from, int lda, float[] ap, int to) {
+        FloatVector r0 = FloatVector.fromArray(S, a, from), r1 = FloatVector.fromArray(S, a, from + lda);
+        FloatVector r2 = FloatVector.fromArray(S, a, from + 2 * lda), r3 = FloatVector.fromArray(S, a, from + 3 * lda);
+        r0.rearrange(JOIN12[0], r1).intoArray(ap, to);
+        r1.rearrange(JOIN12[1], r2).intoArray(ap, to + 16);
+        r2.rearrange(JOIN12[2], r3).intoArray(ap, to + 32);
+    }
+
+    /**
      * {@code c[co + j] += parts[po + r·stride + j]} for {@code r = 0 … count−1} in that order, {@code j < n}: the
      * k-split's partial products added into C. The same sums in the same order as a scalar loop over r, but C
      * is loaded and stored once per vector (the scalar loop was a tenth of a 96×96 weight gradient's time).

@@ -139,6 +139,18 @@ class CpuGemmTest {
         assertPacksLikeScalarWalk(12, new Random(23));
     }
 
+    /** Four 12-float panel rows of a transposed A, joined into three vectors, are the four rows copied in order. */
+    @Test void twelveRowPanelRowsOfATransposedA() {
+        Assumptions.assumeTrue(VectorSupport.present() && GemmSimd.L == 16, "needs jdk.incubator.vector with 16 lanes");
+        Random r = new Random(29);
+        int lda = 53, from = 7;
+        float[] a = random(r, from + 3 * lda + 16), ap = new float[3 + 48];
+        GemmSimd.packPanelRows12(a, from, lda, ap, 3);
+        for (int q = 0; q < 4; q++)
+            for (int row = 0; row < 12; row++)
+                assertEquals(a[from + q * lda + row], ap[3 + q * 12 + row], 0f, "step " + q + ", row " + row);
+    }
+
     private static void assertPacksLikeScalarWalk(int rows, Random r) {
         for (int kc : new int[] {1, 7, GemmSimd.L, 2 * GemmSimd.L + 3, 96, 256}) {
             int lda = kc + 5, from = 3;
