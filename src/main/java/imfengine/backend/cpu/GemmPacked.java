@@ -72,6 +72,8 @@ final class GemmPacked {
      */
     private static final int SHARED_B_MAX_ROWS = 512;
     private static final long SHARED_B_MIN_MACS = 1L << 23;
+    /** The shortest row range of {@link #splitRowsSharingB}, in MR-row units: each range reads every B panel once. */
+    private static final int SHARED_B_MIN_UNITS = 2;
     /** B blocks of at least this many floats are packed by all threads, smaller ones by the caller. */
     private static final long PARALLEL_PACK_MIN = 1L << 16;
     /**
@@ -138,7 +140,7 @@ final class GemmPacked {
                 return;
             }
             if (shortChunks && !GemmSimd.READS_A_IN_PLACE) {
-                splitRowsSharingB(pool, s, a, b, c, bi, chunks);
+                splitRowsSharingB(pool, s, a, b, c, bi);
                 return;
             }
             pool.parallelForGuided(mUnits, minUnits(mUnits, (long) MR * n * s.k(), t), (u0, u1) ->
@@ -166,11 +168,13 @@ final class GemmPacked {
     }
 
     /**
-     * One matrix split into {@code chunks} row chunks that share one packed B: for each KC×NC block
-     * the threads pack B's panels together, then claim row chunks. Each chunk packing all of B
-     * itself cost 15 % of a 1024³ product (8 chunks); sharing costs two hand-offs per block instead.
+     * One matrix in row ranges that share one packed B: for each KC×NC block the threads pack B's panels
+     * together, then claim guided row ranges (long first, down to {@link #SHARED_B_MIN_UNITS} units). Each
+     * chunk packing all of B itself cost 15 % of a 1024³ product (8 chunks); sharing costs two hand-offs per
+     * block instead, and each waits for the slower thread's last range: with 8 equal chunks that was up to an
+     * eighth of a block (guided ranges: 1024³ 1.06×, Aᵀ 1.06× on the Intel Xeon, `tools/gemm-ab.sh`).
      */
-    private static void splitRowsSharingB(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi, int chunks) {
+    private static void splitRowsSharingB(WorkerPool pool, GemmSpec s, float[] a, float[] b, float[] c, int bi) {
         int m = s.m(), n = s.n(), k = s.k(), mUnits = (m + MR - 1) / MR, ob = (int) (s.offB() + bi * s.strideB());
         Buffers own = BUFFERS.get();
         int need = Math.min(NC, roundUp(n, NR)) * Math.min(KC, k);
@@ -183,7 +187,7 @@ final class GemmPacked {
                 int grain = (long) kc * nc >= PARALLEL_PACK_MIN ? 2 : panels; // a small block: no hand-off
                 pool.parallelFor(panels, grain, (q0, q1) ->
                         packB(s, b, ob, pc, kc, jc + q0 * NR, Math.min(nc, q1 * NR) - q0 * NR, bp, q0 * NR * kc));
-                pool.parallelForClaimed(mUnits, chunks, (u0, u1) ->
+                pool.parallelForGuided(mUnits, SHARED_B_MIN_UNITS, (u0, u1) ->
                         onPackedB(s, a, c, bi, u0 * MR, Math.min(m, u1 * MR), jc, nc, pc, kc, bp, BUFFERS.get()));
             }
         }
