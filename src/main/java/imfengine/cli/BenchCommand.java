@@ -94,7 +94,8 @@ final class BenchCommand implements Command {
                                      per method and per method at one shape
                   --profile-steps N  profile N steps and report per kernel the median over them (default
                                      1): a step the host preempted then does not make one kernel look slow
-                  --profile-kernels N  list the N slowest kernels of the profile (default 15)
+                  --profile-kernels N
+                                     list the N slowest kernels of the profile (default 15)
                   --json FILE        also write the results as JSON (rewritten after each measurement)
                   --peak-gflops X    peak for the %peak column instead of the measured / known one
                   --threads N        CPU worker threads (default: all cores)

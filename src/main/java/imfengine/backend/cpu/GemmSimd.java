@@ -39,6 +39,8 @@ final class GemmSimd {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector (16 on AVX-512, 8 on AVX2). */
     static final int L = S.length();
+    /** This machine's CPU maker, read once from {@code /proc/cpuinfo}: it picks the tile and how A is read. */
+    private static final CpuVendor VENDOR = CpuVendor.detect();
     /**
      * Tile rows: 12 (Intel) or 8 with 32 vector registers, 4 with 16 (see the class comment). {@code -Dimf.gemm.rows=4},
      * {@code 8} or {@code 12} overrides the choice, to measure another tile on a machine.
@@ -52,14 +54,14 @@ final class GemmSimd {
      * "Intel Xeon: A packed and transposed in registers"). {@code -Dimf.gemm.a=packed} or {@code in-place} overrides
      * the choice.
      */
-    static final boolean READS_A_IN_PLACE = MR == 8 && readsAInPlace(CpuVendor.detect(), System.getProperty("imf.gemm.a"));
+    static final boolean READS_A_IN_PLACE = MR == 8 && readsAInPlace(VENDOR, System.getProperty("imf.gemm.a"));
 
     /** Zeros to start a 4-row tile's sums from (read with row stride 0). */
     private static final float[] ZERO_ROW = new float[NR];
 
     private GemmSimd() {}
 
-    private static int tileRows() { return tileRows(L, CpuVendor.detect(), System.getProperty("imf.gemm.rows")); }
+    private static int tileRows() { return tileRows(L, VENDOR, System.getProperty("imf.gemm.rows")); }
 
     /**
      * 4 rows with fewer than 16 lanes (16 registers); with 16 lanes (32 registers) 12 on Intel and 8 elsewhere, unless
@@ -249,7 +251,7 @@ final class GemmSimd {
      * Packs 8 rows of an untransposed A as one 8-row panel ({@code ap[to + p·8 + r]}), as {@link #packRows4} does 4:
      * L columns at a time, three rounds of interleaving shuffles, each output vector two (L = 16) or one (L = 8)
      * of the panel's k steps, in order; needs {@code L ≥ 8}. Replaces the scalar walk where the GEMM packs A for the
-     * 8-row tile (Intel). Written out: a helper taking vectors could be left out of line and box them (the class
+     * 8-row tile (on AMD blocks wider than {@link GemmPacked#DIRECT_A_MAX_N}; anywhere with {@code -Dimf.gemm.a=packed}). Written out: a helper taking vectors could be left out of line and box them (the class
      * comment).
      */
     static void packRows8(float[] a, int from, int lda, int kc, float[] ap, int to) {
