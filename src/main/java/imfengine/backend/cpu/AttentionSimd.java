@@ -52,10 +52,38 @@ final class AttentionSimd {
 
     private AttentionSimd() {}
 
+    /**
+     * A thread's packed operands and score rows, kept from call to call and grown on demand; what they hold between
+     * calls is unspecified (every kernel writes what it reads). Fresh arrays for each call (~90 KB for the xs
+     * backward's range) made the step's attention backward run at two speeds from one JVM to the next on the Intel
+     * Xeon: 44–53 or 79–90 ms a step, the slow runs' extra time spent allocating (JFR, 2026-12-03).
+     */
+    static final class Scratch {
+        private final float[][] arrays = new float[9][];
+
+        /** Slot {@code slot}'s array, at least {@code length} floats long. */
+        float[] get(int slot, int length) {
+            float[] a = arrays[slot];
+            if (a == null || a.length < length) arrays[slot] = a = new float[length];
+            return a;
+        }
+
+        /** Tests: fills every array with NaN, so a kernel that reads scratch it did not write gives NaN. */
+        void poison() {
+            for (float[] a : arrays) if (a != null) java.util.Arrays.fill(a, Float.NaN);
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** This thread's scratch. */
+    static Scratch scratch() { return SCRATCH.get(); }
+
     // ---- kernels -----------------------------------------------------------------------------
     static void forward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
-        float[] kB = new float[dh * lp], vR = new float[len * dh], p = new float[ROWS * lp], inv = new float[ROWS];
+        Scratch sc = scratch();
+        float[] kB = sc.get(0, dh * lp), vR = sc.get(1, len * dh), p = sc.get(2, ROWS * lp), inv = new float[ROWS];
         float[] mx = new float[ROWS], sums = new float[ROWS];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
@@ -78,8 +106,9 @@ final class AttentionSimd {
     static void dual(AttentionSpec s, float[] q, float[] tq, float[] k, float[] tk, float[] v, float[] tv,
                      float[] o, float[] to, float[] lse, int from, int until) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
-        float[] kB = new float[dh * lp], tkB = new float[dh * lp], vR = new float[len * dh], tvR = new float[len * dh];
-        float[] p = new float[ROWS * lp], pds = new float[ROWS * lp], inv = new float[ROWS];
+        Scratch sc = scratch();
+        float[] kB = sc.get(0, dh * lp), tkB = sc.get(1, dh * lp), vR = sc.get(2, len * dh), tvR = sc.get(3, len * dh);
+        float[] p = sc.get(4, ROWS * lp), pds = sc.get(5, ROWS * lp), inv = new float[ROWS];
         float[] mx = new float[ROWS], sums = new float[ROWS], mu = new float[ROWS];
         int[] rows = new int[ROWS];
         for (int bh = from; bh < until; bh++) {
@@ -112,8 +141,9 @@ final class AttentionSimd {
         float scale = s.scale();
         // kB, vB: keys and values packed for the scores, kR, qR, gR: k, q, dO packed for dQ, dK, dV; p, ds: P and dS
         // of a query group; pAll, dsAll: P and dS of the head's rows, for dK and dV once the rows are done
-        float[] kB = new float[dh * lp], vB = new float[dh * lp], kR = new float[len * dh], qR = new float[len * dh], gR = new float[len * dh];
-        float[] p = new float[ROWS * lp], ds = new float[ROWS * lp], pAll = new float[len * lp], dsAll = new float[len * lp];
+        Scratch sc = scratch();
+        float[] kB = sc.get(0, dh * lp), vB = sc.get(1, dh * lp), kR = sc.get(2, len * dh), qR = sc.get(3, len * dh), gR = sc.get(4, len * dh);
+        float[] p = sc.get(5, ROWS * lp), ds = sc.get(6, ROWS * lp), pAll = sc.get(7, len * lp), dsAll = sc.get(8, len * lp);
         float[] scales = new float[ROWS], dsum = new float[ROWS];
         java.util.Arrays.fill(scales, scale);
         int[] rows = new int[ROWS];
@@ -684,16 +714,16 @@ final class AttentionSimd {
     /**
      * Packs a head's keys for {@link #scores}: key vector {@code jj} (keys {@code jj .. jj+VL−1}) is a
      * {@code [Dh, VL]} block at {@code jj·Dh}, so {@code xB[jj·Dh + d·VL + j − jj] = x[base + j·w + d]} for
-     * {@code j < len}; the padding keys' lanes are zero (written so by the transposes, else left as they were).
+     * {@code j < len}; the padding keys' lanes are zero.
      */
     private static void packKeys(float[] x, int base, int w, int len, int dh, float[] xB) {
         int dT = Transpose16.AVAILABLE ? dh / VL * VL : 0; // dimensions moved by register transposes, 16 keys × 16 at a time
         for (int jj = 0; jj < len; jj += VL)
             for (int d = 0; d < dT; d += VL) Transpose16.block(x, base + jj * w + d, w, Math.min(VL, len - jj), xB, jj * dh + d * VL, VL);
-        if (dT == dh) return;
-        for (int j = 0; j < len; j++) {
+        if (dT == dh) return; // the transposes wrote the padding keys' zeros
+        for (int j = 0; j < padded(len); j++) {
             int xj = base + j * w, o = (j / VL) * VL * dh + j % VL;
-            for (int d = dT; d < dh; d++) xB[o + d * VL] = x[xj + d];
+            for (int d = dT; d < dh; d++) xB[o + d * VL] = j < len ? x[xj + d] : 0f;
         }
     }
 
