@@ -28,6 +28,13 @@ public interface Backend {
     /** The most tensor memory alive at once so far, in bytes. */
     long peakTensorBytes();
 
+    /**
+     * Bytes of fast memory this backend's kernels work in (a CPU backend: the L2 caches of its threads): work that can
+     * be split, such as a forward without tape over many examples, runs a part that fits at a time. The default,
+     * {@link Long#MAX_VALUE}, says splitting does not pay (GPUs: a larger batch keeps more of the device busy).
+     */
+    default long cacheBytes() { return Long.MAX_VALUE; }
+
     /** Host↔device copies so far (uploads, downloads and their bytes). */
     TransferCounts transfers();
 

@@ -4,6 +4,7 @@ import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
 import imfengine.backend.BinaryOp;
 import imfengine.backend.UnaryOp;
+import imfengine.nn.ChunkedForward;
 import imfengine.nn.ImfDiT;
 import imfengine.ops.Activations;
 import imfengine.ops.Arithmetic;
@@ -155,8 +156,7 @@ public final class ImfObjective {
         int n = labels.dim(0);
         try (Context g = cx.child(Context.Tape.OFF)) {
             ImfDiT.Conditions c = new ImfDiT.Conditions(omega, g.zeros(Shape.of(n)), g.full(Shape.of(n), 1), labels);
-            ImfDiT.Output out = net.forward(g, g.constant(z), g.constant(g.zeros(Shape.of(n))), c, head);
-            return g.keep((head == ImfDiT.Heads.V ? out.v() : out.u()).value());
+            return g.keep(ChunkedForward.evaluate(g, net, z, g.zeros(Shape.of(n)), c, head));
         }
     }
 

@@ -4,6 +4,7 @@ import imfengine.autodiff.Context;
 import imfengine.backend.Backend;
 import imfengine.backend.Distribution;
 import imfengine.backend.RandomKey;
+import imfengine.nn.ChunkedForward;
 import imfengine.nn.ImfDiT;
 import imfengine.tensor.DType;
 import imfengine.tensor.Shape;
@@ -75,7 +76,7 @@ public final class Sampler {
             try (Context s = cx.child(Context.Tape.OFF)) {
                 ImfDiT.Conditions c = new ImfDiT.Conditions(s.full(perExample, g.omega()), s.full(perExample, g.tMin()),
                         s.full(perExample, g.tMax()), labels);
-                Tensor u = net.forward(s, s.constant(z), s.constant(s.full(perExample, h)), c, ImfDiT.Heads.U).u().value();
+                Tensor u = ChunkedForward.evaluate(s, net, z, s.full(perExample, h), c, ImfDiT.Heads.U);
                 be.axpby(1f, z, -h, u, z); // z ← z − h·u
             }
         }

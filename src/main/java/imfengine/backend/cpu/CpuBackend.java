@@ -112,6 +112,12 @@ public final class CpuBackend implements Backend {
     /** Floating-point operations issued by the GEMM and attention kernels so far (for {@code bench}). */
     @Override public long matrixFlops() { return flops.sum(); }
 
+    /** A core's L2 cache (core 0's, read once), where each thread's share of a kernel's operands stays. */
+    private static final long L2_BYTES = CpuCaches.detect().l2Bytes();
+
+    /** The L2 caches of this backend's threads. */
+    @Override public long cacheBytes() { return pool.threads() * L2_BYTES; }
+
     @Override public TransferCounts transfers() {
         return new TransferCounts(uploads.get(), downloads.get(), bytesUp.get(), bytesDown.get());
     }
