@@ -9,6 +9,12 @@ final class RowChunkSums {
     private static final int GRAIN = 1 << 14;
     /** Upper bound on the partials (memory: {@code MAX_PARTIALS·n} floats). */
     private static final int MAX_PARTIALS = 32;
+    /**
+     * The calling thread's partials, kept from call to call (rows at least {@code n} long, zeroed before use): fresh
+     * arrays per call are first touches of new heap, which on the Intel Xeon cost more than the small kernels that sum
+     * into them (see {@link CpuRope#interleaved}).
+     */
+    private static final ThreadLocal<float[][]> PARTIALS = ThreadLocal.withInitial(() -> new float[0][0]);
 
     /** Rows {@code [from, to)}, adding their share of the sum into {@code partial} (null when there is no sum). */
     @FunctionalInterface
@@ -19,7 +25,7 @@ final class RowChunkSums {
     /** Runs {@code body} over {@code rows} rows of {@code n}; adds the sum into {@code sum} (or overwrites it). */
     static void run(WorkerPool pool, int rows, int n, Rows body, float[] sum, boolean accumulate) {
         int chunks = Math.max(1, Math.min(Math.min(MAX_PARTIALS, rows), (int) ((long) rows * n / GRAIN)));
-        float[][] partial = sum == null ? null : new float[chunks][n];
+        float[][] partial = sum == null ? null : zeroedPartials(chunks, n);
         pool.parallelForGuided(chunks, 1, (cFrom, cTo) -> {
             for (int c = cFrom; c < cTo; c++)
                 body.run((int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks), partial == null ? null : partial[c]);
@@ -27,5 +33,16 @@ final class RowChunkSums {
         if (sum == null) return;
         if (!accumulate) System.arraycopy(partial[0], 0, sum, 0, n);
         for (int c = accumulate ? 0 : 1; c < chunks; c++) for (int j = 0; j < n; j++) sum[j] += partial[c][j];
+    }
+
+    /** This thread's partials, at least {@code chunks} rows of at least {@code n} floats, the first {@code n} of each 0. */
+    private static float[][] zeroedPartials(int chunks, int n) {
+        float[][] p = PARTIALS.get();
+        if (p.length < chunks || p[0].length < n) {
+            p = new float[Math.max(chunks, p.length)][Math.max(n, p.length == 0 ? 0 : p[0].length)];
+            PARTIALS.set(p);
+        }
+        for (int c = 0; c < chunks; c++) java.util.Arrays.fill(p[c], 0, n, 0f);
+        return p;
     }
 }
