@@ -9,14 +9,14 @@ import imfengine.tensor.Tensor;
  * at a time so that a transformer block's activations stay in the backend's cache ({@link Backend#cacheBytes}) instead
  * of going out to memory and back between ops. Every op of the network works example by example, so the values are
  * those of one pass over the whole batch, bit for bit.
- * <p>Measured in the guidance forward of a training step on the Intel Xeon (2 MiB L2 a core, `bench --profile`,
- * 2026-12-03): xs, 128 examples at once against chunks of 8, its GEMMs 117 → 97 ms a step, SwiGLU 14.0 → 8.4,
- * RMSNorm 14.6 → 7.8; s, 64 at once against chunks of 2, 1312 → 1105 ms of the step's 4.0–4.4 s.
+ * <p>Measured in the guidance forward of a training step on the Intel Xeon (2 MiB L2 a core, {@code bench --profile},
+ * 2026-12-03): xs, 128 examples at once against chunks of 8, its GEMMs 117 → 97 ms a step, SwiGLU 14.0 → 8.2–8.4,
+ * RMSNorm 14.6 → 7.8–8.7; s, 64 at once against chunks of 2, 1312 → 1105 ms of the step's 4.0–4.4 s.
  */
 public final class ChunkedForward {
     /**
      * The fewest rows (examples × tokens) a chunk has: at 200–300 rows a GEMM's fixed costs (packing the weight, the
-     * calls) show. xs in chunks of 4 examples (276 rows) ran its guidance GEMMs at 0.09–0.11 TFLOP/s against 0.10–0.12
+     * calls) show. xs in chunks of 4 examples (276 rows) ran its guidance GEMMs at 0.09–0.11 TFLOP/s against 0.10–0.13
      * in chunks of 8 (552 rows); s in chunks of 1 (216 rows) 0.10–0.12 against 0.12–0.14 in chunks of 2.
      */
     static final int MIN_ROWS = 432;
