@@ -3,7 +3,8 @@
 # step's, on a backend of its own) alternates with the other's step by step, so that a shared host's drifting
 # speed hits both alike; separate bench runs on such a host differ by more than most changes do.
 #   tools/step-ab.sh OLD.jar NEW.jar
-# JAVA_OPTS passes -Dpreset= (xs) -Dbatch= -Dthreads= -Dwarmup= (3) -Drounds= (10), and -Da.props= / -Db.props=
+# JAVA_OPTS passes -Dpreset= (xs) -Dbatch= -Dthreads= -Dreplicas= (as bench: one per thread at xs and s) -Dwarmup= (3)
+# -Drounds= (10), and -Da.props= / -Db.props=
 # ("imf.pool.spinMicros=1000": properties each side's classes initialise with; one jar twice compares settings).
 # Prints each round and B/A.
 set -euo pipefail

@@ -9,7 +9,7 @@ import java.util.List;
  * Two builds' training steps in one JVM, alternating step by step (which side goes first alternates too), so
  * that a shared host's drifting speed hits both alike. Arguments: JAR_A DIR_A JAR_B DIR_B with DIR_x holding
  * {@code StepRun} compiled against JAR_x. Properties: preset (xs), batch (128 for xs, else 64), threads (all
- * cores), warmup (3 steps per side), rounds (10, made even), and a.props / b.props (system properties each side's
+ * cores), replicas (as bench: one per thread at xs and s; see StepRun), warmup (3 steps per side), rounds (10, made even), and a.props / b.props (system properties each side's
  * classes initialise with, e.g. {@code imf.pool.spinMicros=1000}: one jar twice compares settings). B/A is the geometric mean of the rounds' own ratios:
  * half the rounds run A first, half B first, and the step run second in a round was often the faster one (up to
  * 20 % in a same-jar control), an order effect the mean over both orders cancels. A side that reads ~2× slower in
