@@ -104,8 +104,7 @@ final class CpuRope {
     static float[][] interleaved(float[] cos, float[] sin, int seqLen, int headDim, boolean inverse) {
         int half = headDim / 2, n = seqLen * headDim;
         float[][] t = TABLES.get();
-        if (t[0].length < n) t = new float[][] {new float[n], new float[n]};
-        TABLES.set(t);
+        if (t[0].length < n) TABLES.set(t = new float[][] {new float[n], new float[n]});
         float[] c = t[0], s = t[1];
         float sign = inverse ? -1f : 1f;
         for (int l = 0; l < seqLen; l++)
