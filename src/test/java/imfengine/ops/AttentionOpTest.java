@@ -43,6 +43,8 @@ class AttentionOpTest {
         fused(1, 20, 2, 17);
         fused(3, 1, 2, 8);
         fused(1, 6, 1, 64);
+        fused(1, 20, 1, 64);  // dK, dV: 6 keys × 4 Dh vectors a pass on AVX-512, then single keys
+        fused(1, 29, 2, 80);  // ... then a fifth Dh vector alone
     }
 
     @Test void longRows() {

@@ -37,7 +37,8 @@ import static jdk.incubator.vector.FloatVector.zero;
  * <p>
  * With 32 vector registers (AVX-512, {@link #PAIRED_D}) the phases take more vectors per pass, so that each
  * load or broadcast feeds more FMAs: scores and values four vectors (scores five where five are all a head has: {@link #scoresFive}), tangent scores and values
- * two. Every sum keeps its order, so the bits are those of the narrower passes.
+ * two, the key gradients 24 accumulators (twelve keys × two {@code Dh} vectors, or six × four: backward 0.95× the
+ * time at xs and s, `tools/attention-ab.sh`). Every sum keeps its order, so the bits are those of the narrower passes.
  */
 final class AttentionSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -647,8 +648,17 @@ final class AttentionSimd {
      */
     private static void keyGradients(float[] x, float[] xR, int xb, int w, float[] c, int lp, int len, int dh, float f, float[] out) {
         int d = 0, dEnd = S.loopBound(dh), j = 0;
+        if (PAIRED_D) for (; d + 3 * VL < dEnd; d += 4 * VL) {
+            for (j = 0; j + KEYS <= len; j += KEYS) keysQuad(xR, d * len, len, c, lp, j, f, out, xb + j * w + d, w);
+            for (; j < len; j++) {
+                keyPair(xR, d * len, len, c, lp, j, f, out, xb + j * w + d);
+                keyPair(xR, (d + 2 * VL) * len, len, c, lp, j, f, out, xb + j * w + d + 2 * VL);
+            }
+        }
         for (; d + VL < dEnd; d += 2 * VL) {
-            for (j = 0; j + KEYS <= len; j += KEYS) keysPair(xR, d * len, len, c, lp, j, f, out, xb + j * w + d, w);
+            j = 0;
+            if (PAIRED_D) for (; j + WIDE_KEYS <= len; j += WIDE_KEYS) keysWide(xR, d * len, len, c, lp, j, f, out, xb + j * w + d, w);
+            for (; j + KEYS <= len; j += KEYS) keysPair(xR, d * len, len, c, lp, j, f, out, xb + j * w + d, w);
             for (; j < len; j++) keyPair(xR, d * len, len, c, lp, j, f, out, xb + j * w + d);
         }
         if (d < dEnd) {
@@ -686,6 +696,79 @@ final class AttentionSimd {
         a3.mul(f).intoArray(out, oo + 3 * w); e3.mul(f).intoArray(out, oo + 3 * w + VL);
         a4.mul(f).intoArray(out, oo + 4 * w); e4.mul(f).intoArray(out, oo + 4 * w + VL);
         a5.mul(f).intoArray(out, oo + 5 * w); e5.mul(f).intoArray(out, oo + 5 * w + VL);
+    }
+
+    /** Keys per pass of {@link #keysWide}: twelve, with two {@code Dh} vectors 24 accumulators (32 registers only). */
+    private static final int WIDE_KEYS = 12;
+
+    /**
+     * {@link #keysPair} for twelve keys {@code j0 .. j0+11} ({@link #PAIRED_D}): each pair of {@code Dh} vectors loaded
+     * feeds 24 FMAs instead of 12, and the rows of {@code c} are walked half as often. Each sum in the same order.
+     */
+    private static void keysWide(float[] xR, int xo, int len, float[] c, int lp, int j0, float f, float[] out, int oo, int w) {
+        FloatVector a0 = zero(S), a1 = zero(S), a2 = zero(S), a3 = zero(S), a4 = zero(S), a5 = zero(S);
+        FloatVector a6 = zero(S), a7 = zero(S), a8 = zero(S), a9 = zero(S), a10 = zero(S), a11 = zero(S);
+        FloatVector e0 = zero(S), e1 = zero(S), e2 = zero(S), e3 = zero(S), e4 = zero(S), e5 = zero(S);
+        FloatVector e6 = zero(S), e7 = zero(S), e8 = zero(S), e9 = zero(S), e10 = zero(S), e11 = zero(S);
+        int xo2 = xo + len * VL;
+        for (int i = 0, ci = j0; i < len; i++, ci += lp) {
+            FloatVector y0 = FloatVector.fromArray(S, xR, xo + i * VL), y1 = FloatVector.fromArray(S, xR, xo2 + i * VL);
+            FloatVector b = broadcast(S, c[ci]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0);
+            b = broadcast(S, c[ci + 1]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1);
+            b = broadcast(S, c[ci + 2]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2);
+            b = broadcast(S, c[ci + 3]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3);
+            b = broadcast(S, c[ci + 4]); a4 = y0.fma(b, a4); e4 = y1.fma(b, e4);
+            b = broadcast(S, c[ci + 5]); a5 = y0.fma(b, a5); e5 = y1.fma(b, e5);
+            b = broadcast(S, c[ci + 6]); a6 = y0.fma(b, a6); e6 = y1.fma(b, e6);
+            b = broadcast(S, c[ci + 7]); a7 = y0.fma(b, a7); e7 = y1.fma(b, e7);
+            b = broadcast(S, c[ci + 8]); a8 = y0.fma(b, a8); e8 = y1.fma(b, e8);
+            b = broadcast(S, c[ci + 9]); a9 = y0.fma(b, a9); e9 = y1.fma(b, e9);
+            b = broadcast(S, c[ci + 10]); a10 = y0.fma(b, a10); e10 = y1.fma(b, e10);
+            b = broadcast(S, c[ci + 11]); a11 = y0.fma(b, a11); e11 = y1.fma(b, e11);
+        }
+        a0.mul(f).intoArray(out, oo); e0.mul(f).intoArray(out, oo + VL);
+        a1.mul(f).intoArray(out, oo + w); e1.mul(f).intoArray(out, oo + w + VL);
+        a2.mul(f).intoArray(out, oo + 2 * w); e2.mul(f).intoArray(out, oo + 2 * w + VL);
+        a3.mul(f).intoArray(out, oo + 3 * w); e3.mul(f).intoArray(out, oo + 3 * w + VL);
+        a4.mul(f).intoArray(out, oo + 4 * w); e4.mul(f).intoArray(out, oo + 4 * w + VL);
+        a5.mul(f).intoArray(out, oo + 5 * w); e5.mul(f).intoArray(out, oo + 5 * w + VL);
+        a6.mul(f).intoArray(out, oo + 6 * w); e6.mul(f).intoArray(out, oo + 6 * w + VL);
+        a7.mul(f).intoArray(out, oo + 7 * w); e7.mul(f).intoArray(out, oo + 7 * w + VL);
+        a8.mul(f).intoArray(out, oo + 8 * w); e8.mul(f).intoArray(out, oo + 8 * w + VL);
+        a9.mul(f).intoArray(out, oo + 9 * w); e9.mul(f).intoArray(out, oo + 9 * w + VL);
+        a10.mul(f).intoArray(out, oo + 10 * w); e10.mul(f).intoArray(out, oo + 10 * w + VL);
+        a11.mul(f).intoArray(out, oo + 11 * w); e11.mul(f).intoArray(out, oo + 11 * w + VL);
+    }
+
+    /** {@link #keysPair} over four {@code Dh} vectors ({@link #PAIRED_D}): 24 accumulators, each row of {@code c} walked once for them. */
+    private static void keysQuad(float[] xR, int xo, int len, float[] c, int lp, int j0, float f, float[] out, int oo, int w) {
+        FloatVector a0 = zero(S), a1 = zero(S), a2 = zero(S), a3 = zero(S), a4 = zero(S), a5 = zero(S);
+        FloatVector e0 = zero(S), e1 = zero(S), e2 = zero(S), e3 = zero(S), e4 = zero(S), e5 = zero(S);
+        FloatVector g0 = zero(S), g1 = zero(S), g2 = zero(S), g3 = zero(S), g4 = zero(S), g5 = zero(S);
+        FloatVector h0 = zero(S), h1 = zero(S), h2 = zero(S), h3 = zero(S), h4 = zero(S), h5 = zero(S);
+        int xo2 = xo + len * VL, xo3 = xo2 + len * VL, xo4 = xo3 + len * VL;
+        for (int i = 0, ci = j0; i < len; i++, ci += lp) {
+            FloatVector y0 = FloatVector.fromArray(S, xR, xo + i * VL), y1 = FloatVector.fromArray(S, xR, xo2 + i * VL);
+            FloatVector y2 = FloatVector.fromArray(S, xR, xo3 + i * VL), y3 = FloatVector.fromArray(S, xR, xo4 + i * VL);
+            FloatVector b = broadcast(S, c[ci]); a0 = y0.fma(b, a0); e0 = y1.fma(b, e0); g0 = y2.fma(b, g0); h0 = y3.fma(b, h0);
+            b = broadcast(S, c[ci + 1]); a1 = y0.fma(b, a1); e1 = y1.fma(b, e1); g1 = y2.fma(b, g1); h1 = y3.fma(b, h1);
+            b = broadcast(S, c[ci + 2]); a2 = y0.fma(b, a2); e2 = y1.fma(b, e2); g2 = y2.fma(b, g2); h2 = y3.fma(b, h2);
+            b = broadcast(S, c[ci + 3]); a3 = y0.fma(b, a3); e3 = y1.fma(b, e3); g3 = y2.fma(b, g3); h3 = y3.fma(b, h3);
+            b = broadcast(S, c[ci + 4]); a4 = y0.fma(b, a4); e4 = y1.fma(b, e4); g4 = y2.fma(b, g4); h4 = y3.fma(b, h4);
+            b = broadcast(S, c[ci + 5]); a5 = y0.fma(b, a5); e5 = y1.fma(b, e5); g5 = y2.fma(b, g5); h5 = y3.fma(b, h5);
+        }
+        int v2 = 2 * VL, v3 = 3 * VL;
+        a0.mul(f).intoArray(out, oo); e0.mul(f).intoArray(out, oo + VL); g0.mul(f).intoArray(out, oo + v2); h0.mul(f).intoArray(out, oo + v3);
+        oo += w;
+        a1.mul(f).intoArray(out, oo); e1.mul(f).intoArray(out, oo + VL); g1.mul(f).intoArray(out, oo + v2); h1.mul(f).intoArray(out, oo + v3);
+        oo += w;
+        a2.mul(f).intoArray(out, oo); e2.mul(f).intoArray(out, oo + VL); g2.mul(f).intoArray(out, oo + v2); h2.mul(f).intoArray(out, oo + v3);
+        oo += w;
+        a3.mul(f).intoArray(out, oo); e3.mul(f).intoArray(out, oo + VL); g3.mul(f).intoArray(out, oo + v2); h3.mul(f).intoArray(out, oo + v3);
+        oo += w;
+        a4.mul(f).intoArray(out, oo); e4.mul(f).intoArray(out, oo + VL); g4.mul(f).intoArray(out, oo + v2); h4.mul(f).intoArray(out, oo + v3);
+        oo += w;
+        a5.mul(f).intoArray(out, oo); e5.mul(f).intoArray(out, oo + VL); g5.mul(f).intoArray(out, oo + v2); h5.mul(f).intoArray(out, oo + v3);
     }
 
     /** One key {@code j} of {@link #keysPair}. */
