@@ -23,9 +23,9 @@ final class CpuRmsNorm {
 
     /** {@code y, rstd} Modified; {@code x, w} not modified. */
     void forward(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int rows, int n) {
-        pool.parallelForGuided(rows, grain(n), (from, to) -> {
+        overQuads(rows, n, (from, to) -> {
             int r = from;
-            if (simd) for (; r + 4 <= to; r += 4) RmsNormSimd.forwardRows4(x, w, wo, eps, y, rstd, r, n);
+            if (simd) for (; r + ROWS <= to; r += ROWS) RmsNormSimd.forwardRows4(x, w, wo, eps, y, rstd, r, n);
             for (; r < to; r++) {
                 if (simd) RmsNormSimd.forwardRow(x, w, wo, eps, y, rstd, r, n);
                 else forwardRow(x, w, wo, eps, y, rstd, r, n);
@@ -35,9 +35,9 @@ final class CpuRmsNorm {
 
     /** {@code y, ty, rstd} Modified. */
     void dual(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int rows, int n) {
-        pool.parallelForGuided(rows, grain(n), (from, to) -> {
+        overQuads(rows, n, (from, to) -> {
             int r = from;
-            if (simd) for (; r + 4 <= to; r += 4) RmsNormSimd.dualRows4(x, tx, w, wo, eps, y, ty, rstd, r, n);
+            if (simd) for (; r + ROWS <= to; r += ROWS) RmsNormSimd.dualRows4(x, tx, w, wo, eps, y, ty, rstd, r, n);
             for (; r < to; r++) {
                 if (simd) RmsNormSimd.dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
                 else dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
@@ -48,14 +48,28 @@ final class CpuRmsNorm {
     /** {@code dx} Modified (overwritten, or added to when {@code addToDx}); {@code dw} Modified (accumulated) when not null. */
     void backward(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dw, int rows, int n) {
         if (rows <= 0) return;
-        RowChunkSums.run(pool, rows, n, (lo, hi, acc) -> {
+        RowChunkSums.run(pool, rows, ROWS, n, (lo, hi, acc) -> {
             int r = lo;
-            if (simd) for (; r + 4 <= hi; r += 4) RmsNormSimd.backwardRows4(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
+            if (simd) for (; r + ROWS <= hi; r += ROWS) RmsNormSimd.backwardRows4(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
             for (; r < hi; r++) {
                 if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
                 else backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
             }
         }, dw, true);
+    }
+
+    /**
+     * The SIMD kernels' rows at a time. Ranges start at multiples of it, so that only a matrix's last {@code rows % 4}
+     * rows take the one-row kernels: with ranges cut anywhere those ran a few rows a call, too rarely for C2 to compile
+     * them within a benchmark's steps, and their Vector API code in C1's tier (every vector a heap object) took the xs
+     * step's RMSNorm backward on [32, 49, 96] ~1 ms a call, 6× a call whose rows all went four at a time.
+     */
+    static final int ROWS = 4;
+
+    /** {@code body} over {@code [0, rows)} in guided ranges that start at multiples of {@link #ROWS}. */
+    private void overQuads(int rows, int n, WorkerPool.Range body) {
+        int quads = (rows + ROWS - 1) / ROWS;
+        pool.parallelForGuided(quads, Math.max(1, grain(n) / ROWS), (q0, q1) -> body.run(q0 * ROWS, Math.min(rows, q1 * ROWS)));
     }
 
     private static int grain(int n) { return Math.max(1, GRAIN / Math.max(1, n)); }

@@ -24,11 +24,19 @@ final class RowChunkSums {
 
     /** Runs {@code body} over {@code rows} rows of {@code n}; adds the sum into {@code sum} (or overwrites it). */
     static void run(WorkerPool pool, int rows, int n, Rows body, float[] sum, boolean accumulate) {
-        int chunks = Math.max(1, Math.min(Math.min(MAX_PARTIALS, rows), (int) ((long) rows * n / GRAIN)));
+        run(pool, rows, 1, n, body, sum, accumulate);
+    }
+
+    /** As {@link #run(WorkerPool, int, int, Rows, float[], boolean)}, every chunk but the last a multiple of {@code quantum} rows. */
+    static void run(WorkerPool pool, int rows, int quantum, int n, Rows body, float[] sum, boolean accumulate) {
+        int units = (rows + quantum - 1) / quantum;
+        int chunks = Math.max(1, Math.min(Math.min(MAX_PARTIALS, units), (int) ((long) rows * n / GRAIN)));
         float[][] partial = sum == null ? null : zeroedPartials(chunks, n);
         pool.parallelForGuided(chunks, 1, (cFrom, cTo) -> {
-            for (int c = cFrom; c < cTo; c++)
-                body.run((int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks), partial == null ? null : partial[c]);
+            for (int c = cFrom; c < cTo; c++) {
+                int from = (int) ((long) units * c / chunks) * quantum, to = Math.min(rows, (int) ((long) units * (c + 1) / chunks) * quantum);
+                body.run(from, to, partial == null ? null : partial[c]);
+            }
         });
         if (sum == null) return;
         if (!accumulate) System.arraycopy(partial[0], 0, sum, 0, n);
