@@ -84,22 +84,30 @@ final class AttentionSimd {
     static void forward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, int from, int to) {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         Scratch sc = scratch();
-        float[] kB = sc.get(0, dh * lp), vR = sc.get(1, len * dh), p = sc.get(2, ROWS * lp), inv = new float[ROWS];
+        float[] kB = sc.get(0, dh * lp), vR = sc.get(1, len * dh), p = sc.get(2, ROWS * lp), next = sc.get(3, ROWS * lp), inv = new float[ROWS];
         float[] mx = new float[ROWS], sums = new float[ROWS];
-        int[] rows = new int[ROWS];
+        int[] rows = new int[ROWS], nextRows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
             packKeys(k, base, w, len, dh, kB);
             packValues(v, base, w, len, dh, vR);
+            queryRows(base, w, 0, len, rows);
+            scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
-                queryRows(base, w, i0, len, rows);
-                scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
                 softmax(p, lp, mx, sums);
+                // the next group's scores here, between the softmax and the values that wait for it: work the core can
+                // run while the softmax's chain of latencies (maxima, exponentials, lane sums) completes
+                if (i0 + ROWS < len) {
+                    queryRows(base, w, i0 + ROWS, len, nextRows);
+                    scores(q, nextRows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, next);
+                }
                 for (int r = 0; r < ROWS; r++) {
                     inv[r] = 1f / sums[r];
                     if (i0 + r < len) lse[bh * len + i0 + r] = mx[r] + (float) Math.log(sums[r]);
                 }
                 values(v, vR, base, w, rows, p, lp, len, dh, inv, o);
+                float[] t = p; p = next; next = t;
+                int[] tr = rows; rows = nextRows; nextRows = tr;
             }
         }
     }
@@ -109,20 +117,25 @@ final class AttentionSimd {
         int len = s.length(), w = s.width(), dh = s.headDim(), lp = padded(len);
         Scratch sc = scratch();
         float[] kB = sc.get(0, dh * lp), tkB = sc.get(1, dh * lp), vR = sc.get(2, len * dh), tvR = sc.get(3, len * dh);
-        float[] p = sc.get(4, ROWS * lp), pds = sc.get(5, ROWS * lp), inv = new float[ROWS];
-        float[] mx = new float[ROWS], sums = new float[ROWS], mu = new float[ROWS];
-        int[] rows = new int[ROWS];
+        float[] p = sc.get(4, ROWS * lp), pds = sc.get(5, ROWS * lp), nextP = sc.get(6, ROWS * lp), nextPds = sc.get(7, ROWS * lp);
+        float[] inv = new float[ROWS], mx = new float[ROWS], sums = new float[ROWS], mu = new float[ROWS];
+        int[] rows = new int[ROWS], nextRows = new int[ROWS];
         for (int bh = from; bh < until; bh++) {
             int base = CpuAttention.base(s, bh);
             packKeys(k, base, w, len, dh, kB);
             packKeys(tk, base, w, len, dh, tkB);
             packValues(v, base, w, len, dh, vR);
             packValues(tv, base, w, len, dh, tvR);
+            queryRows(base, w, 0, len, rows);
+            scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
+            tangentScores(q, tq, rows, kB, tkB, lp, dh, s.scale(), len, pds);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
-                queryRows(base, w, i0, len, rows);
-                scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
-                tangentScores(q, tq, rows, kB, tkB, lp, dh, s.scale(), len, pds);
                 softmax(p, lp, mx, sums);
+                if (i0 + ROWS < len) { // as in the forward: the next group's scores while the softmax completes
+                    queryRows(base, w, i0 + ROWS, len, nextRows);
+                    scores(q, nextRows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, nextP);
+                    tangentScores(q, tq, nextRows, kB, tkB, lp, dh, s.scale(), len, nextPds);
+                }
                 dots(p, pds, 0, lp, 2 * lp, 3 * lp, lp, mu);
                 for (int r = 0; r < ROWS; r++) {
                     inv[r] = 1f / sums[r];
@@ -132,6 +145,9 @@ final class AttentionSimd {
                 }
                 values(v, vR, base, w, rows, p, lp, len, dh, inv, o);
                 tangentValues(v, tv, vR, tvR, base, w, rows, p, pds, lp, len, dh, inv, to);
+                float[] t = p; p = nextP; nextP = t;
+                t = pds; pds = nextPds; nextPds = t;
+                int[] tr = rows; rows = nextRows; nextRows = tr;
             }
         }
     }
