@@ -126,6 +126,14 @@ public interface Backend {
     /** {@code c = alpha·op(a)·op(b) + beta·c}; the spec's offsets count from each tensor's first element. */
     void gemm(GemmSpec spec, Tensor a, Tensor b, Tensor c);
 
+    /**
+     * {@link #gemm} of {@code specs[i]} on {@code (a, b[i], c[i])} for each {@code i}: products that share {@code a} (the
+     * q, k and v projections of one input), which a backend may read or pack once for all of them. The same results.
+     */
+    default void gemmSharedA(GemmSpec[] specs, Tensor a, Tensor[] b, Tensor[] c) {
+        for (int i = 0; i < specs.length; i++) gemm(specs[i], a, b[i], c[i]);
+    }
+
     // ---- movement (any dtype) ----------------------------------------------------------------
     /** {@code out = x.permute(perm)} written contiguously. */
     void permute(Tensor x, Permutation perm, Tensor out);

@@ -134,6 +134,11 @@ public final class TimedBackend implements ProfileRecorder {
             if (args == null) return method;
             for (Object a : args) {
                 if (a instanceof GemmSpec g) return method + " " + gemm(g);
+                if (a instanceof GemmSpec[] gs && gs.length > 0) { // the widths side by side: 2208x96+96+96x96 Bᵀ
+                    StringBuilder widths = new StringBuilder();
+                    for (GemmSpec g : gs) widths.append(widths.isEmpty() ? "" : "+").append(g.n());
+                    return method + " " + gemm(gs[0]).replaceFirst("x" + gs[0].n() + "x", "x" + widths + "x");
+                }
                 if (a instanceof AttentionSpec s) return method + " " + s.batch() + "x" + s.length() + "x" + s.heads() + "x" + s.headDim();
             }
             for (Object a : args) if (a instanceof Tensor t) return method + " " + t.shape();

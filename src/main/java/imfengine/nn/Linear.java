@@ -21,5 +21,15 @@ public final class Linear extends Module {
         return Matmul.linear(x, weight.in(cx), bias == null ? null : bias.in(cx));
     }
 
+    /** Bias-free layers of one input, in one backend call that may read {@code x} once for all ({@link Matmul#linears}). */
+    static Var[] forwardAll(Context cx, Var x, Linear... layers) {
+        Var[] weights = new Var[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            if (layers[i].bias != null) throw new IllegalStateException(layers[i].weight.name() + ": forwardAll takes bias-free layers");
+            weights[i] = layers[i].weight.in(cx);
+        }
+        return Matmul.linears(x, weights);
+    }
+
     public Parameter weight() { return weight; }
 }

@@ -32,10 +32,10 @@ public final class RopeAttention extends Module {
     }
 
     public Var forward(Context cx, Var x, RopeTable rope) {
-        Var q = Rope.apply(perHead(cx, qNorm, qProj.forward(cx, x)), rope, heads);
-        Var k = Rope.apply(perHead(cx, kNorm, kProj.forward(cx, x)), rope, heads);
-        Var v = vProj.forward(cx, x);
-        return outProj.forward(cx, Attention.apply(q, k, v, heads));
+        Var[] qkv = Linear.forwardAll(cx, x, qProj, kProj, vProj);
+        Var q = Rope.apply(perHead(cx, qNorm, qkv[0]), rope, heads);
+        Var k = Rope.apply(perHead(cx, kNorm, qkv[1]), rope, heads);
+        return outProj.forward(cx, Attention.apply(q, k, qkv[2], heads));
     }
 
     /** RMSNorm over each head's channels: view [B, L, H, Dh], normalise, view back. */

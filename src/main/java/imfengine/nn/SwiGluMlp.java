@@ -16,5 +16,8 @@ public final class SwiGluMlp extends Module {
         this.w2 = register(new Linear(child("w2"), be, hidden, dim, false, init.scaled(hidden)));
     }
 
-    public Var forward(Context cx, Var x) { return w2.forward(cx, SwiGlu.gate(w1.forward(cx, x), w3.forward(cx, x))); }
+    public Var forward(Context cx, Var x) {
+        Var[] h = Linear.forwardAll(cx, x, w1, w3);
+        return w2.forward(cx, SwiGlu.gate(h[0], h[1]));
+    }
 }

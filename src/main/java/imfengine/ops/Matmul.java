@@ -4,6 +4,7 @@ import imfengine.autodiff.AccumulatingBackward;
 import imfengine.autodiff.Context;
 import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
+import imfengine.backend.GemmSpec;
 import imfengine.tensor.Arena;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
@@ -30,6 +31,11 @@ public final class Matmul {
             if (ty == null) ty = Untaped.matmul(cx.tangents(), a.value(), transA, b.tangent(), transB);
             else Untaped.matmulAccumulate(a.value(), transA, b.tangent(), transB, ty);
         }
+        return result(cx, a, transA, b, transB, ms, y, ty);
+    }
+
+    /** The Var of {@code op(a)·op(b)} whose value {@code y} (and tangent {@code ty}) are computed: its place on the tape. */
+    private static Var result(Context cx, Var a, boolean transA, Var b, boolean transB, MatmulShape ms, Tensor y, Tensor ty) {
         AccumulatingBackward rule = (arena, g, needs, into) -> new Tensor[]{
                 needs[0] ? gradA(arena, a.value().shape(), transA, b.value(), transB, g, ms, into[0]) : null,
                 needs[1] ? gradB(arena, a.value(), transA, b.value().shape(), transB, g, ms, into[1]) : null};
@@ -38,11 +44,55 @@ public final class Matmul {
 
     /** {@code x·Wᵀ (+ bias)} with {@code W [out, in]}, {@code x [..., in]}. */
     public static Var linear(Var x, Var weight, Var bias) {
+        checkLinear(x, weight);
+        Var y = matmul(x, false, weight, true);
+        return bias == null ? y : Arithmetic.add(y, bias);
+    }
+
+    /**
+     * {@code x·W_iᵀ} for each of {@code weights} (bias-free {@link #linear}s of one input: q, k and v; SwiGLU's two), in
+     * one backend call that may read {@code x} once for all of them ({@link imfengine.backend.Backend#gemmSharedA}).
+     * Each result is the Var {@code linear(x, W_i, null)} gives, the same values, tangents and gradients.
+     */
+    public static Var[] linears(Var x, Var... weights) {
+        for (Var w : weights) checkLinear(x, w);
+        Var[] out = new Var[weights.length];
+        boolean weightTangents = false;
+        for (Var w : weights) weightTangents |= w.hasTangent();
+        if (weightTangents) { // not in the model (parameters have no tangents): one product each
+            for (int i = 0; i < weights.length; i++) out[i] = matmul(x, false, weights[i], true);
+            return out;
+        }
+        Var[] inputs = new Var[weights.length + 1];
+        inputs[0] = x;
+        System.arraycopy(weights, 0, inputs, 1, weights.length);
+        Context cx = Var.contextOf(inputs);
+        Tensor[] ys = products(cx, x.value(), weights), tys = x.hasTangent() ? products(cx.tangents(), x.tangent(), weights) : null;
+        for (int i = 0; i < weights.length; i++)
+            out[i] = result(cx, x, false, weights[i], true, MatmulShape.of(x.shape(), false, weights[i].shape(), true), ys[i],
+                    tys == null ? null : tys[i]);
+        return out;
+    }
+
+    /** {@code x·W_iᵀ} for each weight, new in {@code arena}, in one {@code gemmSharedA} call. */
+    private static Tensor[] products(Arena arena, Tensor x, Var[] weights) {
+        int n = weights.length;
+        GemmSpec[] specs = new GemmSpec[n];
+        Tensor[] b = new Tensor[n], c = new Tensor[n];
+        for (int i = 0; i < n; i++) {
+            MatmulShape ms = MatmulShape.of(x.shape(), false, weights[i].shape(), true);
+            specs[i] = ms.spec(1f, 0f);
+            b[i] = weights[i].value();
+            c[i] = arena.empty(ms.out());
+        }
+        x.backend().gemmSharedA(specs, x, b, c);
+        return c;
+    }
+
+    private static void checkLinear(Var x, Var weight) {
         if (weight.shape().rank() != 2 || x.shape().last() != weight.shape().dim(1))
             throw new IllegalArgumentException("linear: input " + x.shape() + " does not match weight " + weight.shape()
                     + " (expected [..., " + (weight.shape().rank() == 2 ? weight.shape().dim(1) : "in") + "])");
-        Var y = matmul(x, false, weight, true);
-        return bias == null ? y : Arithmetic.add(y, bias);
     }
 
     // dA: for op(A) = A: dA = g·op(B)ᵀ; for op(A) = Aᵀ: dA = op(B)·gᵀ.

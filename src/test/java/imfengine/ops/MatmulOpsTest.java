@@ -1,8 +1,18 @@
 package imfengine.ops;
 
+import imfengine.autodiff.Autodiff;
+import imfengine.autodiff.Context;
 import imfengine.autodiff.Var;
+import imfengine.backend.Backend;
+import imfengine.tensor.Host;
+import imfengine.testing.Backends;
 import imfengine.testing.OpCheck;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /** Plain, transposed, batched and Linear-layer products. */
 class MatmulOpsTest {
@@ -64,6 +74,67 @@ class MatmulOpsTest {
                     for (int i = 0; i < y.length; i++) y[i] += y2[i] + y3[i] + y4[i];
                     return y;
                 }).check();
+    }
+
+    /**
+     * {@code linears}: three bias-free layers of one input in one call (the q, k, v projections), each output the
+     * product with its own weight (combined asymmetrically, so outputs handed back in another order fail), with
+     * tangents and gradients through all three.
+     */
+    @Test void linearsOfOneInput() {
+        int b = 2, l = 5, din = 19, dout = 6;
+        OpCheck.op("linears").input(b, l, din).input(dout, din).input(dout, din).input(dout, din)
+                .engine(in -> {
+                    Var[] y = Matmul.linears(in[0], in[1], in[2], in[3]);
+                    return Arithmetic.sub(y[0], Arithmetic.mul(y[1], Activations.silu(y[2])));
+                })
+                .reference(in -> {
+                    double[] y0 = ref(1, b * l, dout, din, in[0], false, in[1], true), y1 = ref(1, b * l, dout, din, in[0], false, in[2], true),
+                            y2 = ref(1, b * l, dout, din, in[0], false, in[3], true);
+                    for (int i = 0; i < y0.length; i++) y0[i] -= y1[i] * y2[i] / (1 + Math.exp(-y2[i]));
+                    return y0;
+                }).check();
+    }
+
+    /**
+     * The model's case, which OpCheck (tangents on every input) does not reach: weights without tangents, so
+     * {@code linears} runs its products in one call, for the values and for the input's tangent. Every value,
+     * tangent and gradient is that of one {@code linear} per weight, bit for bit, on each backend.
+     */
+    @Test void linearsMatchOneLinearEachWhenOnlyTheInputHasATangent() {
+        SplittableRandom r = new SplittableRandom(3);
+        float[] x = draw(r, 2 * 5 * 19), tx = draw(r, x.length), w0 = draw(r, 6 * 19), w1 = draw(r, 6 * 19), w2 = draw(r, 7 * 19);
+        for (Backend be : Backends.all()) {
+            float[][] fused = run(be, true, x, tx, w0, w1, w2), single = run(be, false, x, tx, w0, w1, w2);
+            for (int i = 0; i < fused.length; i++) assertArrayEquals(single[i], fused[i], be.name() + ", result " + i);
+        }
+    }
+
+    /** The three outputs, their tangents, and the gradients of x and the weights of an asymmetric loss. */
+    private static float[][] run(Backend be, boolean fused, float[] x, float[] tx, float[]... w) {
+        try (Context cx = Context.open(be, Context.Tape.RECORD)) {
+            Var xv = cx.dualInput(Host.upload(cx, x, 2, 5, 19), Host.upload(cx, tx, 2, 5, 19));
+            Var[] wv = new Var[w.length];
+            for (int i = 0; i < w.length; i++) wv[i] = cx.input(Host.upload(cx, w[i], w[i].length / 19, 19));
+            Var[] y = fused ? Matmul.linears(xv, wv) : new Var[] {Matmul.linear(xv, wv[0], null), Matmul.linear(xv, wv[1], null), Matmul.linear(xv, wv[2], null)};
+            Var loss = Reductions.sumAll(Arithmetic.add(Reductions.sumLastAxis(Arithmetic.sub(y[0], Arithmetic.mul(y[1], y[1]))),
+                    Reductions.sumLastAxis(Activations.silu(y[2]))));
+            Autodiff.backward(loss);
+            List<float[]> out = new ArrayList<>();
+            for (Var v : y) {
+                out.add(Host.floats(v.value()));
+                out.add(Host.floats(v.tangent()));
+            }
+            out.add(Host.floats(xv.grad()));
+            for (Var v : wv) out.add(Host.floats(v.grad()));
+            return out.toArray(new float[0][]);
+        }
+    }
+
+    private static float[] draw(SplittableRandom r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) OpCheck.gaussian(r);
+        return a;
     }
 
     /** Naive float64 {@code op(A)·op(B)} per batch. */

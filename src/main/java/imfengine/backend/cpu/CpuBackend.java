@@ -294,6 +294,18 @@ public final class CpuBackend implements Backend {
         flops.add((long) spec.flops());
     }
 
+    @Override public void gemmSharedA(GemmSpec[] specs, Tensor a, Tensor[] b, Tensor[] c) {
+        GemmSpec[] shifted = new GemmSpec[specs.length];
+        float[][] bs = new float[specs.length][], cs = new float[specs.length][];
+        for (int i = 0; i < specs.length; i++) {
+            shifted[i] = specs[i].shifted(a.offset(), b[i].offset(), c[i].offset());
+            bs[i] = f(b[i]);
+            cs[i] = f(c[i]);
+            flops.add((long) specs[i].flops());
+        }
+        gemm.gemmSharedA(shifted, f(a), bs, cs);
+    }
+
     // ---- movement ----------------------------------------------------------------------------
     @Override public void permute(Tensor x, Permutation perm, Tensor out) {
         requireSameDType("permute", x, out);

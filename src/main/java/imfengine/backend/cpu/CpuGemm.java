@@ -27,6 +27,12 @@ final class CpuGemm {
         }
     }
 
+    /** {@link #gemm} of each {@code (s[i], a, b[i], c[i])}; products that share A pack it once ({@link GemmPacked#gemmSharedA}). */
+    void gemmSharedA(GemmSpec[] s, float[] a, float[][] b, float[][] c) {
+        if (simd && s.length > 1 && s[0].m() > 0 && GemmPacked.sharesA(s)) GemmPacked.gemmSharedA(pool, s, a, b, c);
+        else for (int i = 0; i < s.length; i++) gemm(s[i], a, b[i], c[i]);
+    }
+
     /** Rows {@code [from, to)} of the stacked batch: one dot product per element, in float. */
     static void scalarRows(GemmSpec s, float[] a, float[] b, float[] c, int from, int to) {
         int m = s.m(), n = s.n(), k = s.k(), lda = s.lda(), ldb = s.ldb(), ldc = s.ldc();

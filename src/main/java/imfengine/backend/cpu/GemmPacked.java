@@ -116,6 +116,62 @@ final class GemmPacked {
     }
 
     /**
+     * {@code C_i = alpha·op(A)·op(B_i) + beta·C_i} for products that share A (one matrix each, the same m, k, A and
+     * scalars; the B_i at most NC wide), A packed once per block for all of them: the q, k, v projections of one
+     * input, or SwiGLU's two. Each C_i gets the bits of its own {@link #gemm}: the same panels, kernels and order.
+     * Rows are split across threads as {@link #splitOne} splits a tall C; each range packs every B_i.
+     */
+    static void gemmSharedA(WorkerPool pool, GemmSpec[] s, float[] a, float[][] b, float[][] c) {
+        GemmSpec s0 = s[0];
+        int m = s0.m(), k = s0.k(), t = pool.threads(), mUnits = (m + MR - 1) / MR;
+        long macs = 0, widths = 0;
+        for (GemmSpec si : s) {
+            macs += (long) m * si.n() * k;
+            widths += roundUp(si.n(), NR);
+        }
+
+        // nothing to share: no product, or kernels that read A in place (AMD: narrow B_i are not packed, wide ones
+        // have their own split) — unmeasured there, so their products stay as they were
+        if (k == 0 || s0.alpha() == 0f || GemmSimd.READS_A_IN_PLACE) {
+            for (int i = 0; i < s.length; i++) gemm(pool, s[i], a, b[i], c[i]);
+            return;
+        }
+        long unitMacs = (long) MR * widths * k;
+        if (macs < SERIAL_MACS || t == 1 || mUnits < t) sharedA(s, a, b, c, 0, m, BUFFERS.get());
+        else pool.parallelForGuided(mUnits, minUnits(mUnits, unitMacs, t), (u0, u1) ->
+                sharedA(s, a, b, c, u0 * MR, Math.min(m, u1 * MR), BUFFERS.get()));
+    }
+
+    /** Whether {@link #gemmSharedA} takes these products: one matrix each, one A, the same m, k and scalars, B_i at most NC wide. */
+    static boolean sharesA(GemmSpec[] s) {
+        GemmSpec s0 = s[0];
+        for (GemmSpec si : s)
+            if (si.batch() != 1 || si.m() != s0.m() || si.k() != s0.k() || si.transA() != s0.transA() || si.lda() != s0.lda()
+                    || si.offA() != s0.offA() || si.alpha() != s0.alpha() || si.beta() != s0.beta() || si.n() > NC) return false;
+        return true;
+    }
+
+    /** Rows {@code [i0, i1)} of every {@code C_i}: per depth block, every B_i packed side by side, then per A block the packing and every C_i's tiles. */
+    private static void sharedA(GemmSpec[] s, float[] a, float[][] b, float[][] c, int i0, int i1, Buffers buf) {
+        GemmSpec s0 = s[0];
+        int k = s0.k(), kcMax = Math.min(KC, k), oa = (int) s0.offA();
+        int[] at = new int[s.length + 1];
+        for (int i = 0; i < s.length; i++) at[i + 1] = at[i] + roundUp(s[i].n(), NR) * kcMax;
+        if (buf.b.length < at[s.length]) buf.b = new float[at[s.length]];
+        float[] bp = buf.b;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = Math.min(KC, k - pc);
+            for (int i = 0; i < s.length; i++) packB(s[i], b[i], (int) s[i].offB(), pc, kc, 0, s[i].n(), bp, at[i]);
+            float[] ap = aPanels(s0, i0, i1, buf);
+            for (int ic = i0; ic < i1; ic += MC) {
+                int mc = Math.min(MC, i1 - ic);
+                packA(s0, a, oa, ic, 0, mc, pc, kc, ap);
+                for (int i = 0; i < s.length; i++) tiles(s[i], a, c[i], 0, ic, mc, 0, s[i].n(), pc, kc, bp, at[i], ap, false, buf.tile);
+            }
+        }
+    }
+
+    /**
      * One matrix of the batch, split along m (in MR rows) or n (in NR columns). The longer side is
      * split: each range packs all of the other operand, so that duplicate is smaller. The threads claim
      * guided ranges ({@link WorkerPool#parallelForGuided}: long ones first, short ones last), each of at
@@ -300,38 +356,53 @@ final class GemmPacked {
      */
     private static void onPackedB(GemmSpec s, float[] a, float[] c, int bi, int i0, int i1,
                                   int jc, int nc, int pc, int kc, float[] bp, Buffers buf) {
+        float[] ap = aPanels(s, i0, i1, buf);
+        int oa = (int) (s.offA() + bi * s.strideA());
+        // Few column panels reuse an A block too little to repay packing it: read full MR-row panels
+        // of A in place and pack only a ragged last panel (where the kernels do: AMD; Intel packs A).
+        boolean direct = GemmSimd.READS_A_IN_PLACE && nc <= DIRECT_A_MAX_N;
+        for (int ic = i0; ic < i1; ic += MC) {
+            int mc = Math.min(MC, i1 - ic);
+            packA(s, a, oa, ic, direct ? mc / MR * MR : 0, mc, pc, kc, ap);
+            tiles(s, a, c, bi, ic, mc, jc, nc, pc, kc, bp, 0, ap, direct, buf.tile);
+        }
+    }
+
+    /** This thread's buffer for the packed A panels of rows {@code [i0, i1)}, grown when needed. */
+    private static float[] aPanels(GemmSpec s, int i0, int i1, Buffers buf) {
+        int needA = Math.min(MC, roundUp(i1 - i0, MR)) * Math.min(KC, s.k()) + L; // + L: packA's last wide copy
+        if (buf.a.length < needA) buf.a = new float[needA];
+        return buf.a;
+    }
+
+    /**
+     * The tiles of {@code C[ic:ic+mc, jc:jc+nc]} (+)= the packed A block {@code ap} (or A itself where {@code direct})
+     * times the B block packed at {@code bp[bpo]}; the first depth block applies beta.
+     */
+    private static void tiles(GemmSpec s, float[] a, float[] c, int bi, int ic, int mc, int jc, int nc,
+                              int pc, int kc, float[] bp, int bpo, float[] ap, boolean direct, float[] tile) {
         int ldc = s.ldc(), lda = s.lda();
         int oa = (int) (s.offA() + bi * s.strideA()), oc = (int) (s.offC() + bi * s.strideC());
         float alpha = s.alpha(), beta = pc == 0 ? s.beta() : 1f;
-        int needA = Math.min(MC, roundUp(i1 - i0, MR)) * Math.min(KC, s.k()) + L; // + L: packA's last wide copy
-        if (buf.a.length < needA) buf.a = new float[needA];
-        float[] ap = buf.a, tile = buf.tile;
-        for (int ic = i0; ic < i1; ic += MC) {
-            int mc = Math.min(MC, i1 - ic);
-            // Few column panels reuse an A block too little to repay packing it: read full MR-row panels
-            // of A in place and pack only a ragged last panel (where the kernels do: AMD; Intel packs A).
-            boolean direct = GemmSimd.READS_A_IN_PLACE && nc <= DIRECT_A_MAX_N;
-            packA(s, a, oa, ic, direct ? mc / MR * MR : 0, mc, pc, kc, ap);
-            for (int jr = 0; jr < nc; jr += NR) {
-                int nr = Math.min(NR, nc - jr), bo = jr * kc;
-                for (int ir = 0; ir < mc; ir += MR) {
-                    int mr = Math.min(MR, mc - ir);
-                    float[] src = ap;
-                    int ao = ir * kc, ars = 1, aps = MR;
-                    if (direct && mr == MR) {
-                        src = a;
-                        ao = oa + (s.transA() ? pc * lda + ic + ir : (ic + ir) * lda + pc);
-                        ars = s.transA() ? 1 : lda;
-                        aps = s.transA() ? lda : 1;
-                    }
-                    int co = oc + (ic + ir) * ldc + jc + jr;
-                    if (mr == MR && nr == NR) {
-                        GemmSimd.full(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta, tile);
-                    } else {
-                        if (nr <= L) GemmSimd.halfRaw(kc, src, ao, ars, aps, bp, bo, tile, 0, NR);
-                        else GemmSimd.full(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f, tile);
-                        mergeTile(tile, c, co, ldc, mr, nr, alpha, beta);
-                    }
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr), bo = bpo + jr * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                float[] src = ap;
+                int ao = ir * kc, ars = 1, aps = MR;
+                if (direct && mr == MR) {
+                    src = a;
+                    ao = oa + (s.transA() ? pc * lda + ic + ir : (ic + ir) * lda + pc);
+                    ars = s.transA() ? 1 : lda;
+                    aps = s.transA() ? lda : 1;
+                }
+                int co = oc + (ic + ir) * ldc + jc + jr;
+                if (mr == MR && nr == NR) {
+                    GemmSimd.full(kc, src, ao, ars, aps, bp, bo, c, co, ldc, alpha, beta, tile);
+                } else {
+                    if (nr <= L) GemmSimd.halfRaw(kc, src, ao, ars, aps, bp, bo, tile, 0, NR);
+                    else GemmSimd.full(kc, src, ao, ars, aps, bp, bo, tile, 0, NR, 1f, 0f, tile);
+                    mergeTile(tile, c, co, ldc, mr, nr, alpha, beta);
                 }
             }
         }

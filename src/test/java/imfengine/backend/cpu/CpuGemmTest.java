@@ -2,6 +2,7 @@ package imfengine.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import imfengine.backend.GemmSpec;
@@ -119,6 +120,44 @@ class CpuGemmTest {
         check(GemmSpec.of(1030, 1100, 520, false, true, 0.7f, 0.5f), r, simdPaths());
         List<Path> simd = simdPaths();
         check(GemmSpec.batched(2, 1030, 520, GemmPacked.KC + 44, true, false, 1f, 1f), r, simd);
+    }
+
+    /**
+     * Products that share A ({@link CpuGemm#gemmSharedA}: q, k, v of one input) give the bits of one {@code gemm}
+     * call each: several depth blocks, ragged rows and widths, beta adding into C, on 1–3 threads; products that do
+     * not share A (another k) take the separate calls.
+     */
+    @Test void productsSharingAMatchSeparateProducts() {
+        Random r = new Random(17);
+        int kc = VectorSupport.present() ? GemmPacked.KC : 64;
+        sharedA(r, 2208, 96, new int[] {96, 96, 96}, 0f);
+        sharedA(r, 301, 2 * kc + 5, new int[] {70, 33, 128}, 0.5f);
+        sharedA(r, 13, 40, new int[] {256, 7}, 1f);
+        GemmSpec[] mixed = {GemmSpec.of(50, 20, 30, false, true, 1f, 0f), GemmSpec.of(50, 20, 31, false, true, 1f, 0f)};
+        if (VectorSupport.present()) assertFalse(GemmPacked.sharesA(mixed));
+    }
+
+    private static void sharedA(Random r, int m, int k, int[] widths, float beta) {
+        int n = widths.length;
+        GemmSpec[] specs = new GemmSpec[n];
+        float[] a = random(r, m * k);
+        float[][] b = new float[n][], c0 = new float[n][];
+        for (int i = 0; i < n; i++) {
+            specs[i] = GemmSpec.of(m, widths[i], k, false, true, 0.75f, beta);
+            b[i] = random(r, widths[i] * k);
+            c0[i] = random(r, m * widths[i]);
+        }
+        for (Path path : paths()) {
+            float[][] shared = new float[n][], separate = new float[n][];
+            for (int i = 0; i < n; i++) {
+                shared[i] = c0[i].clone();
+                separate[i] = c0[i].clone();
+                path.gemm().gemm(specs[i], a, b[i], separate[i]);
+            }
+            path.gemm().gemmSharedA(specs, a, b, shared);
+            for (int i = 0; i < n; i++)
+                assertArrayEquals(separate[i], shared[i], path.name() + " " + m + "x" + widths[i] + "x" + k + ", product " + i);
+        }
     }
 
     /** The in-register 4-row transpose packs exactly what the scalar walk would, for any depth and offsets. */
