@@ -62,7 +62,7 @@ final class CpuRmsNorm {
      * The SIMD kernels' rows at a time. Ranges start at multiples of it, so that only a matrix's last {@code rows % 4}
      * rows take the one-row kernels: with ranges cut anywhere those ran a few rows a call, too rarely for C2 to compile
      * them within a benchmark's steps, and their Vector API code in C1's tier (every vector a heap object) took the xs
-     * step's RMSNorm backward on [32, 49, 96] ~1 ms a call, 6× a call whose rows all went four at a time.
+     * step's RMSNorm backward on [32, 49, 96] ~1 ms a call, ~7× a call whose rows all go four at a time.
      */
     static final int ROWS = 4;
 

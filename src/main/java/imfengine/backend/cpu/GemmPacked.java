@@ -129,7 +129,6 @@ final class GemmPacked {
             macs += (long) m * si.n() * k;
             widths += roundUp(si.n(), NR);
         }
-
         // nothing to share: no product, or kernels that read A in place (AMD: narrow B_i are not packed, wide ones
         // have their own split) — unmeasured there, so their products stay as they were
         if (k == 0 || s0.alpha() == 0f || GemmSimd.READS_A_IN_PLACE) {
