@@ -48,6 +48,22 @@ class TimedBackendTest {
         assertArrayEquals(new float[] {6, 6, 6, 6, 6, 6, 6, 6}, out, "the product itself");
     }
 
+    @Test void namesProductsSharingAByTheirWidthsSideBySide() {
+        Tensor a = be.allocate(Shape.of(5, 3), DType.F32);
+        Tensor[] b = {be.allocate(Shape.of(4, 3), DType.F32), be.allocate(Shape.of(2, 3), DType.F32)};
+        Tensor[] c = {be.allocate(Shape.of(5, 4), DType.F32), be.allocate(Shape.of(5, 2), DType.F32)};
+        be.fill(a, 1);
+        for (Tensor t : b) be.fill(t, 2);
+        GemmSpec[] specs = {GemmSpec.of(5, 4, 3, false, true, 1, 0), GemmSpec.of(5, 2, 3, false, true, 1, 0)};
+        timed.start();
+        be.gemmSharedA(specs, a, b, c);
+        DeviceProfile p = timed.stop();
+        assertEquals(List.of(new DeviceProfile.Entry("gemmSharedA 5x4+2x3 Bᵀ", "gemmSharedA", 1, 1, 2 * 5 * 6 * 3)), p.kernels());
+        float[] out = new float[10];
+        be.download(c[1], out);
+        assertArrayEquals(new float[] {6, 6, 6, 6, 6, 6, 6, 6, 6, 6}, out, "the second product");
+    }
+
     @Test void nothingIsRecordedOutsideARecording() {
         be.allocate(Shape.of(4), DType.F32);
         timed.start();
