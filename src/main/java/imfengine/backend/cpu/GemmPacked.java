@@ -116,8 +116,8 @@ final class GemmPacked {
     }
 
     /**
-     * {@code C_i = alpha·op(A)·op(B_i) + beta·C_i} for products that share A (one matrix each, the same m, k, A and
-     * scalars; the B_i at most NC wide), A packed once per block for all of them: the q, k, v projections of one
+     * {@code C_i = alpha·op(A)·op(B_i) + beta·C_i} for products that share A ({@link #sharesA}), A packed once per
+     * block for all of them: the q, k, v projections of one
      * input, or SwiGLU's two. Each C_i gets the bits of its own {@link #gemm}: the same panels, kernels and order.
      * Rows are split across threads as {@link #splitOne} splits a tall C; each range packs every B_i.
      */
@@ -141,13 +141,20 @@ final class GemmPacked {
                 sharedA(s, a, b, c, u0 * MR, Math.min(m, u1 * MR), BUFFERS.get()));
     }
 
-    /** Whether {@link #gemmSharedA} takes these products: one matrix each, one A, the same m, k and scalars, B_i at most NC wide. */
+    /**
+     * Whether {@link #gemmSharedA} takes these products: one matrix each, one A, the same m, k and scalars, and the B_i
+     * together at most NC wide, so that their packed depth block is no larger than one product's B block (xs and s:
+     * 288 to 1024 columns; B/2's q, k, v, 2304, run as separate calls).
+     */
     static boolean sharesA(GemmSpec[] s) {
         GemmSpec s0 = s[0];
-        for (GemmSpec si : s)
+        int widths = 0;
+        for (GemmSpec si : s) {
             if (si.batch() != 1 || si.m() != s0.m() || si.k() != s0.k() || si.transA() != s0.transA() || si.lda() != s0.lda()
-                    || si.offA() != s0.offA() || si.alpha() != s0.alpha() || si.beta() != s0.beta() || si.n() > NC) return false;
-        return true;
+                    || si.offA() != s0.offA() || si.alpha() != s0.alpha() || si.beta() != s0.beta()) return false;
+            widths += roundUp(si.n(), NR);
+        }
+        return widths <= NC;
     }
 
     /** Rows {@code [i0, i1)} of every {@code C_i}: per depth block, every B_i packed side by side, then per A block the packing and every C_i's tiles. */

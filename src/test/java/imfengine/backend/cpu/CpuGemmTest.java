@@ -134,7 +134,12 @@ class CpuGemmTest {
         sharedA(r, 301, 2 * kc + 5, new int[] {70, 33, 128}, 0.5f);
         sharedA(r, 13, 40, new int[] {256, 7}, 1f);
         GemmSpec[] mixed = {GemmSpec.of(50, 20, 30, false, true, 1f, 0f), GemmSpec.of(50, 20, 31, false, true, 1f, 0f)};
-        if (VectorSupport.present()) assertFalse(GemmPacked.sharesA(mixed));
+        if (VectorSupport.present()) {
+            assertFalse(GemmPacked.sharesA(mixed));
+            int half = GemmPacked.NC / 2 + 1; // together wider than one B block: separate calls
+            assertFalse(GemmPacked.sharesA(new GemmSpec[] {GemmSpec.of(50, half, 30, false, true, 1f, 0f), GemmSpec.of(50, half, 30, false, true, 1f, 0f)}));
+            sharedA(r, 40, 30, new int[] {half, half}, 0f);
+        }
     }
 
     private static void sharedA(Random r, int m, int k, int[] widths, float beta) {
