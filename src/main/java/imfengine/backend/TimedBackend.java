@@ -137,7 +137,7 @@ public final class TimedBackend implements ProfileRecorder {
                 if (a instanceof GemmSpec[] gs && gs.length > 0) { // the widths side by side: 2208x96+96+96x96 Bᵀ
                     StringBuilder widths = new StringBuilder();
                     for (GemmSpec g : gs) widths.append(widths.isEmpty() ? "" : "+").append(g.n());
-                    return method + " " + gemm(gs[0]).replaceFirst("x" + gs[0].n() + "x", "x" + widths + "x");
+                    return method + " " + gemm(gs[0], widths.toString());
                 }
                 if (a instanceof AttentionSpec s) return method + " " + s.batch() + "x" + s.length() + "x" + s.heads() + "x" + s.headDim();
             }
@@ -146,10 +146,13 @@ public final class TimedBackend implements ProfileRecorder {
         }
 
         /** {@code [batch×]m×n×k}, then which operands are transposed, {@code +C} when it adds to C, {@code ld} when a leading dimension is not the natural one. */
-        private static String gemm(GemmSpec g) {
+        private static String gemm(GemmSpec g) { return gemm(g, String.valueOf(g.n())); }
+
+        /** As {@link #gemm(GemmSpec)}, with {@code n} written as {@code width}. */
+        private static String gemm(GemmSpec g, String width) {
             GemmSpec natural = GemmSpec.of(g.m(), g.n(), g.k(), g.transA(), g.transB(), g.alpha(), g.beta());
             boolean strided = g.lda() != natural.lda() || g.ldb() != natural.ldb() || g.ldc() != natural.ldc();
-            return (g.batch() > 1 ? g.batch() + "x" : "") + g.m() + "x" + g.n() + "x" + g.k() + (g.transA() ? " Aᵀ" : "") + (g.transB() ? " Bᵀ" : "")
+            return (g.batch() > 1 ? g.batch() + "x" : "") + g.m() + "x" + width + "x" + g.k() + (g.transA() ? " Aᵀ" : "") + (g.transB() ? " Bᵀ" : "")
                     + (g.beta() != 0 ? " +C" : "") + (strided ? " ld" : "");
         }
     }

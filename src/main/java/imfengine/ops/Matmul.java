@@ -67,23 +67,23 @@ public final class Matmul {
         inputs[0] = x;
         System.arraycopy(weights, 0, inputs, 1, weights.length);
         Context cx = Var.contextOf(inputs);
-        Tensor[] ys = products(cx, x.value(), weights), tys = x.hasTangent() ? products(cx.tangents(), x.tangent(), weights) : null;
-        for (int i = 0; i < weights.length; i++)
-            out[i] = result(cx, x, false, weights[i], true, MatmulShape.of(x.shape(), false, weights[i].shape(), true), ys[i],
-                    tys == null ? null : tys[i]);
+        MatmulShape[] shapes = new MatmulShape[weights.length];
+        for (int i = 0; i < weights.length; i++) shapes[i] = MatmulShape.of(x.shape(), false, weights[i].shape(), true);
+        Tensor[] ys = products(cx, x.value(), weights, shapes);
+        Tensor[] tys = x.hasTangent() ? products(cx.tangents(), x.tangent(), weights, shapes) : null;
+        for (int i = 0; i < weights.length; i++) out[i] = result(cx, x, false, weights[i], true, shapes[i], ys[i], tys == null ? null : tys[i]);
         return out;
     }
 
-    /** {@code x·W_iᵀ} for each weight, new in {@code arena}, in one {@code gemmSharedA} call. */
-    private static Tensor[] products(Arena arena, Tensor x, Var[] weights) {
+    /** {@code x·W_iᵀ} for each weight (product shapes {@code shapes}), new in {@code arena}, in one {@code gemmSharedA} call. */
+    private static Tensor[] products(Arena arena, Tensor x, Var[] weights, MatmulShape[] shapes) {
         int n = weights.length;
         GemmSpec[] specs = new GemmSpec[n];
         Tensor[] b = new Tensor[n], c = new Tensor[n];
         for (int i = 0; i < n; i++) {
-            MatmulShape ms = MatmulShape.of(x.shape(), false, weights[i].shape(), true);
-            specs[i] = ms.spec(1f, 0f);
+            specs[i] = shapes[i].spec(1f, 0f);
             b[i] = weights[i].value();
-            c[i] = arena.empty(ms.out());
+            c[i] = arena.empty(shapes[i].out());
         }
         x.backend().gemmSharedA(specs, x, b, c);
         return c;

@@ -29,7 +29,7 @@ final class CpuGemm {
 
     /** {@link #gemm} of each {@code (s[i], a, b[i], c[i])}; products that share A pack it once ({@link GemmPacked#gemmSharedA}). */
     void gemmSharedA(GemmSpec[] s, float[] a, float[][] b, float[][] c) {
-        if (simd && s.length > 1 && s[0].m() > 0 && GemmPacked.sharesA(s)) GemmPacked.gemmSharedA(pool, s, a, b, c);
+        if (simd && GemmPacked.sharesA(s)) GemmPacked.gemmSharedA(pool, s, a, b, c);
         else for (int i = 0; i < s.length; i++) gemm(s[i], a, b[i], c[i]);
     }
 

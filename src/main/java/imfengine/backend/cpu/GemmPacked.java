@@ -116,10 +116,10 @@ final class GemmPacked {
     }
 
     /**
-     * {@code C_i = alpha·op(A)·op(B_i) + beta·C_i} for products that share A ({@link #sharesA}), A packed once per
-     * block for all of them: the q, k, v projections of one
-     * input, or SwiGLU's two. Each C_i gets the bits of its own {@link #gemm}: the same panels, kernels and order.
-     * Rows are split across threads as {@link #splitOne} splits a tall C; each range packs every B_i.
+     * {@code C_i = alpha·op(A)·op(B_i) + beta·C_i} for products that share A (only those {@link #sharesA} takes), A
+     * packed once per block for all of them: the q, k, v projections of one input, or SwiGLU's two. Each C_i gets the
+     * bits of its own {@link #gemm}: the same panels, kernels and order. Rows are split across threads as
+     * {@link #splitOne} splits a tall C; each range packs every B_i.
      */
     static void gemmSharedA(WorkerPool pool, GemmSpec[] s, float[] a, float[][] b, float[][] c) {
         GemmSpec s0 = s[0];
@@ -129,25 +129,21 @@ final class GemmPacked {
             macs += (long) m * si.n() * k;
             widths += roundUp(si.n(), NR);
         }
-        // nothing to share: no product, or kernels that read A in place (AMD: narrow B_i are not packed, wide ones
-        // have their own split) — unmeasured there, so their products stay as they were
-        if (k == 0 || s0.alpha() == 0f || GemmSimd.READS_A_IN_PLACE) {
-            for (int i = 0; i < s.length; i++) gemm(pool, s[i], a, b[i], c[i]);
-            return;
-        }
-        long unitMacs = (long) MR * widths * k;
         if (macs < SERIAL_MACS || t == 1 || mUnits < t) sharedA(s, a, b, c, 0, m, BUFFERS.get());
-        else pool.parallelForGuided(mUnits, minUnits(mUnits, unitMacs, t), (u0, u1) ->
+        else pool.parallelForGuided(mUnits, minUnits(mUnits, (long) MR * widths * k, t), (u0, u1) ->
                 sharedA(s, a, b, c, u0 * MR, Math.min(m, u1 * MR), BUFFERS.get()));
     }
 
     /**
-     * Whether {@link #gemmSharedA} takes these products: one matrix each, one A, the same m, k and scalars, and the B_i
-     * together at most NC wide, so that their packed depth block is no larger than one product's B block (xs and s:
-     * 288 to 1024 columns; B/2's q, k, v, 2304, run as separate calls).
+     * Whether {@link #gemmSharedA} takes these products: two or more, one matrix each, one A with rows and depth, the
+     * same m, k and scalars (alpha not 0), and the B_i together at most NC wide, so that their packed depth block is
+     * no larger than one product's B block (xs and s: 288 to 1024 columns; B/2's q, k, v, 2304, run as separate calls).
+     * Not where the kernels read A in place (AMD: narrow products do not pack A, wide ones have their own split;
+     * sharing is unmeasured there, so their products stay as they were).
      */
     static boolean sharesA(GemmSpec[] s) {
         GemmSpec s0 = s[0];
+        if (s.length < 2 || s0.m() == 0 || s0.k() == 0 || s0.alpha() == 0f || GemmSimd.READS_A_IN_PLACE) return false;
         int widths = 0;
         for (GemmSpec si : s) {
             if (si.batch() != 1 || si.m() != s0.m() || si.k() != s0.k() || si.transA() != s0.transA() || si.lda() != s0.lda()
