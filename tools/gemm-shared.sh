@@ -6,12 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME=${JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* | head -1)}
-jar=$(realpath "${1:-target/imf-engine.jar}")
+jar=${1:-target/imf-engine.jar}
 [ $# -gt 0 ] && shift
 [ $# -gt 0 ] || set -- 2208,96,96+96+96 2208,96,256+256 552,96,96+96+96 552,96,256+256 3456,192,192+192+192 3456,192,512+512
-work=$(mktemp -d)
-trap "rm -rf '$work'" EXIT
-"$JAVA_HOME/bin/javac" --add-modules=jdk.incubator.vector -cp "$jar" -d "$work" tools/gemm-shared/GemmShared.java 2>&1 \
-  | { grep -v -E 'incubating|^1 warning' || true; }
-"$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector ${JAVA_OPTS:-} -cp "$work:$jar" imfengine.backend.cpu.GemmShared "$@" 2>&1 \
-  | grep -v 'WARNING: Using incubator modules'
+. tools/run-with-jar.sh
+run_with_jar tools/gemm-shared/GemmShared.java imfengine.backend.cpu.GemmShared "$jar" "$@"

@@ -6,10 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME=${JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* | head -1)}
-jar=$(realpath "${1:-target/imf-engine.jar}")
-work=$(mktemp -d)
-trap "rm -rf '$work'" EXIT
-"$JAVA_HOME/bin/javac" --add-modules=jdk.incubator.vector -cp "$jar" -d "$work" tools/replica-ab/ReplicaAb.java 2>&1 \
-  | { grep -v -E 'incubating|^1 warning' || true; }
-"$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector -Xmx12g ${JAVA_OPTS:-} -cp "$work:$jar" ReplicaAb 2>&1 \
-  | grep -v 'WARNING: Using incubator modules'
+. tools/run-with-jar.sh
+JVM_FLAGS=-Xmx12g run_with_jar tools/replica-ab/ReplicaAb.java ReplicaAb "${1:-target/imf-engine.jar}"
