@@ -29,7 +29,24 @@ final class ElementwiseSimd {
             case NEG -> { for (; i < end; i += n) FloatVector.fromArray(S, x, xo + i).neg().intoArray(out, oo + i); }
             case LOG -> { }
         }
-        CpuElementwise.unaryScalar(op, x, xo, out, oo, i, to);
+        if (i < to && (op == UnaryOp.EXP || op == UnaryOp.SILU || op == UnaryOp.SIGMOID)) expTail(op, x, xo, out, oo, i, to);
+        else CpuElementwise.unaryScalar(op, x, xo, out, oo, i, to);
+    }
+
+    /** Per thread: a tail of x (and of g), zero-padded to one vector, and its results. */
+    private static final ThreadLocal<float[][]> TAIL = ThreadLocal.withInitial(() -> new float[3][S.length()]);
+
+    /**
+     * The last {@code to − from} (fewer than a vector) values of an exp-based op through the vector code, on a padded
+     * copy: Math.exp's bits differ from {@link VectorMath#exp}'s in the last place for some values, and where a range
+     * ends depends on the tensor's size, so a scalar tail made an element's bits depend on the batch.
+     */
+    private static void expTail(UnaryOp op, float[] x, int xo, float[] out, int oo, int from, int to) {
+        float[][] t = TAIL.get();
+        java.util.Arrays.fill(t[0], 0f);
+        System.arraycopy(x, xo + from, t[0], 0, to - from);
+        unary(op, t[0], 0, t[2], 0, 0, S.length());
+        System.arraycopy(t[2], 0, out, oo + from, to - from);
     }
 
     /**
@@ -87,7 +104,15 @@ final class ElementwiseSimd {
             case NEG -> { for (; i < end; i += n) FloatVector.fromArray(S, g, go + i).neg().intoArray(out, oo + i); }
             case LOG -> { for (; i < end; i += n) FloatVector.fromArray(S, g, go + i).div(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i); }
         }
-        CpuElementwise.unaryDerivativeScalar(op, x, xo, y, yo, g, go, out, oo, i, to);
+        if (i < to && op == UnaryOp.SILU) { // exp-based: through the vector code on a padded copy, as expTail
+            float[][] t = TAIL.get();
+            java.util.Arrays.fill(t[0], 0f);
+            java.util.Arrays.fill(t[1], 0f);
+            System.arraycopy(x, xo + i, t[0], 0, to - i);
+            System.arraycopy(g, go + i, t[1], 0, to - i);
+            siluDerivativeLoop(t[0], 0, t[1], 0, t[2], 0, 0, S.length());
+            System.arraycopy(t[2], 0, out, oo + i, to - i);
+        } else CpuElementwise.unaryDerivativeScalar(op, x, xo, y, yo, g, go, out, oo, i, to);
     }
 
     /** {@code g·s·(1 + x·(1 − s))}, {@code s = σ(x)}, in chunks (see {@link #CHUNK}). */

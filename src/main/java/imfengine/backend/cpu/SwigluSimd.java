@@ -4,7 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API loops for {@link CpuSwiglu}; tails fall back to the scalar code. {@code σ(a) = 1 / (1 + e^−a)}
+ * Vector API loops for {@link CpuSwiglu}; a range's last values (fewer than a vector) go through the same vector code
+ * on a zero-padded copy ({@link #padded}): Math.exp differs from {@link VectorMath#exp} in the last place for some
+ * values, and where a range ends depends on the tensor's size, so scalar tails made an element's bits depend on the
+ * batch. {@code σ(a) = 1 / (1 + e^−a)}
  * comes from {@code e^−a} computed a chunk at a time into a scratch array ({@link ElementwiseSimd#chunkScratch}),
  * so no call passes a vector (see {@link VectorMath}).
  */
@@ -26,7 +29,11 @@ final class SwigluSimd {
                 av.mul(s).mul(FloatVector.fromArray(S, b, i)).intoArray(y, i);
             }
         }
-        CpuSwiglu.forwardScalar(a, b, y, end, to);
+        if (end < to) {
+            float[][] t = padded(end, to, a, b);
+            forward(t[0], t[1], t[2], 0, S.length());
+            System.arraycopy(t[2], 0, y, end, to - end);
+        }
     }
 
     static void dual(float[] a, float[] ta, float[] b, float[] tb, float[] y, float[] ty, int from, int to) {
@@ -44,7 +51,12 @@ final class SwigluSimd {
                         .add(silu.mul(FloatVector.fromArray(S, tb, i))).intoArray(ty, i);
             }
         }
-        CpuSwiglu.dualScalar(a, ta, b, tb, y, ty, end, to);
+        if (end < to) {
+            float[][] t = padded(end, to, a, ta, b, tb);
+            dual(t[0], t[1], t[2], t[3], t[4], t[5], 0, S.length());
+            System.arraycopy(t[4], 0, y, end, to - end);
+            System.arraycopy(t[5], 0, ty, end, to - end);
+        }
     }
 
     static void backward(float[] a, float[] b, float[] dy, float[] da, float[] db, int from, int to) {
@@ -60,6 +72,24 @@ final class SwigluSimd {
                 g.mul(av).mul(s).intoArray(db, i);
             }
         }
-        CpuSwiglu.backwardScalar(a, b, dy, da, db, end, to);
+        if (end < to) {
+            float[][] t = padded(end, to, a, b, dy);
+            backward(t[0], t[1], t[2], t[3], t[4], 0, S.length());
+            System.arraycopy(t[3], 0, da, end, to - end);
+            System.arraycopy(t[4], 0, db, end, to - end);
+        }
+    }
+
+    /** Per thread: six one-vector arrays for a tail's operands and results. */
+    private static final ThreadLocal<float[][]> TAIL = ThreadLocal.withInitial(() -> new float[6][S.length()]);
+
+    /** This thread's tail arrays: the first {@code in.length} hold {@code in[i][from, to)} zero-padded, the rest are for results. */
+    private static float[][] padded(int from, int to, float[]... in) {
+        float[][] t = TAIL.get();
+        for (int i = 0; i < in.length; i++) {
+            java.util.Arrays.fill(t[i], 0f);
+            System.arraycopy(in[i], from, t[i], 0, to - from);
+        }
+        return t;
     }
 }
