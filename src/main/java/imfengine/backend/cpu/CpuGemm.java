@@ -3,33 +3,51 @@ package imfengine.backend.cpu;
 import imfengine.backend.GemmSpec;
 
 /**
- * Matrix products {@code C = alpha·op(A)·op(B) + beta·C} (see {@link GemmSpec}). With SIMD on,
- * {@link GemmPacked} runs the blocked, packed Vector API kernel; otherwise the scalar loop here
- * runs, which is also the reference the fast path is tested against. Both leave C unread when
+ * Matrix products {@code C = alpha·op(A)·op(B) + beta·C} (see {@link GemmSpec}). With SIMD on, products
+ * {@link AmxGemm#takes} go to the AMX kernel where this machine has it ({@link AmxLibrary}), the others to
+ * {@link GemmPacked}, the blocked, packed Vector API kernel; with SIMD off the scalar loop here runs, which is
+ * also the reference the fast paths are tested against. Both leave C unread when
  * {@code beta == 0}, and neither reads A or B when {@code alpha == 0} or {@code k == 0}.
  */
 final class CpuGemm {
     private final WorkerPool pool;
     private final boolean simd;
+    /** The AMX kernel, or null: SIMD off, or not on this machine. */
+    private final AmxLibrary amx;
 
-    CpuGemm(WorkerPool pool, boolean simd) {
+    CpuGemm(WorkerPool pool, boolean simd) { this(pool, simd, true); }
+
+    /** {@code useAmx} false keeps every product on the Vector API kernel (tests compare the two). */
+    CpuGemm(WorkerPool pool, boolean simd, boolean useAmx) {
         this.pool = pool;
         this.simd = simd;
+        this.amx = simd && useAmx ? AmxLibrary.get().orElse(null) : null;
     }
+
+    /** Whether products that {@link AmxGemm#takes} run on AMX. */
+    boolean amx() { return amx != null; }
+
+    /** For logs: whether AMX runs the larger products, e.g. {@code AMX bf16x3 for n ≥ 16, k ≥ 32, n·k ≥ 4096} or {@code no AMX (the CPU has no AMX-BF16)}. */
+    String amxStatus() { return amx != null ? AmxLibrary.status() + " for " + AmxGemm.describeTaken() : AmxLibrary.status(); }
 
     /** {@code c} Modified; {@code a}, {@code b} Not modified. */
     void gemm(GemmSpec s, float[] a, float[] b, float[] c) {
         if (s.batch() <= 0 || s.m() <= 0 || s.n() <= 0) return;
-        if (simd) GemmPacked.gemm(pool, s, a, b, c);
+        if (amx != null && AmxGemm.takes(s)) AmxGemm.gemm(pool, amx, s, a, b, c);
+        else if (simd) GemmPacked.gemm(pool, s, a, b, c);
         else {
             long work = (long) s.n() * Math.max(1, s.k());
             pool.parallelFor(s.batch() * s.m(), (int) Math.max(1, (1 << 16) / work), (from, to) -> scalarRows(s, a, b, c, from, to));
         }
     }
 
-    /** {@link #gemm} of each {@code (s[i], a, b[i], c[i])}; products that share A pack it once ({@link GemmPacked#gemmSharedA}). */
+    /**
+     * {@link #gemm} of each {@code (s[i], a, b[i], c[i])}; on the Vector API kernel, products that share A pack it once
+     * ({@link GemmPacked#gemmSharedA}). Which kernel runs them follows from the first product's n and k, never its rows.
+     */
     void gemmSharedA(GemmSpec[] s, float[] a, float[][] b, float[][] c) {
-        if (simd && GemmPacked.sharesA(s)) GemmPacked.gemmSharedA(pool, s, a, b, c);
+        boolean onAmx = amx != null && AmxGemm.takes(s[0]);
+        if (simd && !onAmx && GemmPacked.sharesA(s)) GemmPacked.gemmSharedA(pool, s, a, b, c);
         else for (int i = 0; i < s.length; i++) gemm(s[i], a, b[i], c[i]);
     }
 

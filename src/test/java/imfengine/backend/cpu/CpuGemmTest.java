@@ -3,6 +3,7 @@ package imfengine.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import imfengine.backend.GemmSpec;
@@ -26,14 +27,18 @@ class CpuGemmTest {
 
     private static final WorkerPool POOL1 = new WorkerPool(1), POOL2 = new WorkerPool(2), POOL3 = new WorkerPool(3);
 
-    /** The paths under test: scalar always, SIMD when the Vector API module is present; on 1, 2 and 3 threads. */
+    /**
+     * The paths under test: scalar always, SIMD when the Vector API module is present, AMX (for the products it takes,
+     * SIMD for the others) where this machine runs it; on 1, 2 and 3 threads.
+     */
     private record Path(String name, CpuGemm gemm) {}
 
     private static List<Path> paths() {
         List<Path> out = new ArrayList<>();
         for (WorkerPool p : new WorkerPool[] {POOL1, POOL2, POOL3}) {
             out.add(new Path("scalar/" + p.threads() + "t", new CpuGemm(p, false)));
-            if (VectorSupport.present()) out.add(new Path("simd/" + p.threads() + "t", new CpuGemm(p, true)));
+            if (VectorSupport.present()) out.add(new Path("simd/" + p.threads() + "t", new CpuGemm(p, true, false)));
+            if (VectorSupport.present() && AmxLibrary.get().isPresent()) out.add(new Path("amx/" + p.threads() + "t", new CpuGemm(p, true, true)));
         }
         return out;
     }
@@ -284,6 +289,65 @@ class CpuGemmTest {
             float beta = t % 3 == 0 ? 0f : 0.5f;
             check(new GemmSpec(batch, m, n, k, ta, tb, lda, ldb, ldc, offA, offB, offC, strideA, strideB, strideC, 1.5f, beta), r, paths());
         }
+    }
+
+    /**
+     * AMX's three-part bf16 products are as accurate as float: per element within eight float roundings of the summed
+     * terms' magnitude, {@code |c − ref| ≤ 2^-21·mag}, on depths short enough that products of two bf16 parts (an
+     * error of ~2^-17 of each term) fail it. The Vector API path meets the same bound.
+     */
+    @Test void amxIsAsAccurateAsFloat() {
+        List<Path> paths = paths().stream().filter(p -> !p.name().startsWith("scalar")).toList();
+        Assumptions.assumeTrue(paths.stream().anyMatch(p -> p.name().startsWith("amx")), "no AMX on this machine: " + AmxLibrary.status());
+        Random r = new Random(29);
+        GemmSpec[] shapes = {GemmSpec.of(50, 130, 33, false, false, 1f, 0f), GemmSpec.of(70, 65, 64, true, false, 1f, 0.5f),
+                GemmSpec.of(33, 47, 96, false, true, -0.7f, 0f), GemmSpec.of(40, 64, 64, true, true, 1f, 1f),
+                GemmSpec.batched(3, 20, 90, 48, false, true, 1f, 0f), GemmSpec.of(552, 96, 96, false, true, 1f, 0f)};
+        for (GemmSpec s : shapes) {
+            assertTrue(AmxGemm.takes(s), s + " goes to AMX");
+            float[] a = random(r, (int) s.spanA()), b = random(r, (int) s.spanB()), c0 = random(r, (int) s.spanC());
+            double[] ref = new double[c0.length], mag = new double[c0.length];
+            reference(s, a, b, c0, ref, mag);
+            for (Path path : paths) {
+                float[] c = c0.clone();
+                path.gemm().gemm(s, a, b, c);
+                for (int i = 0; i < c.length; i++)
+                    if (!(Math.abs(c[i] - ref[i]) <= 0x1p-21 * mag[i]))
+                        fail(path.name() + " " + s + ": c[" + i + "] = " + c[i] + ", reference " + ref[i] + ", error " + Math.abs(c[i] - ref[i]) / mag[i] + " of the terms' magnitude");
+            }
+        }
+    }
+
+    /**
+     * A row's bits do not depend on how many rows the product has, nor on the threads (sample --batch gives the same
+     * images at any batch): the first 7 rows of a 2000-row product equal a 7-row product's, on every SIMD and AMX path.
+     */
+    @Test void rowsDoNotDependOnTheRowCount() {
+        Random r = new Random(31);
+        int[][] nk = {{96, 96}, {16, 256}, {4, 16}, {16, 16}, {48, 16}, {64, 16}, {16, 64}, {96, 16}, {32, 16}, {8, 16}}; // a projection; a timestep embedding's first layer (a weight at an offset in B)
+        for (int[] shape : nk)
+            for (boolean transA : new boolean[] {false, true}) {
+                int n = shape[0], k = shape[1], offB = 400;
+                GemmSpec tall = new GemmSpec(1, 2000, n, k, transA, true, transA ? 2000 : k, k, n, 0, offB, 0, 0, 0, 0, 1f, 0f);
+                GemmSpec shortOne = new GemmSpec(1, 7, n, k, transA, true, transA ? 7 : k, k, n, 0, offB, 0, 0, 0, 0, 1f, 0f);
+                float[] a = random(r, (int) tall.spanA()), b = random(r, offB + (int) tall.spanB());
+                float[] aShort = new float[(int) shortOne.spanA()];
+                for (int i = 0; i < 7; i++)
+                    for (int p = 0; p < k; p++) aShort[transA ? p * 7 + i : i * k + p] = a[transA ? p * 2000 + i : i * k + p];
+                float[] first = null;
+                for (Path path : paths()) {
+                    if (path.name().startsWith("scalar")) continue;
+                    float[] c = new float[(int) tall.spanC()], cShort = new float[(int) shortOne.spanC()];
+                    path.gemm().gemm(tall, a, b, c);
+                    path.gemm().gemm(shortOne, aShort, b, cShort);
+                    String what = path.name() + ", " + n + "x" + k + ", transA " + transA;
+                    assertArrayEquals(java.util.Arrays.copyOf(c, cShort.length), cShort, 0f, what);
+                    if (path.name().startsWith("amx")) {
+                        if (first == null) first = c;
+                        else assertArrayEquals(first, c, 0f, what + " against amx on 1 thread");
+                    }
+                }
+            }
     }
 
     /** beta = 0 must overwrite NaN garbage in C; alpha = 0 or k = 0 must not read A or B. */

@@ -1,0 +1,347 @@
+// fp32 GEMM on Intel AMX with fp32 accuracy: C = alpha·op(A)·op(B) + beta·C, one thread.
+//
+// AMX multiplies bf16 tiles into fp32 accumulators (TDPBF16PS). Each fp32 operand is split into three bf16
+// parts, x = x0 + x1 + x2 exactly (x0 = x truncated to bf16, x1 = (x − x0) truncated, x2 = x − x0 − x1: 3 × 8
+// significant bits cover float's 24), and the six products whose weight is at least 2^-16 of x0·y0 are accumulated:
+//   x0y0 + x0y1 + x1y0 + x0y2 + x1y1 + x2y0.
+// The three dropped ones (x1y2, x2y1, x2y2) weigh at most ~2^-23 of the product, an fp32 rounding; each bf16
+// product is exact in fp32, so the sums carry the usual fp32 accumulation error. Inputs below ~2^-110 in
+// magnitude lose their low parts (AMX flushes bf16 denormals), as fp32 itself would lose them below 2^-126.
+//
+// Blocking (GotoBLAS order): for each NC-column block, for each KC-deep block, B's parts are packed into
+// AMX B tiles (VNNI: a tile row holds 16 columns × one k pair); for each MC-row block, A's parts into A tiles
+// (16 rows × 32 k); a 32×32 block of C is loaded into 2×2 accumulator tiles (zeroed in the first depth block when
+// beta is 0), runs the 6 products over the block's depth and is stored back. Edges are zero-padded.
+//
+// Build: gcc -O3 -fPIC -shared -mavx512f -mavx512bw -mavx512bf16 -mamx-tile -mamx-bf16 (see Makefile).
+#include <immintrin.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <cpuid.h>
+
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#define XFEATURE_XTILEDATA 18
+
+enum { KC = 256, MC = 128, NC = 256, TILE_K = 32, PARTS = 3 };
+/* bf16 elements of one packed 16×32 tile (1 KiB). */
+enum { TILE = 16 * TILE_K };
+
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} __attribute__((packed)) tile_config;
+
+/* Per-thread packing buffers, grown on demand. */
+static __thread uint16_t *packed_a, *packed_b;
+static __thread size_t packed_a_size, packed_b_size;
+
+static uint16_t *grow(uint16_t **buf, size_t *size, size_t elements) {
+    if (*size < elements) {
+        free(*buf);
+        *buf = aligned_alloc(64, (elements * sizeof(uint16_t) + 63) / 64 * 64);
+        *size = *buf ? elements : 0;
+    }
+    return *buf;
+}
+
+/*
+ * 0 when this CPU has AMX-BF16 and AVX-512 (F, BW, BF16) and the kernel lets this process use AMX tiles;
+ * otherwise a negative code: -1 no AMX-BF16/tile, -2 no AVX512-F/BW/BF16, -3 the kernel refused.
+ */
+int imf_amx_init(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return -1;
+    if (!(d & (1u << 22)) || !(d & (1u << 24))) return -1;   // AMX-BF16, AMX-TILE
+    if (!(b & (1u << 30)) || !(b & (1u << 16))) return -2;   // AVX512BW, AVX512F
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d) || !(a & (1u << 5))) return -2;   // AVX512-BF16
+    if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) return -3;
+    return 0;
+}
+
+static void configure_tiles(void) {
+    tile_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.palette = 1;
+    for (int t = 0; t < 8; t++) {
+        cfg.colsb[t] = 64;
+        cfg.rows[t] = 16;
+    }
+    _tile_loadconfig(&cfg);
+}
+
+/*
+ * The three parts of 16 floats, as floats whose low 16 bits are zero (their high halves are the bf16 parts): x0 = x
+ * truncated to bf16, x1 = (x − x0) truncated, x2 = x − x0 − x1. Each difference is exact, x − x0 has at most 16
+ * significant bits and x − x0 − x1 at most 8, so x2 is exact in bf16 and x = x0 + x1 + x2. Truncating (an AND) instead
+ * of rounding saves the conversions back to float that a rounded part needs for the next difference.
+ */
+static inline void split3(__m512 x, __m512 part[PARTS]) {
+    const __m512i high = _mm512_set1_epi32((int) 0xFFFF0000u);
+    part[0] = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), high));
+    __m512 r = _mm512_sub_ps(x, part[0]);
+    part[1] = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(r), high));
+    part[2] = _mm512_sub_ps(r, part[1]);
+}
+
+/* 16 floats from p, masked to the first `count` (0..16) lanes, the rest zero. */
+static inline __m512 load16(const float *p, int count) {
+    if (count >= 16) return _mm512_loadu_ps(p);
+    if (count <= 0) return _mm512_setzero_ps();
+    return _mm512_maskz_loadu_ps((__mmask16) ((1u << count) - 1), p);
+}
+
+/* The bf16 halves of two parts' 16 + 16 floats in order, lo's first: a conversion that is exact here (low halves zero). */
+static inline __m512i in_order(__m512 lo, __m512 hi) { return (__m512i) _mm512_cvtne2ps_pbh(hi, lo); }
+
+/* dword i = (even[i], odd[i]) as two bf16: a k pair for one column or row (a shift and a blend, no shuffle). */
+static inline __m512i pairs(__m512 even, __m512 odd) {
+    return _mm512_mask_blend_epi16(0xAAAAAAAAu, _mm512_srli_epi32(_mm512_castps_si512(even), 16), _mm512_castps_si512(odd));
+}
+
+/* In-place transpose of a 16×16 matrix of dwords held in 16 vectors. */
+static inline void transpose16(__m512i r[16]) {
+    __m512i t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+        r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+        r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+        r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    // r[i] now holds, per 128-bit lane L, rows 4L..4L+3 of a 4×4 block; gather lanes across vectors.
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 4; j++) t[4 * i + j] = r[4 * i + j];
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512i a = t[j], b = t[4 + j], c = t[8 + j], d = t[12 + j];
+        __m512i ab_lo = _mm512_shuffle_i32x4(a, b, 0x44), ab_hi = _mm512_shuffle_i32x4(a, b, 0xEE);
+        __m512i cd_lo = _mm512_shuffle_i32x4(c, d, 0x44), cd_hi = _mm512_shuffle_i32x4(c, d, 0xEE);
+        r[j] = _mm512_shuffle_i32x4(ab_lo, cd_lo, 0x88);
+        r[4 + j] = _mm512_shuffle_i32x4(ab_lo, cd_lo, 0xDD);
+        r[8 + j] = _mm512_shuffle_i32x4(ab_hi, cd_hi, 0x88);
+        r[12 + j] = _mm512_shuffle_i32x4(ab_hi, cd_hi, 0xDD);
+    }
+}
+
+/*
+ * Element (i, p) of op(X), for an m×k operand: X[i·ld + p] when not transposed, X[p·ld + i] when transposed.
+ * Packs rows [0, rows) and depth [0, depth) (rows ≤ 16, depth ≤ 32, the rest zero) into one 16×32 tile per part
+ * at out[part·part_stride]: tile row i = 32 bf16 along k. Used for A (rows = C's rows) and, through
+ * pack_b_tile, for B (rows = C's columns, k pairs interleaved).
+ */
+static void pack_rows_tile(const float *x, long ld, int trans, int rows, int depth, uint16_t *out, size_t part_stride) {
+    __m512 part[2][PARTS];
+    if (!trans) {
+        for (int i = 0; i < 16; i++) {
+            __m512 lo = i < rows ? load16(x + i * ld, depth) : _mm512_setzero_ps();
+            __m512 hi = i < rows ? load16(x + i * ld + 16, depth - 16) : _mm512_setzero_ps();
+            split3(lo, part[0]);
+            split3(hi, part[1]);
+            for (int q = 0; q < PARTS; q++) _mm512_store_si512(out + q * part_stride + i * TILE_K, in_order(part[0][q], part[1][q]));
+        }
+        return;
+    }
+    // Transposed: k runs down memory rows. Pair rows 2j, 2j+1 into dwords, then transpose 16×16 dwords.
+    __m512i w[PARTS][16];
+    for (int j = 0; j < 16; j++) {
+        int p = 2 * j;
+        __m512 even = p < depth ? load16(x + p * ld, rows) : _mm512_setzero_ps();
+        __m512 odd = p + 1 < depth ? load16(x + (p + 1) * ld, rows) : _mm512_setzero_ps();
+        split3(even, part[0]);
+        split3(odd, part[1]);
+        for (int q = 0; q < PARTS; q++) w[q][j] = pairs(part[0][q], part[1][q]);
+    }
+    for (int q = 0; q < PARTS; q++) {
+        transpose16(w[q]);
+        for (int i = 0; i < 16; i++) _mm512_store_si512(out + q * part_stride + i * TILE_K, w[q][i]);
+    }
+}
+
+/*
+ * One VNNI B tile per part: columns [0, cols) (≤ 16) and depth [0, depth) (≤ 32) of op(B), k×n; tile row r holds
+ * dwords (B(2r, j), B(2r+1, j)) for j = 0..15. Not transposed: B(p, j) = x[p·ld + j]; transposed: x[j·ld + p].
+ */
+static void pack_b_tile(const float *x, long ld, int trans, int cols, int depth, uint16_t *out, size_t part_stride) {
+    __m512 part[2][PARTS];
+    if (!trans) {
+        for (int r = 0; r < 16; r++) {
+            int p = 2 * r;
+            __m512 even = p < depth ? load16(x + p * ld, cols) : _mm512_setzero_ps();
+            __m512 odd = p + 1 < depth ? load16(x + (p + 1) * ld, cols) : _mm512_setzero_ps();
+            split3(even, part[0]);
+            split3(odd, part[1]);
+            for (int q = 0; q < PARTS; q++)
+                _mm512_store_si512(out + q * part_stride + r * TILE_K, pairs(part[0][q], part[1][q]));
+        }
+        return;
+    }
+    // Transposed: column j is contiguous along k; its 32 bf16 in k order are 16 k-pair dwords; transpose.
+    __m512i w[PARTS][16];
+    for (int j = 0; j < 16; j++) {
+        __m512 lo = j < cols ? load16(x + j * ld, depth) : _mm512_setzero_ps();
+        __m512 hi = j < cols ? load16(x + j * ld + 16, depth - 16) : _mm512_setzero_ps();
+        split3(lo, part[0]);
+        split3(hi, part[1]);
+        for (int q = 0; q < PARTS; q++) w[q][j] = in_order(part[0][q], part[1][q]);
+    }
+    for (int q = 0; q < PARTS; q++) {
+        transpose16(w[q]);
+        for (int r = 0; r < 16; r++) _mm512_store_si512(out + q * part_stride + r * TILE_K, w[q][r]);
+    }
+}
+
+/*
+ * c (a 32×32 block, row stride ldc floats) += the products of packed panels, or = them when !load: a = two 16-row A
+ * panels (ktiles tiles each, per part), b = two 16-column B panels. a_part / b_part: elements between parts;
+ * a_half / b_half: between the two 16-row (16-column) panels. C stays in the accumulator tiles over the whole depth.
+ */
+static void kernel32(const uint16_t *a, size_t a_part, size_t a_half, const uint16_t *b, size_t b_part, size_t b_half,
+                     int ktiles, float *c, long ldc, int load) {
+    long stride = ldc * (long) sizeof(float);
+    if (load) {
+        _tile_loadd(0, c, stride);
+        _tile_loadd(1, c + 16, stride);
+        _tile_loadd(2, c + 16 * ldc, stride);
+        _tile_loadd(3, c + 16 * ldc + 16, stride);
+    } else {
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        _tile_zero(3);
+    }
+    for (int t = 0; t < ktiles; t++) {
+        // Each A part's two tiles are loaded once and meet every B part they multiply (3 + 2 + 1 pairs of tiles).
+        for (int pa = 0; pa < PARTS; pa++) {
+            const uint16_t *at = a + pa * a_part + (size_t) t * TILE;
+            _tile_loadd(4, at, 64);
+            _tile_loadd(5, at + a_half, 64);
+            for (int pb = 0; pb < PARTS - pa; pb++) {
+                const uint16_t *bt = b + pb * b_part + (size_t) t * TILE;
+                _tile_loadd(6, bt, 64);
+                _tile_loadd(7, bt + b_half, 64);
+                _tile_dpbf16ps(0, 4, 6);
+                _tile_dpbf16ps(1, 4, 7);
+                _tile_dpbf16ps(2, 5, 6);
+                _tile_dpbf16ps(3, 5, 7);
+            }
+        }
+    }
+    _tile_stored(0, c, stride);
+    _tile_stored(1, c + 16, stride);
+    _tile_stored(2, c + 16 * ldc, stride);
+    _tile_stored(3, c + 16 * ldc + 16, stride);
+}
+
+/* rows × cols floats between two row strides (the edge blocks' copies in and out of a 32×32 buffer). */
+static void copy_block(const float *src, long lds, float *dst, long ldd, int rows, int cols) {
+    __mmask16 lo = (__mmask16) (cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+    __mmask16 hi = (__mmask16) (cols >= 32 ? 0xFFFF : cols > 16 ? (1u << (cols - 16)) - 1 : 0);
+    for (int i = 0; i < rows; i++) {
+        _mm512_mask_storeu_ps(dst + i * ldd, lo, _mm512_maskz_loadu_ps(lo, src + i * lds));
+        _mm512_mask_storeu_ps(dst + i * ldd + 16, hi, _mm512_maskz_loadu_ps(hi, src + i * lds + 16));
+    }
+}
+
+static inline int min_int(int x, int y) { return x < y ? x : y; }
+
+/*
+ * C = op(A)·op(B) + (accumulate ? C : 0), the products summed onto C's own value in the accumulator tiles: an
+ * element's arithmetic is the same wherever its block lies (edge blocks run in a zero-padded 32×32 copy), so a row's
+ * bits do not depend on the row count.
+ */
+static int accumulate(int transA, int transB, int m, int n, int k, const float *A, long lda, const float *B, long ldb,
+                      int accumulate_c, float *C, long ldc) {
+    int nc_max = min_int(NC, (n + 31) / 32 * 32), mc_max = min_int(MC, (m + 31) / 32 * 32);
+    int kc_max = min_int(KC, (k + TILE_K - 1) / TILE_K * TILE_K);
+    size_t b_part = (size_t) nc_max * kc_max, a_part = (size_t) mc_max * kc_max;
+    uint16_t *pb = grow(&packed_b, &packed_b_size, PARTS * b_part);
+    uint16_t *pa = grow(&packed_a, &packed_a_size, PARTS * a_part);
+    if (!pa || !pb) return -1;
+    float edge[32 * 32] __attribute__((aligned(64)));
+    for (int jc = 0; jc < n; jc += NC) {
+        int nc = min_int(NC, n - jc), npanels = (nc + 15) / 16;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = min_int(KC, k - pc), ktiles = (kc + TILE_K - 1) / TILE_K, load = pc > 0 || accumulate_c;
+            size_t panel = (size_t) ktiles * TILE;   // elements of one 16-wide panel, one part
+            for (int jp = 0; jp < npanels; jp++)
+                for (int t = 0; t < ktiles; t++) {
+                    int j = jc + 16 * jp, p = pc + TILE_K * t;
+                    const float *src = transB ? B + (long) j * ldb + p : B + (long) p * ldb + j;
+                    pack_b_tile(src, ldb, transB, min_int(16, n - j), min_int(TILE_K, k - p),
+                                pb + jp * panel + (size_t) t * TILE, b_part);
+                }
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = min_int(MC, m - ic), mpanels = (mc + 15) / 16;
+                for (int ip = 0; ip < mpanels; ip++)
+                    for (int t = 0; t < ktiles; t++) {
+                        int i = ic + 16 * ip, p = pc + TILE_K * t;
+                        const float *src = transA ? A + (long) p * lda + i : A + (long) i * lda + p;
+                        pack_rows_tile(src, lda, transA, min_int(16, m - i), min_int(TILE_K, k - p),
+                                       pa + ip * panel + (size_t) t * TILE, a_part);
+                    }
+                for (int jp = 0; jp < npanels; jp += 2) {
+                    for (int ip = 0; ip < mpanels; ip += 2) {
+                        // A lone last panel pairs with itself: its twin's rows (columns) are computed and dropped.
+                        size_t a_half = ip + 1 < mpanels ? panel : 0, b_half = jp + 1 < npanels ? panel : 0;
+                        int i = ic + 16 * ip, j = jc + 16 * jp, rows = min_int(32, m - i), cols = min_int(32, n - j);
+                        float *c = C + (long) i * ldc + j;
+                        if (rows == 32 && cols == 32) {
+                            kernel32(pa + ip * panel, a_part, a_half, pb + jp * panel, b_part, b_half, ktiles, c, ldc, load);
+                        } else {
+                            if (load) copy_block(c, ldc, edge, 32, rows, cols);
+                            kernel32(pa + ip * panel, a_part, a_half, pb + jp * panel, b_part, b_half, ktiles, edge, 32, load);
+                            copy_block(edge, 32, c, ldc, rows, cols);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Per thread: op(A)·op(B) for alpha other than 1 or beta other than 0 and 1. */
+static __thread float *products;
+static __thread size_t products_size;
+
+/*
+ * C (m×n, row stride ldc) = alpha·op(A)·op(B) + beta·C on this thread, op(A) m×k and op(B) k×n. transA: A is stored
+ * k×m (element (i, p) at A[p·lda + i]); transB: B is stored n×k. C is not read when beta is 0. alpha 1 with beta 0 or 1
+ * (every iMF product) accumulates in C itself; other scalars go through a product buffer: C = alpha·P + beta·C.
+ * Requires imf_amx_init() == 0. Returns 0, or -1 when a buffer could not be allocated (C then unchanged).
+ */
+int imf_amx_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *A, long lda,
+                  const float *B, long ldb, float beta, float *C, long ldc) {
+    if (m <= 0 || n <= 0) return 0;
+    if (k <= 0 || alpha == 0.0f) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+        return 0;
+    }
+    int rc;
+    configure_tiles();
+    if (alpha == 1.0f && (beta == 0.0f || beta == 1.0f)) {
+        rc = accumulate(transA, transB, m, n, k, A, lda, B, ldb, beta == 1.0f, C, ldc);
+    } else {
+        size_t need = (size_t) m * n;
+        if (products_size < need) {
+            free(products);
+            products = aligned_alloc(64, (need * sizeof(float) + 63) / 64 * 64);
+            products_size = products ? need : 0;
+        }
+        rc = products ? accumulate(transA, transB, m, n, k, A, lda, B, ldb, 0, products, n) : -1;
+        if (rc == 0)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                    C[i * ldc + j] = alpha * products[(size_t) i * n + j] + (beta == 0.0f ? 0.0f : beta * C[i * ldc + j]);
+    }
+    _tile_release();
+    return rc;
+}

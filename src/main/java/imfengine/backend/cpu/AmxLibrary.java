@@ -1,0 +1,97 @@
+package imfengine.backend.cpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The AMX GEMM of {@code native-cpu/amx_sgemm.c}: fp32 in and out, fp32-accurate products from bf16 tiles (each operand
+ * split into three bf16 parts; see the C file). {@code make} builds it into the jar as {@value #RESOURCE}; at start-up it
+ * is copied to a temporary file and opened. It is used where the library is in the jar, the CPU has AMX-BF16 and
+ * AVX512-BF16, and the kernel lets the process use AMX tiles, unless {@code -Dimf.gemm.amx=off}; {@link #status()}
+ * says which, and why not.
+ */
+final class AmxLibrary {
+    static final String RESOURCE = "/native/linux-x86_64/libimf_amx_sgemm.so";
+    /** {@code -Dimf.gemm.amx=off} keeps the Vector API GEMM where AMX would be used. */
+    static final String PROPERTY = "imf.gemm.amx";
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Loaded LOADED = load();
+
+    private record Loaded(AmxLibrary library, String status) {}
+
+    private final MethodHandle sgemm;
+
+    private AmxLibrary(MethodHandle sgemm) { this.sgemm = sgemm; }
+
+    /** The library, when this machine runs it. */
+    static Optional<AmxLibrary> get() { return Optional.ofNullable(LOADED.library); }
+
+    /** For logs: {@code AMX bf16x3} when in use, else {@code no AMX (why)}. */
+    static String status() { return LOADED.status; }
+
+    /**
+     * {@code C = alpha·op(A)·op(B) + beta·C} on the calling thread: op(A) m×k from {@code a[offA..]} (stored k×m when
+     * {@code transA}), op(B) k×n from {@code b[offB..]} (stored n×k when {@code transB}), C m×n at {@code c[offC..]}.
+     * C is not read when {@code beta == 0}.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, long offA, int lda,
+              float[] b, long offB, int ldb, float beta, float[] c, long offC, int ldc) {
+        int rc;
+        try {
+            rc = (int) sgemm.invokeExact(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
+                    MemorySegment.ofArray(a).asSlice(offA * Float.BYTES), (long) lda,
+                    MemorySegment.ofArray(b).asSlice(offB * Float.BYTES), (long) ldb, beta,
+                    MemorySegment.ofArray(c).asSlice(offC * Float.BYTES), (long) ldc);
+        } catch (Throwable t) {
+            throw new IllegalStateException("imf_amx_sgemm: " + t, t);
+        }
+        if (rc != 0) throw new OutOfMemoryError("imf_amx_sgemm: no memory for its packing buffers (" + m + "x" + n + "x" + k + ")");
+    }
+
+    private static Loaded load() {
+        String setting = System.getProperty(PROPERTY, "on");
+        if (setting.equals("off")) return new Loaded(null, "no AMX (-D" + PROPERTY + "=off)");
+        if (!setting.equals("on")) System.err.println(PROPERTY + "=" + setting + " ignored (on or off); using on");
+        if (!System.getProperty("os.arch").equals("amd64") || !System.getProperty("os.name").equals("Linux"))
+            return new Loaded(null, "no AMX (not Linux on x86-64)");
+        try (InputStream in = AmxLibrary.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) return new Loaded(null, "no AMX (library not built into this jar: make build)");
+            Path file = Files.createTempFile("imf-amx-sgemm", ".so");
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            SymbolLookup symbols = SymbolLookup.libraryLookup(file, Arena.global());
+            MethodHandle init = LINKER.downcallHandle(symbols.find("imf_amx_init").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
+            int rc = (int) init.invokeExact();
+            if (rc != 0) return new Loaded(null, "no AMX (" + switch (rc) {
+                case -1 -> "the CPU has no AMX-BF16";
+                case -2 -> "the CPU has no AVX512-BF16";
+                case -3 -> "the kernel does not grant AMX tile state";
+                default -> "init returned " + rc;
+            } + ")");
+            // critical: the arrays are passed in place (no copies); the call holds off GC for its length, milliseconds.
+            MethodHandle sgemm = LINKER.downcallHandle(symbols.find("imf_amx_sgemm").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
+                            ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_LONG),
+                    Linker.Option.critical(true));
+            return new Loaded(new AmxLibrary(sgemm), "AMX bf16x3");
+        } catch (Throwable t) {
+            return new Loaded(null, "no AMX (" + t.getMessage() + ")");
+        }
+    }
+}
