@@ -10,13 +10,16 @@ import java.util.Random;
 /**
  * The Java side of {@code tools/gemm-vs-openblas.py}: reads {@code m n k N|T N|T reps} lines on stdin, runs
  * that many calls of the engine's CPU GEMM (2 threads unless {@code -Dthreads}) and prints their GFLOP/s, so
- * that a driver can alternate it with OpenBLAS call by call. Operands are made once per shape.
+ * that a driver can alternate it with OpenBLAS call by call. Operands are made once per shape. The GEMM is
+ * {@link CpuGemm}'s, the backend's: AMX for the products it takes where the machine has it, else the Vector API
+ * kernel ({@code -Dimf.gemm.amx=off} for that one everywhere).
  */
 public final class GemmServe {
     private GemmServe() {}
 
     public static void main(String[] args) throws Exception {
         WorkerPool pool = new WorkerPool(Integer.getInteger("threads", 2));
+        CpuGemm gemm = new CpuGemm(pool, true);
         Map<String, float[][]> operands = new HashMap<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         for (String line; (line = in.readLine()) != null; ) {
@@ -37,7 +40,7 @@ public final class GemmServe {
             });
             GemmSpec s = GemmSpec.of(m, n, k, ta, tb, 1f, 0f);
             long t0 = System.nanoTime();
-            for (int i = 0; i < reps; i++) GemmPacked.gemm(pool, s, abc[0], abc[1], abc[2]);
+            for (int i = 0; i < reps; i++) gemm.gemm(s, abc[0], abc[1], abc[2]);
             System.out.println(2.0 * m * n * k * reps / ((System.nanoTime() - t0) / 1e9) / 1e9);
             System.out.flush();
         }
