@@ -18,7 +18,7 @@ JAR := target/imf-engine.jar
 JVM_FLAGS := --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED
 ARGS ?=
 
-.PHONY: native-cpu inception-full-check build test test-vae-full run bench bench-compare ptx gpu-bundle gpu-check-dry data clean run-command help
+.PHONY: native-cpu native-cpu-check inception-full-check build test test-vae-full run bench bench-compare ptx gpu-bundle gpu-check-dry data clean run-command help
 
 help:
 	@echo "make build   fat jar target/imf-engine.jar, and build/imf-engine/bin/imf-engine on its own Java runtime"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench-compare  Java vs PyTorch training step, sampling and GEMMs, alternating, ROUNDS=2 rounds, ONLY=steps or gemm, HUGEPAGES=1 for 2 MiB pages on both sides (needs python3-torch)"
 	@echo "make inception-full-check  the FID Inception at full width (random weights, ~95 MB in /tmp) against the PyTorch reference"
 	@echo "make native-cpu  the AMX GEMM (native-cpu/amx_sgemm.c) as a jar resource (x86-64 Linux with gcc; build and test make it)"
+	@echo "make native-cpu-check  its native checks: accuracy against double, buffers freed at thread end (skip without AMX; test runs it)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
 	@echo "make gpu-check-dry  the bundle's device check without a GPU (kernels emulated, PyTorch on the CPU)"
@@ -48,6 +49,12 @@ $(AMX_LIB): native-cpu/amx_sgemm.c
 	@mkdir -p $(@D)
 	$(AMX_CC) $(AMX_FLAGS) $< -o $@
 
+# The native checks the Java tests cannot make (native-cpu/check_amx_sgemm.c); they skip without AMX.
+native-cpu-check: native-cpu
+	@if [ -f $(AMX_LIB) ]; then mkdir -p $(BUILD_DIR)/native-cpu && \
+	  $(AMX_CC) -O2 -Wall native-cpu/check_amx_sgemm.c $(AMX_LIB) -lm -lpthread -Wl,-rpath,$(CURDIR)/$(dir $(AMX_LIB)) -o $(BUILD_DIR)/native-cpu/check_amx_sgemm && \
+	  $(BUILD_DIR)/native-cpu/check_amx_sgemm; fi
+
 # The jar, then build/imf-engine/: bin/imf-engine on a jlink runtime with the JVM options baked in (no system Java needed)
 APP_IMAGE := build/imf-engine
 build: native-cpu
@@ -56,7 +63,7 @@ build: native-cpu
 
 # The emulator libraries first (the kernel tests launch every CUDA kernel through them); `verify`, not
 # `test`: the process tests (*IT) start the packaged jar, so they run after `package`.
-test: emu native-cpu
+test: emu native-cpu-check
 	$(MVN) verify
 
 # The SD-VAE decoder at full width against the PyTorch twin: the weights (198 MB of random values in the real

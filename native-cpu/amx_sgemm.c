@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <cpuid.h>
+#include <pthread.h>
 
 #define ARCH_REQ_XCOMP_PERM 0x1023
 #define XFEATURE_XTILEDATA 18
@@ -35,15 +36,31 @@ typedef struct {
     uint8_t rows[16];
 } __attribute__((packed)) tile_config;
 
-/* Per-thread packing buffers, grown on demand. */
-static __thread uint16_t *packed_a, *packed_b;
-static __thread size_t packed_a_size, packed_b_size;
+/* Per-thread buffers, grown on demand and freed when the thread ends: packed A and B, and products scaled afterwards. */
+static __thread void *packed_a, *packed_b, *products;
+static __thread size_t packed_a_size, packed_b_size, products_size;
+static pthread_key_t thread_end;
+static pthread_once_t thread_end_once = PTHREAD_ONCE_INIT;
 
-static uint16_t *grow(uint16_t **buf, size_t *size, size_t elements) {
-    if (*size < elements) {
+static void free_buffers(void *unused) {
+    (void) unused;
+    free(packed_a);
+    free(packed_b);
+    free(products);
+    packed_a = packed_b = products = NULL;
+    packed_a_size = packed_b_size = products_size = 0;
+}
+
+static void make_thread_end_key(void) { pthread_key_create(&thread_end, free_buffers); }
+
+/* buf with room for `bytes`: this thread's, reallocated when smaller (its old contents dropped); NULL without memory. */
+static void *grow(void **buf, size_t *size, size_t bytes) {
+    if (*size < bytes) {
+        pthread_once(&thread_end_once, make_thread_end_key);
+        pthread_setspecific(thread_end, (void *) 1);   // a non-NULL value: free_buffers runs at the thread's end
         free(*buf);
-        *buf = aligned_alloc(64, (elements * sizeof(uint16_t) + 63) / 64 * 64);
-        *size = *buf ? elements : 0;
+        *buf = aligned_alloc(64, (bytes + 63) / 64 * 64);
+        *size = *buf ? bytes : 0;
     }
     return *buf;
 }
@@ -261,8 +278,8 @@ static int accumulate(int transA, int transB, int m, int n, int k, const float *
     int nc_max = min_int(NC, (n + 31) / 32 * 32), mc_max = min_int(MC, (m + 31) / 32 * 32);
     int kc_max = min_int(KC, (k + TILE_K - 1) / TILE_K * TILE_K);
     size_t b_part = (size_t) nc_max * kc_max, a_part = (size_t) mc_max * kc_max;
-    uint16_t *pb = grow(&packed_b, &packed_b_size, PARTS * b_part);
-    uint16_t *pa = grow(&packed_a, &packed_a_size, PARTS * a_part);
+    uint16_t *pb = grow(&packed_b, &packed_b_size, PARTS * b_part * sizeof(uint16_t));
+    uint16_t *pa = grow(&packed_a, &packed_a_size, PARTS * a_part * sizeof(uint16_t));
     if (!pa || !pb) return -1;
     float edge[32 * 32] __attribute__((aligned(64)));
     for (int jc = 0; jc < n; jc += NC) {
@@ -307,10 +324,6 @@ static int accumulate(int transA, int transB, int m, int n, int k, const float *
     return 0;
 }
 
-/* Per thread: op(A)·op(B) for alpha other than 1 or beta other than 0 and 1. */
-static __thread float *products;
-static __thread size_t products_size;
-
 /*
  * C (m×n, row stride ldc) = alpha·op(A)·op(B) + beta·C on this thread, op(A) m×k and op(B) k×n. transA: A is stored
  * k×m (element (i, p) at A[p·lda + i]); transB: B is stored n×k. C is not read when beta is 0. alpha 1 with beta 0 or 1
@@ -330,17 +343,12 @@ int imf_amx_sgemm(int transA, int transB, int m, int n, int k, float alpha, cons
     if (alpha == 1.0f && (beta == 0.0f || beta == 1.0f)) {
         rc = accumulate(transA, transB, m, n, k, A, lda, B, ldb, beta == 1.0f, C, ldc);
     } else {
-        size_t need = (size_t) m * n;
-        if (products_size < need) {
-            free(products);
-            products = aligned_alloc(64, (need * sizeof(float) + 63) / 64 * 64);
-            products_size = products ? need : 0;
-        }
-        rc = products ? accumulate(transA, transB, m, n, k, A, lda, B, ldb, 0, products, n) : -1;
+        float *prod = grow(&products, &products_size, (size_t) m * n * sizeof(float));
+        rc = prod ? accumulate(transA, transB, m, n, k, A, lda, B, ldb, 0, prod, n) : -1;
         if (rc == 0)
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
-                    C[i * ldc + j] = alpha * products[(size_t) i * n + j] + (beta == 0.0f ? 0.0f : beta * C[i * ldc + j]);
+                    C[i * ldc + j] = alpha * prod[(size_t) i * n + j] + (beta == 0.0f ? 0.0f : beta * C[i * ldc + j]);
     }
     _tile_release();
     return rc;
