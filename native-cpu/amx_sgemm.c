@@ -148,33 +148,34 @@ static inline void transpose16(__m512i r[16]) {
 }
 
 /*
- * Element (i, p) of op(X), for an m×k operand: X[i·ld + p] when not transposed, X[p·ld + i] when transposed.
- * Packs rows [0, rows) and depth [0, depth) (rows ≤ 16, depth ≤ 32, the rest zero) into one 16×32 tile per part
- * at out[part·part_stride]: tile row i = 32 bf16 along k. Used for A (rows = C's rows) and, through
- * pack_b_tile, for B (rows = C's columns, k pairs interleaved).
+ * The three parts of 16 lines of memory (line j at x + j·ld) as 16 vectors of bf16 per part. In order: line j holds
+ * 32 consecutive floats (`count` of them valid) and becomes its 32 bf16 in order. Pairwise: lines 2j and 2j+1 hold 16
+ * floats each (`count` valid) and become 16 dwords (line 2j's, line 2j+1's). Lines from `lines` on read as zeros.
+ * With `tiles`, vector j of part q is stored as row j of that part's tile (out + q·part_stride) at once; else kept
+ * in w (for a transpose first: staging every vector in w costs the direct layouts ~2 %).
  */
-static void pack_rows_tile(const float *x, long ld, int trans, int rows, int depth, uint16_t *out, size_t part_stride) {
+static inline void parts_of_lines(const float *x, long ld, int pairwise, int lines, int count, __m512i w[PARTS][16],
+                                  uint16_t *tiles, size_t part_stride) {
     __m512 part[2][PARTS];
-    if (!trans) {
-        for (int i = 0; i < 16; i++) {
-            __m512 lo = i < rows ? load16(x + i * ld, depth) : _mm512_setzero_ps();
-            __m512 hi = i < rows ? load16(x + i * ld + 16, depth - 16) : _mm512_setzero_ps();
-            split3(lo, part[0]);
-            split3(hi, part[1]);
-            for (int q = 0; q < PARTS; q++) _mm512_store_si512(out + q * part_stride + i * TILE_K, in_order(part[0][q], part[1][q]));
-        }
-        return;
-    }
-    // Transposed: k runs down memory rows. Pair rows 2j, 2j+1 into dwords, then transpose 16×16 dwords.
-    __m512i w[PARTS][16];
     for (int j = 0; j < 16; j++) {
-        int p = 2 * j;
-        __m512 even = p < depth ? load16(x + p * ld, rows) : _mm512_setzero_ps();
-        __m512 odd = p + 1 < depth ? load16(x + (p + 1) * ld, rows) : _mm512_setzero_ps();
-        split3(even, part[0]);
-        split3(odd, part[1]);
-        for (int q = 0; q < PARTS; q++) w[q][j] = pairs(part[0][q], part[1][q]);
+        if (pairwise) {
+            int p = 2 * j;
+            split3(p < lines ? load16(x + p * ld, count) : _mm512_setzero_ps(), part[0]);
+            split3(p + 1 < lines ? load16(x + (p + 1) * ld, count) : _mm512_setzero_ps(), part[1]);
+        } else {
+            split3(j < lines ? load16(x + j * ld, count) : _mm512_setzero_ps(), part[0]);
+            split3(j < lines ? load16(x + j * ld + 16, count - 16) : _mm512_setzero_ps(), part[1]);
+        }
+        for (int q = 0; q < PARTS; q++) {
+            __m512i v = pairwise ? pairs(part[0][q], part[1][q]) : in_order(part[0][q], part[1][q]);
+            if (tiles) _mm512_store_si512(tiles + q * part_stride + j * TILE_K, v);
+            else w[q][j] = v;
+        }
     }
+}
+
+/* One 16×32 tile per part at out + part·part_stride: w's 16 vectors transposed as 16×16 dwords. */
+static inline void store_transposed(__m512i w[PARTS][16], uint16_t *out, size_t part_stride) {
     for (int q = 0; q < PARTS; q++) {
         transpose16(w[q]);
         for (int i = 0; i < 16; i++) _mm512_store_si512(out + q * part_stride + i * TILE_K, w[q][i]);
@@ -182,35 +183,22 @@ static void pack_rows_tile(const float *x, long ld, int trans, int rows, int dep
 }
 
 /*
- * One VNNI B tile per part: columns [0, cols) (≤ 16) and depth [0, depth) (≤ 32) of op(B), k×n; tile row r holds
- * dwords (B(2r, j), B(2r+1, j)) for j = 0..15. Not transposed: B(p, j) = x[p·ld + j]; transposed: x[j·ld + p].
+ * One 16×32 tile per part at out + part·part_stride from 16 lines of memory (see parts_of_lines), transposed as 16×16
+ * dwords when asked. The four layouts, for op(A) m×k (A tile row i: row i's 32 bf16 along k) and op(B) k×n (VNNI
+ * tile row r: dwords (B(2r, j), B(2r+1, j)) for j = 0..15):
+ *   A           lines = rows along k, in order
+ *   A transposed  lines = k, pairwise, transposed
+ *   B           lines = k, pairwise
+ *   B transposed  lines = columns along k, in order (a column's 32 bf16 are its 16 k pairs), transposed
  */
-static void pack_b_tile(const float *x, long ld, int trans, int cols, int depth, uint16_t *out, size_t part_stride) {
-    __m512 part[2][PARTS];
-    if (!trans) {
-        for (int r = 0; r < 16; r++) {
-            int p = 2 * r;
-            __m512 even = p < depth ? load16(x + p * ld, cols) : _mm512_setzero_ps();
-            __m512 odd = p + 1 < depth ? load16(x + (p + 1) * ld, cols) : _mm512_setzero_ps();
-            split3(even, part[0]);
-            split3(odd, part[1]);
-            for (int q = 0; q < PARTS; q++)
-                _mm512_store_si512(out + q * part_stride + r * TILE_K, pairs(part[0][q], part[1][q]));
-        }
-        return;
-    }
-    // Transposed: column j is contiguous along k; its 32 bf16 in k order are 16 k-pair dwords; transpose.
+static void pack_tile(const float *x, long ld, int pairwise, int transposed, int lines, int count, uint16_t *out,
+                      size_t part_stride) {
     __m512i w[PARTS][16];
-    for (int j = 0; j < 16; j++) {
-        __m512 lo = j < cols ? load16(x + j * ld, depth) : _mm512_setzero_ps();
-        __m512 hi = j < cols ? load16(x + j * ld + 16, depth - 16) : _mm512_setzero_ps();
-        split3(lo, part[0]);
-        split3(hi, part[1]);
-        for (int q = 0; q < PARTS; q++) w[q][j] = in_order(part[0][q], part[1][q]);
-    }
-    for (int q = 0; q < PARTS; q++) {
-        transpose16(w[q]);
-        for (int r = 0; r < 16; r++) _mm512_store_si512(out + q * part_stride + r * TILE_K, w[q][r]);
+    if (!transposed) {
+        parts_of_lines(x, ld, pairwise, lines, count, w, out, part_stride);
+    } else {
+        parts_of_lines(x, ld, pairwise, lines, count, w, NULL, 0);
+        store_transposed(w, out, part_stride);
     }
 }
 
@@ -291,8 +279,9 @@ static int accumulate(int transA, int transB, int m, int n, int k, const float *
                 for (int t = 0; t < ktiles; t++) {
                     int j = jc + 16 * jp, p = pc + TILE_K * t;
                     const float *src = transB ? B + (long) j * ldb + p : B + (long) p * ldb + j;
-                    pack_b_tile(src, ldb, transB, min_int(16, n - j), min_int(TILE_K, k - p),
-                                pb + jp * panel + (size_t) t * TILE, b_part);
+                    int cols = min_int(16, n - j), depth = min_int(TILE_K, k - p);
+                    pack_tile(src, ldb, !transB, transB, transB ? cols : depth, transB ? depth : cols,
+                              pb + jp * panel + (size_t) t * TILE, b_part);
                 }
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = min_int(MC, m - ic), mpanels = (mc + 15) / 16;
@@ -300,8 +289,9 @@ static int accumulate(int transA, int transB, int m, int n, int k, const float *
                     for (int t = 0; t < ktiles; t++) {
                         int i = ic + 16 * ip, p = pc + TILE_K * t;
                         const float *src = transA ? A + (long) p * lda + i : A + (long) i * lda + p;
-                        pack_rows_tile(src, lda, transA, min_int(16, m - i), min_int(TILE_K, k - p),
-                                       pa + ip * panel + (size_t) t * TILE, a_part);
+                        int rows = min_int(16, m - i), depth = min_int(TILE_K, k - p);
+                        pack_tile(src, lda, transA, transA, transA ? depth : rows, transA ? rows : depth,
+                                  pa + ip * panel + (size_t) t * TILE, a_part);
                     }
                 for (int jp = 0; jp < npanels; jp += 2) {
                     for (int ip = 0; ip < mpanels; ip += 2) {
