@@ -23,10 +23,11 @@ final class InfoCommand implements Command {
                 usage: imf-engine info [--threads N] [--device D] [--precision P]
 
                 Prints the compute device the engine would use, its threads, whether the Vector API
-                (SIMD) kernels are active and with which width, the GEMM tile and blocks and the
-                caches that chose them, the Java runtime, and, when a CUDA GPU is present, its name,
-                driver, memory, and cuBLAS: its version, the file loaded and where it was found
-                (IMF_CUBLAS=/path/to/libcublas.so.N or its folder chooses one).
+                (SIMD) kernels are active and with which width, whether the GEMM runs on Intel AMX
+                tiles (fp32 accuracy; -Dimf.gemm.amx=off before -jar turns it off), the GEMM tile
+                and blocks and the caches that chose them, the Java runtime, and, when a CUDA GPU is
+                present, its name, driver, memory, and cuBLAS: its version, the file loaded and where
+                it was found (IMF_CUBLAS=/path/to/libcublas.so.N or its folder chooses one).
 
                   --threads N   CPU worker threads (default: all cores)
                 """ + Devices.help(14);
@@ -42,6 +43,7 @@ final class InfoCommand implements Command {
         System.out.println("backend:  " + be.name());
         System.out.println("cores:    " + Runtime.getRuntime().availableProcessors());
         System.out.println("simd:     " + (cpu.simd() ? SimdInfo.describe() : "off (" + (VectorSupport.present() ? "-Dimf.scalar=true" : "jdk.incubator.vector not loaded") + ")"));
+        System.out.println("amx:      " + cpu.amxStatus());
         System.out.println("caches:   " + CpuCaches.detect().describe() + " per core (size the CPU GEMM's blocks)");
         System.out.println("java:     " + System.getProperty("java.vm.name") + " " + Runtime.version());
         System.out.println("memory:   max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");

@@ -100,6 +100,9 @@ public final class CpuBackend implements Backend {
 
     public boolean simd() { return simd; }
 
+    /** Whether the GEMM runs on AMX here, and for which products, or why not (e.g. {@code no AMX (the CPU has no AMX-BF16)}). */
+    public String amxStatus() { return simd ? gemm.amxStatus() : "no AMX (scalar kernels)"; }
+
     /**
      * Waits at most {@code millis} until the start-up compilation of the elementwise kernels ({@link ElementwiseWarmup},
      * a few seconds of one core) has ended; returns whether it has. Benchmarks call it before they measure.
