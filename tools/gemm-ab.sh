@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A/B of two builds' CPU GEMM in one JVM (tools/gemm-ab/GemmAb.java): on a shared host whose speed drifts
-# between runs, alternating calls in one process compares builds where separate runs cannot.
+# between runs, alternating calls in one process compares builds where separate runs cannot. It times the Vector
+# API kernel (GemmPacked) alone, also on a machine where the backend sends most products to AMX (native-cpu/;
+# tools/gemm-vs-openblas.sh times what the backend runs).
 #   tools/gemm-ab.sh OLD.jar NEW.jar [m,n,k,N|T,N|T ...]      (default: the xs step's GEMM shapes)
 # JAVA_OPTS passes -Drounds= -Dcopies= -Dbeta= -Dthreads=, and -Da.props= / -Db.props= ("imf.gemm.blocks=256,128,1024
 # imf.gemm.rows=4": properties each side initialises with; one jar twice compares settings). Prints per-shape

@@ -5,7 +5,8 @@ import java.util.Random;
 
 /**
  * One side of {@code tools/gemm-ab.sh}: compiled against one jar and loaded with it in its own class
- * loader, so two builds of {@link GemmPacked} run in one JVM, call after call.
+ * loader, so two builds of {@link GemmPacked} run in one JVM, call after call. The Vector API kernel alone: not the AMX
+ * kernel that the backend uses for most products where the CPU has AMX.
  */
 public final class GemmRun {
     private static final WorkerPool POOL = new WorkerPool(Integer.getInteger("threads", 2));
