@@ -20,10 +20,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The AMX GEMM of {@code native-cpu/amx_sgemm.c}: fp32 in and out, fp32-accurate products from bf16 tiles (each operand
- * split into three bf16 parts; see the C file). {@code make} builds it into the jar as {@value #RESOURCE}; at start-up it
- * is copied to a temporary file and opened. It is used where the library is in the jar, the CPU has AMX-BF16 and
- * AVX512-BF16, and the kernel lets the process use AMX tiles, unless {@code -Dimf.gemm.amx=off}; {@link #status()}
- * says which, and why not.
+ * split into three bf16 parts; see the C file). {@code make} builds it into the jar as {@value #RESOURCE}; at start-up
+ * it is copied to a temporary file, opened, and the file deleted. It is used where the library is in the jar, the CPU
+ * has AMX-BF16 and AVX-512 (F, BW, BF16), and the kernel lets the process use AMX tiles, unless
+ * {@code -Dimf.gemm.amx=off}; {@link #status()} says which, and why not.
  */
 final class AmxLibrary {
     static final String RESOURCE = "/native/linux-x86_64/libimf_amx_sgemm.so";
@@ -73,14 +73,18 @@ final class AmxLibrary {
         try (InputStream in = AmxLibrary.class.getResourceAsStream(RESOURCE)) {
             if (in == null) return new Loaded(null, "no AMX (library not built into this jar: make build)");
             Path file = Files.createTempFile("imf-amx-sgemm", ".so");
-            file.toFile().deleteOnExit();
-            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            SymbolLookup symbols = SymbolLookup.libraryLookup(file, Arena.global());
+            SymbolLookup symbols;
+            try {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                symbols = SymbolLookup.libraryLookup(file, Arena.global());
+            } finally {
+                Files.deleteIfExists(file); // once opened, the mapping outlives the name: nothing left in /tmp, even after a kill
+            }
             MethodHandle init = LINKER.downcallHandle(symbols.find("imf_amx_init").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
             int rc = (int) init.invokeExact();
             if (rc != 0) return new Loaded(null, "no AMX (" + switch (rc) {
                 case -1 -> "the CPU has no AMX-BF16";
-                case -2 -> "the CPU has no AVX512-BF16";
+                case -2 -> "the CPU lacks AVX-512 F, BW or BF16";
                 case -3 -> "the kernel does not grant AMX tile state";
                 default -> "init returned " + rc;
             } + ")");

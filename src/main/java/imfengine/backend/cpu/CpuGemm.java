@@ -24,9 +24,6 @@ final class CpuGemm {
         this.amx = simd && useAmx ? AmxLibrary.get().orElse(null) : null;
     }
 
-    /** Whether products that {@link AmxGemm#takes} run on AMX. */
-    boolean amx() { return amx != null; }
-
     /** For logs: whether AMX runs the larger products, e.g. {@code AMX bf16x3 for n ≥ 16, k ≥ 32, n·k ≥ 4096} or {@code no AMX (the CPU has no AMX-BF16)}. */
     String amxStatus() { return amx != null ? AmxLibrary.status() + " for " + AmxGemm.describeTaken() : AmxLibrary.status(); }
 
