@@ -30,7 +30,7 @@ help:
 	@echo "make bench-compare  Java vs PyTorch training step, sampling and GEMMs, alternating, ROUNDS=2 rounds, ONLY=steps or gemm, HUGEPAGES=1 for 2 MiB pages on both sides (needs python3-torch)"
 	@echo "make inception-full-check  the FID Inception at full width (random weights, ~95 MB in /tmp) against the PyTorch reference"
 	@echo "make native-cpu  the AMX GEMM (native-cpu/amx_sgemm.c) as a jar resource (x86-64 Linux with gcc; build and test make it)"
-	@echo "make native-cpu-check  its native checks: accuracy against double, buffers freed at thread end (skip without AMX; test runs it)"
+	@echo "make native-cpu-check  its native checks: accuracy against double, buffers freed at thread end (skip without AMX), an init safe on any x86-64 (test runs it)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
 	@echo "make gpu-check-dry  the bundle's device check without a GPU (kernels emulated, PyTorch on the CPU)"
@@ -41,17 +41,24 @@ help:
 # allow AMX (docs/PERF.md). Elsewhere, or built without it, the jar runs the Vector API GEMM for every product.
 AMX_LIB := src/main/resources/native/linux-x86_64/libimf_amx_sgemm.so
 AMX_CC ?= gcc
-AMX_FLAGS := -O3 -fPIC -shared -Wall -Wl,-z,defs -mavx512f -mavx512bw -mavx512bf16 -mamx-tile -mamx-bf16
+# amx_init.c, which decides whether the rest may run, is compiled for plain x86-64 (no AVX-512 or AMX instructions)
+AMX_FLAGS := -O3 -fPIC -Wall -mavx512f -mavx512bw -mavx512bf16 -mamx-tile -mamx-bf16
 native-cpu:
 	@if [ "$$(uname -s -m)" = "Linux x86_64" ] && command -v $(AMX_CC) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AMX_LIB); \
 	else echo "make native-cpu: not x86-64 Linux with $(AMX_CC); the jar will run the Vector API GEMM only"; fi
-$(AMX_LIB): native-cpu/amx_sgemm.c
-	@mkdir -p $(@D)
-	$(AMX_CC) $(AMX_FLAGS) $< -o $@
+$(AMX_LIB): native-cpu/amx_sgemm.c native-cpu/amx_init.c
+	@mkdir -p $(@D) $(BUILD_DIR)/native-cpu
+	$(AMX_CC) -O2 -fPIC -Wall -c native-cpu/amx_init.c -o $(BUILD_DIR)/native-cpu/amx_init.o
+	$(AMX_CC) $(AMX_FLAGS) -c native-cpu/amx_sgemm.c -o $(BUILD_DIR)/native-cpu/amx_sgemm.o
+	$(AMX_CC) -shared -Wl,-z,defs $(BUILD_DIR)/native-cpu/amx_init.o $(BUILD_DIR)/native-cpu/amx_sgemm.o -o $@
 
-# The native checks the Java tests cannot make (native-cpu/check_amx_sgemm.c); they skip without AMX.
+# The native checks the Java tests cannot make (native-cpu/check_amx_sgemm.c; they skip without AMX), and that
+# imf_amx_init, which runs on every x86-64 CPU, uses no AVX-512 or AMX register (else CPUs without them would fault).
 native-cpu-check: native-cpu
-	@if [ -f $(AMX_LIB) ]; then mkdir -p $(BUILD_DIR)/native-cpu && \
+	@if [ -f $(AMX_LIB) ]; then \
+	  if objdump -d --no-show-raw-insn $(AMX_LIB) | awk '/<imf_amx_init>:/,/^$$/' | grep -qE 'zmm|ymm|%k[0-7]|tmm'; then \
+	    echo "make native-cpu-check: imf_amx_init uses AVX-512 or AMX registers (compile amx_init.c for plain x86-64)"; exit 1; fi; \
+	  mkdir -p $(BUILD_DIR)/native-cpu && \
 	  $(AMX_CC) -O2 -Wall native-cpu/check_amx_sgemm.c $(AMX_LIB) -lm -lpthread -Wl,-rpath,$(CURDIR)/$(dir $(AMX_LIB)) -o $(BUILD_DIR)/native-cpu/check_amx_sgemm && \
 	  $(BUILD_DIR)/native-cpu/check_amx_sgemm; fi
 

@@ -13,18 +13,13 @@
 // (16 rows × 32 k); a 32×32 block of C is loaded into 2×2 accumulator tiles (zeroed in the first depth block when
 // beta is 0), runs the 6 products over the block's depth and is stored back. Edges are zero-padded.
 //
-// Build: gcc -O3 -fPIC -shared -mavx512f -mavx512bw -mavx512bf16 -mamx-tile -mamx-bf16 (see Makefile).
+// Build: gcc -O3 -fPIC -mavx512f -mavx512bw -mavx512bf16 -mamx-tile -mamx-bf16, linked with amx_init.c (see Makefile).
+// Nothing here may run before imf_amx_init (amx_init.c, built for any x86-64) has returned 0.
 #include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-#include <cpuid.h>
 #include <pthread.h>
-
-#define ARCH_REQ_XCOMP_PERM 0x1023
-#define XFEATURE_XTILEDATA 18
 
 enum { KC = 256, MC = 128, NC = 256, TILE_K = 32, PARTS = 3 };
 /* bf16 elements of one packed 16×32 tile (1 KiB). */
@@ -65,19 +60,6 @@ static void *grow(void **buf, size_t *size, size_t bytes) {
     return *buf;
 }
 
-/*
- * 0 when this CPU has AMX-BF16 and AVX-512 (F, BW, BF16) and the kernel lets this process use AMX tiles;
- * otherwise a negative code: -1 no AMX-BF16/tile, -2 no AVX512-F/BW/BF16, -3 the kernel refused.
- */
-int imf_amx_init(void) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return -1;
-    if (!(d & (1u << 22)) || !(d & (1u << 24))) return -1;   // AMX-BF16, AMX-TILE
-    if (!(b & (1u << 30)) || !(b & (1u << 16))) return -2;   // AVX512BW, AVX512F
-    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d) || !(a & (1u << 5))) return -2;   // AVX512-BF16
-    if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)) return -3;
-    return 0;
-}
 
 static void configure_tiles(void) {
     tile_config cfg;
