@@ -15,11 +15,14 @@ import imfengine.tensor.Tensor;
  */
 public final class ChunkedForward {
     /**
-     * The fewest rows (examples × tokens) a chunk has: at 200–300 rows a GEMM's fixed costs (packing the weight, the
-     * calls) show. xs in chunks of 4 examples (276 rows) ran its guidance GEMMs at 0.09–0.11 TFLOP/s against 0.10–0.13
-     * in chunks of 8 (552 rows); s in chunks of 1 (216 rows) 0.10–0.12 against 0.12–0.14 in chunks of 2.
+     * The fewest rows (examples × tokens) a chunk has: a GEMM's fixed costs (packing the weights, the calls) show in
+     * short chunks. xs in chunks of 4 examples (276 rows) ran its guidance GEMMs at 0.09–0.11 TFLOP/s against 0.10–0.13
+     * in chunks of 8 (552 rows); s in chunks of 1 (216 rows) 0.10–0.12 against 0.12–0.14 in chunks of 2. Longer chunks,
+     * the whole step (tools/step-ab.sh, Intel Xeon, 2026-12-04): xs in chunks of 16 and 32 (1104 and 2208 rows) against
+     * 8: 0.95–0.97 and a further 0.96 with the AMX GEMM, 0.95 (32 against 8) with the Vector API one; the whole batch
+     * at once against 32: 1.06; s in chunks of 11 (2376 rows) against 2: 0.99 (AMX), 1.00 (Vector API). On AMD unmeasured.
      */
-    static final int MIN_ROWS = 432;
+    static final int MIN_ROWS = 2208;
 
     private ChunkedForward() {}
 
@@ -54,7 +57,7 @@ public final class ChunkedForward {
     /**
      * How many examples a chunk takes: as many as keep a block's MLP stage (its normalised input, the two projections
      * and their SwiGLU product: {@code L·(D + 3·mlpHidden)} floats an example) within {@code cacheBytes}, but at least
-     * {@link #MIN_ROWS} rows. xs on 2 MiB: 8 examples; s: 2. {@code Long.MAX_VALUE} (no such cache): the whole batch.
+     * {@link #MIN_ROWS} rows. xs on 2 MiB: 32 examples; s: 11. {@code Long.MAX_VALUE} (no such cache): the whole batch.
      */
     public static int examplesPerChunk(ModelConfig cfg, long cacheBytes) {
         long tokens = cfg.sequenceLength(), perExample = tokens * (cfg.hidden() + 3L * cfg.mlpHidden()) * Float.BYTES;

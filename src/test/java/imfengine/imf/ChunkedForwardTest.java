@@ -38,10 +38,10 @@ class ChunkedForwardTest {
 
     @Test void examplesPerChunkFollowsTheCacheAndTheFewestRows() {
         ModelConfig xs = ModelConfig.preset("xs"), s = ModelConfig.preset("s");
-        assertEquals(8, ChunkedForward.examplesPerChunk(xs, 2 << 20), "xs, 2 MiB: 69·(96 + 3·256)·4 B an example");
-        assertEquals(17, ChunkedForward.examplesPerChunk(xs, 4 << 20), "xs, two threads' 2 MiB");
-        assertEquals(7, ChunkedForward.examplesPerChunk(xs, 64 << 10), "xs, a small cache: 432 rows at least");
-        assertEquals(2, ChunkedForward.examplesPerChunk(s, 2 << 20), "s, 2 MiB: one example fits, 432 rows need two");
+        assertEquals(32, ChunkedForward.examplesPerChunk(xs, 2 << 20), "xs, 2 MiB: 8 examples fit, 2208 rows need 32");
+        assertEquals(32, ChunkedForward.examplesPerChunk(xs, 64 << 10), "xs, a small cache: 2208 rows at least");
+        assertEquals(70, ChunkedForward.examplesPerChunk(xs, 16 << 20), "xs, 16 MiB: 69·(96 + 3·256)·4 B an example");
+        assertEquals(11, ChunkedForward.examplesPerChunk(s, 2 << 20), "s, 2 MiB: one example fits, 2208 rows need 11");
         assertEquals(Integer.MAX_VALUE, ChunkedForward.examplesPerChunk(s, Long.MAX_VALUE), "no cache to fit: the whole batch");
     }
 
