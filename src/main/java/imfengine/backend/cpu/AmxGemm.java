@@ -89,14 +89,9 @@ final class AmxGemm {
                 else amx.gemm(s.transA(), s.transB(), m, n, k1 - k0, s.alpha(), a, oa + da, s.lda(), b, ob + db, s.ldb(), 0f, p, (r - 1) * mn, n);
             }
         });
-        pool.parallelFor(m, Math.max(1, (1 << 14) / n), (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                long ci = oc + (long) i * s.ldc();
-                for (int r = 1; r < parts; r++) {
-                    long pi = (r - 1) * mn + (long) i * n;
-                    for (int j = 0; j < n; j++) c[(int) (ci + j)] += p[(int) (pi + j)];
-                }
-            }
+        int ldc = s.ldc();
+        pool.parallelFor(m, Math.max(1, GemmPacked.REDUCE_MIN_FLOATS / (n * (parts - 1))), (i0, i1) -> {
+            for (int i = i0; i < i1; i++) GemmSimd.addPartials(c, (int) oc + i * ldc, p, i * n, (int) mn, parts - 1, n);
         });
     }
 }

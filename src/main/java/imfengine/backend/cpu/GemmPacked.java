@@ -82,7 +82,7 @@ final class GemmPacked {
      */
     private static final int PACK_B_GROUP = 16;
     /** The k-split's partial products are added into C by both threads in row ranges of at least this many partial floats. */
-    private static final int REDUCE_MIN_FLOATS = 1 << 14;
+    static final int REDUCE_MIN_FLOATS = 1 << 14;
     /** Below this many multiply-adds per call the work runs on the calling thread. */
     private static final long SERIAL_MACS = 1L << 15;
 
