@@ -33,20 +33,29 @@ final class ElementwiseSimd {
         else CpuElementwise.unaryScalar(op, x, xo, out, oo, i, to);
     }
 
-    /** Per thread: a tail of x (and of g), zero-padded to one vector, and its results. */
-    private static final ThreadLocal<float[][]> TAIL = ThreadLocal.withInitial(() -> new float[3][S.length()]);
+    /** Per thread: six one-vector arrays for a tail's operands and results ({@link #tailArrays}). */
+    private static final ThreadLocal<float[][]> TAIL = ThreadLocal.withInitial(() -> new float[6][S.length()]);
 
     /**
-     * The last {@code to − from} (fewer than a vector) values of an exp-based op through the vector code, on a padded
-     * copy: Math.exp's bits differ from {@link VectorMath#exp}'s in the last place for some values, and where a range
-     * ends depends on the tensor's size, so a scalar tail made an element's bits depend on the batch.
+     * This thread's six one-vector arrays for a range's last values (fewer than a vector) of an exp-based loop: they run
+     * through the same vector code on zero-padded copies ({@link #pad}). Math.exp's bits differ from
+     * {@link VectorMath#exp}'s in the last place for some values, and where a range ends depends on the tensor's size,
+     * so a scalar tail made an element's bits depend on the batch. SwiGLU's loops use them too.
      */
+    static float[][] tailArrays() { return TAIL.get(); }
+
+    /** {@code dst} holding {@code src[from, from + len)} and zeros after it. */
+    static float[] pad(float[] dst, float[] src, int from, int len) {
+        java.util.Arrays.fill(dst, len, dst.length, 0f);
+        System.arraycopy(src, from, dst, 0, len);
+        return dst;
+    }
+
+    /** The last {@code to − from} values of an exp-based op through the vector code ({@link #tailArrays}). */
     private static void expTail(UnaryOp op, float[] x, int xo, float[] out, int oo, int from, int to) {
-        float[][] t = TAIL.get();
-        java.util.Arrays.fill(t[0], 0f);
-        System.arraycopy(x, xo + from, t[0], 0, to - from);
-        unary(op, t[0], 0, t[2], 0, 0, S.length());
-        System.arraycopy(t[2], 0, out, oo + from, to - from);
+        float[][] t = tailArrays();
+        unary(op, pad(t[0], x, xo + from, to - from), 0, t[1], 0, 0, S.length());
+        System.arraycopy(t[1], 0, out, oo + from, to - from);
     }
 
     /**
@@ -104,13 +113,9 @@ final class ElementwiseSimd {
             case NEG -> { for (; i < end; i += n) FloatVector.fromArray(S, g, go + i).neg().intoArray(out, oo + i); }
             case LOG -> { for (; i < end; i += n) FloatVector.fromArray(S, g, go + i).div(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i); }
         }
-        if (i < to && op == UnaryOp.SILU) { // exp-based: through the vector code on a padded copy, as expTail
-            float[][] t = TAIL.get();
-            java.util.Arrays.fill(t[0], 0f);
-            java.util.Arrays.fill(t[1], 0f);
-            System.arraycopy(x, xo + i, t[0], 0, to - i);
-            System.arraycopy(g, go + i, t[1], 0, to - i);
-            siluDerivativeLoop(t[0], 0, t[1], 0, t[2], 0, 0, S.length());
+        if (i < to && op == UnaryOp.SILU) { // exp-based: through the vector code ({@link #tailArrays})
+            float[][] t = tailArrays();
+            siluDerivativeLoop(pad(t[0], x, xo + i, to - i), 0, pad(t[1], g, go + i, to - i), 0, t[2], 0, 0, S.length());
             System.arraycopy(t[2], 0, out, oo + i, to - i);
         } else CpuElementwise.unaryDerivativeScalar(op, x, xo, y, yo, g, go, out, oo, i, to);
     }

@@ -3,11 +3,12 @@ package imfengine.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import static imfengine.backend.cpu.ElementwiseSimd.pad;
+
 /**
  * Vector API loops for {@link CpuSwiglu}; a range's last values (fewer than a vector) go through the same vector code
- * on a zero-padded copy ({@link #padded}): Math.exp differs from {@link VectorMath#exp} in the last place for some
- * values, and where a range ends depends on the tensor's size, so scalar tails made an element's bits depend on the
- * batch. {@code σ(a) = 1 / (1 + e^−a)}
+ * on zero-padded copies ({@link ElementwiseSimd#tailArrays}: a scalar tail made an element's bits depend on the
+ * batch). {@code σ(a) = 1 / (1 + e^−a)}
  * comes from {@code e^−a} computed a chunk at a time into a scratch array ({@link ElementwiseSimd#chunkScratch}),
  * so no call passes a vector (see {@link VectorMath}).
  */
@@ -30,9 +31,10 @@ final class SwigluSimd {
             }
         }
         if (end < to) {
-            float[][] t = padded(end, to, a, b);
-            forward(t[0], t[1], t[2], 0, S.length());
-            System.arraycopy(t[2], 0, y, end, to - end);
+            float[][] t = ElementwiseSimd.tailArrays();
+            int len = to - end;
+            forward(pad(t[0], a, end, len), pad(t[1], b, end, len), t[2], 0, S.length());
+            System.arraycopy(t[2], 0, y, end, len);
         }
     }
 
@@ -52,10 +54,11 @@ final class SwigluSimd {
             }
         }
         if (end < to) {
-            float[][] t = padded(end, to, a, ta, b, tb);
-            dual(t[0], t[1], t[2], t[3], t[4], t[5], 0, S.length());
-            System.arraycopy(t[4], 0, y, end, to - end);
-            System.arraycopy(t[5], 0, ty, end, to - end);
+            float[][] t = ElementwiseSimd.tailArrays();
+            int len = to - end;
+            dual(pad(t[0], a, end, len), pad(t[1], ta, end, len), pad(t[2], b, end, len), pad(t[3], tb, end, len), t[4], t[5], 0, S.length());
+            System.arraycopy(t[4], 0, y, end, len);
+            System.arraycopy(t[5], 0, ty, end, len);
         }
     }
 
@@ -73,23 +76,11 @@ final class SwigluSimd {
             }
         }
         if (end < to) {
-            float[][] t = padded(end, to, a, b, dy);
-            backward(t[0], t[1], t[2], t[3], t[4], 0, S.length());
-            System.arraycopy(t[3], 0, da, end, to - end);
-            System.arraycopy(t[4], 0, db, end, to - end);
+            float[][] t = ElementwiseSimd.tailArrays();
+            int len = to - end;
+            backward(pad(t[0], a, end, len), pad(t[1], b, end, len), pad(t[2], dy, end, len), t[3], t[4], 0, S.length());
+            System.arraycopy(t[3], 0, da, end, len);
+            System.arraycopy(t[4], 0, db, end, len);
         }
-    }
-
-    /** Per thread: six one-vector arrays for a tail's operands and results. */
-    private static final ThreadLocal<float[][]> TAIL = ThreadLocal.withInitial(() -> new float[6][S.length()]);
-
-    /** This thread's tail arrays: the first {@code in.length} hold {@code in[i][from, to)} zero-padded, the rest are for results. */
-    private static float[][] padded(int from, int to, float[]... in) {
-        float[][] t = TAIL.get();
-        for (int i = 0; i < in.length; i++) {
-            java.util.Arrays.fill(t[i], 0f);
-            System.arraycopy(in[i], from, t[i], 0, to - from);
-        }
-        return t;
     }
 }
