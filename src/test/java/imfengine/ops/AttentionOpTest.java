@@ -50,6 +50,7 @@ class AttentionOpTest {
     @Test void longRows() {
         fused(1, 150, 2, 4);
         fused(1, 69, 3, 32);
+        fused(1, 130, 2, 32); // AttentionAmx where the CPU has AMX (heads of 128 rows and more)
     }
 
     @Test void knownCaseUniformScores() {

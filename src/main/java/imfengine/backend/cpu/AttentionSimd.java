@@ -94,7 +94,7 @@ final class AttentionSimd {
             queryRows(base, w, 0, len, rows);
             scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
-                softmax(p, lp, mx, sums);
+                softmax(p, 0, lp, 1f, mx, sums);
                 // the next group's scores here, between the softmax and the values that wait for it: work the core can
                 // run while the softmax's chain of latencies (maxima, exponentials, lane sums) completes
                 if (i0 + ROWS < len) {
@@ -130,7 +130,7 @@ final class AttentionSimd {
             scores(q, rows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, p);
             tangentScores(q, tq, rows, kB, tkB, lp, dh, s.scale(), len, pds);
             for (int i0 = 0; i0 < len; i0 += ROWS) {
-                softmax(p, lp, mx, sums);
+                softmax(p, 0, lp, 1f, mx, sums);
                 if (i0 + ROWS < len) { // as in the forward: the next group's scores while the softmax completes
                     queryRows(base, w, i0 + ROWS, len, nextRows);
                     scores(q, nextRows, kB, lp, len, dh, s.scale(), Float.NEGATIVE_INFINITY, nextP);
@@ -140,7 +140,7 @@ final class AttentionSimd {
                 for (int r = 0; r < ROWS; r++) {
                     inv[r] = 1f / sums[r];
                     // μ = Σ P·ds; the tangent weights P(ds − μ) fold the softmax's −μ·o term into one sum
-                    tangentWeights(p, pds, r * lp, lp, mu[r] * inv[r]);
+                    tangentWeights(p, pds, r * lp, lp, 1f, mu[r] * inv[r]);
                     if (i0 + r < len) lse[bh * len + i0 + r] = mx[r] + (float) Math.log(sums[r]);
                 }
                 values(v, vR, base, w, rows, p, lp, len, dh, inv, o);
@@ -177,7 +177,7 @@ final class AttentionSimd {
                 scores(dO, rows, vB, lp, len, dh, 1f, 0f, ds);
                 dots(dO, o, rows[0], rows[1], rows[2], rows[3], dh, dsum);
                 for (int r = 0; r < ROWS; r++)
-                    gradientWeights(p, ds, r * lp, lp, lse[bh * len + Math.min(i0 + r, len - 1)], dsum[r]);
+                    gradientWeights(p, ds, r * lp, lp, 1f, lse[bh * len + Math.min(i0 + r, len - 1)], dsum[r]);
                 values(k, kR, base, w, rows, ds, lp, len, dh, scales, dq);
                 int real = Math.min(ROWS, len - i0) * lp; // the group's rows past the head's last are repeats: not kept
                 System.arraycopy(p, 0, pAll, i0 * lp, real);
@@ -425,32 +425,32 @@ final class AttentionSimd {
     }
 
     /**
-     * The softmax of the group's four padded score rows, in place: {@code mx[r]} the row's maximum, the row
-     * {@code e^(s − mx[r])}, {@code sums[r]} its sum. The rows go phase by phase (four maxima, four rows of
+     * The softmax of the four padded score rows at {@code off}, times {@code scale > 0}, in place: {@code mx[r]} the
+     * row's maximum times {@code scale}, the row {@code e^(scale·s − mx[r])}, {@code sums[r]} its sum. The rows go phase by phase (four maxima, four rows of
      * exponentials, four sums) rather than row by row, so that each phase has four independent chains: with
      * short rows (xs: 5 vectors) one row's max, exponentials and sum were a chain of latencies the next row
      * waited on (the xs forward took 0.85× the time so). Each row's bits are those of a row on its own.
      */
-    private static void softmax(float[] p, int lp, float[] mx, float[] sums) {
+    static void softmax(float[] p, int off, int lp, float scale, float[] mx, float[] sums) {
         FloatVector m0 = broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
         for (int jj = 0; jj < lp; jj += VL) {
-            m0 = m0.max(FloatVector.fromArray(S, p, jj));
-            m1 = m1.max(FloatVector.fromArray(S, p, lp + jj));
-            m2 = m2.max(FloatVector.fromArray(S, p, 2 * lp + jj));
-            m3 = m3.max(FloatVector.fromArray(S, p, 3 * lp + jj));
+            m0 = m0.max(FloatVector.fromArray(S, p, off + jj));
+            m1 = m1.max(FloatVector.fromArray(S, p, off + lp + jj));
+            m2 = m2.max(FloatVector.fromArray(S, p, off + 2 * lp + jj));
+            m3 = m3.max(FloatVector.fromArray(S, p, off + 3 * lp + jj));
         }
         // a max is exact in any order (see VectorMath)
-        mx[0] = m0.reduceLanes(VectorOperators.MAX);
-        mx[1] = m1.reduceLanes(VectorOperators.MAX);
-        mx[2] = m2.reduceLanes(VectorOperators.MAX);
-        mx[3] = m3.reduceLanes(VectorOperators.MAX);
-        for (int r = 0; r < ROWS; r++) VectorMath.expShifted(p, r * lp, mx[r], p, r * lp, lp);
+        mx[0] = scale * m0.reduceLanes(VectorOperators.MAX);
+        mx[1] = scale * m1.reduceLanes(VectorOperators.MAX);
+        mx[2] = scale * m2.reduceLanes(VectorOperators.MAX);
+        mx[3] = scale * m3.reduceLanes(VectorOperators.MAX);
+        for (int r = 0; r < ROWS; r++) VectorMath.expShifted(p, off + r * lp, scale, mx[r], p, off + r * lp, lp);
         FloatVector s0 = zero(S), s1 = zero(S), s2 = zero(S), s3 = zero(S);
         for (int jj = 0; jj < lp; jj += VL) {
-            s0 = s0.add(FloatVector.fromArray(S, p, jj));
-            s1 = s1.add(FloatVector.fromArray(S, p, lp + jj));
-            s2 = s2.add(FloatVector.fromArray(S, p, 2 * lp + jj));
-            s3 = s3.add(FloatVector.fromArray(S, p, 3 * lp + jj));
+            s0 = s0.add(FloatVector.fromArray(S, p, off + jj));
+            s1 = s1.add(FloatVector.fromArray(S, p, off + lp + jj));
+            s2 = s2.add(FloatVector.fromArray(S, p, off + 2 * lp + jj));
+            s3 = s3.add(FloatVector.fromArray(S, p, off + 3 * lp + jj));
         }
         if (VL >= 16) { // the lane sums: VectorMath.X8
             s0 = s0.add(s0.rearrange(X8)); s1 = s1.add(s1.rearrange(X8)); s2 = s2.add(s2.rearrange(X8)); s3 = s3.add(s3.rearrange(X8));
@@ -467,7 +467,7 @@ final class AttentionSimd {
      * {@code out[r] = Σ a[o_r + i]·b[o_r + i]}, {@code i < n}, for the four offsets {@code o0 .. o3}: lane-wise, the
      * lanes summed as {@link VectorMath#X8} says, then the scalar tail. Four independent chains, as in {@link #softmax}.
      */
-    private static void dots(float[] a, float[] b, int o0, int o1, int o2, int o3, int n, float[] out) {
+    static void dots(float[] a, float[] b, int o0, int o1, int o2, int o3, int n, float[] out) {
         int i = 0, end = S.loopBound(n);
         FloatVector c0 = zero(S), c1 = zero(S), c2 = zero(S), c3 = zero(S);
         for (; i < end; i += VL) {
@@ -495,17 +495,18 @@ final class AttentionSimd {
         out[3] = d3;
     }
 
-    /** {@code ds[j] = p[j]·(ds[j] − mu)} over one padded row. */
-    private static void tangentWeights(float[] p, float[] ds, int off, int lp, float mu) {
+    /** {@code ds[j] = p[j]·(scale·ds[j] − mu)} over one padded row (one fused multiply-add: scale 1 is {@code ds − mu}). */
+    static void tangentWeights(float[] p, float[] ds, int off, int lp, float scale, float mu) {
+        FloatVector factor = broadcast(S, scale), minusMu = broadcast(S, -mu);
         for (int jj = off; jj < off + lp; jj += VL) {
             FloatVector pv = FloatVector.fromArray(S, p, jj);
-            FloatVector.fromArray(S, ds, jj).sub(mu).mul(pv).intoArray(ds, jj);
+            FloatVector.fromArray(S, ds, jj).fma(factor, minusMu).mul(pv).intoArray(ds, jj);
         }
     }
 
-    /** The backward's row: {@code P = exp(s − lse)} in place of the scores, {@code dS = P·(dP − D)} in place of {@code dP}. */
-    private static void gradientWeights(float[] p, float[] ds, int off, int lp, float lse, float d) {
-        VectorMath.expShifted(p, off, lse, p, off, lp);
+    /** The backward's row: {@code P = exp(scale·s − lse)} in place of the scores, {@code dS = P·(dP − D)} in place of {@code dP}. */
+    static void gradientWeights(float[] p, float[] ds, int off, int lp, float scale, float lse, float d) {
+        VectorMath.expShifted(p, off, scale, lse, p, off, lp);
         for (int jj = off; jj < off + lp; jj += VL)
             FloatVector.fromArray(S, ds, jj).sub(d).mul(FloatVector.fromArray(S, p, jj)).intoArray(ds, jj);
     }
@@ -808,7 +809,7 @@ final class AttentionSimd {
     }
 
     // ---- helpers -----------------------------------------------------------------------------
-    private static int padded(int len) { return (len + VL - 1) / VL * VL; }
+    static int padded(int len) { return (len + VL - 1) / VL * VL; }
 
     /**
      * Packs a head's keys for {@link #scores}: key vector {@code jj} (keys {@code jj .. jj+VL−1}) is a

@@ -29,16 +29,28 @@ import imfengine.backend.AttentionSpec;
 final class CpuAttention {
     private final WorkerPool pool;
     private final boolean simd;
+    private final AmxLibrary amx;
 
-    CpuAttention(WorkerPool pool, boolean simd) {
+    CpuAttention(WorkerPool pool, boolean simd) { this(pool, simd, true); }
+
+    /** {@code useAmx} false keeps every head on {@link AttentionSimd} (tests compare the two). */
+    CpuAttention(WorkerPool pool, boolean simd, boolean useAmx) {
         this.pool = pool;
         this.simd = simd;
+        this.amx = simd && useAmx ? AmxLibrary.get().orElse(null) : null;
     }
+
+    /** For logs: which heads run on AMX ({@code ""} when none). */
+    String amxStatus() { return amx != null ? "; attention heads with " + AttentionAmx.describeTaken() : ""; }
+
+    /** Whether heads of this shape run on {@link AttentionAmx}. */
+    private boolean onAmx(AttentionSpec s) { return amx != null && AttentionAmx.takes(s); }
 
     void forward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse) {
         check(s, lse, q, k, v, o);
         overPairs(s, (from, to) -> {
-            if (simd) AttentionSimd.forward(s, q, k, v, o, lse, from, to);
+            if (onAmx(s)) AttentionAmx.forward(amx, s, q, k, v, o, lse, from, to);
+            else if (simd) AttentionSimd.forward(s, q, k, v, o, lse, from, to);
             else forwardScalar(s, q, k, v, o, lse, from, to);
         });
     }
@@ -46,7 +58,8 @@ final class CpuAttention {
     void dual(AttentionSpec s, float[] q, float[] tq, float[] k, float[] tk, float[] v, float[] tv, float[] o, float[] to, float[] lse) {
         check(s, lse, q, tq, k, tk, v, tv, o, to);
         overPairs(s, (from, until) -> {
-            if (simd) AttentionSimd.dual(s, q, tq, k, tk, v, tv, o, to, lse, from, until);
+            if (onAmx(s)) AttentionAmx.dual(amx, s, q, tq, k, tk, v, tv, o, to, lse, from, until);
+            else if (simd) AttentionSimd.dual(s, q, tq, k, tk, v, tv, o, to, lse, from, until);
             else dualScalar(s, q, tq, k, tk, v, tv, o, to, lse, from, until);
         });
     }
@@ -54,7 +67,8 @@ final class CpuAttention {
     void backward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, float[] dO, float[] dq, float[] dk, float[] dv) {
         check(s, lse, q, k, v, o, dO, dq, dk, dv);
         overPairs(s, (from, to) -> {
-            if (simd) AttentionSimd.backward(s, q, k, v, o, lse, dO, dq, dk, dv, from, to);
+            if (onAmx(s)) AttentionAmx.backward(amx, s, q, k, v, o, lse, dO, dq, dk, dv, from, to);
+            else if (simd) AttentionSimd.backward(s, q, k, v, o, lse, dO, dq, dk, dv, from, to);
             else backwardScalar(s, q, k, v, o, lse, dO, dq, dk, dv, from, to);
         });
     }

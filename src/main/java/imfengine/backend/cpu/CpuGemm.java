@@ -25,7 +25,7 @@ final class CpuGemm {
     }
 
     /** For logs: whether AMX runs the larger products, e.g. {@code AMX bf16x3 for n ≥ 16, k ≥ 32, n·k ≥ 4096} or {@code no AMX (the CPU has no AMX-BF16)}. */
-    String amxStatus() { return amx != null ? AmxLibrary.status() + " for " + AmxGemm.describeTaken() : AmxLibrary.status(); }
+    String amxStatus() { return amx != null ? AmxLibrary.status() + " for GEMMs with " + AmxGemm.describeTaken() : AmxLibrary.status(); }
 
     /** {@code c} Modified; {@code a}, {@code b} Not modified. */
     void gemm(GemmSpec s, float[] a, float[] b, float[] c) {

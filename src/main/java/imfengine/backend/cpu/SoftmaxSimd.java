@@ -23,7 +23,7 @@ final class SoftmaxSimd {
         float max = vmax.reduceLanes(VectorOperators.MAX); // exact in any order (see VectorMath)
         for (; j < n; j++) max = Math.max(max, x[off + j]);
 
-        VectorMath.expShifted(x, off, max, y, off, end);
+        VectorMath.expShifted(x, off, 1f, max, y, off, end);
         float sum = ReductionSimd.sum(y, off, end);
         for (j = end; j < n; j++) {
             float e = (float) Math.exp(x[off + j] - max);

@@ -109,10 +109,11 @@ final class VectorMath {
     private static final FloatVector SHIFTED_LO = FloatVector.broadcast(S, -87f);
 
     /**
-     * {@code out[oo + i] = e^(x[xo + i] − shift)} for {@code i < n} ({@code n} a multiple of the vector length;
-     * {@code out} may be {@code x} at the same offset), for the shifted scores of a softmax ({@code s − max} or
-     * {@code s − lse}: at most a rounding error above 0, −∞ on padding). {@link #exp}'s
-     * bits for −87 ≤ x − shift &lt; 88 and 0 below −87 (e^−87 ≈ 1.6·10^−38, which a row sum of at least 1
+     * {@code out[oo + i] = e^(scale·x[xo + i] − shift)} for {@code i < n} ({@code n} a multiple of the vector length;
+     * {@code out} may be {@code x} at the same offset; {@code scale > 0}), for the shifted scores of a softmax
+     * ({@code s − max} or {@code s − lse}: at most a rounding error above 0, −∞ on padding). The argument is one
+     * fused multiply-add, so {@code scale} 1 gives the bits of {@code x − shift}. {@link #exp}'s
+     * bits for −87 ≤ scale·x − shift &lt; 88 and 0 below −87 (e^−87 ≈ 1.6·10^−38, which a row sum of at least 1
      * cannot see). Without the upper clamp and the two-factor 2^n (n ≥ −126 here, so 2^n is normal) it takes
      * 19 vector operations instead of 25. The range reduction and polynomial repeat {@link #exp}'s lines on
      * purpose: sharing them would take a method that passes vectors (see the class comment).
@@ -121,9 +122,10 @@ final class VectorMath {
      * row could not start before this row's sum was done, and the softmax of a group of short attention rows
      * (5 vectors each) waited on that chain; without it the xs attention forward took 0.85× the time.
      */
-    static void expShifted(float[] x, int xo, float shift, float[] out, int oo, int n) {
+    static void expShifted(float[] x, int xo, float scale, float shift, float[] out, int oo, int n) {
+        FloatVector factor = FloatVector.broadcast(S, scale), minusShift = FloatVector.broadcast(S, -shift);
         for (int i = 0; i < n; i += VL) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(shift);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).fma(factor, minusShift);
             var tiny = v.lt(SHIFTED_LO);                                 // NaN compares false and stays NaN
             FloatVector xc = v.blend(SHIFTED_LO, tiny);
             FloatVector t = xc.fma(LOG2E, ROUNDER);
@@ -137,8 +139,8 @@ final class VectorMath {
             p = p.fma(r, FloatVector.broadcast(S, P5));
             FloatVector er = p.fma(r.mul(r), r).add(1f);
             IntVector ni = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUNDER));   // n in [−126, 127]
-            FloatVector scale = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            er.mul(scale).blend(0f, tiny).intoArray(out, oo + i);
+            FloatVector twoToN = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            er.mul(twoToN).blend(0f, tiny).intoArray(out, oo + i);
         }
     }
 }

@@ -110,7 +110,7 @@ class VectorMathTest {
         for (int i = 0; i < n; i++) x[i] = (float) (3 * r.nextGaussian());
         float shift = 1.75f;
         for (int i = 0; i < n; i++) shifted[i] = x[i] - shift;
-        VectorMath.expShifted(x, 0, shift, out, 0, n);
+        VectorMath.expShifted(x, 0, 1f, shift, out, 0, n);
         float sum = ReductionSimd.sum(out, 0, n);
         VectorMath.exp(shifted, 0, 1f, full, 0, n);
         float[] lanes = new float[vl];
@@ -133,7 +133,7 @@ class VectorMathTest {
         inputs.addAll(java.util.List.of(Float.NEGATIVE_INFINITY, Float.NaN, -87f, Math.nextDown(-87f), 87.9f));
         for (int i = 0; i < inputs.size(); i += vl) {
             for (int j = 0; j < vl; j++) x[j] = inputs.get(Math.min(i + j, inputs.size() - 1));
-            VectorMath.expShifted(x, 0, 0f, shifted, 0, vl);
+            VectorMath.expShifted(x, 0, 1f, 0f, shifted, 0, vl);
             VectorMath.exp(x, 0, 1f, full, 0, vl);
             for (int j = 0; j < vl; j++) {
                 if (x[j] >= -87f || Float.isNaN(x[j])) {
