@@ -21,7 +21,10 @@
 #include <string.h>
 #include <pthread.h>
 
-enum { KC = 256, MC = 128, NC = 256, TILE_K = 32, PARTS = 3 };
+/* NC 512: A's block is packed once per NC columns, and the model's widest products (s: n = 512) then pack it once;
+ * their packed B (512 × 256 × 3 parts, 768 KiB) still fits L2. Against 256: 1.08–1.10× at 3456×512×192 and
+ * 2376×512×192, 1.06–1.18× at 1024³, 0.95–1.04 at 2208×256×96 (b2 timings, 2026-12-04). Same sums either way. */
+enum { KC = 256, MC = 128, NC = 512, TILE_K = 32, PARTS = 3 };
 /* bf16 elements of one packed 16×32 tile (1 KiB). */
 enum { TILE = 16 * TILE_K };
 
