@@ -18,7 +18,6 @@
 #include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <pthread.h>
 
 /* NC 512: A's block is packed once per NC columns, and the model's widest products (s: n = 512) then pack it once;
@@ -63,17 +62,18 @@ static void *grow(void **buf, size_t *size, size_t bytes) {
     return *buf;
 }
 
+/*
+ * Eight tiles of 16 rows × 64 bytes. A constant in memory: GCC 12 does not see that _tile_loadconfig reads its
+ * argument; with this function not inlined (an experiment, 2026-12-04) it dropped the stores of a configuration built
+ * on the stack, and ldtilecfg read garbage (wrong products, or a fault).
+ */
+static const tile_config TILES = {
+    .palette = 1,
+    .colsb = {64, 64, 64, 64, 64, 64, 64, 64},
+    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
+};
 
-static void configure_tiles(void) {
-    tile_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.palette = 1;
-    for (int t = 0; t < 8; t++) {
-        cfg.colsb[t] = 64;
-        cfg.rows[t] = 16;
-    }
-    _tile_loadconfig(&cfg);
-}
+static void configure_tiles(void) { _tile_loadconfig(&TILES); }
 
 /*
  * The three parts of 16 floats, as floats whose low 16 bits are zero (their high halves are the bf16 parts): x0 = x
