@@ -1,9 +1,9 @@
 package imfengine.backend.cpu;
 
 import imfengine.backend.AttentionSpec;
+import imfengine.testing.FreshThread;
 import imfengine.testing.Ref;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +39,23 @@ class AttentionAmxTest {
         assertTrue(AttentionAmx.takes(spec(new int[] {1, 128, 1, 32})));
         assertFalse(AttentionAmx.takes(spec(new int[] {16, 69, 3, 32})), "xs heads stay on AttentionSimd");
         assertFalse(AttentionAmx.takes(spec(new int[] {1, 256, 1, 16})));
+    }
+
+    @Test void theBackendSendsLongHeadsHereAndShortOnesToTheVectorKernels() {
+        WorkerPool pool = new WorkerPool(2);
+        for (int[] c : new int[][] {{2, 130, 2, 32}, {2, 69, 3, 32}}) {
+            AttentionSpec s = spec(c);
+            float[][] in = inputs(s);
+            int n = (int) s.elements(), rows = s.batch() * s.heads() * s.length();
+            float[] o = new float[n], lse = new float[rows], dq = new float[n], dk = new float[n], dv = new float[n];
+            new CpuAttention(pool, true, true).forward(s, in[0], in[2], in[4], o, lse);
+            new CpuAttention(pool, true, true).backward(s, in[0], in[2], in[4], o, lse, in[6], dq, dk, dv);
+            float[][] direct = allKernels(s, in, AttentionAmx.takes(s));
+            assertArrayEquals(direct[0], o, "o of " + s);
+            assertArrayEquals(direct[1], lse, "lse of " + s);
+            assertArrayEquals(direct[5], dq, "dq of " + s);
+            assertArrayEquals(direct[7], dv, "dv of " + s);
+        }
     }
 
     @Test void asAccurateAsTheVectorKernelsAgainstFloat64() {
@@ -80,7 +97,7 @@ class AttentionAmxTest {
         for (int[] c : SHAPES) {
             AttentionSpec s = spec(c);
             float[][] in = inputs(s);
-            float[][] fresh = onNewThread(() -> allKernels(s, in, true));
+            float[][] fresh = FreshThread.run(() -> allKernels(s, in, true));
             AttentionSpec big = new AttentionSpec(1, 150, 2, 48, 0.2f);
             allKernels(big, inputs(big), true); // grows this thread's scratch past what s needs
             AttentionAmx.scratch().poison();
@@ -175,13 +192,5 @@ class AttentionAmxTest {
             }
         }
         return new double[][] {o, lse, to, dq, dk, dv};
-    }
-
-    private static float[][] onNewThread(java.util.function.Supplier<float[][]> work) throws InterruptedException {
-        AtomicReference<float[][]> out = new AtomicReference<>();
-        Thread t = new Thread(() -> out.set(work.get()));
-        t.start();
-        t.join();
-        return out.get();
     }
 }

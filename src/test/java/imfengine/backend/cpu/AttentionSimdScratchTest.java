@@ -1,8 +1,8 @@
 package imfengine.backend.cpu;
 
 import imfengine.backend.AttentionSpec;
+import imfengine.testing.FreshThread;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ class AttentionSimdScratchTest {
         int[][] cases = {{2, 7, 2, 5}, {1, 21, 3, 32}, {2, 21, 1, 20}};
         for (int[] c : cases) {
             AttentionSpec s = new AttentionSpec(c[0], c[1], c[2], c[3], (float) (1 / Math.sqrt(c[3])));
-            float[][] fresh = onNewThread(() -> allKernels(s));
+            float[][] fresh = FreshThread.run(() -> allKernels(s));
             allKernels(new AttentionSpec(2, 150, 2, 48, 0.2f)); // grows this thread's scratch past what s needs
             AttentionSimd.scratch().poison();
             float[][] reused = allKernels(s);
@@ -49,13 +49,5 @@ class AttentionSimdScratchTest {
         AttentionSimd.dual(s, in[0], in[3], in[1], in[4], in[2], in[5], od, to, lsed, 0, pairs);
         AttentionSimd.backward(s, in[0], in[1], in[2], o, lse, in[6], dq, dk, dv, 0, pairs);
         return new float[][] {o, lse, od, to, lsed, dq, dk, dv};
-    }
-
-    private static float[][] onNewThread(java.util.function.Supplier<float[][]> work) throws InterruptedException {
-        AtomicReference<float[][]> out = new AtomicReference<>();
-        Thread t = new Thread(() -> out.set(work.get()));
-        t.start();
-        t.join();
-        return out.get();
     }
 }
