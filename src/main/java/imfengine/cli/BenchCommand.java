@@ -91,7 +91,9 @@ final class BenchCommand implements Command {
                                      and copy timed (CUDA events on a GPU, the host clock under
                                      --device emulated), summed per kernel family and per kernel;
                                      on the CPU every backend call, timed by the host clock, summed
-                                     per method and per method at one shape
+                                     per method and per method at one shape. A line says when the JVM
+                                     collected garbage meanwhile (its pauses inflate the calls they hit;
+                                     after 1-2 warm-up steps the heap is often still growing)
                   --profile-steps N  profile N steps and report per kernel the median over them (default
                                      1): a step the host preempted then does not make one kernel look slow
                   --profile-kernels N
@@ -298,13 +300,16 @@ final class BenchCommand implements Command {
     private static int profileSteps(ProfileRecorder recorder, boolean cpu, int n, int kernels, Runnable step, BenchReport report) {
         try {
             List<DeviceProfile> runs = new ArrayList<>();
+            GcPauses before = GcPauses.now();
             for (int i = 0; i < n; i++) {
                 recorder.start();
                 step.run();
                 runs.add(recorder.stop());
             }
+            String gc = GcPauses.now().since(before).warning(n == 1 ? "the profiled step" : "the " + n + " profiled steps");
             DeviceProfile p = DeviceProfile.medianOf(runs);
             printProfile(p, cpu, n, kernels);
+            if (gc != null) System.out.println(gc);
             report.profile(p);
             return 0;
         } catch (RuntimeException e) {
