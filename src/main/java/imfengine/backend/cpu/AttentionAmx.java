@@ -88,16 +88,15 @@ final class AttentionAmx {
         float scale = s.scale();
         AttentionSimd.Scratch sc = scratch();
         float[] p = sc.get(0, lr * lp), g = sc.get(2, lr * lp), d = sc.get(3, ROWS);
+        int[] rows = new int[ROWS];
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
-            amx.gemm(false, true, len, len, dh, 1f, q, base, w, k, base, w, 0f, p, 0, lp);
-            pad(p, lp, len, lr, Float.NEGATIVE_INFINITY);
+            scores(amx, s, q, k, base, p, lp);
             amx.gemm(false, true, len, len, dh, 1f, dO, base, w, v, base, w, 0f, g, 0, lp);
             pad(g, lp, len, lr, 0f);
             for (int i0 = 0; i0 < lr; i0 += ROWS) {
-                int r0 = base + Math.min(i0, len - 1) * w, r1 = base + Math.min(i0 + 1, len - 1) * w;
-                int r2 = base + Math.min(i0 + 2, len - 1) * w, r3 = base + Math.min(i0 + 3, len - 1) * w;
-                AttentionSimd.dots(dO, o, r0, r1, r2, r3, dh, d);
+                AttentionSimd.queryRows(base, w, i0, len, rows);
+                AttentionSimd.dots(dO, o, rows[0], rows[1], rows[2], rows[3], dh, d);
                 for (int r = 0; r < ROWS; r++)
                     AttentionSimd.gradientWeights(p, g, (i0 + r) * lp, lp, scale, lse[bh * len + Math.min(i0 + r, len - 1)], d[r]);
             }
@@ -113,9 +112,8 @@ final class AttentionAmx {
      */
     private static void probabilities(AmxLibrary amx, AttentionSpec s, float[] q, float[] k, int base, float[] p, int lp,
                                       float[] lse, int bh, float[] inv) {
-        int len = s.length(), w = s.width(), lr = roundRows(len);
-        amx.gemm(false, true, len, len, s.headDim(), 1f, q, base, w, k, base, w, 0f, p, 0, lp);
-        pad(p, lp, len, lr, Float.NEGATIVE_INFINITY);
+        int len = s.length(), lr = roundRows(len);
+        scores(amx, s, q, k, base, p, lp);
         float[] mx = new float[ROWS], sums = new float[ROWS];
         for (int i0 = 0; i0 < lr; i0 += ROWS) {
             AttentionSimd.softmax(p, i0 * lp, lp, s.scale(), mx, sums);
@@ -124,6 +122,13 @@ final class AttentionAmx {
                 if (i0 + r < len) lse[bh * len + i0 + r] = mx[r] + (float) Math.log(sums[r]);
             }
         }
+    }
+
+    /** {@code p} ← the head's raw scores {@code q·kᵀ} (stride {@code lp}), padded with {@code −∞} (see {@link #pad}). */
+    private static void scores(AmxLibrary amx, AttentionSpec s, float[] q, float[] k, int base, float[] p, int lp) {
+        int len = s.length(), w = s.width();
+        amx.gemm(false, true, len, len, s.headDim(), 1f, q, base, w, k, base, w, 0f, p, 0, lp);
+        pad(p, lp, len, roundRows(len), Float.NEGATIVE_INFINITY);
     }
 
     /** {@code out_i = inv_i · (Σ_j p_ij x_j + beta·out_i)}, for the head's rows of {@code out}. */

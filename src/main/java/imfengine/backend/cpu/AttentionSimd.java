@@ -190,7 +190,7 @@ final class AttentionSimd {
 
     // ---- phases ------------------------------------------------------------------------------
     /** {@code rows[r]} = offset of query row {@code min(i0 + r, len − 1)}. */
-    private static void queryRows(int base, int w, int i0, int len, int[] rows) {
+    static void queryRows(int base, int w, int i0, int len, int[] rows) {
         for (int r = 0; r < ROWS; r++) rows[r] = base + Math.min(i0 + r, len - 1) * w;
     }
 
@@ -426,8 +426,8 @@ final class AttentionSimd {
 
     /**
      * The softmax of the four padded score rows at {@code off}, times {@code scale > 0}, in place: {@code mx[r]} the
-     * row's maximum times {@code scale}, the row {@code e^(scale·s − mx[r])}, {@code sums[r]} its sum. The rows go phase by phase (four maxima, four rows of
-     * exponentials, four sums) rather than row by row, so that each phase has four independent chains: with
+     * row's maximum times {@code scale}, the row {@code e^(scale·s − mx[r])}, {@code sums[r]} its sum. The rows go
+     * phase by phase (four maxima, four rows of exponentials, four sums) rather than row by row, so that each phase has four independent chains: with
      * short rows (xs: 5 vectors) one row's max, exponentials and sum were a chain of latencies the next row
      * waited on (the xs forward took 0.85× the time so). Each row's bits are those of a row on its own.
      */
