@@ -187,37 +187,65 @@ static void pack_tile(const float *x, long ld, int pairwise, int transposed, int
     }
 }
 
-/*
- * A block of C that the next kernel32 call writes: its rows are fetched into L2 while this call multiplies, a few
- * after each group of tile products. A freshly allocated C is rarely in cache (the step's arrays come from a pool);
- * the tile stores would otherwise wait on memory for every line (xs's 2208×256×96 products in the step: 0.53 → 0.45 ms
- * a call, 2026-12-04). rows 0: nothing to fetch.
- */
+/* rows × cols floats at `first`, row stride ld: memory to be fetched into L2 before the kernel needs it. */
 typedef struct {
-    const float *c;
-    long ldc;
+    const float *first;
+    long ld;
     int rows, cols;
-} next_block;
+} rows_ahead;
 
-/* Every cache line of row r of the next block into L2 (a prefetch never faults). */
-static inline void prefetch_row(const next_block *next, int r) {
-    const char *from = (const char *) (next->c + r * next->ldc), *to = from + next->cols * sizeof(float);
+/* Every cache line of row r into L2 (a prefetch never faults). */
+static inline void prefetch_row(const rows_ahead *x, int r) {
+    const char *from = (const char *) (x->first + r * x->ld), *to = from + x->cols * sizeof(float);
     for (const char *line = (const char *) ((uintptr_t) from & ~(uintptr_t) 63); line < to; line += 64)
         _mm_prefetch(line, _MM_HINT_T1);
+}
+
+/*
+ * The fp32 sources of the next depth block's packing (A's rows, then B's), fetched a few rows after each group of tile
+ * products while the current depth block multiplies, across all its kernel32 calls: the weight gradients (k = batch ·
+ * tokens) pack new rows of both operands for every 256 of depth, and those rows have usually left the cache since the
+ * forward pass wrote them (xs's 96×96×2208 products in the step: 0.30 → 0.27 ms a call, 2026-12-04). Not done for the
+ * next row block of A within a depth block: read in order, it is already streamed in by the hardware's prefetcher, and
+ * prefetching it too measured slower.
+ */
+typedef struct {
+    rows_ahead part[2];
+    int parts, at, row, rows_per_group;
+} depth_ahead;
+
+static inline void prefetch_some(depth_ahead *d) {
+    for (int e = 0; e < d->rows_per_group && d->at < d->parts; e++) {
+        prefetch_row(&d->part[d->at], d->row);
+        if (++d->row == d->part[d->at].rows) d->row = 0, d->at++;
+    }
+}
+
+/*
+ * op(A)'s rows [i, i + rows) and op(B)'s columns [j, j + cols) over depth [p, p + depth), as they lie in memory
+ * (transposed: stored k × m, resp. n × k).
+ */
+static inline rows_ahead a_rows(int transA, const float *A, long lda, int i, int rows, int p, int depth) {
+    return transA ? (rows_ahead) {A + (long) p * lda + i, lda, depth, rows} : (rows_ahead) {A + (long) i * lda + p, lda, rows, depth};
+}
+
+static inline rows_ahead b_rows(int transB, const float *B, long ldb, int j, int cols, int p, int depth) {
+    return transB ? (rows_ahead) {B + (long) j * ldb + p, ldb, cols, depth} : (rows_ahead) {B + (long) p * ldb + j, ldb, depth, cols};
 }
 
 /*
  * c (a 32×32 block, row stride ldc floats) += the products of packed panels, or = them when !load: a = two 16-row A
  * panels (ktiles tiles each, per part), b = two 16-column B panels. a_part / b_part: elements between parts;
  * a_half / b_half: between the two 16-row (16-column) panels. C stays in the accumulator tiles over the whole depth.
- * Meanwhile the rows of `next` are prefetched, spread over the tile products (all at once, they slowed a call whose C
- * was already in cache by ~10 %).
+ * Meanwhile the next call's block of C is prefetched, a few rows after each group of four tile products (all at once,
+ * they slowed a call whose C was already in cache by ~10 %): a freshly allocated C is rarely in cache (the step's
+ * arrays come from a pool), and the tile stores would wait on memory for every line (xs's 2208×256×96 products in the
+ * step: 0.53 → 0.45 ms a call, 2026-12-04). And some rows of the next depth block's sources.
  */
 static void kernel32(const uint16_t *a, size_t a_part, size_t a_half, const uint16_t *b, size_t b_part, size_t b_half,
-                     int ktiles, float *c, long ldc, int load, const next_block *next) {
+                     int ktiles, float *c, long ldc, int load, const rows_ahead *next_c, depth_ahead *next_depth) {
     long stride = ldc * (long) sizeof(float);
-    // Groups of four tile products in this call: ktiles · (3 + 2 + 1). Rows to prefetch after each group.
-    int groups = ktiles * PARTS * (PARTS + 1) / 2, fetched = 0, per_group = (next->rows + groups - 1) / groups;
+    int groups = ktiles * PARTS * (PARTS + 1) / 2, fetched = 0, per_group = (next_c->rows + groups - 1) / groups;
     if (load) {
         _tile_loadd(0, c, stride);
         _tile_loadd(1, c + 16, stride);
@@ -243,7 +271,8 @@ static void kernel32(const uint16_t *a, size_t a_part, size_t a_half, const uint
                 _tile_dpbf16ps(1, 4, 7);
                 _tile_dpbf16ps(2, 5, 6);
                 _tile_dpbf16ps(3, 5, 7);
-                for (int e = 0; e < per_group && fetched < next->rows; e++) prefetch_row(next, fetched++);
+                for (int e = 0; e < per_group && fetched < next_c->rows; e++) prefetch_row(next_c, fetched++);
+                prefetch_some(next_depth);
             }
         }
     }
@@ -294,6 +323,15 @@ static int accumulate(int transA, int transB, int m, int n, int k, const float *
                 }
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = min_int(MC, m - ic), mpanels = (mc + 15) / 16;
+                depth_ahead next_depth = {.parts = 0};
+                if (ic + MC >= m && pc + KC < k) {   // the last row block of this depth block: the next one's sources
+                    int depth = min_int(KC, k - pc - KC);
+                    next_depth.part[next_depth.parts++] = a_rows(transA, A, lda, 0, min_int(MC, m), pc + KC, depth);
+                    next_depth.part[next_depth.parts++] = b_rows(transB, B, ldb, jc, nc, pc + KC, depth);
+                    int rows = next_depth.part[0].rows + next_depth.part[1].rows;
+                    int groups = (npanels + 1) / 2 * ((mpanels + 1) / 2) * ktiles * PARTS * (PARTS + 1) / 2;
+                    next_depth.rows_per_group = (rows + groups - 1) / groups;
+                }
                 for (int ip = 0; ip < mpanels; ip++)
                     for (int t = 0; t < ktiles; t++) {
                         int i = ic + 16 * ip, p = pc + TILE_K * t;
@@ -308,15 +346,15 @@ static int accumulate(int transA, int transB, int m, int n, int k, const float *
                         size_t a_half = ip + 1 < mpanels ? panel : 0, b_half = jp + 1 < npanels ? panel : 0;
                         int i = ic + 16 * ip, j = jc + 16 * jp, rows = min_int(32, m - i), cols = min_int(32, n - j);
                         float *c = C + (long) i * ldc + j;
-                        next_block next = {C, ldc, 0, 0};   // the next block in this loop's order (none after the last)
+                        rows_ahead next_c = {C, ldc, 0, 0};   // the next block in this loop's order (none after the last)
                         int ni = ip + 2 < mpanels ? i + 32 : ic, nj = ip + 2 < mpanels ? j : j + 32;
                         if (ip + 2 < mpanels || jp + 2 < npanels)
-                            next = (next_block) {C + (long) ni * ldc + nj, ldc, min_int(32, m - ni), min_int(32, n - nj)};
+                            next_c = (rows_ahead) {C + (long) ni * ldc + nj, ldc, min_int(32, m - ni), min_int(32, n - nj)};
                         if (rows == 32 && cols == 32) {
-                            kernel32(pa + ip * panel, a_part, a_half, pb + jp * panel, b_part, b_half, ktiles, c, ldc, load, &next);
+                            kernel32(pa + ip * panel, a_part, a_half, pb + jp * panel, b_part, b_half, ktiles, c, ldc, load, &next_c, &next_depth);
                         } else {
                             if (load) copy_block(c, ldc, edge, 32, rows, cols);
-                            kernel32(pa + ip * panel, a_part, a_half, pb + jp * panel, b_part, b_half, ktiles, edge, 32, load, &next);
+                            kernel32(pa + ip * panel, a_part, a_half, pb + jp * panel, b_part, b_half, ktiles, edge, 32, load, &next_c, &next_depth);
                             copy_block(edge, 32, c, ldc, rows, cols);
                         }
                     }
