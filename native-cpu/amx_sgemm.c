@@ -24,6 +24,8 @@
  * their packed B (512 × 256 × 3 parts, 768 KiB) still fits L2. Against 256: 1.08–1.10× at 3456×512×192 and
  * 2376×512×192, 1.06–1.18× at 1024³, 0.95–1.04 at 2208×256×96 (b2 timings, 2026-12-04). Same sums either way. */
 enum { KC = 256, MC = 128, NC = 512, TILE_K = 32, PARTS = 3 };
+/* At most this many products share A in one call (imf_amx_sgemm_shared_a: q, k, v). */
+enum { MAX_SHARED = 3 };
 /* bf16 elements of one packed 16×32 tile (1 KiB). */
 enum { TILE = 16 * TILE_K };
 
@@ -210,7 +212,7 @@ static inline void prefetch_row(const rows_ahead *x, int r) {
  * prefetching it too measured slower.
  */
 typedef struct {
-    rows_ahead part[2];
+    rows_ahead part[1 + MAX_SHARED];
     int parts, at, row, rows_per_group;
 } depth_ahead;
 
@@ -295,12 +297,36 @@ static void copy_block(const float *src, long lds, float *dst, long ldd, int row
 static inline int min_int(int x, int y) { return x < y ? x : y; }
 
 /*
- * C = op(A)·op(B) + (accumulate ? C : 0), the products summed onto C's own value in the accumulator tiles: an
- * element's arithmetic is the same wherever its block lies (edge blocks run in a zero-padded 32×32 copy), so a row's
- * bits do not depend on the row count.
+ * The B and C operands of `count` products that share A, each n columns wide: side by side they are one product of
+ * count·n columns, whose column j is column j mod n of product j / n. With more than one, n is a multiple of 32, so
+ * no 16-column panel or 32-column block spans two products.
  */
-static int accumulate(int transA, int transB, int m, int n, int k, const float *A, long lda, const float *B, long ldb,
-                      int accumulate_c, float *C, long ldc) {
+typedef struct {
+    const float *b[MAX_SHARED];
+    float *c[MAX_SHARED];
+    int count, n;
+} products_of_a;
+
+/* op(B)'s element (p, j) of the side-by-side product, as stored (transB: n × k). */
+static inline const float *b_at(const products_of_a *x, int transB, long ldb, int p, int j) {
+    const float *b = x->b[j / x->n];
+    int col = j % x->n;
+    return transB ? b + (long) col * ldb + p : b + (long) p * ldb + col;
+}
+
+static inline float *c_at(const products_of_a *x, long ldc, int i, int j) { return x->c[j / x->n] + (long) i * ldc + j % x->n; }
+
+/* Columns from j on (at most `cols`) that lie in the product column j belongs to. */
+static inline int cols_in_product(const products_of_a *x, int j, int cols) { return min_int(cols, x->n - j % x->n); }
+
+/*
+ * C_s = op(A)·op(B_s) + (accumulate ? C_s : 0) for every product s of x, the products summed onto C's own value in the
+ * accumulator tiles: an element's arithmetic is the same wherever its block lies (edge blocks run in a zero-padded
+ * 32×32 copy), so a row's bits do not depend on the row count, and a product's bits not on the others sharing A.
+ */
+static int accumulate(int transA, int transB, int m, int k, const float *A, long lda, const products_of_a *x, long ldb,
+                      int accumulate_c, long ldc) {
+    int n = x->count * x->n;   // the side-by-side width
     int nc_max = min_int(NC, (n + 31) / 32 * 32), mc_max = min_int(MC, (m + 31) / 32 * 32);
     int kc_max = min_int(KC, (k + TILE_K - 1) / TILE_K * TILE_K);
     size_t b_part = (size_t) nc_max * kc_max, a_part = (size_t) mc_max * kc_max;
@@ -316,19 +342,20 @@ static int accumulate(int transA, int transB, int m, int n, int k, const float *
             for (int jp = 0; jp < npanels; jp++)
                 for (int t = 0; t < ktiles; t++) {
                     int j = jc + 16 * jp, p = pc + TILE_K * t;
-                    const float *src = transB ? B + (long) j * ldb + p : B + (long) p * ldb + j;
-                    int cols = min_int(16, n - j), depth = min_int(TILE_K, k - p);
-                    pack_tile(src, ldb, !transB, transB, transB ? cols : depth, transB ? depth : cols,
+                    int cols = cols_in_product(x, j, 16), depth = min_int(TILE_K, k - p);
+                    pack_tile(b_at(x, transB, ldb, p, j), ldb, !transB, transB, transB ? cols : depth, transB ? depth : cols,
                               pb + jp * panel + (size_t) t * TILE, b_part);
                 }
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = min_int(MC, m - ic), mpanels = (mc + 15) / 16;
                 depth_ahead next_depth = {.parts = 0};
                 if (ic + MC >= m && pc + KC < k) {   // the last row block of this depth block: the next one's sources
-                    int depth = min_int(KC, k - pc - KC);
+                    int depth = min_int(KC, k - pc - KC), rows = 0;
                     next_depth.part[next_depth.parts++] = a_rows(transA, A, lda, 0, min_int(MC, m), pc + KC, depth);
-                    next_depth.part[next_depth.parts++] = b_rows(transB, B, ldb, jc, nc, pc + KC, depth);
-                    int rows = next_depth.part[0].rows + next_depth.part[1].rows;
+                    for (int j = jc; j < jc + nc; j += cols_in_product(x, j, n))
+                        next_depth.part[next_depth.parts++] =
+                            b_rows(transB, b_at(x, transB, ldb, 0, j), ldb, 0, cols_in_product(x, j, jc + nc - j), pc + KC, depth);
+                    for (int q = 0; q < next_depth.parts; q++) rows += next_depth.part[q].rows;
                     int groups = (npanels + 1) / 2 * ((mpanels + 1) / 2) * ktiles * PARTS * (PARTS + 1) / 2;
                     next_depth.rows_per_group = (rows + groups - 1) / groups;
                 }
@@ -344,12 +371,12 @@ static int accumulate(int transA, int transB, int m, int n, int k, const float *
                     for (int ip = 0; ip < mpanels; ip += 2) {
                         // A lone last panel pairs with itself: its twin's rows (columns) are computed and dropped.
                         size_t a_half = ip + 1 < mpanels ? panel : 0, b_half = jp + 1 < npanels ? panel : 0;
-                        int i = ic + 16 * ip, j = jc + 16 * jp, rows = min_int(32, m - i), cols = min_int(32, n - j);
-                        float *c = C + (long) i * ldc + j;
-                        rows_ahead next_c = {C, ldc, 0, 0};   // the next block in this loop's order (none after the last)
+                        int i = ic + 16 * ip, j = jc + 16 * jp, rows = min_int(32, m - i), cols = cols_in_product(x, j, 32);
+                        float *c = c_at(x, ldc, i, j);
+                        rows_ahead next_c = {c, ldc, 0, 0};   // the next block in this loop's order (none after the last)
                         int ni = ip + 2 < mpanels ? i + 32 : ic, nj = ip + 2 < mpanels ? j : j + 32;
                         if (ip + 2 < mpanels || jp + 2 < npanels)
-                            next_c = (rows_ahead) {C + (long) ni * ldc + nj, ldc, min_int(32, m - ni), min_int(32, n - nj)};
+                            next_c = (rows_ahead) {c_at(x, ldc, ni, nj), ldc, min_int(32, m - ni), cols_in_product(x, nj, 32)};
                         if (rows == 32 && cols == 32) {
                             kernel32(pa + ip * panel, a_part, a_half, pb + jp * panel, b_part, b_half, ktiles, c, ldc, load, &next_c, &next_depth);
                         } else {
@@ -382,15 +409,35 @@ int imf_amx_sgemm(int transA, int transB, int m, int n, int k, float alpha, cons
     int rc;
     configure_tiles();
     if (alpha == 1.0f && (beta == 0.0f || beta == 1.0f)) {
-        rc = accumulate(transA, transB, m, n, k, A, lda, B, ldb, beta == 1.0f, C, ldc);
+        products_of_a x = {{B}, {C}, 1, n};
+        rc = accumulate(transA, transB, m, k, A, lda, &x, ldb, beta == 1.0f, ldc);
     } else {
         float *prod = grow(&products, &products_size, (size_t) m * n * sizeof(float));
-        rc = prod ? accumulate(transA, transB, m, n, k, A, lda, B, ldb, 0, prod, n) : -1;
+        products_of_a x = {{B}, {prod}, 1, n};
+        rc = prod ? accumulate(transA, transB, m, k, A, lda, &x, ldb, 0, n) : -1;
         if (rc == 0)
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
                     C[i * ldc + j] = alpha * prod[(size_t) i * n + j] + (beta == 0.0f ? 0.0f : beta * C[i * ldc + j]);
     }
+    _tile_release();
+    return rc;
+}
+
+/*
+ * C_s = op(A)·op(B_s) + beta·C_s for s < count (2 or 3; B2, C2 unused with 2), A packed once for all of them: the
+ * q, k, v projections of one input, or SwiGLU's two. Each product m×n (n a multiple of 32), B_s and C_s with the same
+ * layout and strides; beta 0 or 1. Each C_s gets the bits of its own imf_amx_sgemm. Returns 0, -1 without memory for
+ * the buffers, -2 for arguments outside these (nothing written).
+ */
+int imf_amx_sgemm_shared_a(int transA, int transB, int m, int n, int k, const float *A, long lda, int count,
+                           const float *B0, const float *B1, const float *B2, long ldb, float beta,
+                           float *C0, float *C1, float *C2, long ldc) {
+    if (count < 2 || count > MAX_SHARED || n <= 0 || n % 32 != 0 || k <= 0 || (beta != 0.0f && beta != 1.0f)) return -2;
+    if (m <= 0) return 0;
+    products_of_a x = {{B0, B1, B2}, {C0, C1, C2}, count, n};
+    configure_tiles();
+    int rc = accumulate(transA, transB, m, k, A, lda, &x, ldb, beta == 1.0f, ldc);
     _tile_release();
     return rc;
 }

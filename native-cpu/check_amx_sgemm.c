@@ -2,17 +2,24 @@
 // where the machine has no AMX.
 //   1. every transpose, alpha, beta and ragged size against a double-precision product, within 2^-21 of the summed
 //      terms' magnitude (as CpuGemmTest.amxIsAsAccurateAsFloat), C's padding columns untouched;
-//   2. a thread's buffers are freed when it ends: 200 short-lived threads leave under 4 MiB in use (without the
+//   2. products that share A (imf_amx_sgemm_shared_a) bit for bit those of one imf_amx_sgemm each, over every
+//      transpose, beta 0 and 1, two and three products, depths over one 256-deep block, and rows past one 128-row block;
+//      arguments it does not take rejected with nothing written;
+//   3. a thread's buffers are freed when it ends: 200 short-lived threads leave under 4 MiB in use (without the
 //      thread-end destructor each kept ~0.6 MiB).
 #include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int imf_amx_init(void);
 int imf_amx_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *A, long lda,
                   const float *B, long ldb, float beta, float *C, long ldc);
+int imf_amx_sgemm_shared_a(int transA, int transB, int m, int n, int k, const float *A, long lda, int count,
+                           const float *B0, const float *B1, const float *B2, long ldb, float beta,
+                           float *C0, float *C1, float *C2, long ldc);
 
 static float uniform(void) { return (float) rand() / RAND_MAX - 0.5f; }
 
@@ -46,6 +53,43 @@ static int accurate(int ta, int tb, int m, int n, int k, float alpha, float beta
     return ok;
 }
 
+/* count products sharing A in one call against one call each: every C bit for bit, padding columns untouched. */
+static int shared_a(int ta, int tb, int m, int n, int k, int count, float beta) {
+    long lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+    long na = lda * (ta ? k : m), nb = ldb * (tb ? n : k), nc = ldc * m;
+    float *A = malloc(sizeof(float) * na), *B[3], *C[3], *D[3];
+    for (long i = 0; i < na; i++) A[i] = uniform();
+    for (int s = 0; s < 3; s++) {
+        B[s] = malloc(sizeof(float) * nb);
+        C[s] = malloc(sizeof(float) * nc);
+        D[s] = malloc(sizeof(float) * nc);
+        for (long i = 0; i < nb; i++) B[s][i] = uniform();
+        for (long i = 0; i < nc; i++) C[s][i] = D[s][i] = uniform();
+    }
+    int ok = imf_amx_sgemm_shared_a(ta, tb, m, n, k, A, lda, count, B[0], B[1], B[2], ldb, beta, C[0], C[1], C[2], ldc) == 0;
+    for (int s = 0; s < count; s++) ok &= imf_amx_sgemm(ta, tb, m, n, k, 1.0f, A, lda, B[s], ldb, beta, D[s], ldc) == 0;
+    for (int s = 0; s < 3; s++)
+        for (long i = 0; i < nc; i++) ok &= memcmp(&C[s][i], &D[s][i], sizeof(float)) == 0;   // the third untouched with 2
+    if (!ok) printf("check_amx_sgemm: FAIL shared A, transA %d transB %d %dx%dx%d, %d products, beta %g: not the bits of one call each\n",
+                    ta, tb, m, n, k, count, beta);
+    free(A);
+    for (int s = 0; s < 3; s++) { free(B[s]); free(C[s]); free(D[s]); }
+    return ok;
+}
+
+/* Arguments imf_amx_sgemm_shared_a does not take: -2 and C unchanged. */
+static int shared_a_rejects(void) {
+    float a[32 * 32] = {1}, b[32 * 32] = {1}, c[32 * 48], c0[32 * 48];
+    for (int i = 0; i < 32 * 48; i++) c[i] = c0[i] = (float) i;
+    int ok = imf_amx_sgemm_shared_a(0, 1, 32, 48, 32, a, 32, 2, b, b, NULL, 32, 0.0f, c, c, NULL, 48) == -2   // n not of 32
+             && imf_amx_sgemm_shared_a(0, 1, 32, 32, 32, a, 32, 4, b, b, b, 32, 0.0f, c, c, c, 32) == -2      // four products
+             && imf_amx_sgemm_shared_a(0, 1, 32, 32, 32, a, 32, 1, b, NULL, NULL, 32, 0.0f, c, NULL, NULL, 32) == -2
+             && imf_amx_sgemm_shared_a(0, 1, 32, 32, 32, a, 32, 2, b, b, NULL, 32, 0.5f, c, c, NULL, 32) == -2   // beta
+             && memcmp(c, c0, sizeof c) == 0;
+    if (!ok) printf("check_amx_sgemm: FAIL shared A took arguments outside its contract, or wrote C\n");
+    return ok;
+}
+
 static float A2[256 * 256], B2[256 * 256], C2[256 * 256];
 
 static void *one_product(void *unused) {
@@ -65,6 +109,13 @@ int main(void) {
     for (int ta = 0; ta < 2; ta++)
         for (int tb = 0; tb < 2; tb++)
             for (int s = 0; s < 6; s++) ok &= accurate(ta, tb, shapes[s][0], shapes[s][1], shapes[s][2], scalars[s % 4][0], scalars[s % 4][1]);
+    static const int shared_shapes[][3] = {{70, 96, 96}, {300, 256, 300}, {33, 32, 600}, {150, 192, 64}};
+    int shared = 0;
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++)
+            for (int s = 0; s < 4; s++, shared++)
+                ok &= shared_a(ta, tb, shared_shapes[s][0], shared_shapes[s][1], shared_shapes[s][2], 2 + s % 2, (float) (shared % 2));
+    ok &= shared_a_rejects();
     struct mallinfo2 before = mallinfo2();
     for (int t = 0; t < 200; t++) {
         pthread_t thread;
@@ -77,6 +128,7 @@ int main(void) {
         printf("check_amx_sgemm: FAIL 200 ended threads left %zu KiB in use\n", grown >> 10);
         ok = 0;
     }
-    printf("check_amx_sgemm: %s (24 products against double; 200 threads ended leaving %zu KiB)\n", ok ? "ok" : "FAILED", grown >> 10);
+    printf("check_amx_sgemm: %s (24 products against double; %d calls sharing A as one call each; 200 threads ended leaving %zu KiB)\n",
+           ok ? "ok" : "FAILED", shared, grown >> 10);
     return ok ? 0 : 1;
 }

@@ -35,9 +35,15 @@ final class AmxLibrary {
 
     private record Loaded(AmxLibrary library, String status) {}
 
-    private final MethodHandle sgemm;
+    /** At most this many products share A in one {@link #gemmSharedA} call (the C side's MAX_SHARED). */
+    static final int MAX_SHARED = 3;
 
-    private AmxLibrary(MethodHandle sgemm) { this.sgemm = sgemm; }
+    private final MethodHandle sgemm, sgemmSharedA;
+
+    private AmxLibrary(MethodHandle sgemm, MethodHandle sgemmSharedA) {
+        this.sgemm = sgemm;
+        this.sgemmSharedA = sgemmSharedA;
+    }
 
     /** The library, when this machine runs it. */
     static Optional<AmxLibrary> get() { return Optional.ofNullable(LOADED.library); }
@@ -62,6 +68,31 @@ final class AmxLibrary {
             throw new IllegalStateException("imf_amx_sgemm: " + t, t);
         }
         if (rc != 0) throw new OutOfMemoryError("imf_amx_sgemm: no memory for its packing buffers (" + m + "x" + n + "x" + k + ")");
+    }
+
+    /**
+     * {@code C_s = op(A)·op(B_s) + beta·C_s} for the {@code b.length} (2 or 3) products that share A, packed once for all
+     * of them, on the calling thread: each op(B_s) k×n at {@code b[s][offB[s]..]}, C_s m×n at {@code c[s][offC[s]..]},
+     * with the same strides; n a multiple of 32, beta 0 or 1. Each C_s gets the bits of its own {@link #gemm}.
+     */
+    void gemmSharedA(boolean transA, boolean transB, int m, int n, int k, float[] a, long offA, int lda,
+                     float[][] b, long[] offB, int ldb, float beta, float[][] c, long[] offC, int ldc) {
+        int count = b.length, rc;
+        try {
+            rc = (int) sgemmSharedA.invokeExact(transA ? 1 : 0, transB ? 1 : 0, m, n, k,
+                    MemorySegment.ofArray(a).asSlice(offA * Float.BYTES), (long) lda, count,
+                    slice(b, offB, 0), slice(b, offB, 1), slice(b, offB, 2), (long) ldb, beta,
+                    slice(c, offC, 0), slice(c, offC, 1), slice(c, offC, 2), (long) ldc);
+        } catch (Throwable t) {
+            throw new IllegalStateException("imf_amx_sgemm_shared_a: " + t, t);
+        }
+        if (rc == -2) throw new IllegalArgumentException("imf_amx_sgemm_shared_a: " + count + " products of " + m + "x" + n + "x" + k + ", beta " + beta + " (2 or 3 products, n a multiple of 32, beta 0 or 1)");
+        if (rc != 0) throw new OutOfMemoryError("imf_amx_sgemm_shared_a: no memory for its packing buffers (" + m + "x" + n + "x" + k + ")");
+    }
+
+    /** Array {@code i} from {@code off[i]} on, or NULL past the last. */
+    private static MemorySegment slice(float[][] x, long[] off, int i) {
+        return i < x.length ? MemorySegment.ofArray(x[i]).asSlice(off[i] * Float.BYTES) : MemorySegment.NULL;
     }
 
     private static Loaded load() {
@@ -93,7 +124,11 @@ final class AmxLibrary {
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
                             ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_LONG),
                     Linker.Option.critical(true));
-            return new Loaded(new AmxLibrary(sgemm), "AMX bf16x3");
+            MethodHandle sgemmSharedA = LINKER.downcallHandle(symbols.find("imf_amx_sgemm_shared_a").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT,
+                            ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG),
+                    Linker.Option.critical(true));
+            return new Loaded(new AmxLibrary(sgemm, sgemmSharedA), "AMX bf16x3");
         } catch (Throwable t) {
             return new Loaded(null, "no AMX (" + t.getMessage() + ")");
         }

@@ -44,7 +44,8 @@ final class CpuGemm {
      */
     void gemmSharedA(GemmSpec[] s, float[] a, float[][] b, float[][] c) {
         boolean onAmx = amx != null && AmxGemm.takes(s[0]);
-        if (simd && !onAmx && GemmPacked.sharesA(s)) GemmPacked.gemmSharedA(pool, s, a, b, c);
+        if (onAmx && AmxGemm.sharesA(s)) AmxGemm.gemmSharedA(pool, amx, s, a, b, c);
+        else if (simd && !onAmx && GemmPacked.sharesA(s)) GemmPacked.gemmSharedA(pool, s, a, b, c);
         else for (int i = 0; i < s.length; i++) gemm(s[i], a, b[i], c[i]);
     }
 

@@ -147,6 +147,55 @@ class CpuGemmTest {
         }
     }
 
+    /**
+     * On AMX, products that share A ({@link AmxGemm#sharesA}: alpha 1, widths of 32) run as one library call that packs
+     * A once ({@link AmxGemm#gemmSharedA}) and give the bits of one {@code gemm} each: q, k, v and SwiGLU's shapes,
+     * transposes, beta 1, offsets into A, B and C, ragged rows, on 1–3 threads. Shapes it does not take stay separate.
+     */
+    @Test void amxProductsSharingAMatchSeparateProducts() {
+        Assumptions.assumeTrue(VectorSupport.present() && AmxLibrary.get().isPresent(), "no AMX on this machine: " + AmxLibrary.status());
+        Random r = new Random(37);
+        for (int variant = 0; variant < 4; variant++) {
+            boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0;
+            amxSharedA(r, 2208, 96, 96, 3, ta, tb, 0f);
+            amxSharedA(r, 301, 256, 300, 2, ta, tb, 1f);
+            amxSharedA(r, 45, 64, 600, 3, ta, tb, 0f);
+        }
+        GemmSpec taken = GemmSpec.of(64, 96, 96, false, true, 1f, 0f);
+        assertTrue(AmxGemm.sharesA(new GemmSpec[] {taken, taken, taken}));
+        assertFalse(AmxGemm.sharesA(new GemmSpec[] {taken, taken, taken, taken}), "four products");
+        assertFalse(AmxGemm.sharesA(new GemmSpec[] {GemmSpec.of(64, 80, 96, false, true, 1f, 0f), GemmSpec.of(64, 80, 96, false, true, 1f, 0f)}), "n not of 32");
+        assertFalse(AmxGemm.sharesA(new GemmSpec[] {GemmSpec.of(64, 96, 96, false, true, 0.5f, 0f), GemmSpec.of(64, 96, 96, false, true, 0.5f, 0f)}), "alpha");
+        assertFalse(AmxGemm.sharesA(new GemmSpec[] {taken, GemmSpec.of(64, 96, 96, false, false, 1f, 0f)}), "another transpose");
+    }
+
+    /** {@code count} products m×n×k sharing A, each B and C at its own offset in a longer array. */
+    private static void amxSharedA(Random r, int m, int n, int k, int count, boolean ta, boolean tb, float beta) {
+        int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2, offA = 7;
+        GemmSpec[] specs = new GemmSpec[count];
+        float[] a = random(r, offA + lda * (ta ? k : m));
+        float[][] b = new float[count][], c0 = new float[count][];
+        for (int i = 0; i < count; i++) {
+            int offB = 3 + i, offC = 5 + 2 * i;
+            specs[i] = new GemmSpec(1, m, n, k, ta, tb, lda, ldb, ldc, offA, offB, offC, 0, 0, 0, 1f, beta);
+            b[i] = random(r, offB + ldb * (tb ? n : k));
+            c0[i] = random(r, offC + ldc * m);
+        }
+        assertTrue(AmxGemm.sharesA(specs), "taken: " + m + "x" + n + "x" + k);
+        for (Path path : paths()) {
+            if (!path.name().startsWith("amx")) continue;
+            float[][] shared = new float[count][], separate = new float[count][];
+            for (int i = 0; i < count; i++) {
+                shared[i] = c0[i].clone();
+                separate[i] = c0[i].clone();
+                path.gemm().gemm(specs[i], a, b[i], separate[i]);
+            }
+            path.gemm().gemmSharedA(specs, a, b, shared);
+            for (int i = 0; i < count; i++)
+                assertArrayEquals(separate[i], shared[i], 0f, path.name() + " " + m + "x" + n + "x" + k + " transA " + ta + " transB " + tb + ", product " + i);
+        }
+    }
+
     private static void sharedA(Random r, int m, int k, int[] widths, float beta) {
         int n = widths.length;
         GemmSpec[] specs = new GemmSpec[n];
