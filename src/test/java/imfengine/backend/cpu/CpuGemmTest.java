@@ -182,17 +182,23 @@ class CpuGemmTest {
             c0[i] = random(r, offC + ldc * m);
         }
         assertTrue(AmxGemm.sharesA(specs), "taken: " + m + "x" + n + "x" + k);
-        for (Path path : paths()) {
-            if (!path.name().startsWith("amx")) continue;
-            float[][] shared = new float[count][], separate = new float[count][];
-            for (int i = 0; i < count; i++) {
-                shared[i] = c0[i].clone();
-                separate[i] = c0[i].clone();
-                path.gemm().gemm(specs[i], a, b[i], separate[i]);
-            }
-            path.gemm().gemmSharedA(specs, a, b, shared);
-            for (int i = 0; i < count; i++)
-                assertArrayEquals(separate[i], shared[i], 0f, path.name() + " " + m + "x" + n + "x" + k + " transA " + ta + " transB " + tb + ", product " + i);
+        for (Path path : paths())
+            if (path.name().startsWith("amx")) assertSharedAsSeparate(path, specs, a, b, c0, "transA " + ta + " transB " + tb);
+    }
+
+    /** {@code path}'s {@code gemmSharedA} of the products gives each C the bits of its own {@code gemm} (C starting as {@code c0}). */
+    private static void assertSharedAsSeparate(Path path, GemmSpec[] specs, float[] a, float[][] b, float[][] c0, String what) {
+        int count = specs.length;
+        float[][] shared = new float[count][], separate = new float[count][];
+        for (int i = 0; i < count; i++) {
+            shared[i] = c0[i].clone();
+            separate[i] = c0[i].clone();
+            path.gemm().gemm(specs[i], a, b[i], separate[i]);
+        }
+        path.gemm().gemmSharedA(specs, a, b, shared);
+        for (int i = 0; i < count; i++) {
+            GemmSpec s = specs[i];
+            assertArrayEquals(separate[i], shared[i], path.name() + " " + s.m() + "x" + s.n() + "x" + s.k() + " " + what + ", product " + i);
         }
     }
 
@@ -206,17 +212,7 @@ class CpuGemmTest {
             b[i] = random(r, widths[i] * k);
             c0[i] = random(r, m * widths[i]);
         }
-        for (Path path : paths()) {
-            float[][] shared = new float[n][], separate = new float[n][];
-            for (int i = 0; i < n; i++) {
-                shared[i] = c0[i].clone();
-                separate[i] = c0[i].clone();
-                path.gemm().gemm(specs[i], a, b[i], separate[i]);
-            }
-            path.gemm().gemmSharedA(specs, a, b, shared);
-            for (int i = 0; i < n; i++)
-                assertArrayEquals(separate[i], shared[i], path.name() + " " + m + "x" + widths[i] + "x" + k + ", product " + i);
-        }
+        for (Path path : paths()) assertSharedAsSeparate(path, specs, a, b, c0, "beta " + beta);
     }
 
     /** The in-register 4-row transpose packs exactly what the scalar walk would, for any depth and offsets. */
