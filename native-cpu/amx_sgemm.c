@@ -207,7 +207,7 @@ static inline void prefetch_row(const rows_ahead *x, int r) {
  * The fp32 sources of the next depth block's packing (A's rows, then B's), fetched a few rows after each group of tile
  * products while the current depth block multiplies, across all its kernel32 calls: the weight gradients (k = batch ·
  * tokens) pack new rows of both operands for every 256 of depth, and those rows have usually left the cache since the
- * forward pass wrote them (xs's 96×96×2208 products in the step: 0.30 → 0.27 ms a call, 2026-12-04). Not done for the
+ * forward pass wrote them (xs's 96×96×2208 products in the step: 0.30 → 0.28 ms a call, 2026-12-04). Not done for the
  * next row block of A within a depth block: read in order, it is already streamed in by the hardware's prefetcher, and
  * prefetching it too measured slower.
  */
