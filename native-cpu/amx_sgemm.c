@@ -8,7 +8,7 @@
 // product is exact in fp32, so the sums carry the usual fp32 accumulation error. Inputs below ~2^-110 in
 // magnitude lose their low parts (AMX flushes bf16 denormals), as fp32 itself would lose them below 2^-126.
 //
-// Blocking (GotoBLAS order): for each NC-column block, for each KC-deep block, B's parts are packed into
+// Blocking (GotoBLAS order): for each NC-column block, for each depth block (256 or 512 deep), B's parts are packed into
 // AMX B tiles (VNNI: a tile row holds 16 columns × one k pair); for each MC-row block, A's parts into A tiles
 // (16 rows × 32 k); a 32×32 block of C is loaded into 2×2 accumulator tiles (zeroed in the first depth block when
 // beta is 0), runs the 6 products over the block's depth and is stored back. Edges are zero-padded.
@@ -22,8 +22,14 @@
 
 /* NC 512: A's block is packed once per NC columns, and the model's widest products (s: n = 512) then pack it once;
  * their packed B (512 × 256 × 3 parts, 768 KiB) still fits L2. Against 256: 1.08–1.10× at 3456×512×192 and
- * 2376×512×192, 1.06–1.18× at 1024³, 0.95–1.04 at 2208×256×96 (b2 timings, 2026-12-04). Same sums either way. */
-enum { KC = 256, MC = 128, NC = 512, TILE_K = 32, PARTS = 3 };
+ * 2376×512×192, 1.06–1.18× at 1024³, 0.95–1.04 at 2208×256×96 (b2 timings, 2026-12-04). Same sums either way.
+ * Depth blocks: as deep as keep the packed B block within B_BLOCK_BYTES (768 KiB: 256 deep at 512 columns, 512 at 256
+ * or fewer), at most KC_MAX. Each block ends by storing C's tiles, and a block's end stalls the tile pipeline; deeper
+ * blocks have fewer ends. KC 512 against 256 (b2, three alternating pairs each, 2026-12-04): 3456×192×512 0.78–0.87,
+ * 192×192×3456 (Aᵀ) 0.92–0.96, 512×192×3456 0.96–0.98, 96×96×2208 0.87–0.97, but 192×512×3456 1.14–1.20 (1.5 MiB of
+ * packed B). The sums are the same: C's tiles are stored and loaded exactly between depth blocks. */
+enum { KC_MAX = 512, MC = 128, NC = 512, TILE_K = 32, PARTS = 3 };
+#define B_BLOCK_BYTES (768u << 10)
 /* At most this many products share A in one call (imf_amx_sgemm_shared_a: q, k, v). */
 enum { MAX_SHARED = 3 };
 /* bf16 elements of one packed 16×32 tile (1 KiB). */
@@ -206,7 +212,7 @@ static inline void prefetch_row(const rows_ahead *x, int r) {
 /*
  * The fp32 sources of the next depth block's packing (A's rows, then B's), fetched a few rows after each group of tile
  * products while the current depth block multiplies, across all its kernel32 calls: the weight gradients (k = batch ·
- * tokens) pack new rows of both operands for every 256 of depth, and those rows have usually left the cache since the
+ * tokens) pack new rows of both operands for every depth block, and those rows have usually left the cache since the
  * forward pass wrote them (xs's 96×96×2208 products in the step: 0.30 → 0.28 ms a call, 2026-12-04). Not done for the
  * next row block of A within a depth block: read in order, it is already streamed in by the hardware's prefetcher, and
  * prefetching it too measured slower.
@@ -296,6 +302,12 @@ static void copy_block(const float *src, long lds, float *dst, long ldd, int row
 
 static inline int min_int(int x, int y) { return x < y ? x : y; }
 
+/* The depth of a block for B blocks nc columns wide: the packed B block within B_BLOCK_BYTES, whole tiles, ≤ KC_MAX. */
+static inline int depth_block(int nc) {
+    int fit = (int) (B_BLOCK_BYTES / ((size_t) PARTS * nc * sizeof(uint16_t))) / TILE_K * TILE_K;
+    return fit < TILE_K ? TILE_K : min_int(KC_MAX, fit);
+}
+
 /*
  * The B and C operands of `count` products that share A, each n columns wide: side by side they are one product of
  * count·n columns, whose column j is column j mod n of product j / n. With more than one, n is a multiple of 32, so
@@ -328,7 +340,7 @@ static int accumulate(int transA, int transB, int m, int k, const float *A, long
                       int accumulate_c, long ldc) {
     int n = x->count * x->n;   // the side-by-side width
     int nc_max = min_int(NC, (n + 31) / 32 * 32), mc_max = min_int(MC, (m + 31) / 32 * 32);
-    int kc_max = min_int(KC, (k + TILE_K - 1) / TILE_K * TILE_K);
+    int kc_block = depth_block(nc_max), kc_max = min_int(kc_block, (k + TILE_K - 1) / TILE_K * TILE_K);
     size_t b_part = (size_t) nc_max * kc_max, a_part = (size_t) mc_max * kc_max;
     uint16_t *pb = grow(&packed_b, &packed_b_size, PARTS * b_part * sizeof(uint16_t));
     uint16_t *pa = grow(&packed_a, &packed_a_size, PARTS * a_part * sizeof(uint16_t));
@@ -336,8 +348,8 @@ static int accumulate(int transA, int transB, int m, int k, const float *A, long
     float edge[32 * 32] __attribute__((aligned(64)));
     for (int jc = 0; jc < n; jc += NC) {
         int nc = min_int(NC, n - jc), npanels = (nc + 15) / 16;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = min_int(KC, k - pc), ktiles = (kc + TILE_K - 1) / TILE_K, load = pc > 0 || accumulate_c;
+        for (int pc = 0; pc < k; pc += kc_block) {
+            int kc = min_int(kc_block, k - pc), ktiles = (kc + TILE_K - 1) / TILE_K, load = pc > 0 || accumulate_c;
             size_t panel = (size_t) ktiles * TILE;   // elements of one 16-wide panel, one part
             for (int jp = 0; jp < npanels; jp++)
                 for (int t = 0; t < ktiles; t++) {
@@ -349,12 +361,12 @@ static int accumulate(int transA, int transB, int m, int k, const float *A, long
             for (int ic = 0; ic < m; ic += MC) {
                 int mc = min_int(MC, m - ic), mpanels = (mc + 15) / 16;
                 depth_ahead next_depth = {.parts = 0};
-                if (ic + MC >= m && pc + KC < k) {   // the last row block of this depth block: the next one's sources
-                    int depth = min_int(KC, k - pc - KC), rows = 0;
-                    next_depth.part[next_depth.parts++] = a_rows(transA, A, lda, 0, min_int(MC, m), pc + KC, depth);
+                if (ic + MC >= m && pc + kc_block < k) {   // the last row block of this depth block: the next one's sources
+                    int depth = min_int(kc_block, k - pc - kc_block), rows = 0;
+                    next_depth.part[next_depth.parts++] = a_rows(transA, A, lda, 0, min_int(MC, m), pc + kc_block, depth);
                     for (int j = jc; j < jc + nc; j += cols_in_product(x, j, n))
                         next_depth.part[next_depth.parts++] =
-                            b_rows(transB, b_at(x, transB, ldb, 0, j), ldb, 0, cols_in_product(x, j, jc + nc - j), pc + KC, depth);
+                            b_rows(transB, b_at(x, transB, ldb, 0, j), ldb, 0, cols_in_product(x, j, jc + nc - j), pc + kc_block, depth);
                     for (int q = 0; q < next_depth.parts; q++) rows += next_depth.part[q].rows;
                     int groups = (npanels + 1) / 2 * ((mpanels + 1) / 2) * ktiles * PARTS * (PARTS + 1) / 2;
                     next_depth.rows_per_group = (rows + groups - 1) / groups;
