@@ -3,7 +3,8 @@
 //   1. every transpose, alpha, beta and ragged size against a double-precision product, within 2^-21 of the summed
 //      terms' magnitude (as CpuGemmTest.amxIsAsAccurateAsFloat), C's padding columns untouched;
 //   2. products that share A (imf_amx_sgemm_shared_a) bit for bit those of one imf_amx_sgemm each, over every
-//      transpose, beta 0 and 1, two and three products, depths over one 256-deep block, and rows past one 128-row block;
+//      transpose, beta 0 and 1, two and three products, k = 600 over two depth blocks, rows past one 128-row block, and
+//      widths over one 512-column block;
 //      arguments it does not take rejected with nothing written;
 //   3. a thread's buffers are freed when it ends: 200 short-lived threads leave under 4 MiB in use (without the
 //      thread-end destructor each kept ~0.6 MiB).

@@ -75,13 +75,12 @@ final class AmxGemm {
     static void gemmSharedA(WorkerPool pool, AmxLibrary amx, GemmSpec[] s, float[] a, float[][] b, float[][] c) {
         GemmSpec s0 = s[0];
         int m = s0.m(), units = (m + ALIGN - 1) / ALIGN;
+        long[] offB = new long[s.length];
+        for (int i = 0; i < s.length; i++) offB[i] = s[i].offB();
         pool.parallelFor(units, 1, (u0, u1) -> {
             int i0 = u0 * ALIGN, i1 = Math.min(m, u1 * ALIGN);
-            long[] offB = new long[s.length], offC = new long[s.length];
-            for (int i = 0; i < s.length; i++) {
-                offB[i] = s[i].offB();
-                offC[i] = s[i].offC() + (long) i0 * s[i].ldc();
-            }
+            long[] offC = new long[s.length];
+            for (int i = 0; i < s.length; i++) offC[i] = s[i].offC() + (long) i0 * s0.ldc();
             long oa = s0.offA() + (s0.transA() ? i0 : (long) i0 * s0.lda());
             amx.gemmSharedA(s0.transA(), s0.transB(), i1 - i0, s0.n(), s0.k(), a, oa, s0.lda(), b, offB, s0.ldb(), s0.beta(), c, offC, s0.ldc());
         });

@@ -427,9 +427,10 @@ final class AttentionSimd {
     /**
      * The softmax of the four padded score rows at {@code off}, times {@code scale > 0}, in place: {@code mx[r]} the
      * row's maximum times {@code scale}, the row {@code e^(scale·s − mx[r])}, {@code sums[r]} its sum. The rows go
-     * phase by phase (four maxima, four rows of exponentials, four sums) rather than row by row, so that each phase has four independent chains: with
-     * short rows (xs: 5 vectors) one row's max, exponentials and sum were a chain of latencies the next row
-     * waited on (the xs forward took 0.85× the time so). Each row's bits are those of a row on its own.
+     * phase by phase (four maxima, four rows of exponentials, four sums) rather than row by row, so that each phase
+     * has four independent chains: with short rows (xs: 5 vectors) one row's max, exponentials and sum were a chain of
+     * latencies the next row waited on (the xs forward took 0.85× the time so). Each row's bits are those of a row on
+     * its own.
      */
     static void softmax(float[] p, int off, int lp, float scale, float[] mx, float[] sums) {
         FloatVector m0 = broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
