@@ -417,8 +417,9 @@ class Check:
             plot_loss_curves.write_csv(rows, csv_path)
             result["runs"][p] = dict(loss_summary(rows), stage_status=st["status"], csv="losscurve/%s.csv" % p)
             curves.append((p,) + plot_loss_curves.read(csv_path, "mse_u"))
-        f32, b16 = (result["runs"][p]["mse_u_last10"] for p in ("fp32", "bf16"))
-        result["mse_u_last10_bf16_over_fp32"] = b16 / f32 if f32 and b16 is not None else None
+        for key in ("mse_u_last", "mse_v_last"):
+            f32, b16 = (result["runs"][p][key] for p in ("fp32", "bf16"))
+            result[key + "_bf16_over_fp32"] = b16 / f32 if f32 and b16 is not None else None
         svg_path = os.path.join(folder, "loss-curves.svg")
         with open(svg_path, "w") as f:
             f.write(plot_loss_curves.svg(curves, "mse_u", "preset %s, batch %d, %d steps, seed 0: fp32 vs bf16 (%s)" % (
@@ -545,10 +546,13 @@ class Check:
             for f in prof["families"][:8]:
                 self.log("   %-14s %6d calls %10.2f ms %5.1f%%" % (f["name"], f["calls"], f["ms"] or 0, 100 * (f["share"] or 0)))
         for p, lc in sorted(r.get("losscurve", {}).get("runs", {}).items()):
-            self.log("loss curve %s: %s steps, mse_u first 10 %s, last 10 %s, %s s/step" % (
-                p, lc["steps"], fmt(lc["mse_u_first10"]), fmt(lc["mse_u_last10"]), fmt(lc["sec_per_step"])))
-        if r.get("losscurve"):
-            self.log("loss curve: mse_u of the last 10 steps, bf16 / fp32 = %s" % fmt(r["losscurve"].get("mse_u_last10_bf16_over_fp32")))
+            self.log("loss curve %s: %s steps, means of the first and last %s: mse_u %s -> %s, mse_v %s -> %s, %s s/step" % (
+                p, lc["steps"], lc["window"], fmt(lc["mse_u_first"]), fmt(lc["mse_u_last"]), fmt(lc["mse_v_first"]),
+                fmt(lc["mse_v_last"]), fmt(lc["sec_per_step"])))
+        lcr = r.get("losscurve")
+        if lcr:
+            self.log("loss curve: the last steps' means, bf16 / fp32: mse_u %s, mse_v %s" % (
+                fmt(lcr.get("mse_u_last_bf16_over_fp32")), fmt(lcr.get("mse_v_last_bf16_over_fp32"))))
         self.log("stages not ok: %s" % (", ".join(r["stages_not_ok"]) or "none"))
         self.log("written: %s" % os.path.join(self.out, "gpu-check.json"))
 
@@ -558,11 +562,18 @@ def fmt(x):
 
 
 def loss_summary(rows):
-    """Steps done, the mean mse_u of the first and the last 10 steps, and the median seconds per step."""
-    mse = [r["mse_u"] for r in rows if isinstance(r.get("mse_u"), (int, float)) and math.isfinite(r["mse_u"])]
+    """Steps done, the means of mse_u and mse_v over the first and the last sixth of the steps (at least 10: the runs
+    part ways after a few steps and single steps' losses spread widely), and the median seconds per step."""
+    def mean(xs):
+        return sum(xs) / len(xs) if xs else None
+
+    def series(key):
+        return [r[key] for r in rows if isinstance(r.get(key), (int, float)) and math.isfinite(r[key])]
+    mse_u, mse_v = series("mse_u"), series("mse_v")
+    window = max(10, len(rows) // 6)
     secs = sorted(r["sec"] for r in rows if isinstance(r.get("sec"), (int, float)))
-    return {"steps": len(rows), "mse_u_first10": sum(mse[:10]) / len(mse[:10]) if mse else None,
-            "mse_u_last10": sum(mse[-10:]) / len(mse[-10:]) if mse else None,
+    return {"steps": len(rows), "window": window, "mse_u_first": mean(mse_u[:window]), "mse_u_last": mean(mse_u[-window:]),
+            "mse_v_first": mean(mse_v[:window]), "mse_v_last": mean(mse_v[-window:]),
             "sec_per_step": secs[len(secs) // 2] if secs else None}
 
 

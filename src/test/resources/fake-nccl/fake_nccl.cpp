@@ -12,7 +12,7 @@
 
 namespace {
 const int kSuccess = 0, kSystemError = 2, kInvalidArgument = 4;
-const int kFloat32 = 7, kSum = 0, kAvg = 4;
+const int kFloat32 = 7, kSum = 0;
 const char kMagic[8] = {'F', 'A', 'K', 'E', 'N', 'C', 'C', 'L'};
 struct Comm { uint64_t magic; int nranks, rank; };
 const uint64_t kCommMagic = 0x6e63636c636f6d6dULL;
@@ -85,7 +85,7 @@ int ncclCommInitRank(Comm** comm, int nranks, ncclUniqueId id, int rank) {
 int ncclAllReduce(const void* send, void* recv, size_t count, int datatype, int op, Comm* comm, void* stream) {
   if (!comm || comm->magic != kCommMagic) return fail("ncclAllReduce: not a live communicator");
   if (datatype != kFloat32) return fail("ncclAllReduce: datatype is not ncclFloat32");
-  if (op != kSum && op != kAvg) return fail("ncclAllReduce: op is not ncclSum or ncclAvg");
+  if (op != kSum) return fail("ncclAllReduce: op is not ncclSum");
   if (stream != expectedStream) return fail("ncclAllReduce: not the expected stream");
   if (!send || !recv) return fail("ncclAllReduce: NULL buffer");
   if (count > 0x7fffffff) return fail("ncclAllReduce: count too large for this fake");
@@ -99,8 +99,6 @@ int ncclAllReduce(const void* send, void* recv, size_t count, int datatype, int 
   } else if (send != recv) {
     std::memmove(recv, send, count * sizeof(float));
   }
-  if (op == kAvg)
-    for (size_t i = 0; i < count; i++) ((float*) recv)[i] /= (float) comm->nranks;
   return kSuccess;
 }
 

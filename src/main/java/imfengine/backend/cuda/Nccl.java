@@ -29,9 +29,12 @@ public final class Nccl {
     /** {@code ncclFloat32} of {@code ncclDataType_t}. */
     static final int FLOAT32 = 7;
 
-    /** {@code ncclRedOp_t}: the reductions we use. */
+    /**
+     * {@code ncclRedOp_t}: the reductions we use. No {@code ncclAvg}: NCCL before 2.29.7 leaves the tail of a 1-rank
+     * average unwritten (NVIDIA/nccl#1950; the device check met it on 2.28.3), and the trainer sums, then scales.
+     */
     public enum Op {
-        SUM(0), AVG(4);
+        SUM(0);
 
         final int code;
 
