@@ -3,6 +3,8 @@
 // [B·H, L], s_ij = scale·q_i·k_j), with every matrix product through mma_bf16_16816 (mma.cuh):
 //   flash_attention_fwd_f32   o, lse                 (primal only: sampling and guidance forwards)
 //   flash_attention_jvp_f32   o, to, lse             (primal and tangent in one pass: the training JVP)
+//   flash_attention_dq_vjp_f32    dq, dbuf (D_i = dO_i·o_i)   the backward, as attention.cu's two kernels:
+//   flash_attention_dkdv_vjp_f32  dk, dv (reads dbuf)         P = exp(s − lse) recomputed, dS = P⊙(dP − D)
 // Tensors stay fp32 in global memory; K, V and their tangents are rounded once to bf16 as they are staged
 // in shared memory, Q and tQ once as they are loaded into A fragments, P and P⊙dS once as they become A
 // fragments of the second product. Every product accumulates in fp32; softmax statistics are fp32.
@@ -24,9 +26,16 @@
 // and at the end o = O/l, to = T/l − (μ/l)·o, lse = m + ln l: the tangent of softmax, P⊙(dS − Σ_j P·dS),
 // carried with the primal's own max and rescaling.
 //
-// Launch: block 128 threads, grid (ceil(L/64), B·H), dynamic shared memory tiles·64·FA_ROW·2 bytes
-// (fwd: K, Vᵀ; jvp: K, Vᵀ, tK, tVᵀ). Keys and queries past L are staged and loaded as zeros; keys past L
-// are masked out of the softmax. Outputs are overwritten (=).
+// The backward (FA-2 style, two kernels like attention.cu's, so no atomics): dq's blocks own 64 query rows and
+// walk the keys: S = Q·Kᵀ, dP = dO·Vᵀ, P = exp(scale·S − lse), dS = P⊙(dP − D) with D_i = dO_i·o_i in fp32
+// (written to dbuf), dq = scale·dS·K. dkdv's blocks own 64 key rows and walk the queries with the transposed
+// products Sᵀ = K·Qᵀ and dPᵀ = V·dOᵀ (the same bits of S as dq's, rounded the same way), then dv = Pᵀ·dO and
+// dk = scale·dSᵀ·Q, with P and dS rounded once to bf16 as A fragments straight from the accumulators.
+//
+// Launch: block 128 threads, grid (ceil(L/64), B·H), dynamic shared memory (tiles·64·FA_ROW + extra)·4
+// bytes (fwd: K, Vᵀ; jvp: K, Vᵀ, tK, tVᵀ; dq: K, Kᵀ, V; dkdv: Q, dO, Qᵀ, dOᵀ and the tile's lse and D).
+// Keys and queries past L are staged and loaded as zeros; keys past L are masked out of the softmax,
+// queries past L out of the backward's sums. Outputs are overwritten (=).
 #include <cuda_bf16.h>
 #include "mma.cuh"
 
@@ -42,7 +51,11 @@
 // The launch geometry the host reads from this file's PTX (backend/cuda/FlashAttentionGeometry).
 extern "C" __device__ const int flash_attention_block_q = FA_BLOCK_Q, flash_attention_warps = FA_WARPS,
                                 flash_attention_head_dim = FA_HEAD_DIM, flash_attention_tile_words = FA_TILE_WORDS;
-extern "C" __device__ const int flash_attention_fwd_tiles = 2, flash_attention_jvp_tiles = 4;
+extern "C" __device__ const int flash_attention_fwd_tiles = 2, flash_attention_jvp_tiles = 4,
+                                flash_attention_dq_tiles = 3, flash_attention_dkdv_tiles = 4;
+// 32-bit words of dynamic shared memory after the tiles (dkdv: the lse and D of its query tile).
+extern "C" __device__ const int flash_attention_fwd_extra_words = 0, flash_attention_jvp_extra_words = 0,
+                                flash_attention_dq_extra_words = 0, flash_attention_dkdv_extra_words = 2 * FA_BLOCK_K;
 
 extern __shared__ unsigned flash_smem[];   // staged tiles, bf16 pairs (sizes above)
 
@@ -248,4 +261,174 @@ extern "C" __global__ void flash_attention_jvp_f32(const float* q, const float* 
                                                    const float* v, const float* tv, float* o, float* to, float* lse,
                                                    int L, int H, float scale) {
     flash_forward<true>(q, tq, k, tk, v, tv, o, to, lse, L, H, scale);
+}
+
+// Packs rows 2st, 2st+1 of 8-column accumulator blocks as the A fragment of a 16-deep step (the accumulator
+// layout of a 16×16 product is the A layout: FA-2's trick, no trip through shared memory).
+__device__ __forceinline__ void accumulator_as_a(unsigned a[4], const float x[8][4], int st) {
+    a[0] = pack_bf16(x[2 * st][0], x[2 * st][1]);
+    a[1] = pack_bf16(x[2 * st][2], x[2 * st][3]);
+    a[2] = pack_bf16(x[2 * st + 1][0], x[2 * st + 1][1]);
+    a[3] = pack_bf16(x[2 * st + 1][2], x[2 * st + 1][3]);
+}
+
+// x·tileᵀ for this warp's 16 rows (A fragments xa) against the 64 rows of a staged [row][dim] tile: 8 column
+// blocks of 8, each accumulated over 4 dim steps of 16.
+__device__ __forceinline__ void rows_times_tile(float out[8][4], const unsigned xa[4][4], const unsigned* tile, int g, int t) {
+    #pragma unroll
+    for (int n = 0; n < 8; n++) {
+        #pragma unroll
+        for (int i = 0; i < 4; i++) out[n][i] = 0.f;
+        #pragma unroll
+        for (int st = 0; st < 4; st++) {
+            unsigned b[2];
+            load_b(b, tile, n, st, g, t);
+            mma_bf16_16816(out[n], xa[st], b, out[n]);
+        }
+    }
+}
+
+// acc += a·tile for an accumulator-born A (16 rows × 64 tile rows) against a staged [dim][row] tile.
+__device__ __forceinline__ void accumulate_times_tile(float acc[8][4], const float a[8][4], const unsigned* tileT, int g, int t) {
+    #pragma unroll
+    for (int st = 0; st < 4; st++) {
+        unsigned pa[4];
+        accumulator_as_a(pa, a, st);
+        #pragma unroll
+        for (int n = 0; n < 8; n++) {
+            unsigned b[2];
+            load_b(b, tileT, n, st, g, t);
+            mma_bf16_16816(acc[n], pa, b, acc[n]);
+        }
+    }
+}
+
+extern "C" __global__ void flash_attention_dq_vjp_f32(const float* q, const float* k, const float* v, const float* o,
+                                                      const float* lse, const float* dO, float* dq, float* dbuf,
+                                                      int L, int H, float scale) {
+    const int W = H * FA_HEAD_DIM, bh = blockIdx.y, b = bh / H, h = bh % H;
+    const long long base = (long long)b * L * W + (long long)h * FA_HEAD_DIM;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int r0 = blockIdx.x * FA_BLOCK_Q + warp * 16 + g, r1 = r0 + 8;
+    unsigned* sK = flash_smem;
+    unsigned* sKt = sK + FA_TILE_WORDS;
+    unsigned* sV = sKt + FA_TILE_WORDS;
+
+    unsigned qa[4][4], da[4][4];
+    load_rows(qa, q, base, r0, r1, L, W, t);
+    load_rows(da, dO, base, r0, r1, L, W, t);
+    // D and lse of the lane's two rows (rows past L: 0, which makes their dS 0)
+    float D[2], rowLse[2];
+    #pragma unroll
+    for (int r = 0; r < 2; r++) {
+        int row = r ? r1 : r0;
+        float part = 0.f;
+        if (row < L)
+            for (int d = t; d < FA_HEAD_DIM; d += 4) part += dO[base + (long long)row * W + d] * o[base + (long long)row * W + d];
+        D[r] = row_quad_sum(part);
+        rowLse[r] = row < L ? lse[(long long)bh * L + row] : 0.f;
+        if (t == 0 && row < L) dbuf[(long long)bh * L + row] = D[r];
+    }
+
+    float acc[8][4];
+    #pragma unroll
+    for (int n = 0; n < 8; n++)
+        #pragma unroll
+        for (int i = 0; i < 4; i++) acc[n][i] = 0.f;
+
+    for (int k0 = 0; k0 < L; k0 += FA_BLOCK_K) {
+        __syncthreads();
+        stage_tile<false>(sK, k, base, k0, L, W);
+        stage_tile<true>(sKt, k, base, k0, L, W);
+        stage_tile<false>(sV, v, base, k0, L, W);
+        __syncthreads();
+
+        float s[8][4], dp[8][4];
+        rows_times_tile(s, qa, sK, g, t);
+        rows_times_tile(dp, da, sV, g, t);
+        // s becomes dS: element i of key block n is row (i >> 1), key k0 + 8n + 2t + (i & 1)
+        #pragma unroll
+        for (int n = 0; n < 8; n++)
+            #pragma unroll
+            for (int i = 0; i < 4; i++) {
+                int key = k0 + 8 * n + 2 * t + (i & 1);
+                float p = key < L ? expf(s[n][i] * scale - rowLse[i >> 1]) : 0.f;
+                s[n][i] = p * (dp[n][i] - D[i >> 1]);
+            }
+        accumulate_times_tile(acc, s, sKt, g, t);
+    }
+
+    #pragma unroll
+    for (int n = 0; n < 8; n++)
+        #pragma unroll
+        for (int i = 0; i < 4; i++) {
+            int row = (i >> 1) ? r1 : r0;
+            if (row < L) dq[base + (long long)row * W + 8 * n + 2 * t + (i & 1)] = scale * acc[n][i];
+        }
+}
+
+extern "C" __global__ void flash_attention_dkdv_vjp_f32(const float* q, const float* k, const float* v, const float* lse,
+                                                        const float* dO, const float* dbuf, float* dk, float* dv,
+                                                        int L, int H, float scale) {
+    const int W = H * FA_HEAD_DIM, bh = blockIdx.y, b = bh / H, h = bh % H;
+    const long long base = (long long)b * L * W + (long long)h * FA_HEAD_DIM;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int j0 = blockIdx.x * FA_BLOCK_Q + warp * 16 + g, j1 = j0 + 8;   // this lane's two key rows
+    unsigned* sQ = flash_smem;
+    unsigned* sDO = sQ + FA_TILE_WORDS;
+    unsigned* sQt = sDO + FA_TILE_WORDS;
+    unsigned* sDOt = sQt + FA_TILE_WORDS;
+    float* sLse = (float*)(sDOt + FA_TILE_WORDS);
+    float* sD = sLse + FA_BLOCK_K;
+
+    unsigned ka[4][4], va[4][4];
+    load_rows(ka, k, base, j0, j1, L, W, t);
+    load_rows(va, v, base, j0, j1, L, W, t);
+
+    float accK[8][4], accV[8][4];
+    #pragma unroll
+    for (int n = 0; n < 8; n++)
+        #pragma unroll
+        for (int i = 0; i < 4; i++) { accK[n][i] = 0.f; accV[n][i] = 0.f; }
+
+    for (int i0 = 0; i0 < L; i0 += FA_BLOCK_K) {
+        __syncthreads();
+        stage_tile<false>(sQ, q, base, i0, L, W);
+        stage_tile<false>(sDO, dO, base, i0, L, W);
+        stage_tile<true>(sQt, q, base, i0, L, W);
+        stage_tile<true>(sDOt, dO, base, i0, L, W);
+        for (int e = threadIdx.x; e < FA_BLOCK_K; e += blockDim.x) {
+            int row = i0 + e;
+            sLse[e] = row < L ? lse[(long long)bh * L + row] : 0.f;
+            sD[e] = row < L ? dbuf[(long long)bh * L + row] : 0.f;
+        }
+        __syncthreads();
+
+        // Sᵀ and dPᵀ: element i of query block n is key row (i >> 1), query i0 + c with c = 8n + 2t + (i & 1)
+        float p[8][4], ds[8][4];
+        rows_times_tile(p, ka, sQ, g, t);
+        rows_times_tile(ds, va, sDO, g, t);
+        #pragma unroll
+        for (int n = 0; n < 8; n++)
+            #pragma unroll
+            for (int i = 0; i < 4; i++) {
+                int c = 8 * n + 2 * t + (i & 1);
+                float pij = i0 + c < L ? expf(p[n][i] * scale - sLse[c]) : 0.f;
+                p[n][i] = pij;
+                ds[n][i] = pij * (ds[n][i] - sD[c]);
+            }
+        accumulate_times_tile(accV, p, sDOt, g, t);
+        accumulate_times_tile(accK, ds, sQt, g, t);
+    }
+
+    #pragma unroll
+    for (int n = 0; n < 8; n++)
+        #pragma unroll
+        for (int i = 0; i < 4; i++) {
+            int row = (i >> 1) ? j1 : j0;
+            if (row >= L) continue;
+            long long at = base + (long long)row * W + 8 * n + 2 * t + (i & 1);
+            dk[at] = scale * accK[n][i];
+            dv[at] = accV[n][i];
+        }
 }

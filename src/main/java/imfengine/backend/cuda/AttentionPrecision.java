@@ -3,8 +3,8 @@ package imfengine.backend.cuda;
 import java.util.Locale;
 
 /**
- * Which kernels compute attention's forward and tangent on CUDA. The backward is fp32 either way
- * ({@code attention.cu}); it recomputes P from the forward's log-sum-exp.
+ * Which kernels compute attention on CUDA: forward, tangent and backward (the backward recomputes P from the
+ * forward's log-sum-exp).
  */
 public enum AttentionPrecision {
     /** {@code native-kernels/attention.cu}: fp32 throughout, the CPU's result to float rounding (the default). */

@@ -577,10 +577,18 @@ public final class CudaBackend implements Backend {
         // D_i = dO_i·o_i per row, written by the dq kernel and read by the dk/dv kernel: B·H·L floats, not L×L.
         MemoryBlock dbuf = allocator.allocate((long) s.batch() * s.heads() * s.length() * Float.BYTES);
         try {
-            launch(AttentionGeometry.launch("dq", s), attentionArgs(args(Kernel.ATTENTION_DQ_VJP).ptr(in(q)).ptr(in(k)).ptr(in(v))
-                    .ptr(in(o)).ptr(in(lse)).ptr(in(dO)).ptr(ptr(dq)).ptr(dbuf.address()), s));
-            launch(AttentionGeometry.launch("dkdv", s), attentionArgs(args(Kernel.ATTENTION_DKDV_VJP).ptr(in(q)).ptr(in(k))
-                    .ptr(in(v)).ptr(in(lse)).ptr(in(dO)).ptr(dbuf.address()).ptr(ptr(dk)).ptr(ptr(dv)), s));
+            boolean bf16 = flash(s);
+            KernelArgs dqArgs = args(bf16 ? Kernel.FLASH_ATTENTION_DQ_VJP : Kernel.ATTENTION_DQ_VJP).ptr(in(q)).ptr(in(k)).ptr(in(v))
+                    .ptr(in(o)).ptr(in(lse)).ptr(in(dO)).ptr(ptr(dq)).ptr(dbuf.address());
+            KernelArgs dkdvArgs = args(bf16 ? Kernel.FLASH_ATTENTION_DKDV_VJP : Kernel.ATTENTION_DKDV_VJP).ptr(in(q)).ptr(in(k))
+                    .ptr(in(v)).ptr(in(lse)).ptr(in(dO)).ptr(dbuf.address()).ptr(ptr(dk)).ptr(ptr(dv));
+            if (bf16) {
+                launch(FlashAttentionGeometry.launch("dq", s), flashArgs(dqArgs, s));
+                launch(FlashAttentionGeometry.launch("dkdv", s), flashArgs(dkdvArgs, s));
+            } else {
+                launch(AttentionGeometry.launch("dq", s), attentionArgs(dqArgs, s));
+                launch(AttentionGeometry.launch("dkdv", s), attentionArgs(dkdvArgs, s));
+            }
         } finally {
             allocator.free(dbuf); // queue order keeps the next user of this block behind both kernels
         }

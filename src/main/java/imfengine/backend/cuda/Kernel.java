@@ -67,6 +67,8 @@ public enum Kernel {
 
     FLASH_ATTENTION_FWD("flash_attention", "flash_attention_fwd_f32", PTR, PTR, PTR, PTR, PTR, I32, I32, F32),
     FLASH_ATTENTION_JVP("flash_attention", "flash_attention_jvp_f32", PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, F32),
+    FLASH_ATTENTION_DQ_VJP("flash_attention", "flash_attention_dq_vjp_f32", PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, F32),
+    FLASH_ATTENTION_DKDV_VJP("flash_attention", "flash_attention_dkdv_vjp_f32", PTR, PTR, PTR, PTR, PTR, PTR, PTR, PTR, I32, I32, F32),
 
     TIMESTEP_FWD("timestep", "timestep_fwd_f32", PTR, PTR, I64, I32, F64),
     TIMESTEP_JVP("timestep", "timestep_jvp_f32", PTR, PTR, I64, I32, F64),

@@ -18,6 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * rounded products, the tangent scores dS (two products, each ≈ 2u) and a difference of terms of its own
  * size: twice the budget, {@link #TANGENT}. Measured (FlashAttentionParityTest, L ≤ 130): o ≤ 1.6u,
  * lse ≤ 0.5u, to ≤ 2.1u. A wrong tile bound or a missing barrier is far outside (MutantsTest).
+ *
+ * <p>The backward recomputes P from the rounded scores and the forward's lse and rounds dO, K, Q once and P and
+ * dS once as operands: dv = Pᵀ·dO is a weighted sum like o ({@link #PRIMAL}); dS = P⊙(dP − D) subtracts the
+ * fp32 D_i = dO_i·o_i from dP computed from rounded dO and V, a difference of terms of its own size like the
+ * tangent's, so dq = scale·dS·K and dk = scale·dSᵀ·Q get the tangent's budget, {@link #BACKWARD}.
  */
 public final class FlashAttentionTol {
     /** One bf16 rounding, relative: 2⁻⁸. */
@@ -26,18 +31,23 @@ public final class FlashAttentionTol {
     public static final double PRIMAL = 4 * U;
     /** The tangent to: 8u ≈ 0.031 of max|to|. */
     public static final double TANGENT = 8 * U;
+    /** dq and dk of the backward: 8u, as the tangent. */
+    public static final double BACKWARD = 8 * U;
 
     private FlashAttentionTol() {}
 
     /** {@code max|a − ref| / max|ref|}; NaN when {@code a} holds a NaN (so that it passes no bound). */
-    public static double maxAbsRel(float[] a, float[] ref) {
+    public static double maxAbsRel(float[] a, float[] ref) { return maxAbsRel(a, ref, ref); }
+
+    /** {@code max|a − ref| / max|scale|}: for an output whose exact value is 0, measured against a sibling's size. */
+    public static double maxAbsRel(float[] a, float[] ref, float[] scale) {
         assertEquals(ref.length, a.length, "lengths");
-        double err = 0, scale = 0;
+        double err = 0, size = 0;
         for (int i = 0; i < ref.length; i++) {
             if (Float.isNaN(a[i])) return Double.NaN;
             err = Math.max(err, Math.abs((double) a[i] - ref[i]));
-            scale = Math.max(scale, Math.abs(ref[i]));
         }
-        return err / scale;
+        for (float x : scale) size = Math.max(size, Math.abs(x));
+        return err / size;
     }
 }

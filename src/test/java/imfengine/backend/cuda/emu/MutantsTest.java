@@ -40,7 +40,8 @@ class MutantsTest {
     /** Mutants and the test below that must catch each (a new .mutant without one fails everyMutantHasATest). */
     private static final Set<String> TESTED = Set.of("attention-tile-bound", "attention-missing-sync", "attention-shuffle-lane",
             "block-sum-missing-sync", "sum-all-shuffle-mask", "mma-fragment-index", "column-slice-overlap",
-            "flash-attention-tile-bound", "flash-attention-missing-sync", "flash-attention-tangent-rescale");
+            "flash-attention-tile-bound", "flash-attention-missing-sync", "flash-attention-tangent-rescale",
+            "flash-attention-backward-delta");
     private static final Backend CPU = Backends.SCALAR;
 
     private static EmulatorLibrary mutant(String name) {
@@ -53,14 +54,20 @@ class MutantsTest {
      */
     private static double error(EmulatorLibrary lib, BiConsumer<Backend, Tensor[]> call, Shape... shapes) {
         CudaBackend cuda = new CudaBackend(new EmulatedDevice(lib));
-        SplittableRandom r = new SplittableRandom(20261130);
+        float[][] values = gaussians(20261130, shapes);
+        float[] onCpu = run(CPU, call, shapes, values), onCuda = run(cuda, call, shapes, values);
+        return Ref.relErr(onCuda, onCpu);
+    }
+
+    /** Unit Gaussian values for each of {@code shapes}, drawn in order from one seed. */
+    private static float[][] gaussians(long seed, Shape... shapes) {
+        SplittableRandom r = new SplittableRandom(seed);
         float[][] values = new float[shapes.length][];
         for (int i = 0; i < shapes.length; i++) {
             values[i] = new float[shapes[i].intSize()];
             for (int j = 0; j < values[i].length; j++) values[i][j] = (float) OpCheck.gaussian(r);
         }
-        float[] onCpu = run(CPU, call, shapes, values), onCuda = run(cuda, call, shapes, values);
-        return Ref.relErr(onCuda, onCpu);
+        return values;
     }
 
     private static float[] run(Backend be, BiConsumer<Backend, Tensor[]> call, Shape[] shapes, float[][] values) {
@@ -97,14 +104,26 @@ class MutantsTest {
             }
         };
         Shape[] shapes = {x, x, x, x, x, x, x};
-        SplittableRandom r = new SplittableRandom(20261130);
-        float[][] values = new float[shapes.length][];
-        for (int i = 0; i < shapes.length; i++) {
-            values[i] = new float[shapes[i].intSize()];
-            for (int j = 0; j < values[i].length; j++) values[i][j] = (float) OpCheck.gaussian(r);
-        }
+        float[][] values = gaussians(20261130, shapes);
         CudaBackend flash = new CudaBackend(new EmulatedDevice(lib), AttentionPrecision.BF16);
         return FlashAttentionTol.maxAbsRel(run(flash, dual, shapes, values), run(CPU, dual, shapes, values));
+    }
+
+    /** The bf16 flash backward's dk at length {@code L}, head dim 64, after the bf16 forward ({@link FlashAttentionTol#BACKWARD}). */
+    private static double flashAttentionDk(EmulatorLibrary lib, int L) {
+        AttentionSpec s = new AttentionSpec(1, L, 1, 64, 0.125f);
+        Shape x = Shape.of(1, L, 64);
+        BiConsumer<Backend, Tensor[]> backward = (be, t) -> {
+            try (Context cx = Context.open(be, Context.Tape.OFF)) {
+                Tensor o = cx.empty(x), lse = cx.empty(Shape.of(1, 1, L));
+                be.attention(s, t[0], t[1], t[2], o, lse);
+                be.attentionBackward(s, t[0], t[1], t[2], o, lse, t[3], cx.empty(x), t[4], cx.empty(x));
+            }
+        };
+        Shape[] shapes = {x, x, x, x, x};
+        float[][] values = gaussians(20261204, shapes);
+        CudaBackend flash = new CudaBackend(new EmulatedDevice(lib), AttentionPrecision.BF16);
+        return FlashAttentionTol.maxAbsRel(run(flash, backward, shapes, values), run(CPU, backward, shapes, values));
     }
 
     /** Rows of 1301: longer than the warp-per-row layout takes, so each row is a block and block_sum runs. */
@@ -156,6 +175,12 @@ class MutantsTest {
         assertTrue(flashAttention(EmulatorLibrary.engine(), 130) <= FlashAttentionTol.TANGENT);
         double e = flashAttention(mutant("flash-attention-tangent-rescale"), 130);
         assertFalse(e <= FlashAttentionTol.TANGENT, "μ without its rescaling passed: " + e);
+    }
+
+    @Test void backwardWithoutTheSoftmaxRowTermInFlashAttention() {
+        assertTrue(flashAttentionDk(EmulatorLibrary.engine(), 69) <= FlashAttentionTol.BACKWARD);
+        double e = flashAttentionDk(mutant("flash-attention-backward-delta"), 69);
+        assertFalse(e <= FlashAttentionTol.BACKWARD, "dS without − D passed: " + e);
     }
 
     @Test void missingBarrierInBlockSum() {
