@@ -117,6 +117,15 @@ __device__ __forceinline__ float row_quad_max(float v) {
     return fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));
 }
 
+// Packs rows 2st, 2st+1 of 8-column accumulator blocks as the A fragment of a 16-deep step (the accumulator
+// layout of a 16×16 product is the A layout: FA-2's trick, no trip through shared memory).
+__device__ __forceinline__ void accumulator_as_a(unsigned a[4], const float x[8][4], int st) {
+    a[0] = pack_bf16(x[2 * st][0], x[2 * st][1]);
+    a[1] = pack_bf16(x[2 * st][2], x[2 * st][3]);
+    a[2] = pack_bf16(x[2 * st + 1][0], x[2 * st + 1][1]);
+    a[3] = pack_bf16(x[2 * st + 1][2], x[2 * st + 1][3]);
+}
+
 template <bool DUAL>
 __device__ void flash_forward(const float* q, const float* tq, const float* k, const float* tk, const float* v,
                               const float* tv, float* o, float* to, float* lse, int L, int H, float scale) {
@@ -209,15 +218,9 @@ __device__ void flash_forward(const float* q, const float* tq, const float* k, c
         // O += P·V and T += (P⊙dS)·V + P·tV: key step st (keys k0+16st ..) = S blocks 2st and 2st+1, dim block n.
         #pragma unroll
         for (int st = 0; st < 4; st++) {
-            unsigned pa[4] = {pack_bf16(s[2 * st][0], s[2 * st][1]), pack_bf16(s[2 * st][2], s[2 * st][3]),
-                              pack_bf16(s[2 * st + 1][0], s[2 * st + 1][1]), pack_bf16(s[2 * st + 1][2], s[2 * st + 1][3])};
-            unsigned pda[4] = {0u, 0u, 0u, 0u};
-            if (DUAL) {
-                pda[0] = pack_bf16(ds[2 * st][0], ds[2 * st][1]);
-                pda[1] = pack_bf16(ds[2 * st][2], ds[2 * st][3]);
-                pda[2] = pack_bf16(ds[2 * st + 1][0], ds[2 * st + 1][1]);
-                pda[3] = pack_bf16(ds[2 * st + 1][2], ds[2 * st + 1][3]);
-            }
+            unsigned pa[4], pda[4] = {0u, 0u, 0u, 0u};
+            accumulator_as_a(pa, s, st);
+            if (DUAL) accumulator_as_a(pda, ds, st);
             #pragma unroll
             for (int n = 0; n < 8; n++) {
                 unsigned vb[2];
@@ -261,15 +264,6 @@ extern "C" __global__ void flash_attention_jvp_f32(const float* q, const float* 
                                                    const float* v, const float* tv, float* o, float* to, float* lse,
                                                    int L, int H, float scale) {
     flash_forward<true>(q, tq, k, tk, v, tv, o, to, lse, L, H, scale);
-}
-
-// Packs rows 2st, 2st+1 of 8-column accumulator blocks as the A fragment of a 16-deep step (the accumulator
-// layout of a 16×16 product is the A layout: FA-2's trick, no trip through shared memory).
-__device__ __forceinline__ void accumulator_as_a(unsigned a[4], const float x[8][4], int st) {
-    a[0] = pack_bf16(x[2 * st][0], x[2 * st][1]);
-    a[1] = pack_bf16(x[2 * st][2], x[2 * st][3]);
-    a[2] = pack_bf16(x[2 * st + 1][0], x[2 * st + 1][1]);
-    a[3] = pack_bf16(x[2 * st + 1][2], x[2 * st + 1][3]);
 }
 
 // x·tileᵀ for this warp's 16 rows (A fragments xa) against the 64 rows of a staged [row][dim] tile: 8 column
