@@ -542,23 +542,17 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void attention(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse) {
-        if (flash(s))
-            launch(FlashAttentionGeometry.launch("fwd", s), flashArgs(args(Kernel.FLASH_ATTENTION_FWD).ptr(in(q)).ptr(in(k))
-                    .ptr(in(v)).ptr(ptr(o)).ptr(ptr(lse)), s));
-        else
-            launch(AttentionGeometry.launch("fwd", s), attentionArgs(args(Kernel.ATTENTION_FWD).ptr(in(q)).ptr(in(k)).ptr(in(v))
-                    .ptr(ptr(o)).ptr(ptr(lse)), s));
+        boolean bf16 = flash(s);
+        launchAttention(bf16, "fwd", s, args(bf16 ? Kernel.FLASH_ATTENTION_FWD : Kernel.ATTENTION_FWD).ptr(in(q)).ptr(in(k))
+                .ptr(in(v)).ptr(ptr(o)).ptr(ptr(lse)));
         flops.add(s.flops(1));
     }
 
     @Override public void attentionDual(AttentionSpec s, Tensor q, Tensor tq, Tensor k, Tensor tk, Tensor v, Tensor tv,
                                         Tensor o, Tensor to, Tensor lse) {
-        if (flash(s))
-            launch(FlashAttentionGeometry.launch("jvp", s), flashArgs(args(Kernel.FLASH_ATTENTION_JVP).ptr(in(q)).ptr(in(tq))
-                    .ptr(in(k)).ptr(in(tk)).ptr(in(v)).ptr(in(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
-        else
-            launch(AttentionGeometry.launch("jvp", s), attentionArgs(args(Kernel.ATTENTION_JVP).ptr(in(q)).ptr(in(tq)).ptr(in(k))
-                    .ptr(in(tk)).ptr(in(v)).ptr(in(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)), s));
+        boolean bf16 = flash(s);
+        launchAttention(bf16, "jvp", s, args(bf16 ? Kernel.FLASH_ATTENTION_JVP : Kernel.ATTENTION_JVP).ptr(in(q)).ptr(in(tq))
+                .ptr(in(k)).ptr(in(tk)).ptr(in(v)).ptr(in(tv)).ptr(ptr(o)).ptr(ptr(to)).ptr(ptr(lse)));
         flops.add(s.flops(3));
     }
 
@@ -567,9 +561,14 @@ public final class CudaBackend implements Backend {
         return attentionPrecision == AttentionPrecision.BF16 && FlashAttentionGeometry.supports(s);
     }
 
-    /** The trailing {@code L, H, scale} of the flash kernels (head dim fixed by the kernel). */
-    private static KernelArgs flashArgs(KernelArgs a, AttentionSpec s) {
-        return a.i32(s.length()).i32(s.heads()).f32(s.scale());
+    /**
+     * Launches attention kernel {@code kernel} ({@code fwd}, {@code jvp}, {@code dq}, {@code dkdv}) of the bf16 flash
+     * family or the fp32 one, with its geometry and the trailing arguments of its family: {@code L, H, scale} (flash,
+     * head dim fixed by the kernel) or {@code L, H, Dh, scale}.
+     */
+    private void launchAttention(boolean bf16, String kernel, AttentionSpec s, KernelArgs a) {
+        if (bf16) launch(FlashAttentionGeometry.launch(kernel, s), a.i32(s.length()).i32(s.heads()).f32(s.scale()));
+        else launch(AttentionGeometry.launch(kernel, s), a.i32(s.length()).i32(s.heads()).i32(s.headDim()).f32(s.scale()));
     }
 
     @Override public void attentionBackward(AttentionSpec s, Tensor q, Tensor k, Tensor v, Tensor o, Tensor lse, Tensor dO,
@@ -578,26 +577,14 @@ public final class CudaBackend implements Backend {
         MemoryBlock dbuf = allocator.allocate((long) s.batch() * s.heads() * s.length() * Float.BYTES);
         try {
             boolean bf16 = flash(s);
-            KernelArgs dqArgs = args(bf16 ? Kernel.FLASH_ATTENTION_DQ_VJP : Kernel.ATTENTION_DQ_VJP).ptr(in(q)).ptr(in(k)).ptr(in(v))
-                    .ptr(in(o)).ptr(in(lse)).ptr(in(dO)).ptr(ptr(dq)).ptr(dbuf.address());
-            KernelArgs dkdvArgs = args(bf16 ? Kernel.FLASH_ATTENTION_DKDV_VJP : Kernel.ATTENTION_DKDV_VJP).ptr(in(q)).ptr(in(k))
-                    .ptr(in(v)).ptr(in(lse)).ptr(in(dO)).ptr(dbuf.address()).ptr(ptr(dk)).ptr(ptr(dv));
-            if (bf16) {
-                launch(FlashAttentionGeometry.launch("dq", s), flashArgs(dqArgs, s));
-                launch(FlashAttentionGeometry.launch("dkdv", s), flashArgs(dkdvArgs, s));
-            } else {
-                launch(AttentionGeometry.launch("dq", s), attentionArgs(dqArgs, s));
-                launch(AttentionGeometry.launch("dkdv", s), attentionArgs(dkdvArgs, s));
-            }
+            launchAttention(bf16, "dq", s, args(bf16 ? Kernel.FLASH_ATTENTION_DQ_VJP : Kernel.ATTENTION_DQ_VJP).ptr(in(q)).ptr(in(k))
+                    .ptr(in(v)).ptr(in(o)).ptr(in(lse)).ptr(in(dO)).ptr(ptr(dq)).ptr(dbuf.address()));
+            launchAttention(bf16, "dkdv", s, args(bf16 ? Kernel.FLASH_ATTENTION_DKDV_VJP : Kernel.ATTENTION_DKDV_VJP).ptr(in(q))
+                    .ptr(in(k)).ptr(in(v)).ptr(in(lse)).ptr(in(dO)).ptr(dbuf.address()).ptr(ptr(dk)).ptr(ptr(dv)));
         } finally {
             allocator.free(dbuf); // queue order keeps the next user of this block behind both kernels
         }
         flops.add(s.flops(2.5));
-    }
-
-    /** The trailing {@code L, H, Dh, scale} every attention kernel takes. */
-    private static KernelArgs attentionArgs(KernelArgs a, AttentionSpec s) {
-        return a.i32(s.length()).i32(s.heads()).i32(s.headDim()).f32(s.scale());
     }
 
     @Override public void timestepFeatures(Tensor s, float maxPeriod, boolean derivative, Tensor out) {

@@ -103,10 +103,17 @@ class MutantsTest {
                 be.attentionDual(s, t[0], t[1], t[2], t[3], t[4], t[5], cx.empty(x), t[6], cx.empty(Shape.of(1, 1, L)));
             }
         };
-        Shape[] shapes = {x, x, x, x, x, x, x};
-        float[][] values = gaussians(20261130, shapes);
+        return flashError(lib, dual, 20261130, x, x, x, x, x, x, x);
+    }
+
+    /**
+     * {@code max|cuda − cpu| / max|cpu|} ({@link FlashAttentionTol}) of one call on the bf16 attention kernels of
+     * {@code lib}, on unit Gaussian inputs of {@code shapes} drawn from {@code seed}; the result is the last operand.
+     */
+    private static double flashError(EmulatorLibrary lib, BiConsumer<Backend, Tensor[]> call, long seed, Shape... shapes) {
+        float[][] values = gaussians(seed, shapes);
         CudaBackend flash = new CudaBackend(new EmulatedDevice(lib), AttentionPrecision.BF16);
-        return FlashAttentionTol.maxAbsRel(run(flash, dual, shapes, values), run(CPU, dual, shapes, values));
+        return FlashAttentionTol.maxAbsRel(run(flash, call, shapes, values), run(CPU, call, shapes, values));
     }
 
     /** The bf16 flash backward's dk at length {@code L}, head dim 64, after the bf16 forward ({@link FlashAttentionTol#BACKWARD}). */
@@ -120,10 +127,7 @@ class MutantsTest {
                 be.attentionBackward(s, t[0], t[1], t[2], o, lse, t[3], cx.empty(x), t[4], cx.empty(x));
             }
         };
-        Shape[] shapes = {x, x, x, x, x};
-        float[][] values = gaussians(20261204, shapes);
-        CudaBackend flash = new CudaBackend(new EmulatedDevice(lib), AttentionPrecision.BF16);
-        return FlashAttentionTol.maxAbsRel(run(flash, backward, shapes, values), run(CPU, backward, shapes, values));
+        return flashError(lib, backward, 20261204, x, x, x, x, x);
     }
 
     /** Rows of 1301: longer than the warp-per-row layout takes, so each row is a block and block_sum runs. */
