@@ -29,7 +29,7 @@ help:
 	@echo "make bench   JMH microbenchmarks (short settings; JSON in target/jmh-*.json)"
 	@echo "make bench-compare  Java vs PyTorch training step, sampling and GEMMs, alternating, ROUNDS=2 rounds, ONLY=steps or gemm, HUGEPAGES=1 for 2 MiB pages on both sides (needs python3-torch)"
 	@echo "make inception-full-check  the FID Inception at full width (random weights, ~95 MB in /tmp) against the PyTorch reference"
-	@echo "make native-cpu  the AMX GEMM (native-cpu/amx_sgemm.c) as a jar resource (x86-64 Linux with gcc; build and test make it)"
+	@echo "make native-cpu  the AMX and AVX-512 GEMMs (native-cpu/*_sgemm.c) as jar resources (x86-64 Linux with gcc; build and test make them)"
 	@echo "make native-cpu-check  its native checks: accuracy against double, buffers freed at thread end (skip without AMX), an init safe on any x86-64 (test runs it)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
@@ -43,14 +43,21 @@ AMX_LIB := src/main/resources/native/linux-x86_64/libimf_amx_sgemm.so
 AMX_CC ?= gcc
 # amx_init.c, which decides whether the rest may run, is compiled for plain x86-64 (no AVX-512 or AMX instructions)
 AMX_FLAGS := -O3 -fPIC -Wall -mavx512f -mavx512bw -mavx512bf16 -mamx-tile -mamx-bf16
+# The AVX-512 fp32 GEMM (native-cpu/avx512_sgemm.c), opened on machines with AVX-512 and no AMX (AMD Zen 4, Zen 5).
+# -ffp-contract=off: every multiply-add is the one the code writes (an edge tile's merge rounds as GemmPacked's does).
+AVX512_LIB := src/main/resources/native/linux-x86_64/libimf_avx512_sgemm.so
+AVX512_FLAGS := -O3 -fPIC -Wall -ffp-contract=off -mavx512f -mfma
 native-cpu:
-	@if [ "$$(uname -s -m)" = "Linux x86_64" ] && command -v $(AMX_CC) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AMX_LIB); \
+	@if [ "$$(uname -s -m)" = "Linux x86_64" ] && command -v $(AMX_CC) >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AMX_LIB) $(AVX512_LIB); \
 	else echo "make native-cpu: not x86-64 Linux with $(AMX_CC); the jar will run the Vector API GEMM only"; fi
 $(AMX_LIB): native-cpu/amx_sgemm.c native-cpu/amx_init.c
 	@mkdir -p $(@D) $(BUILD_DIR)/native-cpu
 	$(AMX_CC) -O2 -fPIC -Wall -c native-cpu/amx_init.c -o $(BUILD_DIR)/native-cpu/amx_init.o
 	$(AMX_CC) $(AMX_FLAGS) -c native-cpu/amx_sgemm.c -o $(BUILD_DIR)/native-cpu/amx_sgemm.o
 	$(AMX_CC) -shared -Wl,-z,defs $(BUILD_DIR)/native-cpu/amx_init.o $(BUILD_DIR)/native-cpu/amx_sgemm.o -o $@
+$(AVX512_LIB): native-cpu/avx512_sgemm.c
+	@mkdir -p $(@D)
+	$(AMX_CC) $(AVX512_FLAGS) -shared -Wl,-z,defs native-cpu/avx512_sgemm.c -lpthread -o $@
 
 # The native checks the Java tests cannot make (native-cpu/check_amx_sgemm.c; they skip without AMX), and that
 # imf_amx_init, which runs on every x86-64 CPU, uses no AVX-512 or AMX register (else CPUs without them would fault).

@@ -43,7 +43,7 @@ final class InfoCommand implements Command {
         System.out.println("backend:  " + be.name());
         System.out.println("cores:    " + Runtime.getRuntime().availableProcessors());
         System.out.println("simd:     " + (cpu.simd() ? SimdInfo.describe() : "off (" + (VectorSupport.present() ? "-Dimf.scalar=true" : "jdk.incubator.vector not loaded") + ")"));
-        System.out.println("amx:      " + cpu.amxStatus());
+        System.out.println("native:   " + cpu.nativeStatus());
         System.out.println("caches:   " + CpuCaches.detect().describe() + " per core (size the CPU GEMM's blocks)");
         System.out.println("java:     " + System.getProperty("java.vm.name") + " " + Runtime.version());
         System.out.println("memory:   max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");

@@ -1,16 +1,10 @@
 package imfengine.backend.cpu;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -21,11 +15,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * The AMX GEMM of {@code native-cpu/amx_sgemm.c}: fp32 in and out, fp32-accurate products from bf16 tiles (each operand
  * split into three bf16 parts; see the C file). {@code make} builds it into the jar as {@value #RESOURCE}; at start-up
- * it is copied to a temporary file, opened, and the file deleted. It is used where the library is in the jar, the CPU
+ * it is opened by {@link NativeLibraryFile}. It is used where the library is in the jar, the CPU
  * has AMX-BF16 and AVX-512 (F, BW, BF16), and the kernel lets the process use AMX tiles, unless
  * {@code -Dimf.gemm.amx=off}; {@link #status()} says which, and why not.
  */
-final class AmxLibrary {
+final class AmxLibrary implements NativeSgemm {
     static final String RESOURCE = "/native/linux-x86_64/libimf_amx_sgemm.so";
     /** {@code -Dimf.gemm.amx=off} keeps the Vector API GEMM where AMX would be used. */
     static final String PROPERTY = "imf.gemm.amx";
@@ -38,9 +32,10 @@ final class AmxLibrary {
     /** At most this many products share A in one {@link #gemmSharedA} call (the C side's MAX_SHARED). */
     static final int MAX_SHARED = 3;
 
-    private final MethodHandle sgemm, sgemmSharedA;
+    private final NativeSgemmFunction sgemm;
+    private final MethodHandle sgemmSharedA;
 
-    private AmxLibrary(MethodHandle sgemm, MethodHandle sgemmSharedA) {
+    private AmxLibrary(NativeSgemmFunction sgemm, MethodHandle sgemmSharedA) {
         this.sgemm = sgemm;
         this.sgemmSharedA = sgemmSharedA;
     }
@@ -51,23 +46,11 @@ final class AmxLibrary {
     /** For logs: {@code AMX bf16x3} when in use, else {@code no AMX (why)}. */
     static String status() { return LOADED.status; }
 
-    /**
-     * {@code C = alpha·op(A)·op(B) + beta·C} on the calling thread: op(A) m×k from {@code a[offA..]} (stored k×m when
-     * {@code transA}), op(B) k×n from {@code b[offB..]} (stored n×k when {@code transB}), C m×n at {@code c[offC..]}.
-     * C is not read when {@code beta == 0}.
-     */
-    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, long offA, int lda,
-              float[] b, long offB, int ldb, float beta, float[] c, long offC, int ldc) {
-        int rc;
-        try {
-            rc = (int) sgemm.invokeExact(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha,
-                    MemorySegment.ofArray(a).asSlice(offA * Float.BYTES), (long) lda,
-                    MemorySegment.ofArray(b).asSlice(offB * Float.BYTES), (long) ldb, beta,
-                    MemorySegment.ofArray(c).asSlice(offC * Float.BYTES), (long) ldc);
-        } catch (Throwable t) {
-            throw new IllegalStateException("imf_amx_sgemm: " + t, t);
-        }
-        if (rc != 0) throw new OutOfMemoryError("imf_amx_sgemm: no memory for its packing buffers (" + m + "x" + n + "x" + k + ")");
+    /** {@link NativeSgemm#gemm} on the calling thread, on AMX tiles. */
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, long offA, int lda,
+                     float[] b, long offB, int ldb, float beta, float[] c, long offC, int ldc) {
+        sgemm.gemm(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
     }
 
     /**
@@ -99,18 +82,12 @@ final class AmxLibrary {
         String setting = System.getProperty(PROPERTY, "on");
         if (setting.equals("off")) return new Loaded(null, "no AMX (-D" + PROPERTY + "=off)");
         if (!setting.equals("on")) System.err.println(PROPERTY + "=" + setting + " ignored (on or off); using on");
-        if (!System.getProperty("os.arch").equals("amd64") || !System.getProperty("os.name").equals("Linux"))
+        if (!NativeLibraryFile.platformSupported())
             return new Loaded(null, "no AMX (not Linux on x86-64)");
-        try (InputStream in = AmxLibrary.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) return new Loaded(null, "no AMX (library not built into this jar: make build)");
-            Path file = Files.createTempFile("imf-amx-sgemm", ".so");
-            SymbolLookup symbols;
-            try {
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-                symbols = SymbolLookup.libraryLookup(file, Arena.global());
-            } finally {
-                Files.deleteIfExists(file); // once opened, the mapping outlives the name: nothing left in /tmp, even after a kill
-            }
+        try {
+            Optional<SymbolLookup> opened = NativeLibraryFile.open(RESOURCE, "imf-amx-sgemm");
+            if (opened.isEmpty()) return new Loaded(null, "no AMX (library not built into this jar: make build)");
+            SymbolLookup symbols = opened.get();
             MethodHandle init = LINKER.downcallHandle(symbols.find("imf_amx_init").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
             int rc = (int) init.invokeExact();
             if (rc != 0) return new Loaded(null, "no AMX (" + switch (rc) {
@@ -119,11 +96,8 @@ final class AmxLibrary {
                 case -3 -> "the kernel does not grant AMX tile state";
                 default -> "init returned " + rc;
             } + ")");
-            // critical: the arrays are passed in place (no copies); the call holds off GC for its length, milliseconds.
-            MethodHandle sgemm = LINKER.downcallHandle(symbols.find("imf_amx_sgemm").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_FLOAT,
-                            ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_FLOAT, ADDRESS, JAVA_LONG),
-                    Linker.Option.critical(true));
+            NativeSgemmFunction sgemm = NativeSgemmFunction.find(symbols, "imf_amx_sgemm");
+            // critical, as NativeSgemmFunction's: the arrays are passed in place
             MethodHandle sgemmSharedA = LINKER.downcallHandle(symbols.find("imf_amx_sgemm_shared_a").orElseThrow(),
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT,
                             ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG),

@@ -100,8 +100,8 @@ public final class CpuBackend implements Backend {
 
     public boolean simd() { return simd; }
 
-    /** Whether the GEMM and attention run on AMX here, and for which products and heads, or why not (e.g. {@code no AMX (the CPU has no AMX-BF16)}). */
-    public String amxStatus() { return simd ? gemm.amxStatus() + attention.amxStatus() : "no AMX (scalar kernels)"; }
+    /** Which native kernels (AMX, AVX-512) run the GEMMs and attention here, for which products and heads, or why none (e.g. {@code no AMX (the CPU has no AMX-BF16), no AVX-512 sgemm (no 16-lane vectors)}). */
+    public String nativeStatus() { return simd ? gemm.nativeStatus() + attention.amxStatus() : "no native kernels (scalar kernels)"; }
 
     /**
      * Waits at most {@code millis} until the start-up compilation of the elementwise kernels ({@link ElementwiseWarmup},
@@ -130,7 +130,7 @@ public final class CpuBackend implements Backend {
 
     public int threads() { return pool.threads(); }
 
-    @Override public String name() { return "cpu(" + pool.threads() + " threads, " + (simd ? "simd, " + amxStatus() + ", gemm tile " + GemmSimd.tile() + (GemmSimd.READS_A_IN_PLACE ? ", A in place" : ", A packed") + ", " + GemmPacked.BLOCKING.describe() : "scalar") + ")"; }
+    @Override public String name() { return "cpu(" + pool.threads() + " threads, " + (simd ? "simd, " + nativeStatus() + ", gemm tile " + GemmSimd.tile() + (GemmSimd.READS_A_IN_PLACE ? ", A in place" : ", A packed") + ", " + GemmPacked.BLOCKING.describe() : "scalar") + ")"; }
 
     // ---- unwrapping ----------------------------------------------------------------------------
     private static CpuStorage storage(Tensor t) {

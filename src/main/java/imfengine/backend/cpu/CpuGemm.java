@@ -4,8 +4,8 @@ import imfengine.backend.GemmSpec;
 
 /**
  * Matrix products {@code C = alpha·op(A)·op(B) + beta·C} (see {@link GemmSpec}). With SIMD on, products
- * {@link AmxGemm#takes} go to the AMX kernel where this machine has it ({@link AmxLibrary}), the others to
- * {@link GemmPacked}, the blocked, packed Vector API kernel; with SIMD off the scalar loop here runs, which is
+ * {@link NativeGemm#takes} go to a native kernel where this machine runs one (the {@link AmxLibrary} on AMX, else the
+ * {@link Avx512Library} with 16-lane vectors), the others to {@link GemmPacked}, the blocked, packed Vector API kernel; with SIMD off the scalar loop here runs, which is
  * also the reference the fast paths are tested against. Both leave C unread when
  * {@code beta == 0}, and neither reads A or B when {@code alpha == 0} or {@code k == 0}.
  */
@@ -14,23 +14,33 @@ final class CpuGemm {
     private final boolean simd;
     /** The AMX kernel, or null: SIMD off, or not on this machine. */
     private final AmxLibrary amx;
+    /** The native kernel of the products {@link NativeGemm#takes}: {@link #amx}, else the AVX-512 one, or null. */
+    private final NativeSgemm nativeGemm;
 
     CpuGemm(WorkerPool pool, boolean simd) { this(pool, simd, true); }
 
-    /** {@code useAmx} false keeps every product on the Vector API kernel (tests compare the two). */
-    CpuGemm(WorkerPool pool, boolean simd, boolean useAmx) {
+    /** {@code useNative} false keeps every product on the Vector API kernel (tests compare the two). */
+    CpuGemm(WorkerPool pool, boolean simd, boolean useNative) {
         this.pool = pool;
         this.simd = simd;
-        this.amx = simd && useAmx ? AmxLibrary.get().orElse(null) : null;
+        this.amx = simd && useNative ? AmxLibrary.get().orElse(null) : null;
+        this.nativeGemm = amx != null ? amx : simd && useNative ? Avx512Library.get().orElse(null) : null;
     }
 
-    /** For logs: whether AMX runs the larger products, e.g. {@code AMX bf16x3 for n ≥ 16, k ≥ 32, n·k ≥ 4096} or {@code no AMX (the CPU has no AMX-BF16)}. */
-    String amxStatus() { return amx != null ? AmxLibrary.status() + " for GEMMs with " + AmxGemm.describeTaken() : AmxLibrary.status(); }
+    /**
+     * For logs: which native kernel runs the larger products, e.g. {@code AMX bf16x3 for GEMMs with n ≥ 16, k ≥ 32, n·k ≥
+     * 4096} or {@code no AMX (the CPU has no AMX-BF16), AVX-512 sgemm for GEMMs with …}.
+     */
+    String nativeStatus() {
+        if (amx != null) return AmxLibrary.status() + " for GEMMs with " + NativeGemm.describeTaken();
+        if (nativeGemm != null) return AmxLibrary.status() + ", " + Avx512Library.status() + " for GEMMs with " + NativeGemm.describeTaken();
+        return AmxLibrary.status() + ", " + Avx512Library.status();
+    }
 
     /** {@code c} Modified; {@code a}, {@code b} Not modified. */
     void gemm(GemmSpec s, float[] a, float[] b, float[] c) {
         if (s.batch() <= 0 || s.m() <= 0 || s.n() <= 0) return;
-        if (amx != null && AmxGemm.takes(s)) AmxGemm.gemm(pool, amx, s, a, b, c);
+        if (nativeGemm != null && NativeGemm.takes(s)) NativeGemm.gemm(pool, nativeGemm, s, a, b, c);
         else if (simd) GemmPacked.gemm(pool, s, a, b, c);
         else {
             long work = (long) s.n() * Math.max(1, s.k());
@@ -43,9 +53,9 @@ final class CpuGemm {
      * ({@link GemmPacked#gemmSharedA}). Which kernel runs them follows from the first product's n and k, never its rows.
      */
     void gemmSharedA(GemmSpec[] s, float[] a, float[][] b, float[][] c) {
-        boolean onAmx = amx != null && AmxGemm.takes(s[0]);
-        if (onAmx && AmxGemm.sharesA(s)) AmxGemm.gemmSharedA(pool, amx, s, a, b, c);
-        else if (simd && !onAmx && GemmPacked.sharesA(s)) GemmPacked.gemmSharedA(pool, s, a, b, c);
+        boolean onNative = nativeGemm != null && NativeGemm.takes(s[0]);
+        if (onNative && amx != null && AmxGemm.sharesA(s)) AmxGemm.gemmSharedA(pool, amx, s, a, b, c);
+        else if (simd && !onNative && GemmPacked.sharesA(s)) GemmPacked.gemmSharedA(pool, s, a, b, c);
         else for (int i = 0; i < s.length; i++) gemm(s[i], a, b[i], c[i]);
     }
 

@@ -28,8 +28,8 @@ class CpuGemmTest {
     private static final WorkerPool POOL1 = new WorkerPool(1), POOL2 = new WorkerPool(2), POOL3 = new WorkerPool(3);
 
     /**
-     * The paths under test: scalar always, SIMD when the Vector API module is present, AMX (for the products it takes,
-     * SIMD for the others) where this machine runs it; on 1, 2 and 3 threads.
+     * The paths under test: scalar always, SIMD when the Vector API module is present, AMX or else the AVX-512 library (for
+     * the products they take, SIMD for the others) where this machine runs one; on 1, 2 and 3 threads.
      */
     private record Path(String name, CpuGemm gemm) {}
 
@@ -39,6 +39,7 @@ class CpuGemmTest {
             out.add(new Path("scalar/" + p.threads() + "t", new CpuGemm(p, false)));
             if (VectorSupport.present()) out.add(new Path("simd/" + p.threads() + "t", new CpuGemm(p, true, false)));
             if (VectorSupport.present() && AmxLibrary.get().isPresent()) out.add(new Path("amx/" + p.threads() + "t", new CpuGemm(p, true, true)));
+            else if (VectorSupport.present() && Avx512Library.get().isPresent()) out.add(new Path("avx512/" + p.threads() + "t", new CpuGemm(p, true, true)));
         }
         return out;
     }
@@ -337,19 +338,19 @@ class CpuGemmTest {
     }
 
     /**
-     * AMX's three-part bf16 products are as accurate as float: per element within eight float roundings of the summed
-     * terms' magnitude, {@code |c − ref| ≤ 2^-21·mag}, on depths short enough that products of two bf16 parts (an
-     * error of ~2^-17 of each term) fail it. The Vector API path meets the same bound.
+     * The native kernels are as accurate as float: per element within eight float roundings of the summed terms'
+     * magnitude, {@code |c − ref| ≤ 2^-21·mag}, on depths short enough that AMX products of two bf16 parts (an error of
+     * ~2^-17 of each term) would fail it. The Vector API path meets the same bound.
      */
-    @Test void amxIsAsAccurateAsFloat() {
+    @Test void nativeKernelsAreAsAccurateAsFloat() {
         List<Path> paths = paths().stream().filter(p -> !p.name().startsWith("scalar")).toList();
-        Assumptions.assumeTrue(paths.stream().anyMatch(p -> p.name().startsWith("amx")), "no AMX on this machine: " + AmxLibrary.status());
+        Assumptions.assumeTrue(paths.stream().anyMatch(CpuGemmTest::isNative), "no native GEMM on this machine: " + AmxLibrary.status() + ", " + Avx512Library.status());
         Random r = new Random(29);
         GemmSpec[] shapes = {GemmSpec.of(50, 130, 33, false, false, 1f, 0f), GemmSpec.of(70, 65, 64, true, false, 1f, 0.5f),
                 GemmSpec.of(33, 47, 96, false, true, -0.7f, 0f), GemmSpec.of(40, 64, 64, true, true, 1f, 1f),
                 GemmSpec.batched(3, 20, 90, 48, false, true, 1f, 0f), GemmSpec.of(552, 96, 96, false, true, 1f, 0f)};
         for (GemmSpec s : shapes) {
-            assertTrue(AmxGemm.takes(s), s + " goes to AMX");
+            assertTrue(NativeGemm.takes(s), s + " goes to the native kernel");
             float[] a = random(r, (int) s.spanA()), b = random(r, (int) s.spanB()), c0 = random(r, (int) s.spanC());
             double[] ref = new double[c0.length], mag = new double[c0.length];
             reference(s, a, b, c0, ref, mag);
@@ -365,7 +366,7 @@ class CpuGemmTest {
 
     /**
      * A row's bits do not depend on how many rows the product has, nor on the threads (sample --batch gives the same
-     * images at any batch): the first 7 rows of a 2000-row product equal a 7-row product's, on every SIMD and AMX path.
+     * images at any batch): the first 7 rows of a 2000-row product equal a 7-row product's, on every SIMD and native path.
      */
     @Test void rowsDoNotDependOnTheRowCount() {
         Random r = new Random(31);
@@ -387,12 +388,43 @@ class CpuGemmTest {
                     path.gemm().gemm(shortOne, aShort, b, cShort);
                     String what = path.name() + ", " + n + "x" + k + ", transA " + transA;
                     assertArrayEquals(java.util.Arrays.copyOf(c, cShort.length), cShort, 0f, what);
-                    if (path.name().startsWith("amx")) {
+                    if (isNative(path)) {
                         if (first == null) first = c;
-                        else assertArrayEquals(first, c, 0f, what + " against amx on 1 thread");
+                        else assertArrayEquals(first, c, 0f, what + " against the native kernel on 1 thread");
                     }
                 }
             }
+    }
+
+    private static boolean isNative(Path p) { return p.name().startsWith("amx") || p.name().startsWith("avx512"); }
+
+    /**
+     * The AVX-512 library runs the Vector API tile's arithmetic: each sum over k in order from zero, then times alpha, so
+     * a product within one depth block of both gives the same bits on one thread (edge rows and columns, both
+     * transposes, offsets, beta 0 and 1; beta 0 only against the 4-row tile), as the C file's comment says. A reordered
+     * sum or a fused edge merge fails it.
+     */
+    @Test void avx512KernelGivesTheVectorApiTilesBits() {
+        Assumptions.assumeTrue(VectorSupport.present() && Avx512Library.get().isPresent() && AmxLibrary.get().isEmpty(),
+                "no AVX-512 library in use here: " + Avx512Library.status());
+        Random r = new Random(41);
+        CpuGemm simd = new CpuGemm(POOL1, true, false), avx512 = new CpuGemm(POOL1, true, true);
+        int k = Math.min(96, GemmPacked.KC); // one depth block of either kernel (the pom's small blocks: KC 40)
+        for (int variant = 0; variant < 4; variant++) {
+            boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0;
+            for (int[] mn : new int[][] {{2208, 128}, {45, 130}, {64, 256}, {13, 110}}) {
+                int m = mn[0], n = mn[1], lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+                for (float beta : GemmSimd.MR == 4 ? new float[] {0f} : new float[] {0f, 1f}) { // the 4-row tile adds to C as it goes
+                    GemmSpec s = new GemmSpec(1, m, n, k, ta, tb, lda, ldb, ldc, 7, 3, 5, 0, 0, 0, 1f, beta);
+                    assertTrue(NativeGemm.takes(s), s + " goes to the AVX-512 library");
+                    float[] a = random(r, 7 + (int) s.spanA()), b = random(r, 3 + (int) s.spanB()), c0 = random(r, 5 + (int) s.spanC());
+                    float[] expected = c0.clone(), actual = c0.clone();
+                    simd.gemm(s, a, b, expected);
+                    avx512.gemm(s, a, b, actual);
+                    assertArrayEquals(expected, actual, 0f, s.toString());
+                }
+            }
+        }
     }
 
     /** beta = 0 must overwrite NaN garbage in C; alpha = 0 or k = 0 must not read A or B. */

@@ -1,0 +1,44 @@
+package imfengine.backend.cpu;
+
+import java.lang.foreign.SymbolLookup;
+import java.util.Optional;
+
+/**
+ * The AVX-512 fp32 GEMM of {@code native-cpu/avx512_sgemm.c}: GemmSimd's 8×32 tile and sums, with C's lines fetched
+ * for writing while a tile multiplies, which the Vector API cannot ask for (on a Zen 4, one thread: 2208×256×96 with
+ * Bᵀ 88.6 against 68.3 GFLOP/s over operands out of cache; docs/PERF.md). {@code make} builds it into the jar as
+ * {@value #RESOURCE}. Used for the products {@link NativeGemm#takes} on machines with 16-lane vectors (AVX-512) where
+ * AMX is not in use, unless {@code -Dimf.gemm.avx512=off}; {@link #status()} says which, and why not.
+ */
+final class Avx512Library {
+    static final String RESOURCE = "/native/linux-x86_64/libimf_avx512_sgemm.so";
+    /** {@code -Dimf.gemm.avx512=off} keeps the Vector API GEMM where this one would be used. */
+    static final String PROPERTY = "imf.gemm.avx512";
+
+    private record Loaded(NativeSgemm gemm, String status) {}
+
+    private static final Loaded LOADED = load();
+
+    private Avx512Library() {}
+
+    /** The GEMM, when this machine runs it. */
+    static Optional<NativeSgemm> get() { return Optional.ofNullable(LOADED.gemm); }
+
+    /** For logs: {@code AVX-512 sgemm} when in use, else {@code no AVX-512 sgemm (why)}. */
+    static String status() { return LOADED.status; }
+
+    private static Loaded load() {
+        String setting = System.getProperty(PROPERTY, "on");
+        if (setting.equals("off")) return new Loaded(null, "no AVX-512 sgemm (-D" + PROPERTY + "=off)");
+        if (!setting.equals("on")) System.err.println(PROPERTY + "=" + setting + " ignored (on or off); using on");
+        if (!NativeLibraryFile.platformSupported()) return new Loaded(null, "no AVX-512 sgemm (not Linux on x86-64)");
+        if (!VectorSupport.present() || GemmSimd.L < 16) return new Loaded(null, "no AVX-512 sgemm (no 16-lane vectors)");
+        try {
+            Optional<SymbolLookup> opened = NativeLibraryFile.open(RESOURCE, "imf-avx512-sgemm");
+            if (opened.isEmpty()) return new Loaded(null, "no AVX-512 sgemm (library not built into this jar: make build)");
+            return new Loaded(NativeSgemmFunction.find(opened.get(), "imf_avx512_sgemm"), "AVX-512 sgemm");
+        } catch (Throwable t) {
+            return new Loaded(null, "no AVX-512 sgemm (" + t.getMessage() + ")");
+        }
+    }
+}
