@@ -6,10 +6,10 @@
 // (8 broadcasts of A, 2 vectors of B, 16 FMAs a step, every sum over k in order, as GemmSimd's), with C's lines
 // fetched for writing (prefetchw) while the tile multiplies, so that its stores find them in cache.
 //
-// Blocking (GotoBLAS order): for each NC-column block, for each KC-deep block, B is packed into 32-column panels;
-// for each MC-row block, A into 8-row panels; the micro-kernel runs every 8×32 tile of the block. Edges are
-// zero-padded; an edge tile goes through a tile buffer. The first depth block applies beta (C is not read when beta
-// is 0); later ones add to C.
+// Blocking (GotoBLAS order, GemmPacked's blocks from the core's caches, set by imf_avx512_blocks): for each NC-column
+// block, for each KC-deep block, B is packed into 32-column panels; for each MC-row block, A into 8-row panels; the
+// micro-kernel runs every 8×32 tile of the block. Edges are zero-padded; an edge tile goes through a tile buffer. The
+// first depth block applies beta (C is not read when beta is 0); later ones add to C.
 //
 // Build: gcc -O3 -fPIC -ffp-contract=off -mavx512f -mfma (see Makefile).
 #include <immintrin.h>
@@ -20,9 +20,16 @@
 
 #define MR 8
 #define NR 32
-#define KC 256
-#define MC 256
-#define NC 1024
+/* Block sizes: set once by imf_avx512_blocks (the Java side's GemmBlocking, from the core's caches) before any call. */
+static int KC = 256, MC = 256, NC = 1024;
+
+int imf_avx512_blocks(int kc, int mc, int nc) {
+    if (kc < 1 || mc < MR || nc < NR || mc % MR || nc % NR) return -1;
+    KC = kc;
+    MC = mc;
+    NC = nc;
+    return 0;
+}
 
 /* Per-thread packing buffers, grown on demand and freed when the thread ends. */
 static pthread_key_t buffers_key;

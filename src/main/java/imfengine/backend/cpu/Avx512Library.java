@@ -1,7 +1,12 @@
 package imfengine.backend.cpu;
 
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
 import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * The AVX-512 fp32 GEMM of {@code native-cpu/avx512_sgemm.c}: GemmSimd's 8×32 tile and sums, with C's lines fetched
@@ -36,7 +41,13 @@ final class Avx512Library {
         try {
             Optional<SymbolLookup> opened = NativeLibraryFile.open(RESOURCE, "imf-avx512-sgemm");
             if (opened.isEmpty()) return new Loaded(null, "no AVX-512 sgemm (library not built into this jar: make build)");
-            return new Loaded(NativeSgemmFunction.find(opened.get(), "imf_avx512_sgemm"), "AVX-512 sgemm");
+            SymbolLookup symbols = opened.get();
+            // the Vector API kernel's blocks (from the caches, or -Dimf.gemm.blocks), so both block a product alike
+            MethodHandle blocks = Linker.nativeLinker().downcallHandle(symbols.find("imf_avx512_blocks").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+            if ((int) blocks.invokeExact(GemmPacked.KC, GemmPacked.MC, GemmPacked.NC) != 0)
+                return new Loaded(null, "no AVX-512 sgemm (blocks " + GemmPacked.BLOCKING.describe() + " not of 8-row, 32-column tiles)");
+            return new Loaded(NativeSgemmFunction.find(symbols, "imf_avx512_sgemm"), "AVX-512 sgemm");
         } catch (Throwable t) {
             return new Loaded(null, "no AVX-512 sgemm (" + t.getMessage() + ")");
         }
