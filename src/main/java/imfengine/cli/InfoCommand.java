@@ -23,11 +23,12 @@ final class InfoCommand implements Command {
                 usage: imf-engine info [--threads N] [--device D] [--precision P]
 
                 Prints the compute device the engine would use, its threads, whether the Vector API
-                (SIMD) kernels are active and with which width, whether the GEMM runs on Intel AMX
-                tiles (fp32 accuracy; -Dimf.gemm.amx=off before -jar turns it off), the GEMM tile
-                and blocks and the caches that chose them, the Java runtime, and, when a CUDA GPU is
-                present, its name, driver, memory, and cuBLAS: its version, the file loaded and where
-                it was found (IMF_CUBLAS=/path/to/libcublas.so.N or its folder chooses one).
+                (SIMD) kernels are active and with which width, whether the GEMM runs in C on Intel
+                AMX tiles (fp32 accuracy; -Dimf.gemm.amx=off before -jar turns it off) or on AVX-512
+                (-Dimf.gemm.avx512=off), the GEMM tile and blocks and the caches that chose them,
+                the Java runtime, and, when a CUDA GPU is present, its name, driver, memory, and
+                cuBLAS: its version, the file loaded and where it was found
+                (IMF_CUBLAS=/path/to/libcublas.so.N or its folder chooses one).
 
                   --threads N   CPU worker threads (default: all cores)
                 """ + Devices.help(14);

@@ -12,8 +12,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * The AVX-512 fp32 GEMM of {@code native-cpu/avx512_sgemm.c}: GemmSimd's 8×32 tile and sums, with C's lines fetched
  * for writing while a tile multiplies, which the Vector API cannot ask for (on a Zen 4, one thread: 2208×256×96 with
  * Bᵀ 88.6 against 68.3 GFLOP/s over operands out of cache; docs/PERF.md). {@code make} builds it into the jar as
- * {@value #RESOURCE}. Used for the products {@link NativeGemm#takes} on machines with 16-lane vectors (AVX-512) where
- * AMX is not in use, unless {@code -Dimf.gemm.avx512=off}; {@link #status()} says which, and why not.
+ * {@value #RESOURCE}. Used for the products {@link NativeGemm#takes} on machines with 16-lane vectors (AVX-512) whose
+ * Vector API tile is the 8-row one (AMD) and where AMX is not in use, unless {@code -Dimf.gemm.avx512=off};
+ * {@link #status()} says which, and why not. Measured on a Zen 4 only; on a Zen 5 (two FMA units, where reading A in
+ * place beat packing it) unmeasured.
  */
 final class Avx512Library {
     static final String RESOURCE = "/native/linux-x86_64/libimf_avx512_sgemm.so";
@@ -38,6 +40,8 @@ final class Avx512Library {
         if (!setting.equals("on")) System.err.println(PROPERTY + "=" + setting + " ignored (on or off); using on");
         if (!NativeLibraryFile.platformSupported()) return new Loaded(null, "no AVX-512 sgemm (not Linux on x86-64)");
         if (!VectorSupport.present() || GemmSimd.L < 16) return new Loaded(null, "no AVX-512 sgemm (no 16-lane vectors)");
+        // the C kernel is the 8-row tile: where the Vector API runs another (12 rows on Intel), that one stays
+        if (GemmSimd.MR != 8) return new Loaded(null, "no AVX-512 sgemm (the Vector API tile here is " + GemmSimd.tile() + ")");
         try {
             Optional<SymbolLookup> opened = NativeLibraryFile.open(RESOURCE, "imf-avx512-sgemm");
             if (opened.isEmpty()) return new Loaded(null, "no AVX-512 sgemm (library not built into this jar: make build)");

@@ -402,23 +402,22 @@ class CpuGemmTest {
      * The AVX-512 library runs the Vector API tile's arithmetic with the same blocks: each sum over a depth block in order
      * from zero, times alpha, added to C (or to beta·C in the first block), so on one thread a product gives the same bits
      * on both (edge rows and columns, both transposes, offsets, one depth block and several), as the C file's comment
-     * says. The 4-row tile adds its products to C as it goes: against it only one depth block with beta 0. A reordered
-     * sum, other blocks or a fused edge merge fail it.
+     * says. The library is used only where the Vector API tile is the 8-row one. A reordered sum, other blocks or a fused
+     * edge merge fail it.
      */
     @Test void avx512KernelGivesTheVectorApiTilesBits() {
         Assumptions.assumeTrue(VectorSupport.present() && Avx512Library.get().isPresent() && AmxLibrary.get().isEmpty(),
                 "no AVX-512 library in use here: " + Avx512Library.status());
         Random r = new Random(41);
         CpuGemm simd = new CpuGemm(POOL1, true, false), avx512 = new CpuGemm(POOL1, true, true);
-        boolean fourRows = GemmSimd.MR == 4;
-        int[] depths = fourRows ? new int[] {Math.min(96, GemmPacked.KC)} : new int[] {Math.min(96, GemmPacked.KC), 2 * GemmPacked.KC + 17};
-        for (int k : depths)
+        assertEquals(8, GemmSimd.MR, "the tile the C kernel copies");
+        for (int k : new int[] {Math.min(96, GemmPacked.KC), 2 * GemmPacked.KC + 17})
             for (int variant = 0; variant < 4; variant++) {
                 boolean ta = (variant & 1) != 0, tb = (variant & 2) != 0;
                 for (int[] mn : new int[][] {{2208, 128}, {45, 130}, {64, 256}, {13, 110}}) {
                     int m = mn[0], n = mn[1], lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
-                    for (float beta : fourRows ? new float[] {0f} : new float[] {0f, 1f}) {
-                        GemmSpec s = new GemmSpec(1, m, n, k, ta, tb, lda, ldb, ldc, 7, 3, 5, 0, 0, 0, fourRows ? 1f : 0.75f, beta);
+                    for (float beta : new float[] {0f, 1f}) {
+                        GemmSpec s = new GemmSpec(1, m, n, k, ta, tb, lda, ldb, ldc, 7, 3, 5, 0, 0, 0, 0.75f, beta);
                         assertTrue(NativeGemm.takes(s), s + " goes to the AVX-512 library");
                         float[] a = random(r, 7 + (int) s.spanA()), b = random(r, 3 + (int) s.spanB()), c0 = random(r, 5 + (int) s.spanC());
                         float[] expected = c0.clone(), actual = c0.clone();
