@@ -30,7 +30,7 @@ help:
 	@echo "make bench-compare  Java vs PyTorch training step, sampling and GEMMs, alternating, ROUNDS=2 rounds, ONLY=steps or gemm, HUGEPAGES=1 for 2 MiB pages on both sides (needs python3-torch)"
 	@echo "make inception-full-check  the FID Inception at full width (random weights, ~95 MB in /tmp) against the PyTorch reference"
 	@echo "make native-cpu  the AMX and AVX-512 GEMMs (native-cpu/*_sgemm.c) as jar resources (x86-64 Linux with gcc; build and test make them)"
-	@echo "make native-cpu-check  its native checks: accuracy against double, buffers freed at thread end (skip without AMX), an init safe on any x86-64 (test runs it)"
+	@echo "make native-cpu-check  their native checks: accuracy against double, buffers freed at thread end (skip without AMX or AVX-512), an init safe on any x86-64 (test runs it)"
 	@echo "make ptx     compile native-kernels/*.cu to PTX resources (needs nvcc)"
 	@echo "make gpu-bundle  bundle/: jlink runtime + jar + gpu tests + gpu-check.sh for a GPU machine"
 	@echo "make gpu-check-dry  the bundle's device check without a GPU (kernels emulated, PyTorch on the CPU)"
@@ -59,7 +59,7 @@ $(AVX512_LIB): native-cpu/avx512_sgemm.c
 	@mkdir -p $(@D)
 	$(AMX_CC) $(AVX512_FLAGS) -shared -Wl,-z,defs native-cpu/avx512_sgemm.c -lpthread -o $@
 
-# The native checks the Java tests cannot make (native-cpu/check_amx_sgemm.c; they skip without AMX), and that
+# The native checks the Java tests cannot make (native-cpu/check_*_sgemm.c; they skip without AMX, AVX-512), and that
 # imf_amx_init, which runs on every x86-64 CPU, uses no AVX-512 or AMX register (else CPUs without them would fault).
 native-cpu-check: native-cpu
 	@if [ -f $(AMX_LIB) ]; then \
@@ -68,6 +68,10 @@ native-cpu-check: native-cpu
 	  mkdir -p $(BUILD_DIR)/native-cpu && \
 	  $(AMX_CC) -O2 -Wall native-cpu/check_amx_sgemm.c $(AMX_LIB) -lm -lpthread -Wl,-rpath,$(CURDIR)/$(dir $(AMX_LIB)) -o $(BUILD_DIR)/native-cpu/check_amx_sgemm && \
 	  $(BUILD_DIR)/native-cpu/check_amx_sgemm; fi
+	@if [ -f $(AVX512_LIB) ]; then \
+	  mkdir -p $(BUILD_DIR)/native-cpu && \
+	  $(AMX_CC) -O2 -Wall native-cpu/check_avx512_sgemm.c $(AVX512_LIB) -lm -lpthread -Wl,-rpath,$(CURDIR)/$(dir $(AVX512_LIB)) -o $(BUILD_DIR)/native-cpu/check_avx512_sgemm && \
+	  $(BUILD_DIR)/native-cpu/check_avx512_sgemm; fi
 
 # The jar, then build/imf-engine/: bin/imf-engine on a jlink runtime with the JVM options baked in (no system Java needed)
 APP_IMAGE := build/imf-engine

@@ -31,11 +31,11 @@ int imf_avx512_blocks(int kc, int mc, int nc) {
     return 0;
 }
 
-/* Per-thread packing buffers, grown on demand and freed when the thread ends. */
+/* Per-thread packing buffers, grown to the blocks on demand and freed when the thread ends. */
 static pthread_key_t buffers_key;
 static pthread_once_t buffers_once = PTHREAD_ONCE_INIT;
 
-struct buffers { float *a, *b; };
+struct buffers { float *a, *b; size_t a_floats, b_floats; };
 
 static void free_buffers(void *p) {
     struct buffers *buf = p;
@@ -46,16 +46,24 @@ static void free_buffers(void *p) {
 
 static void make_key(void) { pthread_key_create(&buffers_key, free_buffers); }
 
+/* A 64-byte aligned buffer of at least n floats in *p (its size in *have), or 0 when out of memory. */
+static int ensure(float **p, size_t *have, size_t n) {
+    if (*have >= n) return 1;
+    free(*p);
+    *p = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
+    *have = *p ? n : 0;
+    return *p != NULL;
+}
+
 static struct buffers *thread_buffers(void) {
     pthread_once(&buffers_once, make_key);
     struct buffers *buf = pthread_getspecific(buffers_key);
-    if (buf) return buf;
-    buf = calloc(1, sizeof *buf);
-    if (!buf) return NULL;
-    buf->a = aligned_alloc(64, (size_t) MC * KC * sizeof(float));
-    buf->b = aligned_alloc(64, (size_t) NC * KC * sizeof(float));
-    if (!buf->a || !buf->b) { free_buffers(buf); return NULL; }
-    pthread_setspecific(buffers_key, buf);
+    if (!buf) {
+        buf = calloc(1, sizeof *buf);
+        if (!buf) return NULL;
+        pthread_setspecific(buffers_key, buf);
+    }
+    if (!ensure(&buf->a, &buf->a_floats, (size_t) MC * KC) || !ensure(&buf->b, &buf->b_floats, (size_t) NC * KC)) return NULL;
     return buf;
 }
 

@@ -8,12 +8,9 @@
 //      arguments it does not take rejected with nothing written;
 //   3. a thread's buffers are freed when it ends: 200 short-lived threads leave under 4 MiB in use (without the
 //      thread-end destructor each kept ~0.6 MiB).
-#include <malloc.h>
-#include <math.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "check_sgemm.h"
 
 int imf_amx_init(void);
 int imf_amx_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *A, long lda,
@@ -21,38 +18,6 @@ int imf_amx_sgemm(int transA, int transB, int m, int n, int k, float alpha, cons
 int imf_amx_sgemm_shared_a(int transA, int transB, int m, int n, int k, const float *A, long lda, int count,
                            const float *B0, const float *B1, const float *B2, long ldb, float beta,
                            float *C0, float *C1, float *C2, long ldc);
-
-static float uniform(void) { return (float) rand() / RAND_MAX - 0.5f; }
-
-static int accurate(int ta, int tb, int m, int n, int k, float alpha, float beta) {
-    long lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
-    long na = lda * (ta ? k : m), nb = ldb * (tb ? n : k), nc = ldc * m;
-    float *A = malloc(sizeof(float) * na), *B = malloc(sizeof(float) * nb), *C = malloc(sizeof(float) * nc), *C0 = malloc(sizeof(float) * nc);
-    for (long i = 0; i < na; i++) A[i] = uniform();
-    for (long i = 0; i < nb; i++) B[i] = uniform();
-    for (long i = 0; i < nc; i++) C0[i] = C[i] = uniform();
-    int ok = imf_amx_sgemm(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc) == 0;
-    double worst = 0;
-    for (int i = 0; i < m && ok; i++) {
-        for (int j = 0; j < n; j++) {
-            double sum = 0, mag = 0;
-            for (int p = 0; p < k; p++) {
-                double a = ta ? A[(long) p * lda + i] : A[(long) i * lda + p], b = tb ? B[(long) j * ldb + p] : B[(long) p * ldb + j];
-                sum += a * b;
-                mag += fabs(a * b);
-            }
-            double c0 = beta == 0 ? 0 : (double) beta * C0[i * ldc + j];
-            double err = fabs(C[i * ldc + j] - (alpha * sum + c0)) / (fabs(alpha) * mag + fabs(c0) + 1e-30);
-            if (err > worst) worst = err;
-        }
-        for (long j = n; j < ldc; j++) ok &= C[i * ldc + j] == C0[i * ldc + j];
-    }
-    ok &= worst <= 0x1p-21;
-    if (!ok) printf("check_amx_sgemm: %s transA %d transB %d %dx%dx%d alpha %g beta %g: error %.2e of the terms' magnitude\n",
-                    "FAIL", ta, tb, m, n, k, alpha, beta, worst);
-    free(A); free(B); free(C); free(C0);
-    return ok;
-}
 
 /* count products sharing A in one call against one call each: every C bit for bit, padding columns untouched. */
 static int shared_a(int ta, int tb, int m, int n, int k, int count, float beta) {
@@ -91,25 +56,12 @@ static int shared_a_rejects(void) {
     return ok;
 }
 
-static float A2[256 * 256], B2[256 * 256], C2[256 * 256];
-
-static void *one_product(void *unused) {
-    (void) unused;
-    imf_amx_sgemm(0, 0, 256, 256, 256, 0.5f, A2, 256, B2, 256, 0.0f, C2, 256);
-    return NULL;
-}
-
 int main(void) {
     if (imf_amx_init() != 0) {
         printf("check_amx_sgemm: skipped, no AMX on this machine (imf_amx_init %d)\n", imf_amx_init());
         return 0;
     }
-    int ok = 1;
-    static const int shapes[][3] = {{1, 1, 1}, {17, 33, 31}, {70, 45, 300}, {150, 300, 600}, {32, 16, 32}, {300, 40, 70}};
-    static const float scalars[][2] = {{1, 0}, {1, 1}, {1.5f, 0}, {-0.7f, 0.5f}};
-    for (int ta = 0; ta < 2; ta++)
-        for (int tb = 0; tb < 2; tb++)
-            for (int s = 0; s < 6; s++) ok &= accurate(ta, tb, shapes[s][0], shapes[s][1], shapes[s][2], scalars[s % 4][0], scalars[s % 4][1]);
+    int ok = accurate_everywhere("check_amx_sgemm", imf_amx_sgemm);
     static const int shared_shapes[][3] = {{70, 96, 96}, {300, 256, 300}, {33, 32, 600}, {150, 192, 64}};
     int shared = 0;
     for (int ta = 0; ta < 2; ta++)
@@ -117,18 +69,8 @@ int main(void) {
             for (int s = 0; s < 4; s++, shared++)
                 ok &= shared_a(ta, tb, shared_shapes[s][0], shared_shapes[s][1], shared_shapes[s][2], 2 + s % 2, (float) (shared % 2));
     ok &= shared_a_rejects();
-    struct mallinfo2 before = mallinfo2();
-    for (int t = 0; t < 200; t++) {
-        pthread_t thread;
-        pthread_create(&thread, NULL, one_product, NULL);
-        pthread_join(thread, NULL);
-    }
-    struct mallinfo2 after = mallinfo2();
-    size_t grown = (after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd);
-    if (grown > (4u << 20)) {
-        printf("check_amx_sgemm: FAIL 200 ended threads left %zu KiB in use\n", grown >> 10);
-        ok = 0;
-    }
+    size_t grown;
+    ok &= threads_free_buffers("check_amx_sgemm", imf_amx_sgemm, &grown);
     printf("check_amx_sgemm: %s (24 products against double; %d calls sharing A as one call each; 200 threads ended leaving %zu KiB)\n",
            ok ? "ok" : "FAILED", shared, grown >> 10);
     return ok ? 0 : 1;
