@@ -97,7 +97,7 @@ final class AmxLibrary implements NativeSgemm {
                 default -> "init returned " + rc;
             } + ")");
             NativeSgemmFunction sgemm = NativeSgemmFunction.find(symbols, "imf_amx_sgemm");
-            // critical, as NativeSgemmFunction's: the arrays are passed in place
+            // critical, as NativeSgemmFunction's downcalls: the arrays are passed in place (no copies)
             MethodHandle sgemmSharedA = LINKER.downcallHandle(symbols.find("imf_amx_sgemm_shared_a").orElseThrow(),
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT,
                             ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG),

@@ -5,9 +5,9 @@ import imfengine.backend.GemmSpec;
 /**
  * Matrix products {@code C = alpha·op(A)·op(B) + beta·C} (see {@link GemmSpec}). With SIMD on, products
  * {@link NativeGemm#takes} go to a native kernel where this machine runs one (the {@link AmxLibrary} on AMX, else the
- * {@link Avx512Library} with 16-lane vectors), the others to {@link GemmPacked}, the blocked, packed Vector API kernel; with SIMD off the scalar loop here runs, which is
- * also the reference the fast paths are tested against. Both leave C unread when
- * {@code beta == 0}, and neither reads A or B when {@code alpha == 0} or {@code k == 0}.
+ * {@link Avx512Library} with 16-lane vectors), the others to {@link GemmPacked}, the blocked, packed Vector API kernel;
+ * with SIMD off the scalar loop here runs, which is also the reference the fast paths are tested against. All leave C
+ * unread when {@code beta == 0}, and none reads A or B when {@code alpha == 0} or {@code k == 0}.
  */
 final class CpuGemm {
     private final WorkerPool pool;
