@@ -3,7 +3,8 @@
 # on a shared host whose speed drifts between runs, alternating calls in one process compares builds where
 # separate runs cannot.
 #   tools/attention-ab.sh OLD.jar NEW.jar [L,Dh,B,fwd|jvp|bwd ...]   (default: xs and s, all three kernels)
-# JAVA_OPTS passes -Drounds=. Prints per-case medians and NEW/OLD.
+# JAVA_OPTS passes -Drounds=, and -Dcold=true for operands out of the caches at every call (as in the step).
+# Prints per-case medians and NEW/OLD.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME=${JAVA_HOME:-$(ls -d /usr/lib/jvm/temurin-25* | head -1)}

@@ -61,6 +61,8 @@ final class AttentionSimd {
      */
     static final class Scratch {
         private final float[][] arrays = new float[9][];
+        /** What {@link NextHeadLoads} read, stored once a call so that the JIT keeps the loads. */
+        float touched;
 
         /** Slot {@code slot}'s array, at least {@code length} floats long. */
         float[] get(int slot, int length) {
@@ -87,6 +89,7 @@ final class AttentionSimd {
         float[] kB = sc.get(0, dh * lp), vR = sc.get(1, len * dh), p = sc.get(2, ROWS * lp), next = sc.get(3, ROWS * lp), inv = new float[ROWS];
         float[] mx = new float[ROWS], sums = new float[ROWS];
         int[] rows = new int[ROWS], nextRows = new int[ROWS];
+        float touched = 0f;
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
             packKeys(k, base, w, len, dh, kB);
@@ -106,10 +109,12 @@ final class AttentionSimd {
                     if (i0 + r < len) lse[bh * len + i0 + r] = mx[r] + (float) Math.log(sums[r]);
                 }
                 values(v, vR, base, w, rows, p, lp, len, dh, inv, o);
+                if (bh + 1 < to) touched += NextHeadLoads.rows(CpuAttention.base(s, bh + 1), w, i0, ROWS, len, dh, q, k, v, o);
                 float[] t = p; p = next; next = t;
                 int[] tr = rows; rows = nextRows; nextRows = tr;
             }
         }
+        sc.touched = touched;
     }
 
     static void dual(AttentionSpec s, float[] q, float[] tq, float[] k, float[] tk, float[] v, float[] tv,
@@ -120,6 +125,7 @@ final class AttentionSimd {
         float[] p = sc.get(4, ROWS * lp), pds = sc.get(5, ROWS * lp), nextP = sc.get(6, ROWS * lp), nextPds = sc.get(7, ROWS * lp);
         float[] inv = new float[ROWS], mx = new float[ROWS], sums = new float[ROWS], mu = new float[ROWS];
         int[] rows = new int[ROWS], nextRows = new int[ROWS];
+        float touched = 0f;
         for (int bh = from; bh < until; bh++) {
             int base = CpuAttention.base(s, bh);
             packKeys(k, base, w, len, dh, kB);
@@ -145,11 +151,17 @@ final class AttentionSimd {
                 }
                 values(v, vR, base, w, rows, p, lp, len, dh, inv, o);
                 tangentValues(v, tv, vR, tvR, base, w, rows, p, pds, lp, len, dh, inv, to);
+                if (bh + 1 < until) {
+                    int next = CpuAttention.base(s, bh + 1);
+                    touched += NextHeadLoads.rows(next, w, i0, ROWS, len, dh, q, k, v, o)
+                            + NextHeadLoads.rows(next, w, i0, ROWS, len, dh, tq, tk, tv, to);
+                }
                 float[] t = p; p = nextP; nextP = t;
                 t = pds; pds = nextPds; nextPds = t;
                 int[] tr = rows; rows = nextRows; nextRows = tr;
             }
         }
+        sc.touched = touched;
     }
 
     static void backward(AttentionSpec s, float[] q, float[] k, float[] v, float[] o, float[] lse, float[] dO,
@@ -164,6 +176,7 @@ final class AttentionSimd {
         float[] scales = new float[ROWS], dsum = new float[ROWS];
         java.util.Arrays.fill(scales, scale);
         int[] rows = new int[ROWS];
+        float touched = 0f;
         for (int bh = from; bh < to; bh++) {
             int base = CpuAttention.base(s, bh);
             packKeys(k, base, w, len, dh, kB);
@@ -182,10 +195,16 @@ final class AttentionSimd {
                 int real = Math.min(ROWS, len - i0) * lp; // the group's rows past the head's last are repeats: not kept
                 System.arraycopy(p, 0, pAll, i0 * lp, real);
                 System.arraycopy(ds, 0, dsAll, i0 * lp, real);
+                if (bh + 1 < to) {
+                    int next = CpuAttention.base(s, bh + 1);
+                    touched += NextHeadLoads.rows(next, w, i0, ROWS, len, dh, q, k, v, o)
+                            + NextHeadLoads.rows(next, w, i0, ROWS, len, dh, dO, dq, dk, dv);
+                }
             }
             keyGradients(q, qR, base, w, dsAll, lp, len, dh, scale, dk);
             keyGradients(dO, gR, base, w, pAll, lp, len, dh, 1f, dv);
         }
+        sc.touched = touched;
     }
 
     // ---- phases ------------------------------------------------------------------------------
