@@ -20,7 +20,8 @@ public final class ChunkedForward {
      * in chunks of 8 (552 rows); s in chunks of 1 (216 rows) 0.10–0.12 against 0.12–0.14 in chunks of 2. Longer chunks,
      * the whole step (tools/step-ab.sh, Intel Xeon, 2026-12-04): xs in chunks of 16 and 32 (1104 and 2208 rows) against
      * 8: 0.95–0.97 and a further 0.96 with the AMX GEMM, 0.95 (32 against 8) with the Vector API one; the whole batch
-     * at once against 32: 1.06; s in chunks of 11 (2376 rows) against 2: 0.99 (AMX), 1.00 (Vector API). On AMD unmeasured.
+     * at once against 32: 1.06; s in chunks of 11 (2376 rows) against 2: 0.99 (AMX), 1.00 (Vector API). AMD Zen 4 (1 MiB L2,
+     * the C GEMM; 2026-12-04, 40 rounds each): xs in chunks of 16 against 32 0.995, of 8 against 32 1.014, i.e. no gain.
      */
     static final int MIN_ROWS = 2208;
 
