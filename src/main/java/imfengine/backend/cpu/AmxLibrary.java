@@ -79,9 +79,7 @@ final class AmxLibrary implements NativeSgemm {
     }
 
     private static Loaded load() {
-        String setting = System.getProperty(PROPERTY, "on");
-        if (setting.equals("off")) return new Loaded(null, "no AMX (-D" + PROPERTY + "=off)");
-        if (!setting.equals("on")) System.err.println(PROPERTY + "=" + setting + " ignored (on or off); using on");
+        if (!NativeLibraryFile.switchedOn(PROPERTY)) return new Loaded(null, "no AMX (-D" + PROPERTY + "=off)");
         if (!NativeLibraryFile.platformSupported())
             return new Loaded(null, "no AMX (not Linux on x86-64)");
         try {

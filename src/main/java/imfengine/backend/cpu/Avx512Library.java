@@ -35,9 +35,7 @@ final class Avx512Library {
     static String status() { return LOADED.status; }
 
     private static Loaded load() {
-        String setting = System.getProperty(PROPERTY, "on");
-        if (setting.equals("off")) return new Loaded(null, "no AVX-512 sgemm (-D" + PROPERTY + "=off)");
-        if (!setting.equals("on")) System.err.println(PROPERTY + "=" + setting + " ignored (on or off); using on");
+        if (!NativeLibraryFile.switchedOn(PROPERTY)) return new Loaded(null, "no AVX-512 sgemm (-D" + PROPERTY + "=off)");
         if (!NativeLibraryFile.platformSupported()) return new Loaded(null, "no AVX-512 sgemm (not Linux on x86-64)");
         if (!VectorSupport.present() || GemmSimd.L < 16) return new Loaded(null, "no AVX-512 sgemm (no 16-lane vectors)");
         // the C kernel is the 8-row tile: where the Vector API runs another (12 rows on Intel), that one stays

@@ -31,6 +31,17 @@ final class NativeLibraryFile {
         }
     }
 
+    /**
+     * Whether {@code -Dproperty} leaves a library on: {@code on} (the default) or {@code off}; any other value is
+     * reported on stderr and taken as {@code on}.
+     */
+    static boolean switchedOn(String property) {
+        String setting = System.getProperty(property, "on");
+        if (setting.equals("off")) return false;
+        if (!setting.equals("on")) System.err.println(property + "=" + setting + " ignored (on or off); using on");
+        return true;
+    }
+
     /** Whether this JVM runs on x86-64 Linux, the one platform {@code make} builds the libraries for. */
     static boolean platformSupported() {
         return System.getProperty("os.arch").equals("amd64") && System.getProperty("os.name").equals("Linux");
