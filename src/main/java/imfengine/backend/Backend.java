@@ -174,6 +174,48 @@ public interface Backend {
 
     void ropeDual(Tensor x, Tensor tx, Tensor cos, Tensor sin, int heads, Tensor y, Tensor ty);
 
+    /**
+     * Attention's QK-norm and rotary embedding in one call, on {@code x [B, L, heads·Dh]}: {@link #rmsNorm} over each
+     * head's {@code Dh} channels ({@code w [Dh]}, {@code rstd [B·L·heads]}), then {@link #rope}: {@code y = R·(x·rstd·w)},
+     * the bits of the two calls. A backend may do both while a row is in its registers or cache; this default makes
+     * the two calls, the rotation in place.
+     */
+    default void rmsNormRope(Tensor x, Tensor w, float eps, Tensor cos, Tensor sin, int heads, Tensor y, Tensor rstd) {
+        rmsNorm(x.reshape(perHead(x, heads)), w, eps, y.reshape(perHead(y, heads)), rstd);
+        rope(y, cos, sin, heads, false, y);
+    }
+
+    /** {@link #rmsNormRope} with the tangent: {@link #rmsNormDual}, then {@link #ropeDual} (the bits of the two calls). */
+    default void rmsNormRopeDual(Tensor x, Tensor tx, Tensor w, float eps, Tensor cos, Tensor sin, int heads, Tensor y, Tensor ty,
+                                 Tensor rstd) {
+        rmsNormDual(x.reshape(perHead(x, heads)), tx.reshape(perHead(tx, heads)), w, eps, y.reshape(perHead(y, heads)),
+                ty.reshape(perHead(ty, heads)), rstd);
+        ropeDual(y, ty, cos, sin, heads, y, ty);
+    }
+
+    /**
+     * The VJP of {@link #rmsNormRope}: {@link #rmsNormBackward} of {@code Rᵀ·dy} (the inverse rotation), {@code dx} and
+     * {@code dw} as there. {@code scratch}, shaped as {@code dy}, is this default's room for {@code Rᵀ·dy} (its contents
+     * afterwards are unspecified); a backend that rotates rows on the fly need not touch it.
+     */
+    default void rmsNormRopeBackward(Tensor x, Tensor w, Tensor rstd, Tensor cos, Tensor sin, int heads, Tensor dy,
+                                     Tensor scratch, Tensor dx, boolean addToDx, Tensor dw) {
+        rope(dy, cos, sin, heads, true, scratch);
+        rmsNormBackward(x.reshape(perHead(x, heads)), w, rstd, scratch.reshape(perHead(scratch, heads)),
+                dx.reshape(perHead(dx, heads)), addToDx, dw);
+    }
+
+    /** {@code [B, L, heads·Dh]} viewed as {@code [B, L, heads, Dh]}. */
+    private static Shape perHead(Tensor t, int heads) {
+        int last = t.shape().last();
+        if (heads <= 0 || last % heads != 0)
+            throw new IllegalArgumentException("rmsNormRope: width " + last + " of " + t.shape() + " is not " + heads + " heads");
+        int[] d = t.shape().dims(), out = java.util.Arrays.copyOf(d, d.length + 1);
+        out[d.length - 1] = heads;
+        out[d.length] = last / heads;
+        return Shape.of(out);
+    }
+
     /** {@code y = silu(a) ⊙ b}. */
     void swiglu(Tensor a, Tensor b, Tensor y);
 

@@ -23,40 +23,93 @@ final class CpuRmsNorm {
 
     /** {@code y, rstd} Modified; {@code x, w} not modified. */
     void forward(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int rows, int n) {
+        forward(x, w, wo, eps, y, rstd, rows, n, null);
+    }
+
+    /**
+     * {@link #forward}, then each group of rows turned by {@code turn} (when not null) while it is in L1: the QK-norm
+     * and RoPE in one pass over memory. The SIMD path only (the scalar reference composes the two calls).
+     */
+    void forward(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int rows, int n, HeadRotation turn) {
         overQuads(rows, n, (from, to) -> {
             int r = from;
-            if (simd) for (; r + ROWS <= to; r += ROWS) RmsNormSimd.forwardRows4(x, w, wo, eps, y, rstd, r, n);
+            if (simd) for (; r + ROWS <= to; r += ROWS) {
+                RmsNormSimd.forwardRows4(x, w, wo, eps, y, rstd, r, n);
+                if (turn != null) turn.inPlace(y, r, ROWS);
+            }
             for (; r < to; r++) {
                 if (simd) RmsNormSimd.forwardRow(x, w, wo, eps, y, rstd, r, n);
                 else forwardRow(x, w, wo, eps, y, rstd, r, n);
+                if (turn != null) turn.inPlace(y, r, 1);
             }
         });
     }
 
     /** {@code y, ty, rstd} Modified. */
     void dual(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int rows, int n) {
+        dual(x, tx, w, wo, eps, y, ty, rstd, rows, n, null);
+    }
+
+    /** {@link #dual}, then {@code y} and {@code ty} turned group by group as in {@link #forward}. */
+    void dual(float[] x, float[] tx, float[] w, int wo, float eps, float[] y, float[] ty, float[] rstd, int rows, int n,
+              HeadRotation turn) {
         overQuads(rows, n, (from, to) -> {
             int r = from;
-            if (simd) for (; r + ROWS <= to; r += ROWS) RmsNormSimd.dualRows4(x, tx, w, wo, eps, y, ty, rstd, r, n);
+            if (simd) for (; r + ROWS <= to; r += ROWS) {
+                RmsNormSimd.dualRows4(x, tx, w, wo, eps, y, ty, rstd, r, n);
+                if (turn != null) {
+                    turn.inPlace(y, r, ROWS);
+                    turn.inPlace(ty, r, ROWS);
+                }
+            }
             for (; r < to; r++) {
                 if (simd) RmsNormSimd.dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
                 else dualRow(x, tx, w, wo, eps, y, ty, rstd, r, n);
+                if (turn != null) {
+                    turn.inPlace(y, r, 1);
+                    turn.inPlace(ty, r, 1);
+                }
             }
         });
     }
 
     /** {@code dx} Modified (overwritten, or added to when {@code addToDx}); {@code dw} Modified (accumulated) when not null. */
     void backward(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dw, int rows, int n) {
+        backward(x, w, wo, rstd, dy, dx, addToDx, dw, rows, n, null);
+    }
+
+    /**
+     * {@link #backward} of {@code turn(dy)} (when {@code turn} is not null; the inverse rotation, for the VJP of
+     * {@link #forward} with a rotation): each group of {@code dy}'s rows is turned into a small buffer of the thread
+     * right before the norm reads it. The SIMD path only.
+     */
+    void backward(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dw, int rows, int n,
+                  HeadRotation turn) {
         if (rows <= 0) return;
+        if (turn != null && !simd) throw new IllegalStateException("the rotated RMSNorm is a SIMD path");
         RowChunkSums.run(pool, rows, ROWS, n, (lo, hi, acc) -> {
+            float[] g = turn == null ? dy : turnedRows(n);
             int r = lo;
-            if (simd) for (; r + ROWS <= hi; r += ROWS) RmsNormSimd.backwardRows4(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
+            if (simd) for (; r + ROWS <= hi; r += ROWS) {
+                if (turn != null) turn.into(dy, r, ROWS, g);
+                RmsNormSimd.backwardRows4(x, w, wo, rstd, g, turn == null ? r * n : 0, dx, addToDx, acc, r, n);
+            }
             for (; r < hi; r++) {
-                if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
+                if (turn != null) turn.into(dy, r, 1, g);
+                if (simd) RmsNormSimd.backwardRow(x, w, wo, rstd, g, turn == null ? r * n : 0, dx, addToDx, acc, r, n);
                 else backwardRow(x, w, wo, rstd, dy, dx, addToDx, acc, r, n);
             }
         }, dw, true);
     }
+
+    /** The calling thread's buffer for {@link #ROWS} turned rows of {@code n} floats. */
+    private static float[] turnedRows(int n) {
+        float[] b = TURNED.get();
+        if (b.length < ROWS * n) TURNED.set(b = new float[ROWS * n]);
+        return b;
+    }
+
+    private static final ThreadLocal<float[]> TURNED = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * The SIMD kernels' rows at a time. Ranges start at multiples of it, so that only a matrix's last {@code rows % 4}

@@ -76,22 +76,22 @@ final class RmsNormSimd {
         }
     }
 
-    static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dwAcc,
-                            int r, int n) {
+    static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, int dyo, float[] dx, boolean addToDx,
+                            float[] dwAcc, int r, int n) {
         int o = r * n, end = S.loopBound(n), j = 0;
         float rs = rstd[r];
         FloatVector acc = FloatVector.zero(S);
         for (; j < end; j += S.length())
-            acc = FloatVector.fromArray(S, w, wo + j).mul(FloatVector.fromArray(S, dy, o + j))
+            acc = FloatVector.fromArray(S, w, wo + j).mul(FloatVector.fromArray(S, dy, dyo + j))
                     .fma(FloatVector.fromArray(S, x, o + j), acc);
         if (VL >= 16) acc = acc.add(acc.rearrange(X8)); // the lane sum: VectorMath.X8
         if (VL >= 8) acc = acc.add(acc.rearrange(X4));
         if (VL >= 4) acc = acc.add(acc.rearrange(X2));
         float wdx = acc.add(acc.rearrange(X1)).lane(0);
-        for (; j < n; j++) wdx += w[wo + j] * dy[o + j] * x[o + j];
+        for (; j < n; j++) wdx += w[wo + j] * dy[dyo + j] * x[o + j];
         float k = rs * rs * (wdx / n);
         for (j = 0; j < end; j += S.length()) {
-            FloatVector xv = FloatVector.fromArray(S, x, o + j), dyv = FloatVector.fromArray(S, dy, o + j);
+            FloatVector xv = FloatVector.fromArray(S, x, o + j), dyv = FloatVector.fromArray(S, dy, dyo + j);
             FloatVector d = dyv.mul(FloatVector.fromArray(S, w, wo + j)).sub(xv.mul(k)).mul(rs);
             if (addToDx) d.add(FloatVector.fromArray(S, dx, o + j)).intoArray(dx, o + j); // a store per branch: no vector phi
             else d.intoArray(dx, o + j);
@@ -99,9 +99,9 @@ final class RmsNormSimd {
                 dyv.mul(xv).mul(rs).add(FloatVector.fromArray(S, dwAcc, j)).intoArray(dwAcc, j);
         }
         for (; j < n; j++) {
-            float d = rs * (w[wo + j] * dy[o + j] - x[o + j] * k);
+            float d = rs * (w[wo + j] * dy[dyo + j] - x[o + j] * k);
             dx[o + j] = addToDx ? dx[o + j] + d : d;
-            if (dwAcc != null) dwAcc[j] += dy[o + j] * x[o + j] * rs;
+            if (dwAcc != null) dwAcc[j] += dy[dyo + j] * x[o + j] * rs;
         }
     }
 
@@ -217,17 +217,18 @@ final class RmsNormSimd {
     }
 
     /** {@link #backwardRow} for rows {@code r .. r+3}: {@code dwAcc} takes their terms row after row, as four calls would add them. */
-    static void backwardRows4(float[] x, float[] w, int wo, float[] rstd, float[] dy, float[] dx, boolean addToDx, float[] dwAcc,
-                              int r, int n) {
+    static void backwardRows4(float[] x, float[] w, int wo, float[] rstd, float[] dy, int dyo, float[] dx, boolean addToDx,
+                              float[] dwAcc, int r, int n) {
         int o0 = r * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n, end = S.loopBound(n), j = 0;
+        int dy0 = dyo, dy1 = dy0 + n, dy2 = dy1 + n, dy3 = dy2 + n; // dy's rows: r's at dyo
         float r0 = rstd[r], r1 = rstd[r + 1], r2 = rstd[r + 2], r3 = rstd[r + 3];
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         for (; j < end; j += S.length()) {
             FloatVector wv = FloatVector.fromArray(S, w, wo + j);
-            a0 = wv.mul(FloatVector.fromArray(S, dy, o0 + j)).fma(FloatVector.fromArray(S, x, o0 + j), a0);
-            a1 = wv.mul(FloatVector.fromArray(S, dy, o1 + j)).fma(FloatVector.fromArray(S, x, o1 + j), a1);
-            a2 = wv.mul(FloatVector.fromArray(S, dy, o2 + j)).fma(FloatVector.fromArray(S, x, o2 + j), a2);
-            a3 = wv.mul(FloatVector.fromArray(S, dy, o3 + j)).fma(FloatVector.fromArray(S, x, o3 + j), a3);
+            a0 = wv.mul(FloatVector.fromArray(S, dy, dy0 + j)).fma(FloatVector.fromArray(S, x, o0 + j), a0);
+            a1 = wv.mul(FloatVector.fromArray(S, dy, dy1 + j)).fma(FloatVector.fromArray(S, x, o1 + j), a1);
+            a2 = wv.mul(FloatVector.fromArray(S, dy, dy2 + j)).fma(FloatVector.fromArray(S, x, o2 + j), a2);
+            a3 = wv.mul(FloatVector.fromArray(S, dy, dy3 + j)).fma(FloatVector.fromArray(S, x, o3 + j), a3);
         }
         if (VL >= 16) { a0 = a0.add(a0.rearrange(X8)); a1 = a1.add(a1.rearrange(X8)); a2 = a2.add(a2.rearrange(X8)); a3 = a3.add(a3.rearrange(X8)); }
         if (VL >= 8) { a0 = a0.add(a0.rearrange(X4)); a1 = a1.add(a1.rearrange(X4)); a2 = a2.add(a2.rearrange(X4)); a3 = a3.add(a3.rearrange(X4)); }
@@ -235,18 +236,18 @@ final class RmsNormSimd {
         float s0 = a0.add(a0.rearrange(X1)).lane(0), s1 = a1.add(a1.rearrange(X1)).lane(0);
         float s2 = a2.add(a2.rearrange(X1)).lane(0), s3 = a3.add(a3.rearrange(X1)).lane(0);
         for (; j < n; j++) {
-            s0 += w[wo + j] * dy[o0 + j] * x[o0 + j];
-            s1 += w[wo + j] * dy[o1 + j] * x[o1 + j];
-            s2 += w[wo + j] * dy[o2 + j] * x[o2 + j];
-            s3 += w[wo + j] * dy[o3 + j] * x[o3 + j];
+            s0 += w[wo + j] * dy[dy0 + j] * x[o0 + j];
+            s1 += w[wo + j] * dy[dy1 + j] * x[o1 + j];
+            s2 += w[wo + j] * dy[dy2 + j] * x[o2 + j];
+            s3 += w[wo + j] * dy[dy3 + j] * x[o3 + j];
         }
         float k0 = r0 * r0 * (s0 / n), k1 = r1 * r1 * (s1 / n), k2 = r2 * r2 * (s2 / n), k3 = r3 * r3 * (s3 / n);
         for (j = 0; j < end; j += S.length()) {
             FloatVector wv = FloatVector.fromArray(S, w, wo + j);
-            FloatVector x0 = FloatVector.fromArray(S, x, o0 + j), g0 = FloatVector.fromArray(S, dy, o0 + j);
-            FloatVector x1 = FloatVector.fromArray(S, x, o1 + j), g1 = FloatVector.fromArray(S, dy, o1 + j);
-            FloatVector x2 = FloatVector.fromArray(S, x, o2 + j), g2 = FloatVector.fromArray(S, dy, o2 + j);
-            FloatVector x3 = FloatVector.fromArray(S, x, o3 + j), g3 = FloatVector.fromArray(S, dy, o3 + j);
+            FloatVector x0 = FloatVector.fromArray(S, x, o0 + j), g0 = FloatVector.fromArray(S, dy, dy0 + j);
+            FloatVector x1 = FloatVector.fromArray(S, x, o1 + j), g1 = FloatVector.fromArray(S, dy, dy1 + j);
+            FloatVector x2 = FloatVector.fromArray(S, x, o2 + j), g2 = FloatVector.fromArray(S, dy, dy2 + j);
+            FloatVector x3 = FloatVector.fromArray(S, x, o3 + j), g3 = FloatVector.fromArray(S, dy, dy3 + j);
             FloatVector d0 = g0.mul(wv).sub(x0.mul(k0)).mul(r0), d1 = g1.mul(wv).sub(x1.mul(k1)).mul(r1);
             FloatVector d2 = g2.mul(wv).sub(x2.mul(k2)).mul(r2), d3 = g3.mul(wv).sub(x3.mul(k3)).mul(r3);
             if (addToDx) { // a store per branch: no vector phi
@@ -266,15 +267,15 @@ final class RmsNormSimd {
         }
         for (; j < n; j++) {
             float wj = w[wo + j];
-            float e0 = r0 * (wj * dy[o0 + j] - x[o0 + j] * k0), e1 = r1 * (wj * dy[o1 + j] - x[o1 + j] * k1);
-            float e2 = r2 * (wj * dy[o2 + j] - x[o2 + j] * k2), e3 = r3 * (wj * dy[o3 + j] - x[o3 + j] * k3);
+            float e0 = r0 * (wj * dy[dy0 + j] - x[o0 + j] * k0), e1 = r1 * (wj * dy[dy1 + j] - x[o1 + j] * k1);
+            float e2 = r2 * (wj * dy[dy2 + j] - x[o2 + j] * k2), e3 = r3 * (wj * dy[dy3 + j] - x[o3 + j] * k3);
             dx[o0 + j] = addToDx ? dx[o0 + j] + e0 : e0;
             dx[o1 + j] = addToDx ? dx[o1 + j] + e1 : e1;
             dx[o2 + j] = addToDx ? dx[o2 + j] + e2 : e2;
             dx[o3 + j] = addToDx ? dx[o3 + j] + e3 : e3;
             if (dwAcc != null)
-                dwAcc[j] = (((dwAcc[j] + dy[o0 + j] * x[o0 + j] * r0) + dy[o1 + j] * x[o1 + j] * r1) + dy[o2 + j] * x[o2 + j] * r2)
-                        + dy[o3 + j] * x[o3 + j] * r3;
+                dwAcc[j] = (((dwAcc[j] + dy[dy0 + j] * x[o0 + j] * r0) + dy[dy1 + j] * x[o1 + j] * r1) + dy[dy2 + j] * x[o2 + j] * r2)
+                        + dy[dy3 + j] * x[o3 + j] * r3;
         }
     }
 }

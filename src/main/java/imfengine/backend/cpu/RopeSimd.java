@@ -17,16 +17,21 @@ final class RopeSimd {
 
     /** One head of {@code len = Dh} channels at {@code x[off ...]}, tables at {@code c[tab ...]}. */
     static void rotate(float[] x, float[] c, float[] s, int tab, float[] out, int off, int len) {
+        rotate(x, off, c, s, tab, out, off, len);
+    }
+
+    /** {@link #rotate} reading the head at {@code x[xo ...]} and writing it at {@code out[oo ...]}. */
+    static void rotate(float[] x, int xo, float[] c, float[] s, int tab, float[] out, int oo, int len) {
         int m = 0, end = S.loopBound(len);
         for (; m < end; m += S.length()) {
-            FloatVector xv = FloatVector.fromArray(S, x, off + m);
+            FloatVector xv = FloatVector.fromArray(S, x, xo + m);
             FloatVector cv = FloatVector.fromArray(S, c, tab + m), sv = FloatVector.fromArray(S, s, tab + m);
-            xv.rearrange(SWAP_PAIRS).mul(sv).add(xv.mul(cv)).intoArray(out, off + m);
+            xv.rearrange(SWAP_PAIRS).mul(sv).add(xv.mul(cv)).intoArray(out, oo + m);
         }
         for (; m < len; m += 2) {
-            float x0 = x[off + m], x1 = x[off + m + 1];
-            out[off + m] = x0 * c[tab + m] + x1 * s[tab + m];
-            out[off + m + 1] = x1 * c[tab + m + 1] + x0 * s[tab + m + 1];
+            float x0 = x[xo + m], x1 = x[xo + m + 1];
+            out[oo + m] = x0 * c[tab + m] + x1 * s[tab + m];
+            out[oo + m + 1] = x1 * c[tab + m + 1] + x0 * s[tab + m + 1];
         }
     }
 

@@ -197,6 +197,24 @@ final class KernelFingerprint {
         record("rope", y);
         r.dual(x, tx, cos, sin, rows, seq, heads, dh, y, ty);
         record("rope", y, ty);
+        normRope(seq, heads, dh);
+        normRope(seq, 3, 32); // whole vectors, and groups of four rows across positions
+    }
+
+    /** The QK-norm with its rows turned ({@link HeadRotation}): forward, dual, backward; recorded with the rope. */
+    private void normRope(int seq, int heads, int dh) {
+        CpuRmsNorm norm = new CpuRmsNorm(pool, true);
+        int rows = 2 * seq * heads, n = rows * dh;
+        float[] cos = new float[seq * dh / 2], sin = new float[seq * dh / 2];
+        for (int i = 0; i < cos.length; i++) { cos[i] = (float) Math.cos(0.1 * i); sin[i] = (float) Math.sin(0.1 * i); }
+        float[] x = values(n, 74), tx = values(n, 75), w = values(dh, 76), y = new float[n], ty = new float[n], rstd = new float[rows];
+        norm.forward(x, w, 0, 1e-6f, y, rstd, rows, dh, new HeadRotation(cos, sin, seq, heads, dh, false));
+        record("rope", y, rstd);
+        norm.dual(x, tx, w, 0, 1e-6f, y, ty, rstd, rows, dh, new HeadRotation(cos, sin, seq, heads, dh, false));
+        record("rope", y, ty, rstd);
+        float[] dx = new float[n], dw = values(dh, 77);
+        norm.backward(x, w, 0, rstd, tx, dx, false, dw, rows, dh, new HeadRotation(cos, sin, seq, heads, dh, true));
+        record("rope", dx, dw);
     }
 
     private void optimizer() {

@@ -53,12 +53,12 @@ class RmsNormSimdRowsTest {
                 float[] x = random(r, ROWS * n), w = random(r, n), rstd = random(r, ROWS), dy = random(r, ROWS * n);
                 float[] held = random(r, ROWS * n), dw0 = random(r, n);
                 float[] dx1 = held.clone(), dw1 = dw0.clone(), dx4 = held.clone(), dw4 = dw0.clone();
-                for (int row = 0; row < ROWS; row++) RmsNormSimd.backwardRow(x, w, 0, rstd, dy, dx1, addToDx, dw1, row, n);
-                for (int row = 0; row < ROWS; row += 4) RmsNormSimd.backwardRows4(x, w, 0, rstd, dy, dx4, addToDx, dw4, row, n);
+                for (int row = 0; row < ROWS; row++) RmsNormSimd.backwardRow(x, w, 0, rstd, dy, row * n, dx1, addToDx, dw1, row, n);
+                for (int row = 0; row < ROWS; row += 4) RmsNormSimd.backwardRows4(x, w, 0, rstd, dy, row * n, dx4, addToDx, dw4, row, n);
                 assertArrayEquals(dx1, dx4, "dx, n " + n + ", add " + addToDx);
                 assertArrayEquals(dw1, dw4, "dw, n " + n + ", add " + addToDx);
                 float[] dxNoDw = held.clone();
-                for (int row = 0; row < ROWS; row += 4) RmsNormSimd.backwardRows4(x, w, 0, rstd, dy, dxNoDw, addToDx, null, row, n);
+                for (int row = 0; row < ROWS; row += 4) RmsNormSimd.backwardRows4(x, w, 0, rstd, dy, row * n, dxNoDw, addToDx, null, row, n);
                 assertArrayEquals(dx1, dxNoDw, "dx without dw, n " + n);
             }
     }

@@ -391,6 +391,43 @@ class CudaParityTest {
         return out;
     }
 
+    /** QK-norm and RoPE in one call: the CPU's rows turned in L1 against the CUDA backend's two kernels. */
+    @TestFactory List<DynamicTest> rmsNormRope() {
+        int b = 3, len = 7, heads = 3, dh = 32, w = heads * dh, rows = b * len * heads;
+        String shape = " B=" + b + " L=" + len + " H=" + heads + " Dh=" + dh;
+        List<DynamicTest> out = new ArrayList<>();
+        out.add(of("rmsNormRope fwd" + shape, c -> {
+            Tensor[] x = c.normals(b, len, w), wt = c.normals(dh), cos = c.normals(len, dh / 2), sin = c.normals(len, dh / 2);
+            Tensor[] y = c.zeros(b, len, w), rstd = c.zeros(rows);
+            c.cpu.rmsNormRope(x[0], wt[0], 1e-6f, cos[0], sin[0], heads, y[0], rstd[0]);
+            c.gpu.rmsNormRope(x[1], wt[1], 1e-6f, cos[1], sin[1], heads, y[1], rstd[1]);
+            c.expectClose("rmsNormRope y", y, CudaTol.REDUCTION);
+            c.expectClose("rmsNormRope rstd", rstd, CudaTol.REDUCTION);
+        }));
+        out.add(of("rmsNormRope jvp" + shape, c -> {
+            Tensor[] x = c.normals(b, len, w), tx = c.normals(b, len, w), wt = c.normals(dh);
+            Tensor[] cos = c.normals(len, dh / 2), sin = c.normals(len, dh / 2);
+            Tensor[] y = c.zeros(b, len, w), ty = c.zeros(b, len, w), rstd = c.zeros(rows);
+            c.cpu.rmsNormRopeDual(x[0], tx[0], wt[0], 1e-6f, cos[0], sin[0], heads, y[0], ty[0], rstd[0]);
+            c.gpu.rmsNormRopeDual(x[1], tx[1], wt[1], 1e-6f, cos[1], sin[1], heads, y[1], ty[1], rstd[1]);
+            c.expectClose("rmsNormRopeDual y", y, CudaTol.REDUCTION);
+            c.expectClose("rmsNormRopeDual ty", ty, CudaTol.REDUCTION);
+        }));
+        for (boolean addToDx : new boolean[]{false, true})
+            out.add(of("rmsNormRope vjp" + (addToDx ? " adding into dx" : "") + shape, c -> {
+                Tensor[] x = c.normals(b, len, w), wt = c.normals(dh), cos = c.normals(len, dh / 2), sin = c.normals(len, dh / 2);
+                Tensor ry = c.cpuCx.empty(Shape.of(b, len, w)), r = c.cpuCx.empty(Shape.of(rows));
+                c.cpu.rmsNormRope(x[0], wt[0], 1e-6f, cos[0], sin[0], heads, ry, r);
+                Tensor[] rstd = c.fromCpu(r), dy = c.normals(b, len, w), scratch = c.zeros(b, len, w);
+                Tensor[] dx = addToDx ? c.normals(b, len, w) : c.zeros(b, len, w), dw = c.normals(dh);
+                c.cpu.rmsNormRopeBackward(x[0], wt[0], rstd[0], cos[0], sin[0], heads, dy[0], scratch[0], dx[0], addToDx, dw[0]);
+                c.gpu.rmsNormRopeBackward(x[1], wt[1], rstd[1], cos[1], sin[1], heads, dy[1], scratch[1], dx[1], addToDx, dw[1]);
+                c.expectClose("rmsNormRopeBackward dx", dx, CudaTol.REDUCTION);
+                c.expectClose("rmsNormRopeBackward dw (accumulated)", dw, CudaTol.REDUCTION);
+            }));
+        return out;
+    }
+
     @TestFactory List<DynamicTest> swiglu() {
         int n = 5003;
         return List.of(
