@@ -93,7 +93,9 @@ final class BenchCommand implements Command {
                                      on the CPU every backend call, timed by the host clock, summed
                                      per method and per method at one shape. A line says when the JVM
                                      collected garbage meanwhile (its pauses inflate the calls they hit;
-                                     after 1-2 warm-up steps the heap is often still growing)
+                                     after 1-2 warm-up steps the heap is often still growing). With
+                                     replicas, the profile is replica 0's calls, and a line gives how
+                                     long the replica first at the gradient sum waited for the others
                   --profile-steps N  profile N steps and report per kernel the median over them (default
                                      1): a step the host preempted then does not make one kernel look slow
                   --profile-kernels N
@@ -211,7 +213,10 @@ final class BenchCommand implements Command {
                     int first = ReplicaOptions.threadsOf(0, replicas, threads);
                     if (replicas > 1) System.out.printf(Locale.ROOT, "profile: the backend calls of replica 0 of %d (%d examples, %d thread%s); the others"
                             + " run alongside%n", replicas, new BatchShard(batch, 0, replicas).rows(), first, first == 1 ? "" : "s");
-                    failed += profileSteps(recorder, timedCpu != null || replicas > 1, profileSteps, profileKernels, step::run, report);
+                    ReplicaWaits waits = replicas > 1 ? new ReplicaWaits(step) : null;
+                    failed += profileSteps(recorder, timedCpu != null || replicas > 1, profileSteps, profileKernels,
+                            waits != null ? waits::run : step::run, report);
+                    if (waits != null) System.out.println(waits.summary());
                 }
             }
         }

@@ -72,5 +72,12 @@ final class ReplicatedBenchStep implements AutoCloseable {
 
     List<Backend> backends() { return backends; }
 
+    /** Nanoseconds each replica has waited for the others in the steps so far ({@link ThreadRanks#waitedNanos}). */
+    long[] waitedNanos() {
+        long[] w = new long[backends.size()];
+        for (int r = 0; r < w.length; r++) w[r] = ranks.waitedNanos(r);
+        return w;
+    }
+
     @Override public void close() { ranks.close(); }
 }

@@ -35,6 +35,8 @@ public final class ThreadRanks implements AutoCloseable {
     private final List<Map<Integer, float[]>> hostCopies = new ArrayList<>();
     private final Map<Integer, float[]> sums = new HashMap<>();
     private final Worker[] workers;
+    /** Nanoseconds each rank has spent in its collectives' barriers: a rank adds to its own slot only. */
+    private final long[] waited;
 
     /** {@code ranks} ranks; {@code ranks − 1} threads start now and wait for {@link #call}. */
     public ThreadRanks(int ranks) {
@@ -42,6 +44,7 @@ public final class ThreadRanks implements AutoCloseable {
         this.size = ranks;
         this.barrier = new Barrier(ranks);
         this.slots = new Object[ranks];
+        this.waited = new long[ranks];
         this.workers = new Worker[ranks - 1];
         for (int r = 0; r < ranks; r++) hostCopies.add(new HashMap<>());
         for (int r = 1; r < ranks; r++) {
@@ -51,6 +54,12 @@ public final class ThreadRanks implements AutoCloseable {
     }
 
     public int size() { return size; }
+
+    /**
+     * Nanoseconds rank {@code rank} has waited in collectives so far (for the others to arrive; the ranks of a
+     * replicated step do the same work, so this is how unevenly the machine ran them). Read it between {@link #call}s.
+     */
+    public long waitedNanos(int rank) { return waited[rank]; }
 
     /** Rank {@code rank}'s group: use it only on the thread {@link #call} runs that rank on. */
     public ProcessGroup group(int rank) {
@@ -175,7 +184,10 @@ public final class ThreadRanks implements AutoCloseable {
         @Override public void close() {}
 
         private void await() {
-            if (!barrier.await()) throw new RankFailed(rank);
+            long start = System.nanoTime();
+            boolean met = barrier.await();
+            waited[rank] += System.nanoTime() - start;
+            if (!met) throw new RankFailed(rank);
         }
     }
 

@@ -131,5 +131,17 @@ class BenchJsonTest {
         assertTrue(b.run().out().contains("profile of a step, medians of 3 (host clock)") && b.run().out().contains("backend calls"), b.run().out());
         String listed = b.run().out().substring(b.run().out().indexOf("kernel (4 slowest)"));
         assertEquals(4, listed.lines().skip(1).takeWhile(l -> l.startsWith("  ")).count(), "--profile-kernels 4: four kernels\n" + listed);
+        assertFalse(b.run().out().contains("replicas:"), "one copy of the model: no replicas' wait\n" + b.run().out());
+    }
+
+    /** With replicas the profile is replica 0's, and a line gives how long the first at the gradient sum waited. */
+    @Test void theProfileOfReplicasSaysHowLongTheyWaited() throws Exception {
+        CliRun run = CliRun.of("bench", "--preset", "tiny", "--threads", "2", "--batch", "4", "--replicas", "2", "--warmup", "1",
+                "--repeats", "1", "--what", "step", "--peak-gflops", "50", "--profile", "--profile-steps", "3", "--profile-kernels", "1");
+        assertEquals(0, run.code(), run.err());
+        String out = run.out();
+        assertTrue(out.contains("profile: the backend calls of replica 0 of 2"), out);
+        assertTrue(out.matches("(?s).*\nreplicas: the one first at the gradient sum waited \\d+\\.\\d ms a step for the others \\(median of 3; "
+                + "\\d+\\.\\d-\\d+\\.\\d\\)\n.*"), out);
     }
 }

@@ -48,6 +48,28 @@ class ThreadRanksTest {
         }
     }
 
+    /** A rank that arrives late at a collective: the other's wait counts at least the delay, and accumulates over calls. */
+    @Test void theWaitForALateRankIsCounted() {
+        try (ThreadRanks t = new ThreadRanks(2)) {
+            assertEquals(0, t.waitedNanos(0));
+            for (int call = 1; call <= 2; call++) {
+                t.call(r -> {
+                    if (r == 1) sleep(30);
+                    return t.group(r).maxOverRanks(r);
+                });
+                assertTrue(t.waitedNanos(0) >= call * 30_000_000L, "rank 0 waited " + t.waitedNanos(0) + " ns over " + call + " calls");
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test void maxAndBroadcastsFromRankZero() {
         List<String> out = ThreadRanks.run(4, g -> g.maxOverRanks(10 - 3 * g.rank()) + " " + g.fromRankZero(100L + g.rank()) + " "
                 + new String(g.fromRankZero(("r" + g.rank()).getBytes())) + " " + g.anyRank(g.rank() == 3));
