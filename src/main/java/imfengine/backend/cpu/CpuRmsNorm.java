@@ -28,7 +28,7 @@ final class CpuRmsNorm {
 
     /**
      * {@link #forward}, then each group of rows turned by {@code turn} (when not null) while it is in L1: the QK-norm
-     * and RoPE in one pass over memory. The SIMD path only (the scalar reference composes the two calls).
+     * and RoPE in one pass over memory (CpuBackend's scalar reference makes the two calls instead).
      */
     void forward(float[] x, float[] w, int wo, float eps, float[] y, float[] rstd, int rows, int n, HeadRotation turn) {
         overQuads(rows, n, (from, to) -> {

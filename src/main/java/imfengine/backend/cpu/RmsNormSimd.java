@@ -76,6 +76,7 @@ final class RmsNormSimd {
         }
     }
 
+    /** Row {@code r}'s VJP; {@code dy}'s row starts at {@code dyo} ({@code r·n}, or 0 in a buffer of turned rows). */
     static void backwardRow(float[] x, float[] w, int wo, float[] rstd, float[] dy, int dyo, float[] dx, boolean addToDx,
                             float[] dwAcc, int r, int n) {
         int o = r * n, end = S.loopBound(n), j = 0;
@@ -216,7 +217,10 @@ final class RmsNormSimd {
         }
     }
 
-    /** {@link #backwardRow} for rows {@code r .. r+3}: {@code dwAcc} takes their terms row after row, as four calls would add them. */
+    /**
+     * {@link #backwardRow} for rows {@code r .. r+3} (dy's rows one after another from {@code dyo}): {@code dwAcc} takes their
+     * terms row after row, as four calls would add them.
+     */
     static void backwardRows4(float[] x, float[] w, int wo, float[] rstd, float[] dy, int dyo, float[] dx, boolean addToDx,
                               float[] dwAcc, int r, int n) {
         int o0 = r * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n, end = S.loopBound(n), j = 0;
