@@ -181,39 +181,33 @@ public interface Backend {
      * the two calls, the rotation in place.
      */
     default void rmsNormRope(Tensor x, Tensor w, float eps, Tensor cos, Tensor sin, int heads, Tensor y, Tensor rstd) {
-        rmsNorm(x.reshape(perHead(x, heads)), w, eps, y.reshape(perHead(y, heads)), rstd);
+        rmsNorm(x.reshape(x.shape().splitLast(heads)), w, eps, y.reshape(y.shape().splitLast(heads)), rstd);
         rope(y, cos, sin, heads, false, y);
     }
 
     /** {@link #rmsNormRope} with the tangent: {@link #rmsNormDual}, then {@link #ropeDual} (the bits of the two calls). */
     default void rmsNormRopeDual(Tensor x, Tensor tx, Tensor w, float eps, Tensor cos, Tensor sin, int heads, Tensor y, Tensor ty,
                                  Tensor rstd) {
-        rmsNormDual(x.reshape(perHead(x, heads)), tx.reshape(perHead(tx, heads)), w, eps, y.reshape(perHead(y, heads)),
-                ty.reshape(perHead(ty, heads)), rstd);
+        rmsNormDual(x.reshape(x.shape().splitLast(heads)), tx.reshape(tx.shape().splitLast(heads)), w, eps,
+                y.reshape(y.shape().splitLast(heads)), ty.reshape(ty.shape().splitLast(heads)), rstd);
         ropeDual(y, ty, cos, sin, heads, y, ty);
     }
 
     /**
      * The VJP of {@link #rmsNormRope}: {@link #rmsNormBackward} of {@code Rᵀ·dy} (the inverse rotation), {@code dx} and
-     * {@code dw} as there. {@code scratch}, shaped as {@code dy}, is this default's room for {@code Rᵀ·dy} (its contents
-     * afterwards are unspecified); a backend that rotates rows on the fly need not touch it.
+     * {@code dw} as there. This default keeps {@code Rᵀ·dy} in a tensor of its own, released once the calls are queued; a
+     * backend that turns rows on the fly needs none.
      */
-    default void rmsNormRopeBackward(Tensor x, Tensor w, Tensor rstd, Tensor cos, Tensor sin, int heads, Tensor dy,
-                                     Tensor scratch, Tensor dx, boolean addToDx, Tensor dw) {
-        rope(dy, cos, sin, heads, true, scratch);
-        rmsNormBackward(x.reshape(perHead(x, heads)), w, rstd, scratch.reshape(perHead(scratch, heads)),
-                dx.reshape(perHead(dx, heads)), addToDx, dw);
-    }
-
-    /** {@code [B, L, heads·Dh]} viewed as {@code [B, L, heads, Dh]}. */
-    private static Shape perHead(Tensor t, int heads) {
-        int last = t.shape().last();
-        if (heads <= 0 || last % heads != 0)
-            throw new IllegalArgumentException("rmsNormRope: width " + last + " of " + t.shape() + " is not " + heads + " heads");
-        int[] d = t.shape().dims(), out = java.util.Arrays.copyOf(d, d.length + 1);
-        out[d.length - 1] = heads;
-        out[d.length] = last / heads;
-        return Shape.of(out);
+    default void rmsNormRopeBackward(Tensor x, Tensor w, Tensor rstd, Tensor cos, Tensor sin, int heads, Tensor dy, Tensor dx,
+                                     boolean addToDx, Tensor dw) {
+        Tensor turned = allocate(dy.shape(), DType.F32);
+        try {
+            rope(dy, cos, sin, heads, true, turned);
+            rmsNormBackward(x.reshape(x.shape().splitLast(heads)), w, rstd, turned.reshape(turned.shape().splitLast(heads)),
+                    dx.reshape(dx.shape().splitLast(heads)), addToDx, dw);
+        } finally {
+            turned.storage().release(); // CUDA frees in stream order, after the calls that read it
+        }
     }
 
     /** {@code y = silu(a) ⊙ b}. */

@@ -5,7 +5,6 @@ import imfengine.autodiff.Context;
 import imfengine.autodiff.Op;
 import imfengine.autodiff.Var;
 import imfengine.backend.Backend;
-import imfengine.tensor.DType;
 import imfengine.tensor.Shape;
 import imfengine.tensor.Tensor;
 
@@ -30,8 +29,8 @@ public final class NormRope {
                 || weight.shape().rank() != 1 || weight.shape().dim(0) != dh)
             throw new IllegalArgumentException("normRope: x " + xs + " and weight " + weight.shape() + " do not match [B, L="
                     + table.seqLen() + ", heads·Dh=" + heads + "·" + dh + "] and [Dh]");
-        if (weight.hasTangent()) return Rope.apply(Shapes.reshape(RmsNorm.apply(Shapes.reshape(x, perHead(xs, heads, dh)), weight, eps), xs),
-                table, heads);
+        if (weight.hasTangent())
+            return Rope.apply(Shapes.reshape(RmsNorm.apply(Shapes.reshape(x, xs.splitLast(heads)), weight, eps), xs), table, heads);
         Context cx = Var.contextOf(x, weight);
         Backend be = cx.backend();
         Tensor y = cx.empty(xs), rstd = cx.empty(Shape.of(xs.rows() * heads)), ty = null;
@@ -45,22 +44,9 @@ public final class NormRope {
             boolean addToDx = needs[0] && into[0] != null;
             Tensor dx = addToDx ? into[0] : arena.empty(xs); // the kernel writes dx even when x needs none
             Tensor dw = !needs[1] ? null : into[1] != null ? into[1] : arena.zeros(weight.shape());
-            Tensor scratch = be.allocate(xs, DType.F32); // not the arena's: released as soon as the call is queued
-            try {
-                be.rmsNormRopeBackward(x.value(), weight.value(), rstd, table.cos(), table.sin(), heads, g, scratch, dx, addToDx, dw);
-            } finally {
-                scratch.storage().release(); // queued after the call that used it (CUDA frees in stream order)
-            }
+            be.rmsNormRopeBackward(x.value(), weight.value(), rstd, table.cos(), table.sin(), heads, g, dx, addToDx, dw);
             return new Tensor[]{needs[0] ? dx : null, dw};
         };
         return Var.result(cx, Op.RMS_NORM_ROPE, y, ty, rule, x, weight);
-    }
-
-    /** {@code [B, L, heads·Dh]} viewed as {@code [B, L, heads, Dh]}. */
-    private static Shape perHead(Shape xs, int heads, int dh) {
-        int[] d = xs.dims(), out = java.util.Arrays.copyOf(d, d.length + 1);
-        out[d.length - 1] = heads;
-        out[d.length] = dh;
-        return Shape.of(out);
     }
 }

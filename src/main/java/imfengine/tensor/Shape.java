@@ -61,6 +61,17 @@ public final class Shape {
         return n;
     }
 
+    /** The last axis split into {@code parts} axes of {@code last / parts}: {@code [B, L, H·Dh]} → {@code [B, L, H, Dh]}. */
+    public Shape splitLast(int parts) {
+        int last = last();
+        if (parts <= 0 || last % parts != 0)
+            throw new IllegalArgumentException("shape " + this + ": its last axis (" + last + ") does not split into " + parts + " parts");
+        int[] d = Arrays.copyOf(dims, dims.length + 1);
+        d[dims.length - 1] = parts;
+        d[dims.length] = last / parts;
+        return new Shape(d);
+    }
+
     public Shape withDim(int axis, int value) {
         int[] d = dims.clone();
         d[axis(axis)] = value;

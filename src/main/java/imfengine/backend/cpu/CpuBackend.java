@@ -376,7 +376,7 @@ public final class CpuBackend implements Backend {
             Backend.super.rmsNormRope(x, w, eps, cos, sin, heads, y, rstd);
             return;
         }
-        int dh = ropeHeadDim(x, heads);
+        int dh = x.shape().splitLast(heads).last();
         try (Staging st = new Staging()) {
             HeadRotation turn = new HeadRotation(in(st, cos), in(st, sin), seqLen(x), heads, dh, false);
             rmsNorm.forward(in(st, x), f(w), off(w), eps, out(st, y), out(st, rstd), x.shape().rows() * heads, dh, turn);
@@ -389,7 +389,7 @@ public final class CpuBackend implements Backend {
             Backend.super.rmsNormRopeDual(x, tx, w, eps, cos, sin, heads, y, ty, rstd);
             return;
         }
-        int dh = ropeHeadDim(x, heads);
+        int dh = x.shape().splitLast(heads).last();
         try (Staging st = new Staging()) {
             HeadRotation turn = new HeadRotation(in(st, cos), in(st, sin), seqLen(x), heads, dh, false);
             rmsNorm.dual(in(st, x), in(st, tx), f(w), off(w), eps, out(st, y), out(st, ty), out(st, rstd), x.shape().rows() * heads,
@@ -398,24 +398,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void rmsNormRopeBackward(Tensor x, Tensor w, Tensor rstd, Tensor cos, Tensor sin, int heads, Tensor dy,
-                                              Tensor scratch, Tensor dx, boolean addToDx, Tensor dw) {
+                                              Tensor dx, boolean addToDx, Tensor dw) {
         if (!simd) {
-            Backend.super.rmsNormRopeBackward(x, w, rstd, cos, sin, heads, dy, scratch, dx, addToDx, dw);
+            Backend.super.rmsNormRopeBackward(x, w, rstd, cos, sin, heads, dy, dx, addToDx, dw);
             return;
         }
-        int dh = ropeHeadDim(x, heads);
+        int dh = x.shape().splitLast(heads).last();
         try (Staging st = new Staging()) {
             HeadRotation turn = new HeadRotation(in(st, cos), in(st, sin), seqLen(x), heads, dh, true);
             rmsNorm.backward(in(st, x), f(w), off(w), in(st, rstd), in(st, dy), addToDx ? inOut(st, dx) : out(st, dx), addToDx,
                     dw == null ? null : inOut(st, dw), x.shape().rows() * heads, dh, turn);
         }
-    }
-
-    private static int ropeHeadDim(Tensor x, int heads) {
-        int last = x.shape().last();
-        if (heads <= 0 || last % heads != 0)
-            throw new IllegalArgumentException("rmsNormRope: width " + last + " of " + x.shape() + " is not " + heads + " heads");
-        return last / heads;
     }
 
     @Override public void gatedResidual(Tensor x, Tensor branch, Tensor gate, Tensor out) {

@@ -121,7 +121,8 @@ final class CpuRope {
 
     private static int grain(int width) { return Math.max(1, GRAIN / Math.max(1, width)); }
 
-    private static void check(int headDim) {
+    /** Rotation needs pairs: an odd head width is an error. */
+    static void check(int headDim) {
         if (headDim % 2 != 0) throw new IllegalArgumentException("rope: head width " + headDim + " is odd; pairs need an even Dh");
     }
 }

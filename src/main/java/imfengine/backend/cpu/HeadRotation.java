@@ -16,7 +16,7 @@ final class HeadRotation {
      * valid until that thread's next rope or rotation call, which a kernel call outlives.
      */
     HeadRotation(float[] cos, float[] sin, int seqLen, int heads, int headDim, boolean inverse) {
-        if (headDim % 2 != 0) throw new IllegalArgumentException("rope: head width " + headDim + " is odd; pairs need an even Dh");
+        CpuRope.check(headDim);
         float[][] t = CpuRope.interleaved(cos, sin, seqLen, headDim, inverse);
         this.c = t[0];
         this.s = t[1];

@@ -418,10 +418,10 @@ class CudaParityTest {
                 Tensor[] x = c.normals(b, len, w), wt = c.normals(dh), cos = c.normals(len, dh / 2), sin = c.normals(len, dh / 2);
                 Tensor ry = c.cpuCx.empty(Shape.of(b, len, w)), r = c.cpuCx.empty(Shape.of(rows));
                 c.cpu.rmsNormRope(x[0], wt[0], 1e-6f, cos[0], sin[0], heads, ry, r);
-                Tensor[] rstd = c.fromCpu(r), dy = c.normals(b, len, w), scratch = c.zeros(b, len, w);
+                Tensor[] rstd = c.fromCpu(r), dy = c.normals(b, len, w);
                 Tensor[] dx = addToDx ? c.normals(b, len, w) : c.zeros(b, len, w), dw = c.normals(dh);
-                c.cpu.rmsNormRopeBackward(x[0], wt[0], rstd[0], cos[0], sin[0], heads, dy[0], scratch[0], dx[0], addToDx, dw[0]);
-                c.gpu.rmsNormRopeBackward(x[1], wt[1], rstd[1], cos[1], sin[1], heads, dy[1], scratch[1], dx[1], addToDx, dw[1]);
+                c.cpu.rmsNormRopeBackward(x[0], wt[0], rstd[0], cos[0], sin[0], heads, dy[0], dx[0], addToDx, dw[0]);
+                c.gpu.rmsNormRopeBackward(x[1], wt[1], rstd[1], cos[1], sin[1], heads, dy[1], dx[1], addToDx, dw[1]);
                 c.expectClose("rmsNormRopeBackward dx", dx, CudaTol.REDUCTION);
                 c.expectClose("rmsNormRopeBackward dw (accumulated)", dw, CudaTol.REDUCTION);
             }));
